@@ -1,0 +1,158 @@
+package io.deepclust.graphs;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The variables of one model in one graph, by their flat names ({@code features_dense1_kernel}).
+ *
+ * <p>A model's graph builder asks for each variable by name; asking twice returns the same variable,
+ * so a training branch and an inference branch of the same graph share their weights. Names are flat
+ * ({@code _}-joined, no {@code /}) because TF-Java's optimizer slots and the Python reference use
+ * them as checkpoint keys. Initial values are drawn with stateless random ops from the model seed and
+ * a per-variable counter, so a seed fixes every initial weight.
+ */
+public final class Params {
+  /** How a variable starts. */
+  public enum Init {
+    /** Glorot/Xavier uniform: U(−a, a), a = √(6 / (fan_in + fan_out)), from the first two dims. */
+    GLOROT_UNIFORM,
+    ZEROS,
+    ONES
+  }
+
+  private final Ops tf;
+  private final long seed;
+  private final Map<String, Variable<TFloat32>> all = new LinkedHashMap<>();
+  private final List<String> trainable = new ArrayList<>();
+  private final Map<String, Op> assignOps = new LinkedHashMap<>();
+  private final Map<String, Placeholder<TFloat32>> assignInputs = new LinkedHashMap<>();
+
+  public Params(Ops tf, long seed) {
+    this.tf = tf;
+    this.seed = seed;
+  }
+
+  /** The variable named {@code name}, created on first request. */
+  public Variable<TFloat32> get(String name, Shape shape, Init init, boolean isTrainable) {
+    if (name.contains("/")) {
+      throw new IllegalArgumentException("variable names are flat, no '/': " + name);
+    }
+    Variable<TFloat32> existing = all.get(name);
+    if (existing != null) {
+      if (!existing.shape().equals(shape)) {
+        throw new IllegalArgumentException(
+            "variable " + name + " exists with shape " + existing.shape() + ", asked " + shape);
+      }
+      return existing;
+    }
+    Variable<TFloat32> v = tf.withName(name).variable(initialValue(shape, init, all.size()));
+    all.put(name, v);
+    if (isTrainable) {
+      trainable.add(name);
+    }
+    return v;
+  }
+
+  private Operand<TFloat32> initialValue(Shape shape, Init init, int index) {
+    Operand<TInt64> dims = tf.constant(shape);
+    switch (init) {
+      case ZEROS:
+        return tf.zeros(dims, TFloat32.class);
+      case ONES:
+        return tf.ones(dims, TFloat32.class);
+      case GLOROT_UNIFORM:
+        long fanIn = shape.numDimensions() > 1 ? shape.size(0) : 1;
+        long fanOut = shape.numDimensions() > 1 ? shape.size(1) : shape.size(0);
+        float limit = (float) Math.sqrt(6.0 / (fanIn + fanOut));
+        Operand<TFloat32> u =
+            tf.random.statelessRandomUniform(dims, tf.constant(new long[] {seed, index}));
+        return tf.math.mul(tf.math.sub(tf.math.mul(u, tf.constant(2f)), tf.constant(1f)),
+            tf.constant(limit));
+      default:
+        throw new IllegalStateException("unknown init " + init);
+    }
+  }
+
+  /** Names of the trainable variables, in creation order. */
+  public List<String> trainableNames() {
+    return Collections.unmodifiableList(trainable);
+  }
+
+  /** The trainable variables, in creation order. */
+  public List<Variable<TFloat32>> trainableVariables() {
+    List<Variable<TFloat32>> out = new ArrayList<>();
+    for (String n : trainable) {
+      out.add(all.get(n));
+    }
+    return out;
+  }
+
+  /** Every variable (trainable and statistics such as batch-norm moving averages), by name. */
+  public Map<String, Variable<TFloat32>> variables() {
+    return Collections.unmodifiableMap(all);
+  }
+
+  /** Reads every variable's value; the caller closes the tensors. */
+  public Map<String, TFloat32> read(Session session) {
+    Session.Runner runner = session.runner();
+    List<String> names = new ArrayList<>(all.keySet());
+    for (String n : names) {
+      runner.fetch(all.get(n));
+    }
+    Map<String, TFloat32> values = new LinkedHashMap<>();
+    try (var result = runner.run()) {
+      for (int i = 0; i < names.size(); i++) {
+        // Result closes its tensors: copy each one out.
+        TFloat32 t = (TFloat32) result.get(i);
+        TFloat32 copy = TFloat32.tensorOf(t.shape());
+        t.copyTo(copy);
+        values.put(names.get(i), copy);
+      }
+    }
+    return values;
+  }
+
+  /**
+   * Assigns {@code values} (by name) to this model's variables in {@code session}; every variable
+   * must be given, with its shape.
+   */
+  public void assign(Session session, Map<String, ? extends Tensor> values) {
+    for (String n : all.keySet()) {
+      if (!values.containsKey(n)) {
+        throw new IllegalArgumentException("no value for variable " + n + "; have " + values.keySet());
+      }
+    }
+    Session.Runner runner = session.runner();
+    for (Map.Entry<String, Variable<TFloat32>> e : all.entrySet()) {
+      Tensor value = values.get(e.getKey());
+      if (!(value instanceof TFloat32)) {
+        throw new IllegalArgumentException("variable " + e.getKey() + " needs float32 values");
+      }
+      if (!value.shape().equals(e.getValue().shape())) {
+        throw new IllegalArgumentException("variable " + e.getKey() + " has shape "
+            + e.getValue().shape() + ", value has " + value.shape());
+      }
+      Placeholder<TFloat32> in = assignInputs.computeIfAbsent(e.getKey(), n ->
+          tf.withName(n + "_assign_value")
+              .placeholder(TFloat32.class, Placeholder.shape(e.getValue().shape())));
+      Op op = assignOps.computeIfAbsent(e.getKey(), n ->
+          tf.withName(n + "_assign").assign(e.getValue(), in));
+      runner.feed(in, (TFloat32) value).addTarget(op);
+    }
+    runner.run();
+  }
+}

@@ -1,0 +1,32 @@
+package io.deepclust.graphs.dist;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/** A diagonal Gaussian N(μ, diag σ²) parameterised by its mean and log-variance, [B, Z] each. */
+public final class DiagonalGaussian {
+  private DiagonalGaussian() {}
+
+  /**
+   * KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (σ²_j + μ²_j − 1 − log σ²_j), one value per row [B]
+   * (Kingma &amp; Welling 2014, appendix B).
+   */
+  public static Operand<TFloat32> klToStandardNormal(
+      Ops tf, Operand<TFloat32> mean, Operand<TFloat32> logVar) {
+    var terms = tf.math.sub(
+        tf.math.add(tf.math.exp(logVar), tf.math.square(mean)),
+        tf.math.add(tf.constant(1f), logVar));
+    return tf.math.mul(tf.constant(0.5f), tf.reduceSum(terms, tf.constant(1)));
+  }
+
+  /**
+   * The reparameterised sample z = μ + σ·ε with ε ~ N(0, I) given; ε is wrapped in stopGradient so
+   * the gradient flows through μ and σ only.
+   */
+  public static Operand<TFloat32> sample(
+      Ops tf, Operand<TFloat32> mean, Operand<TFloat32> logVar, Operand<TFloat32> standardNoise) {
+    var sigma = tf.math.exp(tf.math.mul(tf.constant(0.5f), logVar));
+    return tf.math.add(mean, tf.math.mul(sigma, tf.stopGradient(standardNoise)));
+  }
+}

@@ -1,0 +1,189 @@
+package io.deepclust.graphs.models;
+
+import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.Bernoulli;
+import io.deepclust.graphs.dist.Categorical;
+import io.deepclust.graphs.dist.DiagonalGaussian;
+import io.deepclust.graphs.dist.GumbelSoftmax;
+import io.deepclust.graphs.layers.BatchNorm;
+import io.deepclust.graphs.layers.Dense;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * GMVAE-Gumbel (gmvae-gumbel-softmax §2-3): a deterministic feature net x̂ = g(x) (Eq. 1), a
+ * categorical q(c|x̂) relaxed by Gumbel-softmax, a Gaussian q(z|x̂) (Eq. 5-6), and a generator
+ * p(x|z, c) fed linear(z) + linear(c); loss = −ELBO of Eq. 7 with the Gaussian KL weighted by w_G.
+ *
+ * <p>Readings of the paper, written down: the feature layer x̂ and the two q(z|x̂) heads are linear
+ * (the paper excepts "embeddings" from batch norm + ReLU); the q(z|x̂) heads give μ and log σ²; the
+ * sum linear(z) + linear(c) enters the decoder without an activation; dense layers followed by batch
+ * norm have no bias. Cluster assignment is argmax of the logits, without noise; reconstruct and
+ * decode use the one-hot of the cluster in place of the Gumbel sample.
+ *
+ * <p>Variable prefixes follow the sub-network they parameterise: {@code features_}, {@code qc_}
+ * (q(c|x̂)), {@code qz_} (q(z|x̂)), {@code px_} (p(x|z, c)).
+ */
+public final class GmvaeGumbel {
+  public static final String MODEL = "gmvae_gumbel";
+
+  private GmvaeGumbel() {}
+
+  /** The training branch: inputs to feed and the loss with its terms (batch means). */
+  public record Training(
+      Placeholder<TFloat32> x,
+      Placeholder<TFloat32> temperature,
+      Placeholder<TInt64> noiseSeed,
+      Operand<TFloat32> loss,
+      Operand<TFloat32> reconstruction,
+      Operand<TFloat32> categoricalKl,
+      Operand<TFloat32> gaussianKl,
+      Operand<TFloat32> logits,
+      List<Op> batchNormUpdates) {}
+
+  /** The inference branch (batch norm on moving averages, no noise). */
+  public record Inference(
+      Operand<TFloat32> probs,
+      Operand<TInt64> cluster,
+      Operand<TFloat32> embedding,
+      Operand<TFloat32> reconstruction) {}
+
+  /** Posterior parameters of one forward pass. */
+  private record Posterior(
+      Operand<TFloat32> logits, Operand<TFloat32> zMean, Operand<TFloat32> zLogVar) {}
+
+  /** An NHWC image placeholder [-1, H, W, C] named {@code name}. */
+  public static Placeholder<TFloat32> imageInput(Ops tf, GmvaeGumbelConfig c, String name) {
+    int[] s = c.inputShape();
+    return tf.withName(name)
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
+  }
+
+  /**
+   * Builds the training loss on input x. Noise comes from stateless random ops seeded by the fed
+   * {@code noise_seed} [s, t]: Gumbel uniforms from (s, 2t), Gaussian ε from (s, 2t + 1), so a run
+   * is reproducible step by step and the Python reference can draw the same numbers.
+   */
+  public static Training training(Ops tf, Params p, GmvaeGumbelConfig c, Placeholder<TFloat32> x) {
+    var temperature = tf.withName("temperature")
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    var noiseSeed = tf.withName("noise_seed")
+        .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+    List<Op> updates = new ArrayList<>();
+    Operand<TFloat32> flat = flatten(tf, c, x);
+    Posterior q = posterior(tf, p, c, flat, true, updates);
+
+    var batch = tf.slice(tf.shape(flat), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    var gumbelSeed = tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2}));
+    var normalSeed = tf.math.add(gumbelSeed, tf.constant(new long[] {0, 1}));
+    var uniform = tf.random.statelessRandomUniform(
+        tf.concat(List.of(batch, tf.constant(new int[] {c.clusters()})), tf.constant(0)),
+        gumbelSeed);
+    var epsilon = tf.random.statelessRandomNormal(
+        tf.concat(List.of(batch, tf.constant(new int[] {c.latentDim()})), tf.constant(0)),
+        normalSeed);
+    var y = GumbelSoftmax.sample(tf, q.logits(), temperature, uniform);
+    var z = DiagonalGaussian.sample(tf, q.zMean(), q.zLogVar(), epsilon);
+    var xLogits = pXGivenZC(tf, p, c, z, y, true, updates);
+
+    var axis = tf.constant(0);
+    var rec = tf.math.mean(Bernoulli.crossEntropyFromLogits(tf, xLogits, flat), axis);
+    var catKl = tf.math.mean(Categorical.klToUniform(tf, q.logits(), c.clusters()), axis);
+    var gaussKl = tf.math.mean(DiagonalGaussian.klToStandardNormal(tf, q.zMean(), q.zLogVar()),
+        axis);
+    var loss = tf.withName("loss").math.add(tf.math.add(rec, catKl),
+        tf.math.mul(tf.constant(c.gaussianWeight()), gaussKl));
+    return new Training(x, temperature, noiseSeed, loss, rec, catKl, gaussKl, q.logits(), updates);
+  }
+
+  /** Builds the inference outputs for input x (moving-average batch norm, no noise). */
+  public static Inference inference(Ops tf, Params p, GmvaeGumbelConfig c, Operand<TFloat32> x) {
+    List<Op> none = new ArrayList<>();
+    Posterior q = posterior(tf, p, c, flatten(tf, c, x), false, none);
+    var probs = tf.nn.softmax(q.logits());
+    var cluster = tf.math.argMax(q.logits(), tf.constant(1), TInt64.class);
+    var oneHot = tf.oneHot(cluster, tf.constant(c.clusters()), tf.constant(1f), tf.constant(0f));
+    var xHat = toImage(tf, c, tf.math.sigmoid(pXGivenZC(tf, p, c, q.zMean(), oneHot, false, none)));
+    return new Inference(probs, cluster, q.zMean(), xHat);
+  }
+
+  /** Mean of p(x|z, c) for given z [B, Z] and cluster ids [B], as images [B, H, W, C]. */
+  public static Operand<TFloat32> decode(
+      Ops tf, Params p, GmvaeGumbelConfig c, Operand<TFloat32> z, Operand<TInt32> cluster) {
+    var oneHot = tf.oneHot(cluster, tf.constant(c.clusters()), tf.constant(1f), tf.constant(0f));
+    return toImage(tf, c, tf.math.sigmoid(pXGivenZC(tf, p, c, z, oneHot, false, new ArrayList<>())));
+  }
+
+  /** p(z|c) = N(0, I) for every cluster (Eq. 3): mean 0 and stddev 1, [B, Z] for B cluster ids. */
+  public static Operand<TFloat32>[] prior(Ops tf, GmvaeGumbelConfig c, Operand<TInt32> cluster) {
+    var batch = tf.shape(cluster);
+    var shape = tf.concat(List.of(batch, tf.constant(new int[] {c.latentDim()})), tf.constant(0));
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32>[] out = new Operand[] {
+      tf.zeros(shape, TFloat32.class), tf.ones(shape, TFloat32.class)
+    };
+    return out;
+  }
+
+  private static Posterior posterior(Ops tf, Params p, GmvaeGumbelConfig c, Operand<TFloat32> flat,
+      boolean training, List<Op> updates) {
+    var features = features(tf, p, c, flat, training, updates);
+    return new Posterior(qCGivenX(tf, p, c, features, training, updates),
+        Dense.apply(tf, p, "qz_mean", features, c.featureDim(), c.latentDim()),
+        Dense.apply(tf, p, "qz_logvar", features, c.featureDim(), c.latentDim()));
+  }
+
+  /** x̂ = g(x) (Eq. 1): D-h1-h2-df, batch norm + ReLU on the hidden layers, linear x̂. */
+  private static Operand<TFloat32> features(Ops tf, Params p, GmvaeGumbelConfig c,
+      Operand<TFloat32> flat, boolean training, List<Op> updates) {
+    int[] h = c.hidden();
+    var h1 = hidden(tf, p, "features_1", flat, c.inputDim(), h[0], training, updates);
+    var h2 = hidden(tf, p, "features_2", h1, h[0], h[1], training, updates);
+    return Dense.apply(tf, p, "features_out", h2, h[1], c.featureDim());
+  }
+
+  /** Logits of q(c|x̂) (Eq. 5): df-df-df/2-K. */
+  private static Operand<TFloat32> qCGivenX(Ops tf, Params p, GmvaeGumbelConfig c,
+      Operand<TFloat32> features, boolean training, List<Op> updates) {
+    int df = c.featureDim();
+    var h1 = hidden(tf, p, "qc_1", features, df, df, training, updates);
+    var h2 = hidden(tf, p, "qc_2", h1, df, df / 2, training, updates);
+    return Dense.apply(tf, p, "qc_logits", h2, df / 2, c.clusters());
+  }
+
+  /** Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) → df-256-512-D. */
+  private static Operand<TFloat32> pXGivenZC(Ops tf, Params p, GmvaeGumbelConfig c,
+      Operand<TFloat32> z, Operand<TFloat32> y, boolean training, List<Op> updates) {
+    int[] h = c.hidden();
+    var joint = tf.math.add(
+        Dense.apply(tf, p, "px_from_z", z, c.latentDim(), c.featureDim()),
+        Dense.apply(tf, p, "px_from_c", y, c.clusters(), c.featureDim()));
+    var h1 = hidden(tf, p, "px_1", joint, c.featureDim(), h[1], training, updates);
+    var h2 = hidden(tf, p, "px_2", h1, h[1], h[0], training, updates);
+    return Dense.apply(tf, p, "px_logits", h2, h[0], c.inputDim());
+  }
+
+  /** Dense (no bias) → batch norm → ReLU; variables {@code name_dense_*} and {@code name_bn_*}. */
+  private static Operand<TFloat32> hidden(Ops tf, Params p, String name, Operand<TFloat32> in,
+      int inDim, int outDim, boolean training, List<Op> updates) {
+    var linear = Dense.applyNoBias(tf, p, name + "_dense", in, inDim, outDim);
+    return tf.nn.relu(BatchNorm.apply(tf, p, name + "_bn", linear, outDim, training, updates));
+  }
+
+  private static Operand<TFloat32> flatten(Ops tf, GmvaeGumbelConfig c, Operand<TFloat32> x) {
+    return tf.reshape(x, tf.constant(new int[] {-1, c.inputDim()}));
+  }
+
+  private static Operand<TFloat32> toImage(Ops tf, GmvaeGumbelConfig c, Operand<TFloat32> flat) {
+    int[] s = c.inputShape();
+    return tf.reshape(flat, tf.constant(new int[] {-1, s[0], s[1], s[2]}));
+  }
+}

@@ -1,0 +1,100 @@
+package io.deepclust.graphs.models;
+
+/**
+ * GMVAE-Gumbel settings (gmvae-gumbel-softmax §3). The defaults are the paper's MNIST settings:
+ * D-512-256-100 features, d_z = 150, K = 10, w_G = 5, Adam 1e-3, batch 300, 300 epochs, Gumbel
+ * temperature 1 → 0.5 over the first 100 epochs.
+ *
+ * @param inputShape H, W, C of an image
+ * @param adamEpsilon Adam's ε, stated because TF1 (the paper's code) used 1e-8 and Keras 1e-7
+ * @param temperatureEpochs the epoch at which the temperature reaches its floor: τ(e) =
+ *     max(τ_min, τ₀·exp(−r·e)) with r = ln(τ₀/τ_min)/temperatureEpochs (exponential decay as the
+ *     paper's reference code, reaching the floor at the stated epoch)
+ */
+public record GmvaeGumbelConfig(
+    int[] inputShape,
+    int clusters,
+    int[] hidden,
+    int featureDim,
+    int latentDim,
+    float gaussianWeight,
+    float learningRate,
+    float adamEpsilon,
+    int batchSize,
+    int epochs,
+    float temperatureInit,
+    float temperatureMin,
+    int temperatureEpochs,
+    long seed) {
+
+  public static final int[] MNIST_SHAPE = {28, 28, 1};
+  public static final int CLUSTERS = 10;
+  public static final int[] HIDDEN = {512, 256};
+  public static final int FEATURE_DIM = 100;
+  public static final int LATENT_DIM = 150;
+  public static final float GAUSSIAN_WEIGHT = 5f;
+  public static final float LEARNING_RATE = 1e-3f;
+  public static final float ADAM_EPSILON = 1e-8f;
+  public static final int BATCH_SIZE = 300;
+  public static final int EPOCHS = 300;
+  public static final float TEMPERATURE_INIT = 1f;
+  public static final float TEMPERATURE_MIN = 0.5f;
+  public static final int TEMPERATURE_EPOCHS = 100;
+
+  public GmvaeGumbelConfig {
+    inputShape = inputShape.clone();
+    hidden = hidden.clone();
+    require(inputShape.length == 3, "inputShape must be [H, W, C]");
+    for (int d : inputShape) {
+      require(d > 0, "inputShape dims must be positive");
+    }
+    require(hidden.length == 2 && hidden[0] > 0 && hidden[1] > 0,
+        "hidden must hold two positive sizes (D-h1-h2-df)");
+    require(clusters >= 2, "clusters must be at least 2");
+    require(featureDim >= 2, "featureDim must be at least 2");
+    require(latentDim >= 1, "latentDim must be positive");
+    require(gaussianWeight >= 0 && Float.isFinite(gaussianWeight), "gaussianWeight must be ≥ 0");
+    require(learningRate > 0 && Float.isFinite(learningRate), "learningRate must be positive");
+    require(adamEpsilon > 0, "adamEpsilon must be positive");
+    require(batchSize >= 2, "batchSize must be at least 2 (batch norm)");
+    require(epochs >= 1, "epochs must be positive");
+    require(temperatureMin > 0 && temperatureInit >= temperatureMin,
+        "need 0 < temperatureMin ≤ temperatureInit");
+    require(temperatureEpochs >= 1, "temperatureEpochs must be positive");
+  }
+
+  /** The paper's MNIST settings with the given seed. */
+  public static GmvaeGumbelConfig mnist(long seed) {
+    return new GmvaeGumbelConfig(MNIST_SHAPE, CLUSTERS, HIDDEN, FEATURE_DIM, LATENT_DIM,
+        GAUSSIAN_WEIGHT, LEARNING_RATE, ADAM_EPSILON, BATCH_SIZE, EPOCHS, TEMPERATURE_INIT,
+        TEMPERATURE_MIN, TEMPERATURE_EPOCHS, seed);
+  }
+
+  public int inputDim() {
+    return inputShape[0] * inputShape[1] * inputShape[2];
+  }
+
+  /** Gumbel-softmax temperature at (fractional) epoch e ≥ 0. */
+  public float temperature(double epoch) {
+    double rate = Math.log(temperatureInit / temperatureMin) / temperatureEpochs;
+    return (float) Math.max(temperatureMin, temperatureInit * Math.exp(-rate * epoch));
+  }
+
+  public GmvaeGumbelConfig withEpochs(int e) {
+    return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
+        gaussianWeight, learningRate, adamEpsilon, batchSize, e, temperatureInit, temperatureMin,
+        temperatureEpochs, seed);
+  }
+
+  public GmvaeGumbelConfig withBatchSize(int b) {
+    return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
+        gaussianWeight, learningRate, adamEpsilon, b, epochs, temperatureInit, temperatureMin,
+        temperatureEpochs, seed);
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}
