@@ -1,0 +1,51 @@
+package io.deepclust.training.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code deepclust} command line: {@code train}, {@code evaluate}, {@code export}, {@code
+ * predict}. Bad options and bad values end with a one-line error and exit code 2; failures while
+ * running (a missing file, a broken model) with a one-line error and exit code 1; never a stack
+ * trace unless {@code DEEPCLUST_DEBUG} is set.
+ */
+@Command(name = "deepclust", mixinStandardHelpOptions = true, version = "deepclust 0.1.0",
+    description = "Deep-clustering VAEs on TensorFlow for Java.",
+    subcommands = {TrainCommand.class, EvaluateCommand.class, ExportCommand.class,
+        PredictCommand.class, CommandLine.HelpCommand.class})
+public final class DeepclustCli implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(),
+        "missing subcommand: one of train, evaluate, export, predict");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line and returns its exit code (tests call this). */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new DeepclustCli());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setParameterExceptionHandler((ex, a) -> {
+      err.println("deepclust: " + ex.getMessage().lines().findFirst().orElse("bad arguments")
+          + " (see --help)");
+      return 2;
+    });
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (System.getenv("DEEPCLUST_DEBUG") != null) {
+        ex.printStackTrace(err);
+      }
+      String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+      err.println("deepclust " + commandLine.getCommandName() + ": " + msg.lines().findFirst()
+          .orElse(msg));
+      return 1;
+    });
+    return cl.execute(args);
+  }
+}

@@ -1,0 +1,229 @@
+package io.deepclust.training.train;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import io.deepclust.graphs.Params;
+import io.deepclust.graphs.models.GmvaeGumbel;
+import io.deepclust.graphs.models.GmvaeGumbelConfig;
+import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.inference.Contract;
+import io.deepclust.savedmodels.GmvaeGumbelExport;
+import io.deepclust.training.data.Batcher;
+import io.deepclust.training.data.Dataset;
+import io.deepclust.training.metrics.ClusteringMetrics;
+import java.io.PrintStream;
+import java.util.Map;
+import me.tongfei.progressbar.ProgressBar;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Trains GMVAE-Gumbel in session mode: Adam on all model variables, Gumbel temperature from the
+ * config's schedule, test-split ACC/NMI/ARI after every epoch, a checkpoint after every epoch (a
+ * run directory with a checkpoint resumes where it stopped, with the same batches and noise), and
+ * the SavedModel export at the end.
+ */
+public final class GmvaeGumbelTrainer {
+  /** Batch size for evaluation passes (inference only, so larger than training batches). */
+  public static final int EVAL_BATCH = 1000;
+
+  /** How to run; {@code out} receives one summary line per epoch. */
+  public record Options(boolean resume, boolean progress, PrintStream out, String datasetName) {}
+
+  /** What a run ended with. */
+  public record Result(int epochs, double testAcc, double testNmi, double testAri,
+      double secondsPerEpoch, java.nio.file.Path export) {}
+
+  private final GmvaeGumbelConfig config;
+  private final Options options;
+
+  public GmvaeGumbelTrainer(GmvaeGumbelConfig config, Options options) {
+    this.config = config;
+    this.options = options;
+  }
+
+  public Result train(Dataset train, Dataset test, RunDirectory run) {
+    checkShape(train);
+    checkShape(test);
+    if (train.n() < config.batchSize()) {
+      throw new IllegalArgumentException("the training set has " + train.n()
+          + " images, fewer than one batch of " + config.batchSize());
+    }
+    Gson gson = new Gson();
+    JsonObject runConfig = new JsonObject();
+    runConfig.addProperty("model", GmvaeGumbel.MODEL);
+    runConfig.addProperty("dataset", options.datasetName());
+    runConfig.addProperty("train_size", train.n());
+    runConfig.addProperty("test_size", test.n());
+    runConfig.add("config", gson.toJsonTree(config));
+    runConfig.add("provenance", Provenance.now());
+
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Params params = new Params(tf, config.seed());
+      var x = GmvaeGumbel.imageInput(tf, config, "x");
+      var t = GmvaeGumbel.training(tf, params, config, x);
+      var inf = GmvaeGumbel.inference(tf, params, config, x);
+      var adam = new AdamStep(tf, "train", t.loss(), params.trainableVariables(),
+          params.trainableNames(), t.batchNormUpdates(), config.adamEpsilon());
+      s.initialize();
+
+      int startEpoch = 0;
+      long step = 0;
+      var state = options.resume() ? run.checkpointState() : java.util.Optional.<RunDirectory.State>empty();
+      if (state.isPresent()) {
+        run.restoreCheckpoint(s);
+        startEpoch = state.get().epochsDone();
+        step = state.get().steps();
+        run.truncateMetrics(startEpoch);
+        options.out().printf("resumed %s at epoch %d (step %d)%n", run.path(), startEpoch, step);
+      } else {
+        run.truncateMetrics(0);
+      }
+      run.writeConfig(runConfig);
+
+      Batcher batcher = Batcher.forTraining(train.n(), config.batchSize(), config.seed());
+      int steps = batcher.batchesPerEpoch();
+      double[] last = {Double.NaN, Double.NaN, Double.NaN};
+      double totalSeconds = 0;
+      int[] imageDims = config.inputShape();
+      try (TFloat32 lr = TFloat32.scalarOf(config.learningRate())) {
+        for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+          long start = System.nanoTime();
+          float temperature = config.temperature(epoch);
+          double[] sums = new double[4];
+          try (TFloat32 temp = TFloat32.scalarOf(temperature);
+              ProgressBar bar = Progress.bar(String.format("epoch %d/%d", epoch + 1,
+                  config.epochs()), steps, "batch", options.progress())) {
+            for (int[] batch : batcher.batches(epoch)) {
+              step++;
+              float[] powers = adam.betaPowers(step);
+              float[] pixels = Batcher.gatherPixels(train, batch);
+              try (TFloat32 xs = TFloat32.tensorOf(Shape.of(batch.length, imageDims[0],
+                      imageDims[1], imageDims[2]), DataBuffers.of(pixels, true, false));
+                  TInt64 seed = TInt64.vectorOf(config.seed(), step);
+                  TFloat32 b1 = TFloat32.scalarOf(powers[0]);
+                  TFloat32 b2 = TFloat32.scalarOf(powers[1]);
+                  var r = s.runner().feed(x, xs).feed(t.temperature(), temp)
+                      .feed(t.noiseSeed(), seed).feed(adam.learningRate, lr)
+                      .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
+                      .fetch(t.loss()).fetch(t.reconstruction()).fetch(t.categoricalKl())
+                      .fetch(t.gaussianKl()).addTarget(adam.step).run()) {
+                for (int i = 0; i < 4; i++) {
+                  sums[i] += ((TFloat32) r.get(i)).getFloat();
+                }
+              }
+              if (!Double.isFinite(sums[0])) {
+                throw new IllegalStateException("the loss became " + sums[0] + " at epoch "
+                    + (epoch + 1) + ", step " + step + "; the last checkpoint is in " + run.path());
+              }
+              bar.step();
+            }
+          }
+          double trainSeconds = (System.nanoTime() - start) / 1e9;
+          long[] clusters = assign(s, x, inf.cluster(), test);
+          var acc = ClusteringMetrics.accuracy(test.labels(), toInt(clusters));
+          last = new double[] {acc.acc(), ClusteringMetrics.nmi(test.labels(), toInt(clusters)),
+              ClusteringMetrics.ari(test.labels(), toInt(clusters))};
+          double seconds = (System.nanoTime() - start) / 1e9;
+          totalSeconds += trainSeconds;
+          JsonObject line = new JsonObject();
+          line.addProperty("epoch", epoch + 1);
+          line.addProperty("step", step);
+          line.addProperty("loss", sums[0] / steps);
+          line.addProperty("reconstruction", sums[1] / steps);
+          line.addProperty("categorical_kl", sums[2] / steps);
+          line.addProperty("gaussian_kl", sums[3] / steps);
+          line.addProperty("temperature", temperature);
+          line.addProperty("test_acc", last[0]);
+          line.addProperty("test_nmi", last[1]);
+          line.addProperty("test_ari", last[2]);
+          line.addProperty("train_seconds", trainSeconds);
+          line.addProperty("seconds", seconds);
+          run.appendMetrics(line);
+          run.saveCheckpoint(s, new RunDirectory.State(epoch + 1, step));
+          int left = config.epochs() - epoch - 1;
+          options.out().printf("epoch %d/%d  loss %.2f (rec %.2f, cat-KL %.3f, gauss-KL %.2f)  "
+                  + "tau %.3f  test ACC %.4f NMI %.4f ARI %.4f  %.1fs  ETA %s%n", epoch + 1,
+              config.epochs(), sums[0] / steps, sums[1] / steps, sums[2] / steps, sums[3] / steps,
+              temperature, last[0], last[1], last[2], seconds, eta(left * seconds));
+        }
+      }
+      int epochsRun = config.epochs() - startEpoch;
+      if (Double.isNaN(last[0])) {
+        long[] clusters = assign(s, x, inf.cluster(), test);
+        last = new double[] {
+          ClusteringMetrics.accuracy(test.labels(), toInt(clusters)).acc(),
+          ClusteringMetrics.nmi(test.labels(), toInt(clusters)),
+          ClusteringMetrics.ari(test.labels(), toInt(clusters))};
+      }
+      Map<String, TFloat32> weights = params.read(s);
+      try {
+        JsonObject info = new JsonObject();
+        info.addProperty(Contract.JSON_MADE_BY, "java");
+        info.addProperty(Contract.JSON_DATASET, options.datasetName());
+        info.add(Contract.JSON_CONFIG, gson.toJsonTree(config));
+        JsonObject metrics = new JsonObject();
+        metrics.addProperty("acc", last[0]);
+        metrics.addProperty("nmi", last[1]);
+        metrics.addProperty("ari", last[2]);
+        metrics.addProperty("split", "test");
+        info.add(Contract.JSON_METRICS, metrics);
+        info.add("provenance", runConfig.get("provenance"));
+        GmvaeGumbelExport.export(config, weights, info, run.exportPath());
+      } finally {
+        weights.values().forEach(Tensor::close);
+      }
+      return new Result(config.epochs(), last[0], last[1], last[2],
+          epochsRun > 0 ? totalSeconds / epochsRun : Double.NaN, run.exportPath());
+    }
+  }
+
+  /** Hard assignments of every image of {@code data} by the inference branch. */
+  static long[] assign(Session s, Placeholder<TFloat32> x, org.tensorflow.Operand<TInt64> cluster,
+      Dataset data) {
+    long[] out = new long[data.n()];
+    Batcher batches = Batcher.forEvaluation(data.n(), EVAL_BATCH);
+    int offset = 0;
+    for (int[] batch : batches.batches(0)) {
+      float[] pixels = Batcher.gatherPixels(data, batch);
+      try (TFloat32 xs = TFloat32.tensorOf(Shape.of(batch.length, data.height(), data.width(),
+              data.channels()), DataBuffers.of(pixels, true, false));
+          var r = s.runner().feed(x, xs).fetch(cluster).run()) {
+        long[] part = new long[batch.length];
+        ((TInt64) r.get(0)).asRawTensor().data().asLongs().read(part);
+        System.arraycopy(part, 0, out, offset, part.length);
+        offset += part.length;
+      }
+    }
+    return out;
+  }
+
+  private void checkShape(Dataset d) {
+    int[] s = config.inputShape();
+    if (d.height() != s[0] || d.width() != s[1] || d.channels() != s[2]) {
+      throw new IllegalArgumentException(String.format("dataset %s has images %dx%dx%d, the model"
+          + " expects %dx%dx%d", d.name(), d.height(), d.width(), d.channels(), s[0], s[1], s[2]));
+    }
+  }
+
+  static int[] toInt(long[] v) {
+    int[] out = new int[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = (int) v[i];
+    }
+    return out;
+  }
+
+  static String eta(double seconds) {
+    long s = Math.round(seconds);
+    return String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+  }
+}
