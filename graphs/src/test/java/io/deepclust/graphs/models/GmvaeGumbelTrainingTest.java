@@ -49,6 +49,7 @@ class GmvaeGumbelTrainingTest {
       var adam = new AdamStep(tf, "train", t.loss(), p.trainableVariables(), p.trainableNames(),
           t.batchNormUpdates(), config.adamEpsilon());
       s.initialize();
+      assertEquals(p.trainableVariables().size(), adam.gradients.size());
       float first = Float.NaN;
       float last = Float.NaN;
       try (TFloat32 xs = TFloat32.tensorOf(Shape.of(n, 4, 4, 1), DataBuffers.of(data, true, false));
