@@ -1,12 +1,31 @@
 package io.deepclust.training.cli;
 
+import io.deepclust.inference.ContractValidator;
+import io.deepclust.training.train.GmvaeGumbelTrainer;
+import io.deepclust.training.train.RunDirectory;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "export", mixinStandardHelpOptions = true, description = "TODO")
+/** {@code deepclust export}: a SavedModel from a run directory's last checkpoint. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+    description = "Export the last checkpoint of a training run (e.g. one that was stopped) to a "
+        + "SavedModel meeting the deepclust contract, then validate it.")
 final class ExportCommand implements Callable<Integer> {
+  @Option(names = "--run-dir", required = true, description = "Training run directory.")
+  Path runDir;
+
+  @Option(names = "--out", description = "Target directory (default: RUN_DIR/export).")
+  Path out;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("export is not written yet");
+    RunDirectory run = new RunDirectory(runDir);
+    Path target = out != null ? out : run.exportPath();
+    GmvaeGumbelTrainer.exportCheckpoint(run, target);
+    ContractValidator.validate(target);
+    System.out.println("SavedModel: " + target.toAbsolutePath());
+    return 0;
   }
 }

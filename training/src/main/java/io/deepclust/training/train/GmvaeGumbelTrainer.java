@@ -12,6 +12,7 @@ import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.metrics.ClusteringMetrics;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import org.tensorflow.Graph;
@@ -39,7 +40,7 @@ public final class GmvaeGumbelTrainer {
 
   /** What a run ended with. */
   public record Result(int epochs, double testAcc, double testNmi, double testAri,
-      double secondsPerEpoch, java.nio.file.Path export) {}
+      double secondsPerEpoch, Path export) {}
 
   private final GmvaeGumbelConfig config;
   private final Options options;
@@ -65,15 +66,13 @@ public final class GmvaeGumbelTrainer {
     runConfig.add("config", gson.toJsonTree(config));
     runConfig.add("provenance", Provenance.now());
 
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      Ops tf = Ops.create(g);
-      Params params = new Params(tf, config.seed());
-      var x = GmvaeGumbel.imageInput(tf, config, "x");
-      var t = GmvaeGumbel.training(tf, params, config, x);
-      var inf = GmvaeGumbel.inference(tf, params, config, x);
-      var adam = new AdamStep(tf, "train", t.loss(), params.trainableVariables(),
-          params.trainableNames(), t.batchNormUpdates(), config.adamEpsilon());
-      s.initialize();
+    try (TrainingGraph m = new TrainingGraph(config)) {
+      Session s = m.session;
+      Params params = m.params;
+      var x = m.x;
+      var t = m.training;
+      var inf = m.inference;
+      var adam = m.adam;
 
       int startEpoch = 0;
       long step = 0;
@@ -164,25 +163,81 @@ public final class GmvaeGumbelTrainer {
           ClusteringMetrics.nmi(test.labels(), toInt(clusters)),
           ClusteringMetrics.ari(test.labels(), toInt(clusters))};
       }
-      Map<String, TFloat32> weights = params.read(s);
-      try {
-        JsonObject info = new JsonObject();
-        info.addProperty(Contract.JSON_MADE_BY, "java");
-        info.addProperty(Contract.JSON_DATASET, options.datasetName());
-        info.add(Contract.JSON_CONFIG, gson.toJsonTree(config));
-        JsonObject metrics = new JsonObject();
-        metrics.addProperty("acc", last[0]);
-        metrics.addProperty("nmi", last[1]);
-        metrics.addProperty("ari", last[2]);
-        metrics.addProperty("split", "test");
-        info.add(Contract.JSON_METRICS, metrics);
-        info.add("provenance", runConfig.get("provenance"));
-        GmvaeGumbelExport.export(config, weights, info, run.exportPath());
-      } finally {
-        weights.values().forEach(Tensor::close);
-      }
+      JsonObject metrics = new JsonObject();
+      metrics.addProperty("acc", last[0]);
+      metrics.addProperty("nmi", last[1]);
+      metrics.addProperty("ari", last[2]);
+      metrics.addProperty("split", "test");
+      export(m, options.datasetName(), metrics, runConfig.get("provenance"), run.exportPath());
       return new Result(config.epochs(), last[0], last[1], last[2],
           epochsRun > 0 ? totalSeconds / epochsRun : Double.NaN, run.exportPath());
+    }
+  }
+
+  /**
+   * Exports the last checkpoint of a run directory to {@code target} (the same SavedModel that
+   * training writes at its end).
+   */
+  public static Path exportCheckpoint(RunDirectory run, Path target) {
+    JsonObject runConfig = run.readConfig().orElseThrow(() -> new IllegalArgumentException(
+        run.path() + " has no " + RunDirectory.CONFIG + ": not a training run directory"));
+    if (run.checkpointState().isEmpty()) {
+      throw new IllegalArgumentException(run.path() + " has no checkpoint yet");
+    }
+    GmvaeGumbelConfig config = new Gson().fromJson(runConfig.get("config"),
+        GmvaeGumbelConfig.class);
+    try (TrainingGraph m = new TrainingGraph(config)) {
+      run.restoreCheckpoint(m.session);
+      String dataset = runConfig.get("dataset").getAsString();
+      export(m, dataset, new JsonObject(), runConfig.get("provenance"), target);
+    }
+    return target;
+  }
+
+  private static void export(TrainingGraph m, String dataset, JsonObject metrics,
+      com.google.gson.JsonElement provenance, Path target) {
+    Map<String, TFloat32> weights = m.params.read(m.session);
+    try {
+      JsonObject info = new JsonObject();
+      info.addProperty(Contract.JSON_MADE_BY, "java");
+      info.addProperty(Contract.JSON_DATASET, dataset);
+      info.add(Contract.JSON_CONFIG, new Gson().toJsonTree(m.config));
+      info.add(Contract.JSON_METRICS, metrics);
+      info.add("provenance", provenance);
+      GmvaeGumbelExport.export(m.config, weights, info, target);
+    } finally {
+      weights.values().forEach(Tensor::close);
+    }
+  }
+
+  /** The training graph: training and inference branches over shared weights, and Adam. */
+  private static final class TrainingGraph implements AutoCloseable {
+    final GmvaeGumbelConfig config;
+    final Graph graph = new Graph();
+    final Session session;
+    final Params params;
+    final Placeholder<TFloat32> x;
+    final GmvaeGumbel.Training training;
+    final GmvaeGumbel.Inference inference;
+    final AdamStep adam;
+
+    TrainingGraph(GmvaeGumbelConfig config) {
+      this.config = config;
+      Ops tf = Ops.create(graph);
+      params = new Params(tf, config.seed());
+      x = GmvaeGumbel.imageInput(tf, config, "x");
+      training = GmvaeGumbel.training(tf, params, config, x);
+      inference = GmvaeGumbel.inference(tf, params, config, x);
+      adam = new AdamStep(tf, "train", training.loss(), params.trainableVariables(),
+          params.trainableNames(), training.batchNormUpdates(), config.adamEpsilon());
+      session = new Session(graph);
+      session.initialize();
+    }
+
+    @Override
+    public void close() {
+      session.close();
+      graph.close();
     }
   }
 

@@ -1,0 +1,61 @@
+package io.deepclust.training.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad command lines end with one line on stderr and a non-zero exit, never a stack trace. */
+class DeepclustCliTest {
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = DeepclustCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  static void assertOneLineError(Run r, int code, String mentions) {
+    assertEquals(code, r.code(), r.err());
+    String[] lines = r.err().strip().split("\n");
+    assertEquals(1, lines.length, "one line, got: " + r.err());
+    assertTrue(lines[0].contains(mentions), lines[0]);
+    assertFalse(r.err().contains("\tat "), "no stack trace");
+  }
+
+  @Test
+  void unknownOptionIsAOneLineUsageError() {
+    assertOneLineError(run("evaluate", "--model-dir", "x", "--bogus"), 2, "--bogus");
+  }
+
+  @Test
+  void badValueIsAOneLineUsageError() {
+    assertOneLineError(run("train", "--run-dir", "x", "--epochs", "many"), 2, "many");
+  }
+
+  @Test
+  void unknownDatasetIsAOneLineUsageError() {
+    assertOneLineError(run("evaluate", "--model-dir", "x", "--dataset", "cifar"), 2, "cifar");
+  }
+
+  @Test
+  void missingModelDirectoryIsAOneLineFailure(@TempDir Path tmp) {
+    assertOneLineError(run("predict", "--model-dir", tmp.resolve("none").toString(), "--input",
+        tmp.toString(), "--output", tmp.resolve("o.csv").toString()), 1, "none");
+  }
+
+  @Test
+  void everySubcommandHasHelp() {
+    for (String c : new String[] {"train", "evaluate", "export", "predict"}) {
+      Run r = run(c, "--help");
+      assertEquals(0, r.code());
+      assertTrue(r.out().contains("Usage: deepclust " + c), r.out());
+    }
+  }
+}

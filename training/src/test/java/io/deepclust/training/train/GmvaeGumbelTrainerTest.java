@@ -1,0 +1,111 @@
+package io.deepclust.training.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonParser;
+import io.deepclust.graphs.models.GmvaeGumbelConfig;
+import io.deepclust.inference.ClusteringModel;
+import io.deepclust.training.data.Dataset;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GmvaeGumbelTrainerTest {
+  static final GmvaeGumbelConfig CONFIG = new GmvaeGumbelConfig(new int[] {4, 4, 1}, 2,
+      new int[] {32, 16}, 8, 4, 5f, 1e-2f, 1e-8f, 16, 3, 1f, 0.5f, 2, 5L);
+  static final PrintStream QUIET = new PrintStream(PrintStream.nullOutputStream());
+
+  /** Two noisy binary prototypes (left half lit, or right half lit). */
+  static Dataset twoPrototypes(int n, long seed) {
+    Random r = new Random(seed);
+    float[] x = new float[n * 16];
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = r.nextInt(2);
+      for (int j = 0; j < 16; j++) {
+        boolean on = (labels[i] == 0) == (j % 4 < 2);
+        x[i * 16 + j] = on ^ (r.nextDouble() < 0.05) ? 1f : 0f;
+      }
+    }
+    return new Dataset("two-prototypes", x, labels, 4, 4, 1, 2);
+  }
+
+  static GmvaeGumbelTrainer trainer(GmvaeGumbelConfig c, boolean resume) {
+    return new GmvaeGumbelTrainer(c, new GmvaeGumbelTrainer.Options(resume, false, QUIET, "toy"));
+  }
+
+  @Test
+  void trainingWritesOneMetricsLinePerEpochACheckpointAndALoadableExport(@TempDir Path tmp)
+      throws Exception {
+    Dataset train = twoPrototypes(160, 1);
+    Dataset test = twoPrototypes(64, 2);
+    var run = new RunDirectory(tmp.resolve("run"));
+    var result = trainer(CONFIG, false).train(train, test, run);
+    List<String> lines = Files.readAllLines(run.path().resolve(RunDirectory.METRICS));
+    assertEquals(3, lines.size());
+    for (int i = 0; i < lines.size(); i++) {
+      var o = JsonParser.parseString(lines.get(i)).getAsJsonObject();
+      assertEquals(i + 1, o.get("epoch").getAsInt());
+      assertTrue(Double.isFinite(o.get("loss").getAsDouble()));
+      assertTrue(o.get("test_acc").getAsDouble() >= 0.5, "ACC of two clusters is at least 1/2");
+    }
+    assertEquals(3, run.checkpointState().orElseThrow().epochsDone());
+    try (var model = ClusteringModel.load(result.export())) {
+      assertEquals("gmvae_gumbel", model.info().model());
+      assertEquals("java", model.info().madeBy());
+      var a = model.assign(new float[][] {test.image(0), test.image(1)});
+      assertEquals(2, a.size());
+    }
+  }
+
+  @Test
+  void resumingAfterAStopGivesTheSameRunAsNeverStopping(@TempDir Path tmp) throws Exception {
+    Dataset train = twoPrototypes(96, 3);
+    Dataset test = twoPrototypes(32, 4);
+    var straight = new RunDirectory(tmp.resolve("straight"));
+    trainer(CONFIG, false).train(train, test, straight);
+
+    var stopped = new RunDirectory(tmp.resolve("stopped"));
+    trainer(CONFIG.withEpochs(2), false).train(train, test, stopped);
+    trainer(CONFIG, true).train(train, test, stopped);
+
+    List<String> a = Files.readAllLines(straight.path().resolve(RunDirectory.METRICS));
+    List<String> b = Files.readAllLines(stopped.path().resolve(RunDirectory.METRICS));
+    assertEquals(3, b.size());
+    for (int i = 0; i < 3; i++) {
+      var x = JsonParser.parseString(a.get(i)).getAsJsonObject();
+      var y = JsonParser.parseString(b.get(i)).getAsJsonObject();
+      assertEquals(x.get("loss").getAsDouble(), y.get("loss").getAsDouble(), 0.0, "epoch " + i);
+      assertEquals(x.get("step").getAsLong(), y.get("step").getAsLong());
+    }
+    try (var m1 = ClusteringModel.load(straight.exportPath());
+        var m2 = ClusteringModel.load(stopped.exportPath())) {
+      float[][] rows = {test.image(0), test.image(5), test.image(9)};
+      var p1 = m1.assign(rows).probs();
+      var p2 = m2.assign(rows).probs();
+      for (int i = 0; i < rows.length; i++) {
+        assertArrayEquals(p1[i], p2[i], 0f);
+      }
+    }
+  }
+
+  @Test
+  void exportingACheckpointGivesTheModelThatTrainingExported(@TempDir Path tmp) {
+    Dataset train = twoPrototypes(64, 5);
+    Dataset test = twoPrototypes(32, 6);
+    var run = new RunDirectory(tmp.resolve("run"));
+    trainer(CONFIG.withEpochs(1), false).train(train, test, run);
+    Path again = GmvaeGumbelTrainer.exportCheckpoint(run, tmp.resolve("again"));
+    try (var m1 = ClusteringModel.load(run.exportPath()); var m2 = ClusteringModel.load(again)) {
+      float[][] rows = {test.image(0), test.image(1)};
+      assertArrayEquals(m1.embed(rows)[0], m2.embed(rows)[0], 0f);
+      assertArrayEquals(m1.assign(rows).probs()[1], m2.assign(rows).probs()[1], 0f);
+    }
+  }
+}
