@@ -1,0 +1,245 @@
+package io.deepclust.training.data;
+
+import io.deepclust.training.data.DatasetException.Problem;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads the idx format of LeCun's MNIST distribution, plain or gzip-compressed.
+ *
+ * <p>Layout (all integers big-endian, 32 bits): magic {@code 0x0000TTDD} where {@code TT} is the
+ * element type ({@code 0x08}: unsigned byte, the only type accepted here) and {@code DD} the number
+ * of dimensions; then {@code DD} dimension sizes; then {@code prod(sizes)} elements in row-major
+ * order. Images are {@code 0x00000803} ({@code [count, rows, cols]}), labels {@code 0x00000801}
+ * ({@code [count]}). A file is decompressed when its name ends in {@code .gz} or it starts with the
+ * gzip magic {@code 0x1f8b}.
+ *
+ * <p>Every failure is a {@link DatasetException} whose message names the file and the problem.
+ */
+public final class IdxReader {
+  /** Magic number of an unsigned-byte idx file with 3 dimensions (images). */
+  public static final int IMAGES_MAGIC = 0x00000803;
+
+  /** Magic number of an unsigned-byte idx file with 1 dimension (labels). */
+  public static final int LABELS_MAGIC = 0x00000801;
+
+  /** Number of classes in MNIST and Fashion-MNIST, the default label range. */
+  public static final int DEFAULT_NUM_CLASSES = 10;
+
+  /** What {@code tools/fetch-data} installs, suggested whenever a file is missing. */
+  public static final String FETCH_HINT =
+      "run tools/fetch-data to install the datasets into ${DEEPCLUST_DATA:-~/.cache/deepclust}";
+
+  private static final int UNSIGNED_BYTE_TYPE = 0x08;
+  private static final int GZIP_MAGIC = 0x1f8b;
+  private static final int BUFFER_SIZE = 1 << 16;
+
+  private IdxReader() {}
+
+  /**
+   * Raw images of an idx3 file.
+   *
+   * @param count number of images
+   * @param rows image height
+   * @param cols image width
+   * @param data {@code count * rows * cols} unsigned bytes, row-major (read with {@code b & 0xFF})
+   */
+  public record Images(int count, int rows, int cols, byte[] data) {}
+
+  /** Reads an idx3 unsigned-byte images file (magic {@code 0x00000803}). */
+  public static Images readImages(Path file) {
+    try (InputStream in = open(file)) {
+      int[] dims = readHeader(file, in, IMAGES_MAGIC);
+      long total = checkedSize(file, dims);
+      byte[] data = readData(file, in, (int) total, "pixel");
+      return new Images(dims[0], dims[1], dims[2], data);
+    } catch (IOException e) {
+      throw unreadable(file, e);
+    }
+  }
+
+  /** Reads an idx1 labels file, requiring every label to lie in {@code [0, numClasses)}. */
+  public static int[] readLabels(Path file, int numClasses) {
+    if (numClasses < 1 || numClasses > 256) {
+      throw new IllegalArgumentException(
+          "numClasses must be in [1, 256] for unsigned-byte labels, got " + numClasses);
+    }
+    byte[] data;
+    try (InputStream in = open(file)) {
+      int[] dims = readHeader(file, in, LABELS_MAGIC);
+      long total = checkedSize(file, dims);
+      data = readData(file, in, (int) total, "label");
+    } catch (IOException e) {
+      throw unreadable(file, e);
+    }
+    int[] labels = new int[data.length];
+    for (int i = 0; i < data.length; i++) {
+      labels[i] = data[i] & 0xFF;
+      if (labels[i] >= numClasses) {
+        throw new DatasetException(
+            file,
+            Problem.LABEL_OUT_OF_RANGE,
+            String.format(
+                "label out of range at index %d: value %d, expected a value in [0, %d)",
+                i, labels[i], numClasses));
+      }
+    }
+    return labels;
+  }
+
+  /** Reads labels with the default range {@code [0, 10)}. */
+  public static int[] readLabels(Path file) {
+    return readLabels(file, DEFAULT_NUM_CLASSES);
+  }
+
+  /**
+   * Opens {@code file} for reading, decompressing when its name ends in {@code .gz} or its first
+   * two bytes are the gzip magic.
+   */
+  static InputStream open(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      String what = Files.exists(file) ? "not a regular file" : "file missing";
+      throw new DatasetException(file, Problem.MISSING, what + "; " + FETCH_HINT);
+    }
+    BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file), BUFFER_SIZE);
+    try {
+      in.mark(2);
+      int b0 = in.read();
+      int b1 = in.read();
+      in.reset();
+      boolean gzip =
+          file.getFileName().toString().endsWith(".gz") || ((b0 << 8) | b1) == GZIP_MAGIC;
+      return gzip ? new GZIPInputStream(in, BUFFER_SIZE) : in;
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
+  }
+
+  private static int[] readHeader(Path file, InputStream in, int expectedMagic) throws IOException {
+    byte[] magicBytes = new byte[4];
+    int got = readFully(in, magicBytes, 4);
+    if (got < 4) {
+      throw new DatasetException(
+          file,
+          Problem.TRUNCATED,
+          String.format("truncated header: expected 4 bytes of magic number, found %d", got));
+    }
+    int magic = bigEndian(magicBytes, 0);
+    int expectedDims = expectedMagic & 0xFF;
+    if ((magic >>> 8) != UNSIGNED_BYTE_TYPE) {
+      throw new DatasetException(
+          file,
+          Problem.WRONG_MAGIC,
+          String.format(
+              "wrong magic number: expected 0x%08X (unsigned-byte idx, %d dimensions), found"
+                  + " 0x%08X",
+              expectedMagic, expectedDims, magic));
+    }
+    int dimCount = magic & 0xFF;
+    if (dimCount != expectedDims) {
+      throw new DatasetException(
+          file,
+          Problem.WRONG_DIMENSIONS,
+          String.format(
+              "wrong dimension count: expected %d (magic 0x%08X), found %d (magic 0x%08X)%s",
+              expectedDims, expectedMagic, dimCount, magic, kindHint(magic)));
+    }
+    byte[] dimBytes = new byte[4 * dimCount];
+    got = readFully(in, dimBytes, dimBytes.length);
+    if (got < dimBytes.length) {
+      throw new DatasetException(
+          file,
+          Problem.TRUNCATED,
+          String.format(
+              "truncated header: expected %d bytes of dimension sizes, found %d",
+              dimBytes.length, got));
+    }
+    int[] dims = new int[dimCount];
+    for (int d = 0; d < dimCount; d++) {
+      dims[d] = bigEndian(dimBytes, 4 * d);
+    }
+    return dims;
+  }
+
+  private static String kindHint(int magic) {
+    if (magic == IMAGES_MAGIC) {
+      return "; this looks like an images file";
+    }
+    if (magic == LABELS_MAGIC) {
+      return "; this looks like a labels file";
+    }
+    return "";
+  }
+
+  private static long checkedSize(Path file, int[] dims) {
+    long total = 1;
+    for (int d = 0; d < dims.length; d++) {
+      if (dims[d] < 0) {
+        throw new DatasetException(
+            file,
+            Problem.WRONG_DIMENSIONS,
+            String.format("invalid size of dimension %d: %d (read as signed 32-bit)", d, dims[d]));
+      }
+      total *= dims[d];
+      if (total > Integer.MAX_VALUE - 8) {
+        throw new DatasetException(
+            file,
+            Problem.WRONG_DIMENSIONS,
+            "dimension sizes " + java.util.Arrays.toString(dims) + " exceed one Java array");
+      }
+    }
+    return total;
+  }
+
+  private static byte[] readData(Path file, InputStream in, int expected, String what)
+      throws IOException {
+    byte[] data = new byte[expected];
+    int got = readFully(in, data, expected);
+    if (got < expected) {
+      throw new DatasetException(
+          file,
+          Problem.TRUNCATED,
+          String.format(
+              "truncated data: expected %d bytes of %s data after the header, found %d",
+              expected, what, got));
+    }
+    return data;
+  }
+
+  /**
+   * Reads up to {@code len} bytes; returns how many there were. A gzip stream that ends early
+   * raises {@link EOFException}, which here counts as the end of the data.
+   */
+  private static int readFully(InputStream in, byte[] buf, int len) throws IOException {
+    int off = 0;
+    try {
+      while (off < len) {
+        int r = in.read(buf, off, len - off);
+        if (r < 0) {
+          break;
+        }
+        off += r;
+      }
+    } catch (EOFException e) {
+      // truncated compressed stream: report the bytes decoded so far
+    }
+    return off;
+  }
+
+  private static int bigEndian(byte[] b, int at) {
+    return ((b[at] & 0xFF) << 24)
+        | ((b[at + 1] & 0xFF) << 16)
+        | ((b[at + 2] & 0xFF) << 8)
+        | (b[at + 3] & 0xFF);
+  }
+
+  private static DatasetException unreadable(Path file, IOException e) {
+    return new DatasetException(file, Problem.UNREADABLE, "cannot read: " + e, e);
+  }
+}
