@@ -1,5 +1,6 @@
 package io.deepclust.savedmodels;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.GmvaeGumbel;
@@ -27,8 +28,9 @@ public final class GmvaeGumbelExport {
 
   /**
    * @param weights every model variable by its flat name (as {@link Params#read} gives them)
-   * @param info the {@code deepclust.json} content; contract, model, clusters, latent_dim,
-   *     input_shape and likelihood are filled in here
+   * @param info the {@code deepclust.json} content: made_by and dataset, optional metrics and
+   *     provenance; contract, model, clusters, latent_dim, input_shape, likelihood and config are
+   *     filled in here from {@code config}
    */
   public static void export(
       GmvaeGumbelConfig config, Map<String, TFloat32> weights, JsonObject info, Path target) {
@@ -43,6 +45,15 @@ public final class GmvaeGumbelExport {
     }
     asset.add(Contract.JSON_INPUT_SHAPE, shape);
     asset.addProperty(Contract.JSON_LIKELIHOOD, "bernoulli");
+    asset.add(Contract.JSON_CONFIG, new Gson().toJsonTree(config));
+    if (!asset.has(Contract.JSON_METRICS)) {
+      asset.add(Contract.JSON_METRICS, new JsonObject());
+    }
+    for (String key : new String[] {Contract.JSON_MADE_BY, Contract.JSON_DATASET}) {
+      if (!asset.has(key)) {
+        throw new IllegalArgumentException("deepclust.json needs \"" + key + "\"");
+      }
+    }
     ExportDirectory.writeAtomically(target, dir -> {
       try (Graph g = new Graph(); Session s = new Session(g)) {
         Ops tf = Ops.create(g);

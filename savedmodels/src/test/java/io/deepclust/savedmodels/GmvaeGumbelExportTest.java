@@ -10,6 +10,7 @@ import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.inference.Contract;
+import io.deepclust.inference.ContractValidator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -99,6 +100,10 @@ class GmvaeGumbelExportTest {
     GmvaeGumbelExport.export(CONFIG, weights, info, export);
     weights.values().forEach(Tensor::close);
     assertTrue(Files.isRegularFile(export.resolve("assets/deepclust.json")));
+    var info2 = ContractValidator.validate(export);
+    assertEquals("gmvae_gumbel", info2.model());
+    assertEquals(CONFIG.clusters(), info2.clusters());
+    assertEquals(CONFIG.latentDim(), info2.latentDim());
 
     try (SavedModelBundle b = SavedModelBundle.load(export.toString(), Contract.TAG);
         TFloat32 xs = TFloat32.tensorOf(Shape.of(n, 4, 4, 1), DataBuffers.of(data, true, false))) {

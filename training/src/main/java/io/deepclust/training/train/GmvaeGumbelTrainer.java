@@ -201,7 +201,6 @@ public final class GmvaeGumbelTrainer {
       JsonObject info = new JsonObject();
       info.addProperty(Contract.JSON_MADE_BY, "java");
       info.addProperty(Contract.JSON_DATASET, dataset);
-      info.add(Contract.JSON_CONFIG, new Gson().toJsonTree(m.config));
       info.add(Contract.JSON_METRICS, metrics);
       info.add("provenance", provenance);
       GmvaeGumbelExport.export(m.config, weights, info, target);
