@@ -1,5 +1,6 @@
 package io.deepclust.training.cli;
 
+import io.deepclust.training.data.Datasets;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,6 +22,14 @@ public final class DeepclustCli implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
         "missing subcommand: one of train, evaluate, export, predict");
+  }
+
+  /** A usage error (exit 2) unless {@code dataset} is one that {@link Datasets} knows. */
+  static void requireDataset(Object command, String dataset) {
+    if (!Datasets.NAMES.contains(dataset)) {
+      throw new CommandLine.ParameterException(new CommandLine(command),
+          "unknown dataset '" + dataset + "': one of " + Datasets.NAMES);
+    }
   }
 
   public static void main(String[] args) {

@@ -46,10 +46,7 @@ final class EvaluateCommand implements Callable<Integer> {
       default -> throw new picocli.CommandLine.ParameterException(
           new picocli.CommandLine(this), "--split must be train or test, not '" + split + "'");
     };
-    if (!Datasets.NAMES.contains(dataset)) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-          "unknown dataset '" + dataset + "': one of " + Datasets.NAMES);
-    }
+    DeepclustCli.requireDataset(this, dataset);
     Dataset data = Datasets.byName(dataset, which);
     if (limit != null) {
       data = data.first(Math.min(limit, data.n()));

@@ -54,10 +54,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Datasets.NAMES.contains(dataset)) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-          "unknown dataset '" + dataset + "': one of " + Datasets.NAMES);
-    }
+    DeepclustCli.requireDataset(this, dataset);
     GmvaeGumbelConfig config = GmvaeGumbelConfig.mnist(seed);
     if (epochs != null) {
       config = config.withEpochs(epochs);
