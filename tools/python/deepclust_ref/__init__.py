@@ -1,0 +1,10 @@
+"""Python reference of deepclust-tfj's models (TF 2.18), mirroring the Java graphs file for file.
+
+graphs/.../Params.java        -> params.py
+graphs/.../layers/*.java      -> layers.py
+graphs/.../dist/*.java        -> dist.py
+graphs/.../train/AdamStep.java-> adam_step.py
+graphs/.../models/GmvaeGumbel*.java -> gmvae_gumbel.py
+savedmodels/.../*Export.java  -> export.py
+inference/.../Contract.java   -> contract.py
+"""

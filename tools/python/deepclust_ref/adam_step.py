@@ -1,0 +1,46 @@
+"""One Adam step on an explicit list of variables (mirrors graphs/.../train/AdamStep.java).
+
+Slots are variables `<var>_adam_m` and `<var>_adam_v` in their own Params, so the model's variables
+stay free of optimizer state; beta powers for step t (from 1) and the learning rate are passed per
+step. Gradients and batch statistics are computed before any variable changes.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from . import params as P
+from .params import Params
+
+BETA1 = np.float32(0.9)
+BETA2 = np.float32(0.999)
+
+
+class AdamStep(tf.Module):
+    def __init__(self, variables, names, epsilon, name="adam"):
+        super().__init__(name=name)
+        self.variables_ = list(variables)
+        self.names = list(names)
+        self.epsilon = np.float32(epsilon)
+        self.slots = Params(0)
+        for n, v in zip(self.names, self.variables_):
+            self.slots.get(n + "_adam_m", v.shape, P.ZEROS, False)
+            self.slots.get(n + "_adam_v", v.shape, P.ZEROS, False)
+
+    @staticmethod
+    def beta_powers(t):
+        return np.float32(float(BETA1) ** t), np.float32(float(BETA2) ** t)
+
+    def apply(self, tape, loss, extra_updates, learning_rate, t):
+        """Applies one step: gradients of `loss` recorded on `tape`, then the extra (variable,
+        value) updates (their values were computed with the loss), then ApplyAdam per variable."""
+        grads = tape.gradient(loss, self.variables_)
+        b1p, b2p = self.beta_powers(t)
+        for var, value in extra_updates:
+            var.assign(value)
+        for n, v, g in zip(self.names, self.variables_, grads):
+            tf.raw_ops.ResourceApplyAdam(
+                var=v.handle, m=self.slots.all[n + "_adam_m"].handle,
+                v=self.slots.all[n + "_adam_v"].handle, beta1_power=b1p, beta2_power=b2p,
+                lr=np.float32(learning_rate), beta1=BETA1, beta2=BETA2, epsilon=self.epsilon,
+                grad=g)
+        return grads

@@ -1,0 +1,124 @@
+"""Checks a SavedModel (Java- or Python-made) against the contract and, for GMVAE-Gumbel, against
+this reference run on the export's own weights.
+
+    python -m deepclust_ref.check_export EXPORT_DIR [--batch N]
+
+Java exports are TF1-style graph SavedModels (ref variables named by their flat names), which
+tf.saved_model.load wraps as v1 signatures; their variables checkpoint is keyed by the flat names,
+so the reference reads the weights straight from EXPORT_DIR/variables/variables.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+from . import checkpoint
+from . import contract as C
+from .export import read_asset
+from .gmvae_gumbel import MODEL as GMVAE_GUMBEL
+from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
+
+_KEYS = {C.SIG_ASSIGN: ({C.IN_X}, {C.OUT_PROBS, C.OUT_CLUSTER}),
+         C.SIG_EMBED: ({C.IN_X}, {C.OUT_Z}),
+         C.SIG_RECONSTRUCT: ({C.IN_X}, {C.OUT_X_HAT}),
+         C.SIG_DECODE: ({C.IN_Z, C.IN_CLUSTER}, {C.OUT_X_HAT}),
+         C.SIG_PRIOR: ({C.IN_CLUSTER}, {C.OUT_MEAN, C.OUT_STDDEV})}
+
+
+def export_weights(export_dir):
+    """{flat name: value} of an export's variables. Java's TF1-style exports key them by the flat
+    name; tf.saved_model.save keys them by object path, ending `<name>/.ATTRIBUTES/VARIABLE_VALUE`."""
+    prefix = os.path.join(export_dir, "variables", "variables")
+    suffix = "/.ATTRIBUTES/VARIABLE_VALUE"
+    keys = {}
+    for key, _ in tf.train.list_variables(prefix):
+        if key.endswith(suffix):
+            keys[key[:-len(suffix)].split("/")[-1]] = key
+        elif "/" not in key:
+            keys[key] = key
+    values = checkpoint.restore(prefix, list(keys.values()))
+    return {name: values[key] for name, key in keys.items()}
+
+
+def check(export_dir, batch=8, seed=0):
+    """Returns a list of problems (empty when the export passes) and the largest differences from
+    the reference, by signature output."""
+    problems, diffs = [], {}
+    info = read_asset(export_dir)
+    missing = [k for k in C.JSON_KEYS if k not in info]
+    if missing:
+        problems.append(f"deepclust.json lacks {missing}")
+    loaded = tf.saved_model.load(export_dir, tags=[C.TAG])
+    for name, (inputs, outputs) in _KEYS.items():
+        if name not in loaded.signatures:
+            problems.append(f"no signature {name}")
+            continue
+        sig = loaded.signatures[name]
+        got_in, got_out = set(sig.structured_input_signature[1]), set(sig.structured_outputs)
+        if got_in != inputs or got_out != outputs:
+            problems.append(f"{name}: inputs {sorted(got_in)} outputs {sorted(got_out)}")
+    if problems:
+        return problems, diffs
+
+    k, zdim, shape = info[C.JSON_CLUSTERS], info[C.JSON_LATENT_DIM], info[C.JSON_INPUT_SHAPE]
+    rng = np.random.default_rng(seed)
+    x = tf.constant(rng.uniform(0, 1, (batch, *shape)).astype(np.float32))
+    z = tf.constant(rng.normal(size=(batch, zdim)).astype(np.float32))
+    clusters = tf.constant(rng.integers(0, k, batch).astype(np.int32))
+    s = loaded.signatures
+    got = {C.SIG_ASSIGN: s[C.SIG_ASSIGN](x=x), C.SIG_EMBED: s[C.SIG_EMBED](x=x),
+           C.SIG_RECONSTRUCT: s[C.SIG_RECONSTRUCT](x=x),
+           C.SIG_DECODE: s[C.SIG_DECODE](z=z, cluster=clusters),
+           C.SIG_PRIOR: s[C.SIG_PRIOR](cluster=clusters)}
+    want_shapes = {(C.SIG_ASSIGN, C.OUT_PROBS): ((batch, k), tf.float32),
+                   (C.SIG_ASSIGN, C.OUT_CLUSTER): ((batch,), tf.int64),
+                   (C.SIG_EMBED, C.OUT_Z): ((batch, zdim), tf.float32),
+                   (C.SIG_RECONSTRUCT, C.OUT_X_HAT): ((batch, *shape), tf.float32),
+                   (C.SIG_DECODE, C.OUT_X_HAT): ((batch, *shape), tf.float32),
+                   (C.SIG_PRIOR, C.OUT_MEAN): ((batch, zdim), tf.float32),
+                   (C.SIG_PRIOR, C.OUT_STDDEV): ((batch, zdim), tf.float32)}
+    for (sig, key), (shp, dtype) in want_shapes.items():
+        t = got[sig][key]
+        if tuple(t.shape) != shp or t.dtype != dtype:
+            problems.append(f"{sig}.{key}: {t.dtype.name}{tuple(t.shape)}, want {dtype.name}{shp}")
+    if not np.allclose(got[C.SIG_ASSIGN][C.OUT_PROBS].numpy().sum(1), 1.0, atol=1e-5):
+        problems.append("probs rows do not sum to 1")
+
+    if info[C.JSON_MODEL] == GMVAE_GUMBEL:
+        model = GmvaeGumbel(GmvaeGumbelConfig.from_json(info[C.JSON_CONFIG]))
+        model.params.assign(export_weights(export_dir))
+        inf = model.inference(x)
+        mean, stddev = model.prior(clusters)
+        ref = {(C.SIG_ASSIGN, C.OUT_PROBS): inf["probs"], (C.SIG_ASSIGN, C.OUT_CLUSTER):
+               inf["cluster"], (C.SIG_EMBED, C.OUT_Z): inf["embedding"],
+               (C.SIG_RECONSTRUCT, C.OUT_X_HAT): inf["reconstruction"],
+               (C.SIG_DECODE, C.OUT_X_HAT): model.decode(z, clusters),
+               (C.SIG_PRIOR, C.OUT_MEAN): mean, (C.SIG_PRIOR, C.OUT_STDDEV): stddev}
+        for (sig, key), want in ref.items():
+            d = float(np.max(np.abs(got[sig][key].numpy().astype(np.float64)
+                                    - want.numpy().astype(np.float64))))
+            diffs[f"{sig}.{key}"] = d
+            if d > 1e-5:
+                problems.append(f"{sig}.{key} differs from the reference by {d:.3g}")
+    return problems, diffs
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("export_dir")
+    ap.add_argument("--batch", type=int, default=8)
+    args = ap.parse_args(argv)
+    problems, diffs = check(args.export_dir, args.batch)
+    for k, d in diffs.items():
+        print(f"max |export - reference| {k}: {d:.3g}")
+    for p in problems:
+        print("PROBLEM:", p)
+    print("OK" if not problems else f"{len(problems)} problem(s)")
+    return 0 if not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

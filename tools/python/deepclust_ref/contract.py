@@ -1,0 +1,39 @@
+"""Names of the SavedModel contract, version 1 (mirrors inference/.../Contract.java)."""
+
+VERSION = 1
+TAG = "serve"
+ASSET_DIR = "assets"
+ASSET_FILE = "deepclust.json"
+
+SIG_ASSIGN = "serving_default"
+SIG_EMBED = "embed"
+SIG_RECONSTRUCT = "reconstruct"
+SIG_DECODE = "decode"
+SIG_PRIOR = "prior"
+COMMON_SIGNATURES = (SIG_ASSIGN, SIG_EMBED, SIG_RECONSTRUCT, SIG_DECODE, SIG_PRIOR)
+
+IN_X = "x"
+IN_Z = "z"
+IN_CLUSTER = "cluster"
+OUT_PROBS = "probs"
+OUT_CLUSTER = "cluster"
+OUT_Z = "z"
+OUT_X_HAT = "x_hat"
+OUT_MEAN = "mean"
+OUT_STDDEV = "stddev"
+
+JSON_CONTRACT = "contract"
+JSON_MODEL = "model"
+JSON_CLUSTERS = "clusters"
+JSON_LATENT_DIM = "latent_dim"
+JSON_INPUT_SHAPE = "input_shape"
+JSON_LIKELIHOOD = "likelihood"
+JSON_MADE_BY = "made_by"
+JSON_DATASET = "dataset"
+JSON_CONFIG = "config"
+JSON_METRICS = "metrics"
+JSON_KEYS = (JSON_CONTRACT, JSON_MODEL, JSON_CLUSTERS, JSON_LATENT_DIM, JSON_INPUT_SHAPE,
+             JSON_LIKELIHOOD, JSON_MADE_BY, JSON_DATASET, JSON_CONFIG, JSON_METRICS)
+
+MODELS = ("vade", "gmvae_gumbel", "vc", "kdvae", "vab")
+LIKELIHOODS = ("bernoulli", "gaussian")

@@ -1,0 +1,43 @@
+"""Distributions and closed forms (mirror graphs/.../dist/*.java)."""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+GUMBEL_TINY = np.float32(1e-20)
+
+
+def bernoulli_cross_entropy_from_logits(logits, x):
+    """sum_d [softplus(l_d) - x_d l_d] = -log p(x|l), one value per row [B] (Bernoulli.java)."""
+    return tf.reduce_sum(tf.math.softplus(logits) - x * logits, axis=1)
+
+
+def categorical_kl_to_uniform(logits, k):
+    """KL(softmax(l) || U(K)) = sum_k q_k log q_k + log K per row, log q by log-softmax."""
+    log_q = tf.nn.log_softmax(logits)
+    q = tf.math.exp(log_q)
+    return tf.reduce_sum(q * log_q, axis=1) + np.float32(math.log(k))
+
+
+def gaussian_kl_to_standard_normal(mean, log_var):
+    """KL(N(mu, diag sigma^2) || N(0, I)) = 1/2 sum_j (sigma^2 + mu^2 - 1 - log sigma^2) per row."""
+    terms = (tf.math.exp(log_var) + tf.math.square(mean)) - (1.0 + log_var)
+    return 0.5 * tf.reduce_sum(terms, axis=1)
+
+
+def gaussian_sample(mean, log_var, standard_noise):
+    """z = mu + exp(log_var / 2) * stop_gradient(eps)."""
+    sigma = tf.math.exp(0.5 * log_var)
+    return mean + sigma * tf.stop_gradient(standard_noise)
+
+
+def gumbel_noise(uniform):
+    """Gumbel(0, 1) noise -log(-log(u + tiny) + tiny), under stop_gradient."""
+    inner = -tf.math.log(uniform + GUMBEL_TINY)
+    return tf.stop_gradient(-tf.math.log(inner + GUMBEL_TINY))
+
+
+def gumbel_softmax_sample(logits, temperature, uniform):
+    """A relaxed one-hot sample softmax((l + g) / tau) [B, K] (Jang et al. 2017, Eq. 1)."""
+    return tf.nn.softmax((logits + gumbel_noise(uniform)) / temperature)

@@ -1,0 +1,48 @@
+"""Dense and batch-norm layers (mirror graphs/.../layers/Dense.java and BatchNorm.java)."""
+
+import numpy as np
+import tensorflow as tf
+
+from . import params as P
+
+BN_EPSILON = np.float32(1e-3)
+BN_MOMENTUM = np.float32(0.99)
+
+
+def dense(params, name, x, n_in, n_out):
+    """x [B, in] -> x.W + b [B, out]; variables `name_kernel` (Glorot uniform), `name_bias` (zero)."""
+    kernel = params.get(name + "_kernel", (n_in, n_out), P.GLOROT_UNIFORM, True)
+    bias = params.get(name + "_bias", (n_out,), P.ZEROS, True)
+    return tf.nn.bias_add(tf.linalg.matmul(x, kernel), bias)
+
+
+def dense_no_bias(params, name, x, n_in, n_out):
+    """As `dense` without a bias (a bias followed by batch norm is redundant)."""
+    kernel = params.get(name + "_kernel", (n_in, n_out), P.GLOROT_UNIFORM, True)
+    return tf.linalg.matmul(x, kernel)
+
+
+def batch_norm(params, name, x, dim, training, updates):
+    """y = gamma (x - mu)/sqrt(var + eps) + beta over the batch axis of [B, D].
+
+    Training: batch mean and biased variance; the moving-average updates m <- d m + (1-d) mu are
+    appended to `updates` as (variable, new value) pairs, for the caller to assign with its step.
+    Inference: the moving averages.
+    """
+    gamma = params.get(name + "_gamma", (dim,), P.ONES, True)
+    beta = params.get(name + "_beta", (dim,), P.ZEROS, True)
+    moving_mean = params.get(name + "_moving_mean", (dim,), P.ZEROS, False)
+    moving_var = params.get(name + "_moving_variance", (dim,), P.ONES, False)
+    if training:
+        mean = tf.reduce_mean(x, axis=[0])
+        variance = tf.reduce_mean(tf.math.squared_difference(x, mean), axis=[0])
+        keep = np.float32(1) - BN_MOMENTUM  # Java: 1f - MOMENTUM, in float
+        updates.append((moving_mean,
+                        moving_mean * BN_MOMENTUM + tf.stop_gradient(mean) * keep))
+        updates.append((moving_var,
+                        moving_var * BN_MOMENTUM + tf.stop_gradient(variance) * keep))
+    else:
+        mean = moving_mean
+        variance = moving_var
+    scale = gamma * tf.math.rsqrt(variance + BN_EPSILON)
+    return (x - mean) * scale + beta

@@ -1,0 +1,83 @@
+"""The variables of one model by their flat names (mirrors graphs/.../Params.java).
+
+A builder asks for each variable by name; asking twice returns the same variable. Initial values are
+drawn with stateless random ops from the model seed and a per-variable counter (the creation index,
+counting every variable), so the same seed and creation order give Java's initial weights.
+"""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+GLOROT_UNIFORM = "glorot_uniform"
+ZEROS = "zeros"
+ONES = "ones"
+
+
+class Params(tf.Module):
+    def __init__(self, seed, name=None):
+        super().__init__(name=name)
+        self.seed = int(seed)
+        # Insertion-ordered: the creation order is the init counter and the checkpoint order.
+        self.all = {}
+        self.trainable_names = []
+
+    def get(self, name, shape, init, trainable):
+        """The variable named `name`, created on first request."""
+        if "/" in name:
+            raise ValueError("variable names are flat, no '/': " + name)
+        shape = tuple(int(d) for d in shape)
+        existing = self.all.get(name)
+        if existing is not None:
+            if tuple(existing.shape) != shape:
+                raise ValueError(f"variable {name} exists with shape {tuple(existing.shape)}, "
+                                 f"asked {shape}")
+            return existing
+        value = self._initial_value(shape, init, len(self.all))
+        v = tf.Variable(value, name=name, trainable=trainable, dtype=tf.float32)
+        self.all[name] = v
+        if trainable:
+            self.trainable_names.append(name)
+        return v
+
+    def _initial_value(self, shape, init, index):
+        dims = tf.constant(shape, dtype=tf.int64)
+        if init == ZEROS:
+            return tf.zeros(dims, tf.float32)
+        if init == ONES:
+            return tf.ones(dims, tf.float32)
+        if init == GLOROT_UNIFORM:
+            fan_in = shape[0] if len(shape) > 1 else 1
+            fan_out = shape[1] if len(shape) > 1 else shape[0]
+            # Java computes the limit in double, then rounds it to float.
+            limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
+            u = tf.random.stateless_uniform(
+                dims, seed=tf.constant([self.seed, index], tf.int64), dtype=tf.float32)
+            return (u * 2.0 - 1.0) * limit
+        raise ValueError("unknown init " + str(init))
+
+    def trainable_variables_in_order(self):
+        return [self.all[n] for n in self.trainable_names]
+
+    def variables_by_name(self):
+        """Every variable (trainable and batch-norm statistics), by name, in creation order."""
+        return dict(self.all)
+
+    def read(self):
+        """Every variable's value as numpy, by name."""
+        return {n: v.numpy() for n, v in self.all.items()}
+
+    def assign(self, values):
+        """Assigns every variable from `values` (by name); each must be given, with its shape."""
+        for n in self.all:
+            if n not in values:
+                raise ValueError(f"no value for variable {n}; have {sorted(values)}")
+        for n, v in self.all.items():
+            value = np.asarray(values[n])
+            if value.dtype != np.float32:
+                raise ValueError(f"variable {n} needs float32 values, got {value.dtype}")
+            if tuple(value.shape) != tuple(v.shape):
+                raise ValueError(f"variable {n} has shape {tuple(v.shape)}, "
+                                 f"value has {value.shape}")
+            v.assign(value)

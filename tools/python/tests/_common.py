@@ -1,0 +1,70 @@
+"""Shared set-up: makes deepclust_ref importable and quiets TF's start-up logging."""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+
+import numpy as np  # noqa: E402
+
+from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
+
+
+def small_config(seed=3):
+    """A small GMVAE-Gumbel, so a test's forward pass costs milliseconds."""
+    return GmvaeGumbelConfig(seed=seed, input_shape=(4, 4, 1), clusters=3, hidden=(8, 6),
+                             feature_dim=6, latent_dim=5, gaussian_weight=5.0)
+
+
+def randomise_statistics(model, rng):
+    """Moves gamma, beta, biases and batch-norm statistics off their initial 1/0, so a test sees
+    every variable's effect."""
+    for name, v in model.params.all.items():
+        if name.endswith(("_bias", "_beta", "_moving_mean")):
+            v.assign(rng.normal(0, 0.3, v.shape).astype(np.float32))
+        elif name.endswith(("_gamma", "_moving_variance")):
+            v.assign(rng.uniform(0.5, 1.5, v.shape).astype(np.float32))
+
+
+# ---- an independent numpy forward pass (float64) ---------------------------------------------
+
+
+def np_softplus(a):
+    return np.logaddexp(0.0, a)
+
+
+def np_log_softmax(a):
+    m = a.max(axis=1, keepdims=True)
+    return a - m - np.log(np.exp(a - m).sum(axis=1, keepdims=True))
+
+
+def np_forward(w, c, flat, training, uniform=None, eps=None, temperature=1.0):
+    """GMVAE-Gumbel written again in numpy from the paper's description and the Java class."""
+    w = {k: np.asarray(v, np.float64) for k, v in w.items()}
+
+    def hidden(name, a):
+        lin = a @ w[name + "_dense_kernel"]
+        if training:
+            mu, var = lin.mean(0), lin.var(0)  # biased variance
+        else:
+            mu, var = w[name + "_bn_moving_mean"], w[name + "_bn_moving_variance"]
+        bn = w[name + "_bn_gamma"] * (lin - mu) / np.sqrt(var + 1e-3) + w[name + "_bn_beta"]
+        return np.maximum(bn, 0.0)
+
+    def dense(name, a):
+        return a @ w[name + "_kernel"] + w[name + "_bias"]
+
+    feats = dense("features_out", hidden("features_2", hidden("features_1", flat)))
+    logits = dense("qc_logits", hidden("qc_2", hidden("qc_1", feats)))
+    mu, logvar = dense("qz_mean", feats), dense("qz_logvar", feats)
+    if training:
+        g = -np.log(-np.log(uniform.astype(np.float64)))
+        y = np.exp(np_log_softmax((logits + g) / temperature))
+        z = mu + np.exp(0.5 * logvar) * eps
+    else:
+        y = np.eye(c.clusters)[logits.argmax(1)]
+        z = mu
+    joint = dense("px_from_z", z) + dense("px_from_c", y)
+    x_logits = dense("px_logits", hidden("px_2", hidden("px_1", joint)))
+    return {"logits": logits, "mu": mu, "logvar": logvar, "x_logits": x_logits, "y": y, "z": z}

@@ -1,0 +1,88 @@
+"""Each loss term and sampler against closed forms computed independently in numpy."""
+
+import math
+import unittest
+
+import _common  # noqa: F401
+import numpy as np
+import tensorflow as tf
+
+from deepclust_ref import dist
+
+
+class BernoulliTest(unittest.TestCase):
+    def test_cross_entropy_from_logits_is_minus_log_likelihood(self):
+        rng = np.random.default_rng(0)
+        logits = rng.normal(0, 3, (4, 7)).astype(np.float32)
+        x = rng.uniform(0, 1, (4, 7)).astype(np.float32)
+        p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+        want = -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(1)
+        got = dist.bernoulli_cross_entropy_from_logits(logits, x).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+
+    def test_cross_entropy_is_finite_for_huge_logits(self):
+        got = dist.bernoulli_cross_entropy_from_logits(
+            tf.constant([[200.0, -200.0]]), tf.constant([[0.0, 1.0]])).numpy()
+        np.testing.assert_allclose(got, [400.0], rtol=1e-6)
+
+
+class CategoricalTest(unittest.TestCase):
+    def test_kl_to_uniform_matches_sum_q_log_qk(self):
+        logits = np.array([[1.0, -2.0, 0.5], [0.0, 0.0, 3.0]], np.float32)
+        q = np.exp(logits - logits.max(1, keepdims=True))
+        q /= q.sum(1, keepdims=True)
+        want = (q * np.log(q * 3)).sum(1)
+        np.testing.assert_allclose(dist.categorical_kl_to_uniform(logits, 3).numpy(), want,
+                                   rtol=1e-5, atol=1e-7)
+
+    def test_kl_of_uniform_logits_is_zero(self):
+        got = dist.categorical_kl_to_uniform(tf.fill([2, 10], 4.0), 10).numpy()
+        np.testing.assert_allclose(got, [0.0, 0.0], atol=1e-6)
+
+    def test_kl_of_a_one_hot_is_log_k(self):
+        got = dist.categorical_kl_to_uniform(tf.constant([[500.0, 0.0, 0.0, 0.0]]), 4).numpy()
+        np.testing.assert_allclose(got, [math.log(4)], rtol=1e-6)
+
+
+class DiagonalGaussianTest(unittest.TestCase):
+    def test_kl_to_standard_normal_matches_closed_form(self):
+        mean = np.array([[0.5, -1.0], [2.0, 0.0]], np.float32)
+        log_var = np.array([[0.2, -0.7], [1.0, 0.0]], np.float32)
+        var = np.exp(log_var.astype(np.float64))
+        want = 0.5 * (var + mean ** 2 - 1 - log_var).sum(1)
+        np.testing.assert_allclose(dist.gaussian_kl_to_standard_normal(mean, log_var).numpy(),
+                                   want, rtol=1e-6)
+
+    def test_kl_of_the_standard_normal_is_zero(self):
+        got = dist.gaussian_kl_to_standard_normal(tf.zeros([3, 4]), tf.zeros([3, 4])).numpy()
+        np.testing.assert_array_equal(got, np.zeros(3))
+
+    def test_sample_is_mean_plus_sigma_eps_and_eps_gets_no_gradient(self):
+        mean = tf.constant([[1.0, 2.0]])
+        log_var = tf.constant([[0.0, math.log(4.0)]])
+        eps = tf.Variable([[0.5, -1.0]])
+        with tf.GradientTape() as tape:
+            z = dist.gaussian_sample(mean, log_var, eps)
+        np.testing.assert_allclose(z.numpy(), [[1.5, 0.0]], rtol=1e-6)
+        self.assertIsNone(tape.gradient(z, eps))
+
+
+class GumbelSoftmaxTest(unittest.TestCase):
+    def test_noise_is_minus_log_minus_log_u(self):
+        u = np.array([[0.1, 0.5, 0.9]], np.float32)
+        np.testing.assert_allclose(dist.gumbel_noise(u).numpy(), -np.log(-np.log(u)), rtol=1e-5)
+
+    def test_noise_is_finite_at_zero_and_one(self):
+        self.assertTrue(np.isfinite(dist.gumbel_noise(tf.constant([0.0, 1.0])).numpy()).all())
+
+    def test_sample_is_softmax_of_perturbed_logits_over_temperature(self):
+        logits = np.array([[1.0, 0.0, -1.0]], np.float32)
+        u = np.array([[0.3, 0.6, 0.2]], np.float32)
+        a = (logits - np.log(-np.log(u.astype(np.float64)))) / 0.5
+        want = np.exp(a - a.max()) / np.exp(a - a.max()).sum()
+        got = dist.gumbel_softmax_sample(logits, 0.5, u).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+if __name__ == "__main__":
+    unittest.main()

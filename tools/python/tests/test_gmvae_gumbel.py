@@ -1,0 +1,209 @@
+"""GMVAE-Gumbel: variable names, initial values, noise, loss terms and inference against an
+independent numpy forward pass."""
+
+import math
+import unittest
+
+import _common
+import numpy as np
+import tensorflow as tf
+
+from deepclust_ref.adam_step import AdamStep
+from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
+
+
+def expected_names():
+    """The Java builder's variables, in its creation order, written out by hand."""
+    def hidden(n):
+        return [n + "_dense_kernel"] + [n + "_bn_" + s for s in
+                                        ("gamma", "beta", "moving_mean", "moving_variance")]
+
+    def dense(n):
+        return [n + "_kernel", n + "_bias"]
+
+    return (hidden("features_1") + hidden("features_2") + dense("features_out")
+            + hidden("qc_1") + hidden("qc_2") + dense("qc_logits")
+            + dense("qz_mean") + dense("qz_logvar")
+            + dense("px_from_z") + dense("px_from_c") + hidden("px_1") + hidden("px_2")
+            + dense("px_logits"))
+
+
+class ConfigTest(unittest.TestCase):
+    def test_mnist_defaults_are_the_papers(self):
+        c = GmvaeGumbelConfig.mnist(1)
+        self.assertEqual((c.input_shape, c.clusters, c.hidden, c.feature_dim, c.latent_dim),
+                         ((28, 28, 1), 10, (512, 256), 100, 150))
+        self.assertEqual((c.gaussian_weight, c.learning_rate, c.adam_epsilon, c.batch_size,
+                          c.epochs), (5.0, 1e-3, 1e-8, 300, 300))
+
+    def test_temperature_decays_from_one_to_half_at_epoch_100(self):
+        c = GmvaeGumbelConfig.mnist(1)
+        self.assertAlmostEqual(c.temperature(0), 1.0, places=6)
+        self.assertAlmostEqual(c.temperature(50), math.sqrt(0.5), places=6)
+        self.assertAlmostEqual(c.temperature(100), 0.5, places=6)
+        self.assertEqual(c.temperature(250), 0.5)
+
+    def test_invalid_settings_are_refused(self):
+        with self.assertRaises(ValueError):
+            GmvaeGumbelConfig(seed=1, batch_size=1)
+        with self.assertRaises(ValueError):
+            GmvaeGumbelConfig(seed=1, temperature_init=0.4)
+
+    def test_json_uses_javas_record_keys(self):
+        j = GmvaeGumbelConfig.mnist(9).to_json()
+        self.assertEqual(set(j), {"inputShape", "clusters", "hidden", "featureDim", "latentDim",
+                                  "gaussianWeight", "learningRate", "adamEpsilon", "batchSize",
+                                  "epochs", "temperatureInit", "temperatureMin",
+                                  "temperatureEpochs", "seed"})
+
+
+class VariablesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.model = GmvaeGumbel(GmvaeGumbelConfig.mnist(11))
+
+    def test_names_and_order_are_javas(self):
+        self.assertEqual(list(self.model.params.all), expected_names())
+
+    def test_shapes_follow_the_paper(self):
+        v = self.model.params.all
+        self.assertEqual(tuple(v["features_1_dense_kernel"].shape), (784, 512))
+        self.assertEqual(tuple(v["qc_2_dense_kernel"].shape), (100, 50))
+        self.assertEqual(tuple(v["qz_logvar_kernel"].shape), (100, 150))
+        self.assertEqual(tuple(v["px_from_c_kernel"].shape), (10, 100))
+        self.assertEqual(tuple(v["px_logits_bias"].shape), (784,))
+
+    def test_statistics_are_not_trainable(self):
+        for name, var in self.model.params.all.items():
+            self.assertEqual(var.trainable, "_moving_" not in name, name)
+
+    def test_kernels_are_glorot_from_javas_stateless_op_with_seed_and_index(self):
+        names = list(self.model.params.all)
+        for name in ("features_1_dense_kernel", "qc_logits_kernel", "px_logits_kernel"):
+            var = self.model.params.all[name]
+            fan_in, fan_out = var.shape
+            # The V1 op TF-Java's statelessRandomUniform builds.
+            u = tf.raw_ops.StatelessRandomUniform(
+                shape=tf.constant(var.shape, tf.int64),
+                seed=tf.constant([11, names.index(name)], tf.int64), dtype=tf.float32).numpy()
+            limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
+            np.testing.assert_array_equal(var.numpy(), (u * np.float32(2) - np.float32(1)) * limit)
+            self.assertLessEqual(np.abs(var.numpy()).max(), limit)
+
+    def test_biases_betas_means_start_at_zero_gammas_variances_at_one(self):
+        for name, var in self.model.params.all.items():
+            if name.endswith(("_bias", "_beta", "_moving_mean")):
+                self.assertFalse(var.numpy().any(), name)
+            if name.endswith(("_gamma", "_moving_variance")):
+                self.assertTrue((var.numpy() == 1).all(), name)
+
+
+class NoiseTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.model = GmvaeGumbel(_common.small_config())
+
+    def test_same_seed_gives_the_same_noise(self):
+        a = self.model.noise(7, [5, 3])
+        b = self.model.noise(7, [5, 3])
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x.numpy(), y.numpy())
+
+    def test_another_step_gives_other_noise(self):
+        a, _ = self.model.noise(7, [5, 3])
+        b, _ = self.model.noise(7, [5, 4])
+        self.assertFalse(np.array_equal(a.numpy(), b.numpy()))
+
+    def test_noise_is_javas_v1_ops_at_s_2t_and_s_2t_plus_1(self):
+        u, eps = self.model.noise(7, [5, 3])
+        want_u = tf.raw_ops.StatelessRandomUniform(
+            shape=[7, 3], seed=tf.constant([5, 6], tf.int64), dtype=tf.float32)
+        want_eps = tf.raw_ops.StatelessRandomNormal(
+            shape=[7, 5], seed=tf.constant([5, 7], tf.int64), dtype=tf.float32)
+        np.testing.assert_array_equal(u.numpy(), want_u.numpy())
+        np.testing.assert_array_equal(eps.numpy(), want_eps.numpy())
+
+
+class ForwardTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.config = _common.small_config()
+        cls.model = GmvaeGumbel(cls.config)
+        rng = np.random.default_rng(4)
+        _common.randomise_statistics(cls.model, rng)
+        cls.x = rng.uniform(0, 1, (6, 4, 4, 1)).astype(np.float32)
+        cls.flat = cls.x.reshape(6, 16).astype(np.float64)
+        cls.weights = cls.model.params.read()
+
+    def test_training_loss_terms_match_numpy(self):
+        out = self.model.training(self.x, 0.7, tf.constant([9, 2], tf.int64))
+        u, eps = self.model.noise(6, [9, 2])
+        ref = _common.np_forward(self.weights, self.config, self.flat, True, u.numpy(),
+                                 eps.numpy(), 0.7)
+        rec = (_common.np_softplus(ref["x_logits"]) - self.flat * ref["x_logits"]).sum(1).mean()
+        log_q = _common.np_log_softmax(ref["logits"])
+        cat = (np.exp(log_q) * (log_q + math.log(3))).sum(1).mean()
+        mu, lv = ref["mu"], ref["logvar"]
+        gauss = (0.5 * (np.exp(lv) + mu ** 2 - 1 - lv).sum(1)).mean()
+        np.testing.assert_allclose(out["reconstruction"].numpy(), rec, rtol=1e-4)
+        np.testing.assert_allclose(out["categorical_kl"].numpy(), cat, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(out["gaussian_kl"].numpy(), gauss, rtol=1e-4)
+        np.testing.assert_allclose(out["loss"].numpy(), rec + cat + 5.0 * gauss, rtol=1e-4)
+
+    def test_batch_norm_updates_move_statistics_one_percent_toward_the_batch(self):
+        out = self.model.training(self.x, 1.0, [0, 0])
+        var, value = out["updates"][0]
+        self.assertEqual(var.name, "features_1_bn_moving_mean:0")
+        lin = self.flat @ self.weights["features_1_dense_kernel"].astype(np.float64)
+        want = 0.99 * self.weights["features_1_bn_moving_mean"] + 0.01 * lin.mean(0)
+        np.testing.assert_allclose(value.numpy(), want, rtol=1e-4, atol=1e-6)
+        var, value = out["updates"][1]
+        want = 0.99 * self.weights["features_1_bn_moving_variance"] + 0.01 * lin.var(0)
+        np.testing.assert_allclose(value.numpy(), want, rtol=1e-4, atol=1e-6)
+        self.assertEqual(len(out["updates"]), 2 * 6)
+
+    def test_inference_matches_numpy_with_moving_statistics(self):
+        out = self.model.inference(self.x)
+        ref = _common.np_forward(self.weights, self.config, self.flat, False)
+        probs = np.exp(_common.np_log_softmax(ref["logits"]))
+        np.testing.assert_allclose(out["probs"].numpy(), probs, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(out["probs"].numpy().sum(1), 1.0, rtol=1e-6)
+        self.assertEqual(out["cluster"].dtype, tf.int64)
+        np.testing.assert_array_equal(out["cluster"].numpy(), ref["logits"].argmax(1))
+        np.testing.assert_allclose(out["embedding"].numpy(), ref["mu"], rtol=1e-4, atol=1e-6)
+        x_hat = 1 / (1 + np.exp(-ref["x_logits"]))
+        np.testing.assert_allclose(out["reconstruction"].numpy(), x_hat.reshape(6, 4, 4, 1),
+                                   rtol=1e-4, atol=1e-6)
+
+    def test_decode_of_embedding_and_cluster_is_reconstruct(self):
+        out = self.model.inference(self.x)
+        decoded = self.model.decode(out["embedding"], tf.cast(out["cluster"], tf.int32))
+        np.testing.assert_array_equal(decoded.numpy(), out["reconstruction"].numpy())
+
+    def test_prior_is_standard_normal_for_every_cluster(self):
+        mean, stddev = self.model.prior(tf.constant([0, 2, 1], tf.int32))
+        np.testing.assert_array_equal(mean.numpy(), np.zeros((3, 5)))
+        np.testing.assert_array_equal(stddev.numpy(), np.ones((3, 5)))
+
+
+class AdamStepTest(unittest.TestCase):
+    def test_a_few_steps_lower_the_loss_and_move_the_statistics(self):
+        model = GmvaeGumbel(_common.small_config(seed=5))
+        p = model.params
+        adam = AdamStep(p.trainable_variables_in_order(), p.trainable_names, 1e-8)
+        x = np.random.default_rng(1).uniform(0, 1, (8, 4, 4, 1)).astype(np.float32)
+        losses = []
+        for t in range(1, 31):
+            with tf.GradientTape() as tape:
+                out = model.training(x, 1.0, [0, t])
+            adam.apply(tape, out["loss"], out["updates"], 1e-2, t)
+            losses.append(float(out["loss"]))
+        self.assertTrue(np.isfinite(losses).all())
+        self.assertLess(np.mean(losses[-5:]), np.mean(losses[:5]))
+        self.assertTrue(p.all["px_1_bn_moving_mean"].numpy().any())
+        self.assertNotIn("_adam_", " ".join(p.all))
+        self.assertIn("qc_logits_kernel_adam_m", adam.slots.all)
+
+
+if __name__ == "__main__":
+    unittest.main()
