@@ -2,10 +2,8 @@ package io.deepclust.training.train;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
-import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.inference.Contract;
 import io.deepclust.savedmodels.GmvaeGumbelExport;
 import io.deepclust.training.data.Batcher;
@@ -14,13 +12,12 @@ import io.deepclust.training.metrics.ClusteringMetrics;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import me.tongfei.progressbar.ProgressBar;
-import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -66,102 +63,55 @@ public final class GmvaeGumbelTrainer {
     runConfig.add("config", gson.toJsonTree(config));
     runConfig.add("provenance", Provenance.now());
 
-    try (TrainingGraph m = new TrainingGraph(config)) {
-      Session s = m.session;
-      Params params = m.params;
-      var x = m.x;
-      var t = m.training;
-      var inf = m.inference;
-      var adam = m.adam;
-
+    try (GmvaeGumbelTrainingGraph m = new GmvaeGumbelTrainingGraph(config)) {
       int startEpoch = 0;
       long step = 0;
-      var state = options.resume() ? run.checkpointState() : java.util.Optional.<RunDirectory.State>empty();
+      var state = options.resume() ? run.checkpointState() : Optional.<RunDirectory.State>empty();
       if (state.isPresent()) {
-        run.restoreCheckpoint(s);
+        run.restoreCheckpoint(m.session);
         startEpoch = state.get().epochsDone();
         step = state.get().steps();
-        run.truncateMetrics(startEpoch);
         options.out().printf("resumed %s at epoch %d (step %d)%n", run.path(), startEpoch, step);
-      } else {
-        run.truncateMetrics(0);
       }
+      run.truncateMetrics(startEpoch);
       run.writeConfig(runConfig);
 
       Batcher batcher = Batcher.forTraining(train.n(), config.batchSize(), config.seed());
-      int steps = batcher.batchesPerEpoch();
       double[] last = {Double.NaN, Double.NaN, Double.NaN};
       double totalSeconds = 0;
-      int[] imageDims = config.inputShape();
-      try (TFloat32 lr = TFloat32.scalarOf(config.learningRate())) {
-        for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
-          long start = System.nanoTime();
-          float temperature = config.temperature(epoch);
-          double[] sums = new double[4];
-          try (TFloat32 temp = TFloat32.scalarOf(temperature);
-              ProgressBar bar = Progress.bar(String.format("epoch %d/%d", epoch + 1,
-                  config.epochs()), steps, "batch", options.progress())) {
-            for (int[] batch : batcher.batches(epoch)) {
-              step++;
-              float[] powers = adam.betaPowers(step);
-              float[] pixels = Batcher.gatherPixels(train, batch);
-              try (TFloat32 xs = TFloat32.tensorOf(Shape.of(batch.length, imageDims[0],
-                      imageDims[1], imageDims[2]), DataBuffers.of(pixels, true, false));
-                  TInt64 seed = TInt64.vectorOf(config.seed(), step);
-                  TFloat32 b1 = TFloat32.scalarOf(powers[0]);
-                  TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-                  var r = s.runner().feed(x, xs).feed(t.temperature(), temp)
-                      .feed(t.noiseSeed(), seed).feed(adam.learningRate, lr)
-                      .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
-                      .fetch(t.loss()).fetch(t.reconstruction()).fetch(t.categoricalKl())
-                      .fetch(t.gaussianKl()).addTarget(adam.step).run()) {
-                for (int i = 0; i < 4; i++) {
-                  sums[i] += ((TFloat32) r.get(i)).getFloat();
-                }
-              }
-              if (!Double.isFinite(sums[0])) {
-                throw new IllegalStateException("the loss became " + sums[0] + " at epoch "
-                    + (epoch + 1) + ", step " + step + "; the last checkpoint is in " + run.path());
-              }
-              bar.step();
-            }
-          }
-          double trainSeconds = (System.nanoTime() - start) / 1e9;
-          long[] clusters = assign(s, x, inf.cluster(), test);
-          var acc = ClusteringMetrics.accuracy(test.labels(), toInt(clusters));
-          last = new double[] {acc.acc(), ClusteringMetrics.nmi(test.labels(), toInt(clusters)),
-              ClusteringMetrics.ari(test.labels(), toInt(clusters))};
-          double seconds = (System.nanoTime() - start) / 1e9;
-          totalSeconds += trainSeconds;
-          JsonObject line = new JsonObject();
-          line.addProperty("epoch", epoch + 1);
-          line.addProperty("step", step);
-          line.addProperty("loss", sums[0] / steps);
-          line.addProperty("reconstruction", sums[1] / steps);
-          line.addProperty("categorical_kl", sums[2] / steps);
-          line.addProperty("gaussian_kl", sums[3] / steps);
-          line.addProperty("temperature", temperature);
-          line.addProperty("test_acc", last[0]);
-          line.addProperty("test_nmi", last[1]);
-          line.addProperty("test_ari", last[2]);
-          line.addProperty("train_seconds", trainSeconds);
-          line.addProperty("seconds", seconds);
-          run.appendMetrics(line);
-          run.saveCheckpoint(s, new RunDirectory.State(epoch + 1, step));
-          int left = config.epochs() - epoch - 1;
-          options.out().printf("epoch %d/%d  loss %.2f (rec %.2f, cat-KL %.3f, gauss-KL %.2f)  "
-                  + "tau %.3f  test ACC %.4f NMI %.4f ARI %.4f  %.1fs  ETA %s%n", epoch + 1,
-              config.epochs(), sums[0] / steps, sums[1] / steps, sums[2] / steps, sums[3] / steps,
-              temperature, last[0], last[1], last[2], seconds, eta(left * seconds));
-        }
+      for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+        long start = System.nanoTime();
+        float temperature = config.temperature(epoch);
+        double[] means = runEpoch(m, batcher, train, epoch, temperature, step, run);
+        step += batcher.batchesPerEpoch();
+        double trainSeconds = (System.nanoTime() - start) / 1e9;
+        last = evaluate(m, test);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        totalSeconds += trainSeconds;
+        JsonObject line = new JsonObject();
+        line.addProperty("epoch", epoch + 1);
+        line.addProperty("step", step);
+        line.addProperty("loss", means[0]);
+        line.addProperty("reconstruction", means[1]);
+        line.addProperty("categorical_kl", means[2]);
+        line.addProperty("gaussian_kl", means[3]);
+        line.addProperty("temperature", temperature);
+        line.addProperty("test_acc", last[0]);
+        line.addProperty("test_nmi", last[1]);
+        line.addProperty("test_ari", last[2]);
+        line.addProperty("train_seconds", trainSeconds);
+        line.addProperty("seconds", seconds);
+        run.appendMetrics(line);
+        run.saveCheckpoint(m.session, new RunDirectory.State(epoch + 1, step));
+        int left = config.epochs() - epoch - 1;
+        options.out().printf("epoch %d/%d  loss %.2f (rec %.2f, cat-KL %.3f, gauss-KL %.2f)  "
+                + "tau %.3f  test ACC %.4f NMI %.4f ARI %.4f  %.1fs  ETA %s%n", epoch + 1,
+            config.epochs(), means[0], means[1], means[2], means[3], temperature, last[0],
+            last[1], last[2], seconds, eta(left * seconds));
       }
       int epochsRun = config.epochs() - startEpoch;
       if (Double.isNaN(last[0])) {
-        long[] clusters = assign(s, x, inf.cluster(), test);
-        last = new double[] {
-          ClusteringMetrics.accuracy(test.labels(), toInt(clusters)).acc(),
-          ClusteringMetrics.nmi(test.labels(), toInt(clusters)),
-          ClusteringMetrics.ari(test.labels(), toInt(clusters))};
+        last = evaluate(m, test);
       }
       JsonObject metrics = new JsonObject();
       metrics.addProperty("acc", last[0]);
@@ -172,6 +122,42 @@ public final class GmvaeGumbelTrainer {
       return new Result(config.epochs(), last[0], last[1], last[2],
           epochsRun > 0 ? totalSeconds / epochsRun : Double.NaN, run.exportPath());
     }
+  }
+
+  /** One epoch of Adam steps after {@code stepsBefore} steps; returns the mean loss terms. */
+  private double[] runEpoch(GmvaeGumbelTrainingGraph m, Batcher batcher, Dataset train,
+      int epoch, float temperature, long stepsBefore, RunDirectory run) {
+    double[] sums = new double[4];
+    long step = stepsBefore;
+    int steps = batcher.batchesPerEpoch();
+    try (ProgressBar bar = Progress.bar(String.format("epoch %d/%d", epoch + 1, config.epochs()),
+        steps, "batch", options.progress())) {
+      for (int[] batch : batcher.batches(epoch)) {
+        step++;
+        float[] terms = m.trainStep(Batcher.gatherPixels(train, batch), batch.length,
+            temperature, config.learningRate(), config.seed(), step);
+        if (!Float.isFinite(terms[0])) {
+          throw new IllegalStateException("the loss became " + terms[0] + " at epoch "
+              + (epoch + 1) + ", step " + step + "; the last checkpoint is in " + run.path());
+        }
+        for (int i = 0; i < 4; i++) {
+          sums[i] += terms[i];
+        }
+        bar.step();
+      }
+    }
+    for (int i = 0; i < 4; i++) {
+      sums[i] /= steps;
+    }
+    return sums;
+  }
+
+  /** Test-split ACC, NMI, ARI of the inference branch. */
+  private static double[] evaluate(GmvaeGumbelTrainingGraph m, Dataset test) {
+    int[] clusters = toInt(assign(m.session, m.x, m.inference.cluster(), test));
+    return new double[] {ClusteringMetrics.accuracy(test.labels(), clusters).acc(),
+        ClusteringMetrics.nmi(test.labels(), clusters),
+        ClusteringMetrics.ari(test.labels(), clusters)};
   }
 
   /**
@@ -186,7 +172,7 @@ public final class GmvaeGumbelTrainer {
     }
     GmvaeGumbelConfig config = new Gson().fromJson(runConfig.get("config"),
         GmvaeGumbelConfig.class);
-    try (TrainingGraph m = new TrainingGraph(config)) {
+    try (GmvaeGumbelTrainingGraph m = new GmvaeGumbelTrainingGraph(config)) {
       run.restoreCheckpoint(m.session);
       String dataset = runConfig.get("dataset").getAsString();
       export(m, dataset, new JsonObject(), runConfig.get("provenance"), target);
@@ -194,7 +180,7 @@ public final class GmvaeGumbelTrainer {
     return target;
   }
 
-  private static void export(TrainingGraph m, String dataset, JsonObject metrics,
+  private static void export(GmvaeGumbelTrainingGraph m, String dataset, JsonObject metrics,
       com.google.gson.JsonElement provenance, Path target) {
     Map<String, TFloat32> weights = m.params.read(m.session);
     try {
@@ -206,37 +192,6 @@ public final class GmvaeGumbelTrainer {
       GmvaeGumbelExport.export(m.config, weights, info, target);
     } finally {
       weights.values().forEach(Tensor::close);
-    }
-  }
-
-  /** The training graph: training and inference branches over shared weights, and Adam. */
-  private static final class TrainingGraph implements AutoCloseable {
-    final GmvaeGumbelConfig config;
-    final Graph graph = new Graph();
-    final Session session;
-    final Params params;
-    final Placeholder<TFloat32> x;
-    final GmvaeGumbel.Training training;
-    final GmvaeGumbel.Inference inference;
-    final AdamStep adam;
-
-    TrainingGraph(GmvaeGumbelConfig config) {
-      this.config = config;
-      Ops tf = Ops.create(graph);
-      params = new Params(tf, config.seed());
-      x = GmvaeGumbel.imageInput(tf, config, "x");
-      training = GmvaeGumbel.training(tf, params, config, x);
-      inference = GmvaeGumbel.inference(tf, params, config, x);
-      adam = new AdamStep(tf, "train", training.loss(), params.trainableVariables(),
-          params.trainableNames(), training.batchNormUpdates(), config.adamEpsilon());
-      session = new Session(graph);
-      session.initialize();
-    }
-
-    @Override
-    public void close() {
-      session.close();
-      graph.close();
     }
   }
 
