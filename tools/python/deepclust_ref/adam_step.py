@@ -33,14 +33,23 @@ class AdamStep(tf.Module):
     def apply(self, tape, loss, extra_updates, learning_rate, t):
         """Applies one step: gradients of `loss` recorded on `tape`, then the extra (variable,
         value) updates (their values were computed with the loss), then ApplyAdam per variable."""
-        grads = tape.gradient(loss, self.variables_)
         b1p, b2p = self.beta_powers(t)
+        return self.apply_with_powers(tape, loss, extra_updates, np.float32(learning_rate), b1p,
+                                      b2p)
+
+    def apply_with_powers(self, tape, loss, extra_updates, learning_rate, beta1_power,
+                          beta2_power):
+        """As `apply`, with the learning rate and beta powers given as float32 values or tensors
+        (as Java feeds them), so one tf.function serves every step."""
+        grads = tape.gradient(loss, self.variables_)
+        lr = tf.convert_to_tensor(learning_rate, tf.float32)
+        b1p = tf.convert_to_tensor(beta1_power, tf.float32)
+        b2p = tf.convert_to_tensor(beta2_power, tf.float32)
         for var, value in extra_updates:
             var.assign(value)
         for n, v, g in zip(self.names, self.variables_, grads):
             tf.raw_ops.ResourceApplyAdam(
                 var=v.handle, m=self.slots.all[n + "_adam_m"].handle,
                 v=self.slots.all[n + "_adam_v"].handle, beta1_power=b1p, beta2_power=b2p,
-                lr=np.float32(learning_rate), beta1=BETA1, beta2=BETA2, epsilon=self.epsilon,
-                grad=g)
+                lr=lr, beta1=BETA1, beta2=BETA2, epsilon=self.epsilon, grad=g)
         return grads

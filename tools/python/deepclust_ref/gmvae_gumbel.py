@@ -212,8 +212,9 @@ class GmvaeGumbel(tf.Module):
         """Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) -> df-256-512-D."""
         c = self.config
         h = c.hidden
-        joint = (layers.dense(self.params, "px_from_z", z, c.latent_dim, c.feature_dim)
-                 + layers.dense(self.params, "px_from_c", y, c.clusters, c.feature_dim))
+        # No biases: batch norm after px_1 removes any constant offset (as in the Java class).
+        joint = (layers.dense_no_bias(self.params, "px_from_z", z, c.latent_dim, c.feature_dim)
+                 + layers.dense_no_bias(self.params, "px_from_c", y, c.clusters, c.feature_dim))
         h1 = self._hidden("px_1", joint, c.feature_dim, h[1], training, updates)
         h2 = self._hidden("px_2", h1, h[1], h[0], training, updates)
         return layers.dense(self.params, "px_logits", h2, h[0], c.input_dim)

@@ -65,6 +65,6 @@ def np_forward(w, c, flat, training, uniform=None, eps=None, temperature=1.0):
     else:
         y = np.eye(c.clusters)[logits.argmax(1)]
         z = mu
-    joint = dense("px_from_z", z) + dense("px_from_c", y)
+    joint = z @ w["px_from_z_kernel"] + y @ w["px_from_c_kernel"]
     x_logits = dense("px_logits", hidden("px_2", hidden("px_1", joint)))
     return {"logits": logits, "mu": mu, "logvar": logvar, "x_logits": x_logits, "y": y, "z": z}

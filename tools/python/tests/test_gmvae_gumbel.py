@@ -24,7 +24,7 @@ def expected_names():
     return (hidden("features_1") + hidden("features_2") + dense("features_out")
             + hidden("qc_1") + hidden("qc_2") + dense("qc_logits")
             + dense("qz_mean") + dense("qz_logvar")
-            + dense("px_from_z") + dense("px_from_c") + hidden("px_1") + hidden("px_2")
+            + ["px_from_z_kernel", "px_from_c_kernel"] + hidden("px_1") + hidden("px_2")
             + dense("px_logits"))
 
 

@@ -25,8 +25,10 @@ import org.tensorflow.types.TInt64;
  *
  * <p>Readings of the paper, written down: the feature layer x̂ and the two q(z|x̂) heads are linear
  * (the paper excepts "embeddings" from batch norm + ReLU); the q(z|x̂) heads give μ and log σ²; the
- * sum linear(z) + linear(c) enters the decoder without an activation; dense layers followed by batch
- * norm have no bias. Cluster assignment is argmax of the logits, without noise; reconstruct and
+ * sum linear(z) + linear(c) enters the decoder without an activation; layers whose output reaches
+ * batch norm through linear maps only (the hidden dense layers, linear(z), linear(c)) have no bias,
+ * since batch norm removes any constant offset: such a bias has a zero gradient and would only
+ * random-walk under Adam. Cluster assignment is argmax of the logits, without noise; reconstruct and
  * decode use the one-hot of the cluster in place of the Gumbel sample.
  *
  * <p>Variable prefixes follow the sub-network they parameterise: {@code features_}, {@code qc_}
@@ -164,8 +166,8 @@ public final class GmvaeGumbel {
       Operand<TFloat32> z, Operand<TFloat32> y, boolean training, List<Op> updates) {
     int[] h = c.hidden();
     var joint = tf.math.add(
-        Dense.apply(tf, p, "px_from_z", z, c.latentDim(), c.featureDim()),
-        Dense.apply(tf, p, "px_from_c", y, c.clusters(), c.featureDim()));
+        Dense.applyNoBias(tf, p, "px_from_z", z, c.latentDim(), c.featureDim()),
+        Dense.applyNoBias(tf, p, "px_from_c", y, c.clusters(), c.featureDim()));
     var h1 = hidden(tf, p, "px_1", joint, c.featureDim(), h[1], training, updates);
     var h2 = hidden(tf, p, "px_2", h1, h[1], h[0], training, updates);
     return Dense.apply(tf, p, "px_logits", h2, h[0], c.inputDim());

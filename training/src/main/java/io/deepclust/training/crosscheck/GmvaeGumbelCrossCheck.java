@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -41,17 +42,27 @@ public final class GmvaeGumbelCrossCheck {
   private static final String MODEL = GmvaeGumbel.MODEL;
 
   private final Path ref;
+  private final UnaryOperator<GmvaeGumbelConfig> variant;
   private final List<Comparison> rows = new ArrayList<>();
 
   public GmvaeGumbelCrossCheck(Path ref) {
+    this(ref, UnaryOperator.identity());
+  }
+
+  /**
+   * A check of a deliberately changed Java model: {@code variant} alters the reference's config
+   * before the Java graph is built (tests use it to prove that the check can fail).
+   */
+  public GmvaeGumbelCrossCheck(Path ref, UnaryOperator<GmvaeGumbelConfig> variant) {
     this.ref = ref;
+    this.variant = variant;
   }
 
   /** Runs every check, printing rows as they come; returns them. */
   public List<Comparison> run(PrintStream out) {
     JsonObject manifest = readJson(ref.resolve("manifest.json"));
-    GmvaeGumbelConfig config = new Gson().fromJson(manifest.get("config"),
-        GmvaeGumbelConfig.class);
+    GmvaeGumbelConfig config = variant.apply(new Gson().fromJson(manifest.get("config"),
+        GmvaeGumbelConfig.class));
     int batch = manifest.get("batch_size").getAsInt();
     int steps = manifest.get("steps").getAsInt();
     float temperature = manifest.get("temperature").getAsFloat();

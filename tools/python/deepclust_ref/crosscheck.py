@@ -1,0 +1,496 @@
+"""The Java <-> Python cross-check (docs/crosscheck.md): the reference directory, the verify step.
+
+    python -m deepclust_ref.crosscheck make --model gmvae_gumbel --out DIR [--batch-size 32]
+        [--steps 20] [--seed 7] [--temperature 0.8] [--adam-epsilon EPS]
+    python -m deepclust_ref.crosscheck verify --ref DIR
+
+`make` writes DIR/manifest.json, the name-keyed checkpoint DIR/ref (inputs, initial weights, forward
+outputs and gradients at the initial weights, weights and inference outputs after T Adam steps) and
+DIR/python_export (the trained weights as a contract SavedModel). Every computation runs in a
+tf.function with the Java placeholders' shapes (dynamic batch) and the Java graph's ops, so both go
+through grappler alike (the forward values agree with Java's bit for bit).
+
+`verify` (after `./deepclust crosscheck --ref DIR`) loads DIR/java_export with tf.saved_model.load
+and compares its outputs on in__x with the ones Java wrote to DIR/java_outputs, checks its asset,
+and checks DIR/python_export reloaded gives trained_out__*. It prints one markdown row per quantity:
+
+    | model | check | quantity | max abs diff | max rel diff | pass|fail |
+
+and exits 0 when every row passes, 1 when one fails, 2 when a file is missing.
+"""
+
+import argparse
+import collections
+import dataclasses
+import gzip
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from . import checkpoint  # noqa: E402
+from . import contract as C  # noqa: E402
+from . import export as E  # noqa: E402
+from .adam_step import AdamStep  # noqa: E402
+from .gmvae_gumbel import MODEL as GMVAE_GUMBEL  # noqa: E402
+from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
+
+MANIFEST = "manifest.json"
+REF = "ref"
+PYTHON_EXPORT = "python_export"
+JAVA_EXPORT = "java_export"
+JAVA_OUTPUTS = "java_outputs"
+JAVA_OUTPUTS_JSON = "java_outputs.json"
+
+LOSS_TERMS = ("loss", "reconstruction", "categorical_kl", "gaussian_kl")
+# Inference outputs: reference name -> (signature, output key).
+OUTPUTS = collections.OrderedDict([
+    ("probs", (C.SIG_ASSIGN, C.OUT_PROBS)),
+    ("cluster", (C.SIG_ASSIGN, C.OUT_CLUSTER)),
+    ("z", (C.SIG_EMBED, C.OUT_Z)),
+    ("x_hat", (C.SIG_RECONSTRUCT, C.OUT_X_HAT)),
+])
+
+# Thresholds on the max rel diff (docs/crosscheck.md).
+FORWARD_TOL = 1e-5
+GRADIENT_TOL = 1e-4
+TRAINING_TOL = 1e-4
+SAVEDMODEL_TOL = 1e-6
+
+# Adam's epsilon for the cross-check. With the paper's 1e-8, Adam's first steps move each weight by
+# about lr * sign(g), so gradient entries at rounding-noise level (where two correct graphs differ in
+# the last bits) flip direction and 20 steps disagree by up to 2e-2 relative (measured); with 1e-4
+# the same run agrees to ~5e-6. The check is about the two implementations, so it uses 1e-4 on both
+# sides (the issue asks for the same epsilon, beta and learning rate on each side).
+CROSSCHECK_ADAM_EPSILON = 1e-4
+
+# A small config for committed golden fixtures (tests/golden, Java's test resources).
+TINY = dict(hidden=(32, 16), feature_dim=8, latent_dim=4, clusters=3)
+
+CHECK_JAVA_TO_PYTHON = "savedmodel java→python"
+CHECK_PYTHON_TO_PYTHON = "savedmodel python→python"
+
+HEADER = ("| model | check | quantity | max abs diff | max rel diff | result |\n"
+          "|---|---|---|---|---|---|")
+
+
+class MissingFile(Exception):
+    """A file the step needs is not there (exit status 2)."""
+
+
+# ---- data --------------------------------------------------------------------------------------
+
+
+def data_dir():
+    return os.environ.get("DEEPCLUST_DATA") or os.path.join(os.path.expanduser("~"), ".cache",
+                                                            "deepclust")
+
+
+def read_idx_images(path, count):
+    """The first `count` images of an idx3 file (plain or .gz) as float32 NHWC, bytes / 255."""
+    candidates = [path, path + ".gz"]
+    found = next((p for p in candidates if os.path.isfile(p)), None)
+    if found is None:
+        raise MissingFile(f"no MNIST file {path}[.gz]; run tools/fetch-data mnist "
+                          f"(DEEPCLUST_DATA overrides ~/.cache/deepclust)")
+    opener = gzip.open if found.endswith(".gz") else open
+    with opener(found, "rb") as f:
+        header = f.read(16)
+        if len(header) < 16 or int.from_bytes(header[:4], "big") != 0x803:
+            raise ValueError(f"{found} is not an idx3 ubyte file")
+        n, rows, cols = (int.from_bytes(header[i:i + 4], "big") for i in (4, 8, 12))
+        if count > n:
+            raise ValueError(f"{found} holds {n} images, {count} asked")
+        size = count * rows * cols
+        raw = f.read(size)
+        if len(raw) != size:
+            raise ValueError(f"{found} is truncated: expected {size} bytes, found {len(raw)}")
+    pixels = np.frombuffer(raw, np.uint8).astype(np.float32) / np.float32(255)
+    return pixels.reshape(count, rows, cols, 1)
+
+
+def mnist(batch_size, steps, directory=None):
+    """(in__x, in__x_train): the first B test images and the first T*B training images."""
+    d = os.path.join(directory or data_dir(), "mnist")
+    x = read_idx_images(os.path.join(d, "t10k-images-idx3-ubyte"), batch_size)
+    x_train = read_idx_images(os.path.join(d, "train-images-idx3-ubyte"), batch_size * steps)
+    return x, x_train
+
+
+def synthetic(batch_size, steps, seed, shape=(28, 28, 1)):
+    """(in__x, in__x_train) of seeded random images in [0, 1] with a few bright strokes, for
+    fixtures that must not carry dataset images."""
+    rng = np.random.default_rng(seed)
+    n = batch_size * (steps + 1)
+    imgs = (rng.random((n, *shape)) * 0.2).astype(np.float32)
+    for i in range(n):
+        r, c = rng.integers(4, shape[0] - 4, size=2)
+        imgs[i, r - 3:r + 3, c - 1:c + 1, :] = 1.0
+    return imgs[:batch_size], imgs[batch_size:]
+
+
+# ---- make --------------------------------------------------------------------------------------
+
+
+def _inference_fn(model):
+    spec = tf.TensorSpec([None, *model.config.input_shape], tf.float32)
+
+    def inference(x):
+        out = model.inference(x)
+        return {"probs": out["probs"], "cluster": out["cluster"], "z": out["embedding"],
+                "x_hat": out["reconstruction"]}
+
+    return tf.function(inference, input_signature=[spec])
+
+
+def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=None):
+    """Every tensor of the reference checkpoint, by name, in the manifest's order. The initial
+    weights are the seed's, or read by name from the checkpoint `init_from` when given."""
+    b = x.shape[0]
+    if x_train.shape[0] != steps * b:
+        raise ValueError(f"x_train has {x_train.shape[0]} rows, need steps * B = {steps * b}")
+    model = GmvaeGumbel(config)
+    p = model.params
+    if init_from:
+        checkpoint.restore_params(init_from, p)
+    trainables = p.trainable_variables_in_order()
+    s = config.seed
+    tau = np.float32(temperature)
+    x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
+    scalar = tf.TensorSpec([], tf.float32)
+    seed_spec = tf.TensorSpec([2], tf.int64)
+
+    @tf.function(input_signature=[x_spec, scalar, seed_spec])
+    def forward(xs, temp, noise_seed):
+        with tf.GradientTape() as tape:
+            out = model.training(xs, temp, noise_seed)
+        grads = tape.gradient(out["loss"], trainables)
+        return {k: out[k] for k in LOSS_TERMS + ("logits",)}, grads
+
+    inference = _inference_fn(model)
+    adam = AdamStep(trainables, p.trainable_names, config.adam_epsilon)
+
+    @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar])
+    def train_step(xs, temp, noise_seed, lr, b1p, b2p):
+        with tf.GradientTape() as tape:
+            out = model.training(xs, temp, noise_seed)
+        adam.apply_with_powers(tape, out["loss"], out["updates"], lr, b1p, b2p)
+        return out["loss"]
+
+    tensors = collections.OrderedDict()
+    tensors["in__x"] = x
+    tensors["in__x_train"] = x_train
+    for n, v in p.read().items():
+        tensors["init__" + n] = v
+    out, grads = forward(tf.constant(x), tf.constant(tau), tf.constant([s, 1], tf.int64))
+    for k in LOSS_TERMS + ("logits",):
+        tensors["out__" + k] = out[k].numpy()
+    for k, v in inference(tf.constant(x)).items():
+        tensors["out__" + k] = v.numpy()
+    for n, g in zip(p.trainable_names, grads):
+        tensors["grad__" + n] = g.numpy()
+    lr = np.float32(config.learning_rate)
+    losses = []
+    for t in range(1, steps + 1):
+        b1p, b2p = AdamStep.beta_powers(t)
+        loss = train_step(tf.constant(x_train[(t - 1) * b:t * b]), tf.constant(tau),
+                          tf.constant([s, t], tf.int64), tf.constant(lr), tf.constant(b1p),
+                          tf.constant(b2p))
+        losses.append(float(loss))
+    if not np.isfinite(losses).all():
+        raise FloatingPointError(f"training loss not finite: {losses}")
+    for n, v in p.read().items():
+        tensors["trained__" + n] = v
+    for k, v in inference(tf.constant(x)).items():
+        tensors["trained_out__" + k] = v.numpy()
+    return model, tensors, losses
+
+
+MODELS = {GMVAE_GUMBEL: (GmvaeGumbelConfig.mnist, reference_gmvae_gumbel)}
+
+
+def tensor_specs(tensors):
+    specs = collections.OrderedDict()
+    for n, v in tensors.items():
+        v = np.asarray(v)
+        if v.dtype not in (np.float32, np.int64):
+            raise TypeError(f"{n} has dtype {v.dtype}; only float32 and int64")
+        specs[n] = {"dtype": v.dtype.name, "shape": list(v.shape)}
+    return specs
+
+
+def manifest_text(manifest):
+    """The manifest as JSON: two-space indents, one line per tensor."""
+    head = {k: v for k, v in manifest.items() if k != "tensors"}
+    lines = [f"    {json.dumps(n)}: {json.dumps(spec)}" for n, spec in manifest["tensors"].items()]
+    return (json.dumps(head, indent=2)[:-2] + ',\n  "tensors": {\n' + ",\n".join(lines)
+            + "\n  }\n}\n")
+
+
+def _replace_dir(tmp, target):
+    old = None
+    if os.path.lexists(target):
+        old = os.path.join(os.path.dirname(target),
+                           f".{os.path.basename(target)}.old-{uuid.uuid4().hex}")
+        os.rename(target, old)
+    os.rename(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0.8,
+         adam_epsilon=CROSSCHECK_ADAM_EPSILON, data=None, log=None, tiny=False, init_from=None,
+         synthetic_data=False):
+    """Writes the reference directory `out` (docs/crosscheck.md); returns the manifest. The config
+    is the model's MNIST config with `seed` and `batch_size` (and `adam_epsilon` when given)."""
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model}; have {sorted(MODELS)}")
+    if batch_size < 2 or steps < 1:
+        raise ValueError("need batch_size >= 2 and steps >= 1")
+    log = log or (lambda *_: None)
+    started = time.time()
+    target = os.path.abspath(out)
+    if os.path.isdir(target) and os.listdir(target) \
+            and not os.path.isfile(os.path.join(target, MANIFEST)):
+        raise ValueError(f"refusing to replace {target}: not empty and no {MANIFEST}")
+    if os.path.exists(target) and not os.path.isdir(target):
+        raise ValueError(f"refusing to replace {target}: not a directory")
+    mnist_config, build = MODELS[model]
+    config = dataclasses.replace(mnist_config(seed), batch_size=batch_size)
+    if adam_epsilon is not None:
+        config = dataclasses.replace(config, adam_epsilon=float(adam_epsilon))
+    if tiny:
+        config = dataclasses.replace(config, **TINY)
+    if synthetic_data:
+        x, x_train = synthetic(batch_size, steps, seed, config.input_shape)
+    else:
+        x, x_train = mnist(batch_size, steps, data)
+    net, tensors, losses = build(config, x, x_train, steps, temperature, init_from=init_from)
+    manifest = {
+        "model": model,
+        "config": config.to_json(),
+        "batch_size": batch_size,
+        "steps": steps,
+        "temperature": float(temperature),
+        "learning_rate": config.learning_rate,
+        "noise_seed": config.seed,
+        "tensors": tensor_specs(tensors),
+    }
+    parent = os.path.dirname(target)
+    os.makedirs(parent, exist_ok=True)
+    tmp = os.path.join(parent, f".{os.path.basename(target)}.tmp-{uuid.uuid4().hex}")
+    try:
+        os.makedirs(tmp)
+        checkpoint.save(os.path.join(tmp, REF), tensors)
+        E.export(net, os.path.join(tmp, PYTHON_EXPORT), "mnist")
+        with open(os.path.join(tmp, MANIFEST), "w", encoding="utf-8") as f:
+            f.write(manifest_text(manifest))
+        _replace_dir(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+    log(f"crosscheck make: {model} B={batch_size} T={steps} seed={seed} tau={temperature} "
+        f"adam_epsilon={config.adam_epsilon:g}: "
+        f"{len(tensors)} tensors, loss {losses[0]:.3f} -> {losses[-1]:.3f}, "
+        f"{time.time() - started:.1f}s -> {target}")
+    return manifest
+
+
+# ---- verify ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    model: str
+    check: str
+    quantity: str
+    abs_diff: float
+    rel_diff: float
+    passed: bool
+    count: bool = False  # abs_diff is a number of mismatching entries (formatted as Java: %.2e)
+
+    def format(self):
+        return (f"| {self.model} | {self.check} | {self.quantity} | {self.abs_diff:.2e} | "
+                f"{self.rel_diff:.2e} | {'pass' if self.passed else 'fail'} |")
+
+
+def compare(model, check, quantity, got, want, threshold):
+    """One row: `got` against the Python value `want`. Floats: max abs diff and max abs diff /
+    max |want|, pass iff rel <= threshold. Integers (clusters): the number and fraction of
+    mismatching entries, pass iff none. A shape or dtype mismatch or a non-finite value fails."""
+    if got is None or want is None:
+        return Row(model, check, quantity, float("inf"), float("inf"), False)
+    got, want = np.asarray(got), np.asarray(want)
+    integer = np.issubdtype(want.dtype, np.integer)
+    if got.shape != want.shape or np.issubdtype(got.dtype, np.integer) != integer:
+        return Row(model, check, quantity, float("inf"), float("inf"), False, integer)
+    if integer:
+        wrong = int(np.count_nonzero(got != want))
+        return Row(model, check, quantity, wrong, wrong / max(want.size, 1), wrong == 0, True)
+    a, b = got.astype(np.float64), want.astype(np.float64)
+    if a.size == 0:
+        return Row(model, check, quantity, 0.0, 0.0, True)
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return Row(model, check, quantity, float("nan"), float("nan"), False)
+    abs_diff = float(np.max(np.abs(a - b)))
+    scale = float(np.max(np.abs(b)))
+    rel = abs_diff / scale if scale > 0 else (0.0 if abs_diff == 0 else float("inf"))
+    return Row(model, check, quantity, abs_diff, rel, rel <= threshold)
+
+
+def compare_outputs(model, check, got, want, threshold=SAVEDMODEL_TOL):
+    """Rows for every inference output (probs, cluster, z, x_hat); a missing one fails."""
+    return [compare(model, check, q, got.get(q), want.get(q), threshold) for q in OUTPUTS]
+
+
+def asset_row(model, check, export_dir, made_by):
+    """Row `asset`: abs = the number of problems with the export's deepclust.json (every contract
+    key, the contract version, the model, made_by), rel = problems / checks."""
+    problems = []
+    try:
+        info = E.read_asset(export_dir)
+    except (OSError, ValueError) as e:
+        info = {}
+        problems.append(f"cannot read {os.path.join(export_dir, C.ASSET_DIR, C.ASSET_FILE)}: {e}")
+    missing = [k for k in C.JSON_KEYS if k not in info]
+    problems += [f"deepclust.json lacks {k}" for k in missing]
+    expect = {C.JSON_CONTRACT: C.VERSION, C.JSON_MODEL: model, C.JSON_MADE_BY: made_by}
+    for k, v in expect.items():
+        if k in info and info[k] != v:
+            problems.append(f"deepclust.json {k} is {info[k]!r}, want {v!r}")
+    for p in problems:
+        print(f"crosscheck verify: {export_dir}: {p}", file=sys.stderr)
+    checks = len(C.JSON_KEYS) + len(expect)
+    n = len(problems)
+    return Row(model, check, "asset", n, n / checks, n == 0, True)
+
+
+def run_export(export_dir, x):
+    """{probs, cluster, z, x_hat} of a contract SavedModel on x, via tf.saved_model.load; a missing
+    signature or output is left out (its row fails)."""
+    loaded = tf.saved_model.load(export_dir, tags=[C.TAG])
+    xs = tf.constant(x)
+    results = {}
+    out = {}
+    for q, (sig, key) in OUTPUTS.items():
+        if sig not in loaded.signatures:
+            print(f"crosscheck verify: {export_dir} has no signature {sig}", file=sys.stderr)
+            continue
+        if sig not in results:
+            results[sig] = loaded.signatures[sig](**{C.IN_X: xs})
+        if key in results[sig]:
+            out[q] = results[sig][key].numpy()
+        else:
+            print(f"crosscheck verify: {export_dir} {sig} has no output {key}", file=sys.stderr)
+    return out
+
+
+def _require(path, what):
+    if not os.path.exists(path):
+        raise MissingFile(f"missing {what}: {path}")
+    return path
+
+
+def _read_json(path, what):
+    _require(path, what)
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def verify_rows(ref):
+    """Every row of the verify step for the reference directory `ref`."""
+    manifest = _read_json(os.path.join(ref, MANIFEST), "the reference manifest")
+    model = manifest["model"]
+    _require(os.path.join(ref, REF + ".index"), "the reference checkpoint")
+    java_export = os.path.join(ref, JAVA_EXPORT)
+    _require(os.path.join(java_export, "saved_model.pb"),
+             "Java's SavedModel (run ./deepclust crosscheck --ref DIR first)")
+    java_json = _read_json(os.path.join(ref, JAVA_OUTPUTS_JSON), "Java's outputs manifest")
+    _require(os.path.join(ref, JAVA_OUTPUTS + ".index"), "Java's outputs checkpoint")
+    python_export = os.path.join(ref, PYTHON_EXPORT)
+    _require(os.path.join(python_export, "saved_model.pb"), "the Python SavedModel")
+
+    names = ["in__x"] + ["trained_out__" + q for q in OUTPUTS]
+    refs = checkpoint.restore(os.path.join(ref, REF), names)
+    x = refs["in__x"]
+    java_names = {"java_out__" + q for q in OUTPUTS} & set(java_json.get("tensors", {}))
+    java_out = checkpoint.restore(os.path.join(ref, JAVA_OUTPUTS), sorted(java_names)) \
+        if java_names else {}
+    for n in sorted({"java_out__" + q for q in OUTPUTS} - java_names):
+        print(f"crosscheck verify: {JAVA_OUTPUTS_JSON} lists no {n}", file=sys.stderr)
+
+    rows = compare_outputs(model, CHECK_JAVA_TO_PYTHON,
+                           {q: java_out.get("java_out__" + q) for q in OUTPUTS},
+                           run_export(java_export, x))
+    rows.append(asset_row(model, CHECK_JAVA_TO_PYTHON, java_export, "java"))
+    rows += compare_outputs(model, CHECK_PYTHON_TO_PYTHON, run_export(python_export, x),
+                            {q: refs["trained_out__" + q] for q in OUTPUTS})
+    return rows
+
+
+def verify(ref, out=None):
+    """Prints the rows; returns the exit status (0 all pass, 1 a row fails, 2 a file is missing)."""
+    out = out or sys.stdout
+    try:
+        rows = verify_rows(ref)
+    except MissingFile as e:
+        print(f"crosscheck verify: {e}", file=sys.stderr)
+        return 2
+    for r in rows:
+        print(r.format(), file=out)
+    out.flush()
+    return 0 if all(r.passed for r in rows) else 1
+
+
+# ---- command line ------------------------------------------------------------------------------
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m deepclust_ref.crosscheck",
+                                 description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    mk = sub.add_parser("make", help="write the reference directory")
+    mk.add_argument("--model", default=GMVAE_GUMBEL, choices=sorted(MODELS))
+    mk.add_argument("--out", required=True)
+    mk.add_argument("--batch-size", type=int, default=32)
+    mk.add_argument("--steps", type=int, default=20)
+    mk.add_argument("--seed", type=int, default=7)
+    mk.add_argument("--temperature", type=float, default=0.8)
+    mk.add_argument("--adam-epsilon", type=float, default=CROSSCHECK_ADAM_EPSILON,
+                    help="Adam's epsilon on both sides (default %(default)g; see "
+                         "CROSSCHECK_ADAM_EPSILON)")
+    mk.add_argument("--tiny", action="store_true",
+                    help="a small config (golden fixtures) instead of the paper's MNIST sizes")
+    mk.add_argument("--synthetic", action="store_true",
+                    help="seeded random images instead of MNIST (for committed fixtures)")
+    mk.add_argument("--init-from", default=None, metavar="CHECKPOINT",
+                    help="initial weights from this name-keyed checkpoint (e.g. your own, or a "
+                         "Java run's RUN_DIR/checkpoint/ckpt) instead of the seed's")
+    vf = sub.add_parser("verify", help="compare Java's export and outputs with Python's")
+    vf.add_argument("--ref", required=True)
+    args = ap.parse_args(argv)
+    if args.command == "make":
+        try:
+            make(args.out, args.model, args.batch_size, args.steps, args.seed, args.temperature,
+                 args.adam_epsilon, log=lambda m: print(m, file=sys.stderr), tiny=args.tiny,
+                 init_from=args.init_from, synthetic_data=args.synthetic)
+        except MissingFile as e:
+            print(f"crosscheck make: {e}", file=sys.stderr)
+            return 2
+        except ValueError as e:
+            print(f"crosscheck make: {e}", file=sys.stderr)
+            return 1
+        return 0
+    return verify(args.ref)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
