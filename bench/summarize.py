@@ -19,8 +19,10 @@ def main(run_dir, prefix, command):
         lines = [json.loads(l) for l in f if l.strip()]
     if not lines:
         sys.exit(f"{run_dir}/metrics.jsonl has no epochs")
-    last = lines[-1]
     train_secs = [l["train_seconds"] for l in lines]
+    # Pretraining epochs (no "test_acc") count for time, not for the metrics.
+    lines = [l for l in lines if "test_acc" in l]
+    last = lines[-1]
     cpu = "unknown"
     try:
         with open("/proc/cpuinfo") as f:
@@ -47,6 +49,7 @@ def main(run_dir, prefix, command):
         "best_test_acc": max(l["test_acc"] for l in lines),
         "seconds_per_epoch_train": sum(train_secs) / len(train_secs),
         "seconds_per_epoch_with_eval": sum(l["seconds"] for l in lines) / len(lines),
+        "phases": sorted({l.get("phase", "train") for l in lines}),
         "config": config["config"],
     }
     with open(prefix + ".json", "w") as f:

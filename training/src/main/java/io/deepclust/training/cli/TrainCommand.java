@@ -4,7 +4,9 @@ import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.Split;
-import io.deepclust.training.train.GmvaeGumbelTrainer;
+import io.deepclust.training.train.GmvaeGumbelTrainingGraph;
+import io.deepclust.training.train.Trainer;
+import io.deepclust.training.train.TrainingModel;
 import io.deepclust.training.train.RunDirectory;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -72,9 +74,11 @@ final class TrainCommand implements Callable<Integer> {
     }
     System.out.printf("training %s on %s: %d train / %d test images, %d epochs, batch %d, seed %d%n",
         model, dataset, train.n(), test.n(), config.epochs(), config.batchSize(), seed);
-    var trainer = new GmvaeGumbelTrainer(config,
-        new GmvaeGumbelTrainer.Options(resume, !noProgress, System.out, dataset));
-    var result = trainer.train(train, test, new RunDirectory(runDir));
+    var trainer = new Trainer(new Trainer.Options(resume, !noProgress, System.out, dataset));
+    Trainer.Result result;
+    try (TrainingModel m = new GmvaeGumbelTrainingGraph(config)) {
+      result = trainer.train(m, train, test, new RunDirectory(runDir));
+    }
     System.out.printf("test ACC %.4f  NMI %.4f  ARI %.4f  (%s test split, %d images)%n",
         result.testAcc(), result.testNmi(), result.testAri(), dataset, test.n());
     System.out.printf("%.1f s per epoch%n", result.secondsPerEpoch());

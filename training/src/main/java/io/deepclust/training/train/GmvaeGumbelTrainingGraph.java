@@ -1,11 +1,20 @@
 package io.deepclust.training.train;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.savedmodels.GmvaeGumbelExport;
+import io.deepclust.training.data.Dataset;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
@@ -15,10 +24,11 @@ import org.tensorflow.types.TInt64;
 
 /**
  * The GMVAE-Gumbel training graph in its own session: training and inference branches over shared
- * weights on one input placeholder, and the Adam step over every trainable variable. Variables are
+ * weights on one input placeholder, and the Adam step over every trainable variable. One phase: Adam
+ * at the config's rate with the Gumbel temperature of the config's schedule. Variables are
  * initialised on construction.
  */
-public final class GmvaeGumbelTrainingGraph implements AutoCloseable {
+public final class GmvaeGumbelTrainingGraph implements TrainingModel {
   public final GmvaeGumbelConfig config;
   public final Graph graph = new Graph();
   public final Session session;
@@ -68,6 +78,82 @@ public final class GmvaeGumbelTrainingGraph implements AutoCloseable {
         out[i] = ((TFloat32) r.get(i)).getFloat();
       }
       return out;
+    }
+  }
+
+  @Override
+  public String modelName() {
+    return GmvaeGumbel.MODEL;
+  }
+
+  @Override
+  public JsonElement configJson() {
+    return new Gson().toJsonTree(config);
+  }
+
+  @Override
+  public long seed() {
+    return config.seed();
+  }
+
+  @Override
+  public int[] inputShape() {
+    return config.inputShape();
+  }
+
+  @Override
+  public Session session() {
+    return session;
+  }
+
+  @Override
+  public List<Phase> phases() {
+    return List.of(new Phase() {
+      @Override
+      public String name() {
+        return "train";
+      }
+
+      @Override
+      public int epochs() {
+        return config.epochs();
+      }
+
+      @Override
+      public int batchSize() {
+        return config.batchSize();
+      }
+
+      @Override
+      public List<String> termNames() {
+        return List.of("loss", "reconstruction", "categorical_kl", "gaussian_kl");
+      }
+
+      @Override
+      public float learningRate(int epoch) {
+        return config.learningRate();
+      }
+
+      @Override
+      public float[] step(float[] pixels, int batch, int epoch, long t) {
+        return trainStep(pixels, batch, config.temperature(epoch), config.learningRate(),
+            config.seed(), t);
+      }
+    });
+  }
+
+  @Override
+  public int[] assign(Dataset data) {
+    return Assignments.run(session, x, inference.cluster(), data);
+  }
+
+  @Override
+  public void export(JsonObject info, Path target) {
+    Map<String, TFloat32> weights = params.read(session);
+    try {
+      GmvaeGumbelExport.export(config, weights, info, target);
+    } finally {
+      weights.values().forEach(Tensor::close);
     }
   }
 

@@ -48,8 +48,11 @@ public final class RunDirectory {
     return dir.resolve(EXPORT);
   }
 
-  /** Where training stood when a checkpoint was written: epochs done and optimizer steps done. */
-  public record State(int epochsDone, long steps) {}
+  /**
+   * Where training stood when a checkpoint was written: the phase (index), epochs done in it and
+   * optimizer steps done in it.
+   */
+  public record State(int phase, int epochsDone, long steps) {}
 
   public void writeConfig(JsonObject config) {
     writeString(dir.resolve(CONFIG), GSON.toJson(config) + "\n");

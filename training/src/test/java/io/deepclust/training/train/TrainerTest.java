@@ -16,7 +16,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class GmvaeGumbelTrainerTest {
+/** The generic training loop, driven with GMVAE-Gumbel on a toy dataset. */
+class TrainerTest {
   static final GmvaeGumbelConfig CONFIG = new GmvaeGumbelConfig(new int[] {4, 4, 1}, 2,
       new int[] {32, 16}, 8, 4, 5f, 1e-2f, 1e-8f, 16, 3, 1f, 0.5f, 2, 5L);
   static final PrintStream QUIET = new PrintStream(PrintStream.nullOutputStream());
@@ -36,8 +37,12 @@ class GmvaeGumbelTrainerTest {
     return new Dataset("two-prototypes", x, labels, 4, 4, 1, 2);
   }
 
-  static GmvaeGumbelTrainer trainer(GmvaeGumbelConfig c, boolean resume) {
-    return new GmvaeGumbelTrainer(c, new GmvaeGumbelTrainer.Options(resume, false, QUIET, "toy"));
+  static Trainer.Result train(GmvaeGumbelConfig c, boolean resume, Dataset train, Dataset test,
+      RunDirectory run) {
+    try (var model = new GmvaeGumbelTrainingGraph(c)) {
+      return new Trainer(new Trainer.Options(resume, false, QUIET, "toy"))
+          .train(model, train, test, run);
+    }
   }
 
   @Test
@@ -46,7 +51,7 @@ class GmvaeGumbelTrainerTest {
     Dataset train = twoPrototypes(160, 1);
     Dataset test = twoPrototypes(64, 2);
     var run = new RunDirectory(tmp.resolve("run"));
-    var result = trainer(CONFIG, false).train(train, test, run);
+    var result = train(CONFIG, false, train, test, run);
     List<String> lines = Files.readAllLines(run.path().resolve(RunDirectory.METRICS));
     assertEquals(3, lines.size());
     for (int i = 0; i < lines.size(); i++) {
@@ -69,11 +74,11 @@ class GmvaeGumbelTrainerTest {
     Dataset train = twoPrototypes(96, 3);
     Dataset test = twoPrototypes(32, 4);
     var straight = new RunDirectory(tmp.resolve("straight"));
-    trainer(CONFIG, false).train(train, test, straight);
+    train(CONFIG, false, train, test, straight);
 
     var stopped = new RunDirectory(tmp.resolve("stopped"));
-    trainer(CONFIG.withEpochs(2), false).train(train, test, stopped);
-    trainer(CONFIG, true).train(train, test, stopped);
+    train(CONFIG.withEpochs(2), false, train, test, stopped);
+    train(CONFIG, true, train, test, stopped);
 
     List<String> a = Files.readAllLines(straight.path().resolve(RunDirectory.METRICS));
     List<String> b = Files.readAllLines(stopped.path().resolve(RunDirectory.METRICS));
@@ -100,8 +105,8 @@ class GmvaeGumbelTrainerTest {
     Dataset train = twoPrototypes(64, 5);
     Dataset test = twoPrototypes(32, 6);
     var run = new RunDirectory(tmp.resolve("run"));
-    trainer(CONFIG.withEpochs(1), false).train(train, test, run);
-    Path again = GmvaeGumbelTrainer.exportCheckpoint(run, tmp.resolve("again"));
+    train(CONFIG.withEpochs(1), false, train, test, run);
+    Path again = Trainer.exportCheckpoint(run, tmp.resolve("again"));
     try (var m1 = ClusteringModel.load(run.exportPath()); var m2 = ClusteringModel.load(again)) {
       float[][] rows = {test.image(0), test.image(1)};
       assertArrayEquals(m1.embed(rows)[0], m2.embed(rows)[0], 0f);

@@ -1,0 +1,25 @@
+package io.deepclust.training.train;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import io.deepclust.graphs.models.GmvaeGumbel;
+import io.deepclust.graphs.models.GmvaeGumbelConfig;
+import java.util.List;
+
+/** The models the trainer knows, by their contract names. */
+public final class Models {
+  public static final List<String> NAMES = List.of(GmvaeGumbel.MODEL);
+
+  private Models() {}
+
+  /** A fresh training graph of {@code model} with the config given as JSON (config.json's form). */
+  public static TrainingModel open(String model, JsonElement config) {
+    Gson gson = new Gson();
+    return switch (model) {
+      case GmvaeGumbel.MODEL ->
+          new GmvaeGumbelTrainingGraph(gson.fromJson(config, GmvaeGumbelConfig.class));
+      default -> throw new IllegalArgumentException(
+          "unknown model '" + model + "': one of " + NAMES);
+    };
+  }
+}

@@ -1,0 +1,40 @@
+package io.deepclust.training.train;
+
+import io.deepclust.training.data.Dataset;
+import java.util.List;
+
+/**
+ * One phase of a model's training (e.g. autoencoder pretraining, then the joint ELBO): a number of
+ * epochs of optimizer steps with its own variables, optimizer state and learning-rate schedule.
+ */
+public interface Phase {
+  /** Short name, written to metrics.jsonl ("train", "pretrain", "joint", ...). */
+  String name();
+
+  int epochs();
+
+  int batchSize();
+
+  /** Names of the values {@link #step} returns, the first being the loss. */
+  List<String> termNames();
+
+  /** Learning rate at epoch e (from 0) of this phase. */
+  float learningRate(int epoch);
+
+  /**
+   * Called once when the phase starts at its epoch 0 (not when resuming inside it): e.g. fitting
+   * a mixture on the embeddings that pretraining produced.
+   */
+  default void begin(Dataset train, java.io.PrintStream out) {}
+
+  /** Whether test-split metrics are computed after each epoch of this phase. */
+  default boolean evaluates() {
+    return true;
+  }
+
+  /**
+   * One optimizer step on a batch (NHWC images flattened) at step t of this phase (from 1); returns
+   * the values named by {@link #termNames}, computed before the update.
+   */
+  float[] step(float[] pixels, int batch, int epoch, long t);
+}
