@@ -5,6 +5,7 @@ graphs/.../layers/*.java      -> layers.py
 graphs/.../dist/*.java        -> dist.py
 graphs/.../train/AdamStep.java-> adam_step.py
 graphs/.../models/GmvaeGumbel*.java -> gmvae_gumbel.py
+VaDE, k-DVAE (docs/models.md)       -> vade.py, kdvae.py
 savedmodels/.../*Export.java  -> export.py
 inference/.../Contract.java   -> contract.py
 """

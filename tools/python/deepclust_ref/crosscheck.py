@@ -1,6 +1,6 @@
 """The Java <-> Python cross-check (docs/crosscheck.md): the reference directory, the verify step.
 
-    python -m deepclust_ref.crosscheck make --model gmvae_gumbel --out DIR [--batch-size 32]
+    python -m deepclust_ref.crosscheck make --model gmvae_gumbel|vade|kdvae --out DIR [--batch-size 32]
         [--steps 20] [--seed 7] [--temperature 0.8] [--adam-epsilon EPS]
     python -m deepclust_ref.crosscheck verify --ref DIR
 
@@ -42,6 +42,10 @@ from . import export as E  # noqa: E402
 from .adam_step import AdamStep  # noqa: E402
 from .gmvae_gumbel import MODEL as GMVAE_GUMBEL  # noqa: E402
 from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
+from .kdvae import MODEL as KDVAE  # noqa: E402
+from .kdvae import Kdvae, KdvaeConfig  # noqa: E402
+from .vade import MODEL as VADE  # noqa: E402
+from .vade import Vade, VadeConfig  # noqa: E402
 
 MANIFEST = "manifest.json"
 REF = "ref"
@@ -51,6 +55,9 @@ JAVA_OUTPUTS = "java_outputs"
 JAVA_OUTPUTS_JSON = "java_outputs.json"
 
 LOSS_TERMS = ("loss", "reconstruction", "categorical_kl", "gaussian_kl")
+# Training-branch outputs recorded as out__<name>, by model (docs/models.md).
+VADE_TRAINING_OUTPUTS = ("loss", "reconstruction", "latent_kl", "categorical_kl", "log_gamma")
+KDVAE_TRAINING_OUTPUTS = ("loss", "score", "assigned")
 # Inference outputs: reference name -> (signature, output key).
 OUTPUTS = collections.OrderedDict([
     ("probs", (C.SIG_ASSIGN, C.OUT_PROBS)),
@@ -74,6 +81,9 @@ CROSSCHECK_ADAM_EPSILON = 1e-4
 
 # A small config for committed golden fixtures (tests/golden, Java's test resources).
 TINY = dict(hidden=(32, 16), feature_dim=8, latent_dim=4, clusters=3)
+TINY_VADE = dict(encoder_hidden=(32, 32, 64), decoder_hidden=(64, 32, 32), latent_dim=4,
+                 clusters=3)
+TINY_KDVAE = dict(encoder_hidden=(32, 16), decoder_hidden=(16, 32), latent_dim=4, clusters=3)
 
 CHECK_JAVA_TO_PYTHON = "savedmodel java→python"
 CHECK_PYTHON_TO_PYTHON = "savedmodel python→python"
@@ -144,9 +154,7 @@ def _inference_fn(model):
     spec = tf.TensorSpec([None, *model.config.input_shape], tf.float32)
 
     def inference(x):
-        out = model.inference(x)
-        return {"probs": out["probs"], "cluster": out["cluster"], "z": out["embedding"],
-                "x_hat": out["reconstruction"]}
+        return E.inference_outputs(model, x)
 
     return tf.function(inference, input_signature=[spec])
 
@@ -214,7 +222,110 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
     return model, tensors, losses
 
 
-MODELS = {GMVAE_GUMBEL: (GmvaeGumbelConfig.mnist, reference_gmvae_gumbel)}
+def seeded_prior(config):
+    """A non-trivial GMM prior for VaDE's cross-check, from config.seed: pi = softmax of N(0, 1)
+    logits, mu_c ~ N(0, 1), log sigma^2_c ~ N(0, 0.3^2) (numpy's PCG64; Java loads init__*)."""
+    rng = np.random.default_rng([config.seed, 0x7ade])
+    k, z = config.clusters, config.latent_dim
+    logits = rng.normal(size=k)
+    pi = np.exp(logits - logits.max())
+    pi = pi / pi.sum()
+    mean = rng.normal(size=(k, z)).astype(np.float32)
+    var = np.exp(rng.normal(0.0, 0.3, size=(k, z)))
+    return pi, mean, var
+
+
+def _reference(model, outputs, x, x_train, steps, init_from):
+    """The reference tensors of a model without batch norm (VaDE, k-DVAE): its training branch
+    `model.training(x, noise_seed)` (outputs `outputs`, loss `loss`), gradients of every variable
+    in `model.trainable`, T joint-phase Adam steps (lr = config.learning_rate, the config's eps)
+    and the inference outputs before and after."""
+    config = model.config
+    b = x.shape[0]
+    if x_train.shape[0] != steps * b:
+        raise ValueError(f"x_train has {x_train.shape[0]} rows, need steps * B = {steps * b}")
+    p = model.params
+    if init_from:
+        checkpoint.restore_params(init_from, p)
+    trainables = list(model.trainable)
+    names = list(model.trainable_names)
+    s = config.seed
+    x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
+    scalar = tf.TensorSpec([], tf.float32)
+    seed_spec = tf.TensorSpec([2], tf.int64)
+
+    @tf.function(input_signature=[x_spec, seed_spec])
+    def forward(xs, noise_seed):
+        with tf.GradientTape() as tape:
+            out = model.training(xs, noise_seed)
+        grads = tape.gradient(out["loss"], trainables)
+        return {k: out[k] for k in outputs}, grads
+
+    inference = _inference_fn(model)
+    adam = AdamStep(trainables, names, config.adam_epsilon)
+
+    @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar])
+    def train_step(xs, noise_seed, lr, b1p, b2p):
+        with tf.GradientTape() as tape:
+            out = model.training(xs, noise_seed)
+        adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+        return out["loss"]
+
+    tensors = collections.OrderedDict()
+    tensors["in__x"] = x
+    tensors["in__x_train"] = x_train
+    for n, v in p.read().items():
+        tensors["init__" + n] = v
+    out, grads = forward(tf.constant(x), tf.constant([s, 1], tf.int64))
+    for k in outputs:
+        tensors["out__" + k] = out[k].numpy()
+    for k, v in inference(tf.constant(x)).items():
+        tensors["out__" + k] = v.numpy()
+    for n, g in zip(names, grads):
+        if g is None:
+            raise ValueError(f"loss does not depend on {n}")
+        tensors["grad__" + n] = g.numpy()
+    lr = np.float32(config.learning_rate)
+    losses = []
+    for t in range(1, steps + 1):
+        b1p, b2p = AdamStep.beta_powers(t)
+        loss = train_step(tf.constant(x_train[(t - 1) * b:t * b]), tf.constant([s, t], tf.int64),
+                          tf.constant(lr), tf.constant(b1p), tf.constant(b2p))
+        losses.append(float(loss))
+    if not np.isfinite(losses).all():
+        raise FloatingPointError(f"training loss not finite: {losses}")
+    for n, v in p.read().items():
+        tensors["trained__" + n] = v
+    for k, v in inference(tf.constant(x)).items():
+        tensors["trained_out__" + k] = v.numpy()
+    return model, tensors, losses
+
+
+# VaDE's prior variables start at `seeded_prior` in the reference, not at the seed's zeros.
+INIT_NOT_FROM_SEED = {"vade": ("pc_logits", "pz_mean", "pz_logvar")}
+
+
+def reference_vade(config, x, x_train, steps, temperature, init_from=None):
+    """VaDE's reference tensors: the seed's weights with `seeded_prior` as the prior (so init__*
+    hold a non-trivial GMM), or `init_from`; joint-phase steps on every variable. The temperature
+    is unused."""
+    del temperature
+    model = Vade(config)
+    model.set_prior(*seeded_prior(config))
+    return _reference(model, VADE_TRAINING_OUTPUTS, x, x_train, steps, init_from)
+
+
+def reference_kdvae(config, x, x_train, steps, temperature, init_from=None):
+    """k-DVAE's reference tensors: the seed's weights (or `init_from`), joint phase (Eq. 6). The
+    temperature is unused."""
+    del temperature
+    return _reference(Kdvae(config), KDVAE_TRAINING_OUTPUTS, x, x_train, steps, init_from)
+
+
+MODELS = {GMVAE_GUMBEL: (GmvaeGumbelConfig.mnist, reference_gmvae_gumbel),
+          VADE: (VadeConfig.mnist, reference_vade),
+          KDVAE: (KdvaeConfig.mnist, reference_kdvae)}
+TINY_BY_MODEL = {GMVAE_GUMBEL: TINY, VADE: TINY_VADE, KDVAE: TINY_KDVAE}
 
 
 def tensor_specs(tensors):
@@ -268,7 +379,7 @@ def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0
     if adam_epsilon is not None:
         config = dataclasses.replace(config, adam_epsilon=float(adam_epsilon))
     if tiny:
-        config = dataclasses.replace(config, **TINY)
+        config = dataclasses.replace(config, **TINY_BY_MODEL[model])
     if synthetic_data:
         x, x_train = synthetic(batch_size, steps, seed, config.input_shape)
     else:
@@ -282,6 +393,10 @@ def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0
         "temperature": float(temperature),
         "learning_rate": config.learning_rate,
         "noise_seed": config.seed,
+        # Variables whose init__ value the reference set itself (not the seed's draw), e.g. VaDE's
+        # prior, or all of them with --init-from: Java loads them but does not compare its own.
+        "init_not_from_seed": (sorted(net.params.all) if init_from
+                               else list(INIT_NOT_FROM_SEED.get(model, ()))),
         "tensors": tensor_specs(tensors),
     }
     parent = os.path.dirname(target)

@@ -41,3 +41,30 @@ def gumbel_noise(uniform):
 def gumbel_softmax_sample(logits, temperature, uniform):
     """A relaxed one-hot sample softmax((l + g) / tau) [B, K] (Jang et al. 2017, Eq. 1)."""
     return tf.nn.softmax((logits + gumbel_noise(uniform)) / temperature)
+
+
+LOG_2PI = np.float32(math.log(2.0 * math.pi))
+
+
+def bernoulli_cross_entropy_last_axis(logits, x):
+    """As `bernoulli_cross_entropy_from_logits`, summed over the last axis of any rank ([K, B, D]
+    -> [K, B])."""
+    return tf.reduce_sum(tf.math.softplus(logits) - x * logits, axis=-1)
+
+
+def gaussian_kl_to_standard_normal_last_axis(mean, log_var):
+    """As `gaussian_kl_to_standard_normal`, summed over the last axis of any rank."""
+    terms = (tf.math.exp(log_var) + tf.math.square(mean)) - (1.0 + log_var)
+    return 0.5 * tf.reduce_sum(terms, axis=-1)
+
+
+def diagonal_gaussian_log_density(z, mean, log_var):
+    """log N(z; mu, diag exp(log_var)) = -1/2 sum_j [log 2pi + log_var_j + (z_j - mu_j)^2 /
+    exp(log_var_j)], summed over the last axis (broadcasting z against mean)."""
+    terms = (tf.math.square(z - mean) / tf.math.exp(log_var) + log_var) + LOG_2PI
+    return -0.5 * tf.reduce_sum(terms, axis=-1)
+
+
+def diagonal_gaussian_entropy(log_var):
+    """H[N(mu, diag exp(log_var))] = 1/2 sum_j (log 2pi + 1 + log_var_j) over the last axis."""
+    return 0.5 * tf.reduce_sum((LOG_2PI + 1.0) + log_var, axis=-1)

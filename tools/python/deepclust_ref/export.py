@@ -1,5 +1,5 @@
-"""Export of a GMVAE-Gumbel model to the SavedModel contract (mirrors
-savedmodels/.../GmvaeGumbelExport.java and ExportDirectory.java).
+"""Export of a model (GMVAE-Gumbel, VaDE, k-DVAE) to the SavedModel contract (mirrors
+savedmodels/.../*Export.java and ExportDirectory.java).
 
 The SavedModel holds the inference branch only: the model's variables (no optimizer slots), the five
 common signatures, and assets/deepclust.json. It is written under a temporary name beside the target
@@ -17,7 +17,23 @@ import uuid
 import tensorflow as tf
 
 from . import contract as C
-from .gmvae_gumbel import MODEL
+from .gmvae_gumbel import MODEL as GMVAE_GUMBEL
+
+MODEL = GMVAE_GUMBEL  # the default model name (older callers)
+
+
+def model_name(model):
+    """The contract's model name: the model's `model_name` (VaDE, k-DVAE), else GMVAE-Gumbel."""
+    return getattr(model, "model_name", GMVAE_GUMBEL)
+
+
+def inference_outputs(model, x):
+    """The model's inference branch under the contract's names {probs, cluster, z, x_hat}
+    (GMVAE-Gumbel names the last two `embedding` and `reconstruction`)."""
+    out = model.inference(x)
+    return {C.OUT_PROBS: out["probs"], C.OUT_CLUSTER: out["cluster"],
+            C.OUT_Z: out["z"] if "z" in out else out["embedding"],
+            C.OUT_X_HAT: out["x_hat"] if "x_hat" in out else out["reconstruction"]}
 
 
 class Serving(tf.Module):
@@ -32,14 +48,14 @@ class Serving(tf.Module):
         cluster_spec = tf.TensorSpec([None], tf.int32, name=C.IN_CLUSTER)
 
         def assign(x):
-            out = model.inference(x)
-            return {C.OUT_PROBS: out["probs"], C.OUT_CLUSTER: out["cluster"]}
+            out = inference_outputs(model, x)
+            return {C.OUT_PROBS: out[C.OUT_PROBS], C.OUT_CLUSTER: out[C.OUT_CLUSTER]}
 
         def embed(x):
-            return {C.OUT_Z: model.inference(x)["embedding"]}
+            return {C.OUT_Z: inference_outputs(model, x)[C.OUT_Z]}
 
         def reconstruct(x):
-            return {C.OUT_X_HAT: model.inference(x)["reconstruction"]}
+            return {C.OUT_X_HAT: inference_outputs(model, x)[C.OUT_X_HAT]}
 
         def decode(z, cluster):
             return {C.OUT_X_HAT: model.decode(z, cluster)}
@@ -67,7 +83,7 @@ def asset(model, dataset, metrics=None, extra=None):
     info.update(extra or {})
     info.update({
         C.JSON_CONTRACT: C.VERSION,
-        C.JSON_MODEL: MODEL,
+        C.JSON_MODEL: model_name(model),
         C.JSON_CLUSTERS: c.clusters,
         C.JSON_LATENT_DIM: c.latent_dim,
         C.JSON_INPUT_SHAPE: list(c.input_shape),

@@ -46,3 +46,12 @@ def batch_norm(params, name, x, dim, training, updates):
         variance = moving_var
     scale = gamma * tf.math.rsqrt(variance + BN_EPSILON)
     return (x - mean) * scale + beta
+
+
+def batched_dense(params, name, x, k, n_in, n_out):
+    """K dense layers at once: x [K, B, in] -> x.W + b [K, B, out] by batched matmul; variables
+    `name_kernel` [K, in, out] (Glorot uniform, fan-in/out from the last two dims) and `name_bias`
+    [K, 1, out] (zero)."""
+    kernel = params.get(name + "_kernel", (k, n_in, n_out), P.GLOROT_UNIFORM, True)
+    bias = params.get(name + "_bias", (k, 1, n_out), P.ZEROS, True)
+    return tf.linalg.matmul(x, kernel) + bias

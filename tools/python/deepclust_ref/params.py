@@ -48,8 +48,10 @@ class Params(tf.Module):
         if init == ONES:
             return tf.ones(dims, tf.float32)
         if init == GLOROT_UNIFORM:
-            fan_in = shape[0] if len(shape) > 1 else 1
-            fan_out = shape[1] if len(shape) > 1 else shape[0]
+            # Fan-in/out from the last two dims (docs/models.md), so a batched kernel [K, in, out]
+            # draws each slice with the limit of an [in, out] kernel; 2-D kernels are unchanged.
+            fan_in = shape[-2] if len(shape) > 1 else 1
+            fan_out = shape[-1]
             # Java computes the limit in double, then rounds it to float.
             limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
             u = tf.random.stateless_uniform(

@@ -28,7 +28,10 @@ import org.tensorflow.types.TInt64;
 public final class Params {
   /** How a variable starts. */
   public enum Init {
-    /** Glorot/Xavier uniform: U(−a, a), a = √(6 / (fan_in + fan_out)), from the first two dims. */
+    /**
+     * Glorot/Xavier uniform: U(−a, a), a = √(6 / (fan_in + fan_out)), fan_in and fan_out from the
+     * last two dims (a leading axis stacks independent layers, as k-DVAE's K pairs).
+     */
     GLOROT_UNIFORM,
     ZEROS,
     ONES
@@ -75,8 +78,9 @@ public final class Params {
       case ONES:
         return tf.ones(dims, TFloat32.class);
       case GLOROT_UNIFORM:
-        long fanIn = shape.numDimensions() > 1 ? shape.size(0) : 1;
-        long fanOut = shape.numDimensions() > 1 ? shape.size(1) : shape.size(0);
+        int rank = shape.numDimensions();
+        long fanIn = rank > 1 ? shape.size(rank - 2) : 1;
+        long fanOut = rank > 1 ? shape.size(rank - 1) : shape.size(0);
         float limit = (float) Math.sqrt(6.0 / (fanIn + fanOut));
         Operand<TFloat32> u =
             tf.random.statelessRandomUniform(dims, tf.constant(new long[] {seed, index}));
@@ -136,8 +140,21 @@ public final class Params {
         throw new IllegalArgumentException("no value for variable " + n + "; have " + values.keySet());
       }
     }
+    assignSome(session, values);
+  }
+
+  /** Assigns the variables named in {@code values} (e.g. a mixture prior after its fit). */
+  public void assignSome(Session session, Map<String, ? extends Tensor> values) {
+    for (String n : values.keySet()) {
+      if (!all.containsKey(n)) {
+        throw new IllegalArgumentException("no variable " + n + "; have " + all.keySet());
+      }
+    }
     Session.Runner runner = session.runner();
     for (Map.Entry<String, Variable<TFloat32>> e : all.entrySet()) {
+      if (!values.containsKey(e.getKey())) {
+        continue;
+      }
       Tensor value = values.get(e.getKey());
       if (!(value instanceof TFloat32)) {
         throw new IllegalArgumentException("variable " + e.getKey() + " needs float32 values");

@@ -60,7 +60,7 @@ class GmvaeGumbelExportTest {
       var x = GmvaeGumbel.imageInput(tf, CONFIG, "x");
       var t = GmvaeGumbel.training(tf, p, CONFIG, x);
       var inf = GmvaeGumbel.inference(tf, p, CONFIG, x);
-      var adam = new AdamStep(tf, "train", t.loss(), p.trainableVariables(), p.trainableNames(),
+      var adam = new AdamStep(tf, "adam", t.loss(), p.trainableVariables(), p.trainableNames(),
           t.batchNormUpdates(), CONFIG.adamEpsilon());
       s.initialize();
       try (TFloat32 xs = TFloat32.tensorOf(Shape.of(n, 4, 4, 1), DataBuffers.of(data, true, false));

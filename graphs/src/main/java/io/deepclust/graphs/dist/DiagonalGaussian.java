@@ -6,7 +6,16 @@ import org.tensorflow.types.TFloat32;
 
 /** A diagonal Gaussian N(μ, diag σ²) parameterised by its mean and log-variance, [B, Z] each. */
 public final class DiagonalGaussian {
+  /** log 2π, kept in every density so that reported ELBOs are true values. */
+  public static final float LOG_2PI = (float) Math.log(2 * Math.PI);
+
   private DiagonalGaussian() {}
+
+  /** The entropy of N(μ, diag σ²): ½ Σ_j (log 2π + 1 + log σ²_j), one value per row [B]. */
+  public static Operand<TFloat32> entropy(Ops tf, Operand<TFloat32> logVar) {
+    var perDim = tf.math.add(logVar, tf.constant(LOG_2PI + 1f));
+    return tf.math.mul(tf.constant(0.5f), tf.reduceSum(perDim, tf.constant(1)));
+  }
 
   /**
    * KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (σ²_j + μ²_j − 1 − log σ²_j), one value per row [B]

@@ -86,12 +86,6 @@ public record GmvaeGumbelConfig(
         temperatureEpochs, seed);
   }
 
-  public GmvaeGumbelConfig withGaussianWeight(float w) {
-    return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim, w,
-        learningRate, adamEpsilon, batchSize, epochs, temperatureInit, temperatureMin,
-        temperatureEpochs, seed);
-  }
-
   public GmvaeGumbelConfig withBatchSize(int b) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, b, epochs, temperatureInit, temperatureMin,

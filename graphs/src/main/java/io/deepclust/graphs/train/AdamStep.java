@@ -17,9 +17,10 @@ import org.tensorflow.types.TFloat32;
  * {@code tf.gradients} and {@code ApplyAdam}.
  *
  * <p>The learning rate and the bias-correction powers β₁ᵗ, β₂ᵗ are fed at every step (see {@link
- * #feed}), so schedules need no graph change and a resumed run continues at the same t. The moment
- * slots are variables named {@code <var>_adam_m} and {@code <var>_adam_v} in their own {@link
- * Params}, so the model's variables stay free of optimizer state.
+ * #betaPowers}), so schedules need no graph change and a resumed run continues at the same t. The
+ * moment slots are variables named {@code <var>_<name>_m} and {@code <var>_<name>_v} (name "adam"
+ * for a model's main optimizer, e.g. "pretrain_adam" for a phase's own) in their own {@link Params},
+ * so the model's variables stay free of optimizer state.
  */
 public final class AdamStep {
   public static final float BETA1 = 0.9f;
@@ -70,8 +71,8 @@ public final class AdamStep {
     for (int i = 0; i < variables.size(); i++) {
       Variable<TFloat32> v = variables.get(i);
       Shape shape = v.shape();
-      var m = slots.get(names.get(i) + "_adam_m", shape, Params.Init.ZEROS, false);
-      var s = slots.get(names.get(i) + "_adam_v", shape, Params.Init.ZEROS, false);
+      var m = slots.get(names.get(i) + "_" + name + "_m", shape, Params.Init.ZEROS, false);
+      var s = slots.get(names.get(i) + "_" + name + "_v", shape, Params.Init.ZEROS, false);
       applies.add(after.train.applyAdam(v, m, s, beta1Power, beta2Power, learningRate,
           tf.constant(beta1), tf.constant(beta2), tf.constant(epsilon), gradients.get(i)));
     }

@@ -46,7 +46,7 @@ class GmvaeGumbelTrainingTest {
       Params p = new Params(tf, config.seed());
       var x = GmvaeGumbel.imageInput(tf, config, "x");
       var t = GmvaeGumbel.training(tf, p, config, x);
-      var adam = new AdamStep(tf, "train", t.loss(), p.trainableVariables(), p.trainableNames(),
+      var adam = new AdamStep(tf, "adam", t.loss(), p.trainableVariables(), p.trainableNames(),
           t.batchNormUpdates(), config.adamEpsilon());
       s.initialize();
       assertEquals(p.trainableVariables().size(), adam.gradients.size());

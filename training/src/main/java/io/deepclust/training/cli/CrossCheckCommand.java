@@ -1,7 +1,7 @@
 package io.deepclust.training.cli;
 
 import io.deepclust.training.crosscheck.Comparison;
-import io.deepclust.training.crosscheck.GmvaeGumbelCrossCheck;
+import io.deepclust.training.crosscheck.CrossCheck;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,7 +19,7 @@ final class CrossCheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    var rows = new GmvaeGumbelCrossCheck(ref).run(System.out);
+    var rows = new CrossCheck(ref).run(System.out);
     long failed = rows.stream().filter(c -> !c.pass()).count();
     System.err.printf("java crosscheck: %d rows, %d failed%n", rows.size(), failed);
     return failed == 0 ? 0 : 1;

@@ -1,12 +1,14 @@
 package io.deepclust.training.cli;
 
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
+import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.Split;
 import io.deepclust.training.train.GmvaeGumbelTrainingGraph;
 import io.deepclust.training.train.Trainer;
 import io.deepclust.training.train.TrainingModel;
+import io.deepclust.training.train.VadeTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -30,10 +32,15 @@ final class TrainCommand implements Callable<Integer> {
       description = "Directory for config.json, metrics.jsonl, checkpoint/ and export/.")
   Path runDir;
 
-  @Option(names = "--epochs", description = "Epochs (default: the paper's, 300).")
+  @Option(names = "--epochs", description = "Epochs (default: the paper's, 300 for each model).")
   Integer epochs;
 
-  @Option(names = "--batch-size", description = "Batch size (default: the paper's, 300).")
+  @Option(names = "--pretrain-epochs",
+      description = "VaDE: autoencoder pretraining epochs before the GMM fit (default 20).")
+  Integer pretrainEpochs;
+
+  @Option(names = "--batch-size",
+      description = "Batch size (default: the paper's: 300 for GMVAE-Gumbel, 100 for VaDE).")
   Integer batchSize;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed of every random draw.")
@@ -52,18 +59,29 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
 
-  enum ModelName { gmvae_gumbel }
+  enum ModelName { gmvae_gumbel, vade }
+
+  /** The model's training graph with the paper's MNIST config and the options applied. */
+  private TrainingModel open() {
+    switch (model) {
+      case vade: {
+        VadeConfig c = VadeConfig.mnist(seed);
+        c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.pretrainEpochs(),
+            epochs != null ? epochs : c.epochs());
+        return new VadeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c);
+      }
+      case gmvae_gumbel:
+      default: {
+        GmvaeGumbelConfig c = GmvaeGumbelConfig.mnist(seed);
+        c = epochs != null ? c.withEpochs(epochs) : c;
+        return new GmvaeGumbelTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c);
+      }
+    }
+  }
 
   @Override
   public Integer call() {
     DeepclustCli.requireDataset(this, dataset);
-    GmvaeGumbelConfig config = GmvaeGumbelConfig.mnist(seed);
-    if (epochs != null) {
-      config = config.withEpochs(epochs);
-    }
-    if (batchSize != null) {
-      config = config.withBatchSize(batchSize);
-    }
     Dataset train = Datasets.byName(dataset, Split.TRAIN);
     Dataset test = Datasets.byName(dataset, Split.TEST);
     if (trainLimit != null) {
@@ -72,11 +90,11 @@ final class TrainCommand implements Callable<Integer> {
     if (testLimit != null) {
       test = test.first(Math.min(testLimit, test.n()));
     }
-    System.out.printf("training %s on %s: %d train / %d test images, %d epochs, batch %d, seed %d%n",
-        model, dataset, train.n(), test.n(), config.epochs(), config.batchSize(), seed);
+    System.out.printf("training %s on %s: %d train / %d test images, seed %d%n", model, dataset,
+        train.n(), test.n(), seed);
     var trainer = new Trainer(new Trainer.Options(resume, !noProgress, System.out, dataset));
     Trainer.Result result;
-    try (TrainingModel m = new GmvaeGumbelTrainingGraph(config)) {
+    try (TrainingModel m = open()) {
       result = trainer.train(m, train, test, new RunDirectory(runDir));
     }
     System.out.printf("test ACC %.4f  NMI %.4f  ARI %.4f  (%s test split, %d images)%n",

@@ -10,9 +10,12 @@ import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.savedmodels.GmvaeGumbelExport;
 import io.deepclust.training.data.Dataset;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -28,7 +31,7 @@ import org.tensorflow.types.TInt64;
  * at the config's rate with the Gumbel temperature of the config's schedule. Variables are
  * initialised on construction.
  */
-public final class GmvaeGumbelTrainingGraph implements TrainingModel {
+public final class GmvaeGumbelTrainingGraph implements TrainingModel, CrossCheckable {
   public final GmvaeGumbelConfig config;
   public final Graph graph = new Graph();
   public final Session session;
@@ -45,7 +48,7 @@ public final class GmvaeGumbelTrainingGraph implements TrainingModel {
     x = GmvaeGumbel.imageInput(tf, config, "x");
     training = GmvaeGumbel.training(tf, params, config, x);
     inference = GmvaeGumbel.inference(tf, params, config, x);
-    adam = new AdamStep(tf, "train", training.loss(), params.trainableVariables(),
+    adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), training.batchNormUpdates(), config.adamEpsilon());
     session = new Session(graph);
     session.initialize();
@@ -158,7 +161,54 @@ public final class GmvaeGumbelTrainingGraph implements TrainingModel {
   }
 
   @Override
+  public Params params() {
+    return params;
+  }
+
+  @Override
+  public Map<String, Operand<?>> trainingOutputs() {
+    Map<String, Operand<?>> out = new LinkedHashMap<>();
+    out.put("loss", training.loss());
+    out.put("reconstruction", training.reconstruction());
+    out.put("categorical_kl", training.categoricalKl());
+    out.put("gaussian_kl", training.gaussianKl());
+    out.put("logits", training.logits());
+    return out;
+  }
+
+  @Override
+  public Map<String, Operand<?>> inferenceOutputs() {
+    return Map.of("probs", inference.probs(), "cluster", inference.cluster(), "z",
+        inference.embedding(), "x_hat", inference.reconstruction());
+  }
+
+  @Override
+  public List<Output<TFloat32>> gradients() {
+    return adam.gradients;
+  }
+
+  @Override
+  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
+      float temperature) {
+    TInt64 seed = TInt64.vectorOf(noiseSeed, t);
+    TFloat32 temp = TFloat32.scalarOf(temperature);
+    feedTensors.add(seed);
+    feedTensors.add(temp);
+    return runner.feed(x, images).feed(training.noiseSeed(), seed)
+        .feed(training.temperature(), temp);
+  }
+
+  private final List<Tensor> feedTensors = new java.util.ArrayList<>();
+
+  @Override
+  public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
+      long noiseSeed, long t) {
+    trainStep(pixels, batch, temperature, learningRate, noiseSeed, t);
+  }
+
+  @Override
   public void close() {
+    feedTensors.forEach(Tensor::close);
     session.close();
     graph.close();
   }

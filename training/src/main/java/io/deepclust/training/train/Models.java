@@ -4,11 +4,13 @@ import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
+import io.deepclust.graphs.models.Vade;
+import io.deepclust.graphs.models.VadeConfig;
 import java.util.List;
 
 /** The models the trainer knows, by their contract names. */
 public final class Models {
-  public static final List<String> NAMES = List.of(GmvaeGumbel.MODEL);
+  public static final List<String> NAMES = List.of(GmvaeGumbel.MODEL, Vade.MODEL);
 
   private Models() {}
 
@@ -18,6 +20,7 @@ public final class Models {
     return switch (model) {
       case GmvaeGumbel.MODEL ->
           new GmvaeGumbelTrainingGraph(gson.fromJson(config, GmvaeGumbelConfig.class));
+      case Vade.MODEL -> new VadeTrainingGraph(gson.fromJson(config, VadeConfig.class));
       default -> throw new IllegalArgumentException(
           "unknown model '" + model + "': one of " + NAMES);
     };

@@ -22,19 +22,30 @@ import org.junit.jupiter.api.io.TempDir;
  * checks its agreement with Python even where the venv is absent.
  */
 class GoldenCrossCheckTest {
-  static final Path GOLDEN = Path.of("src/test/resources/golden/gmvae_gumbel_tiny");
+  static final Path GOLDEN = Path.of("src/test/resources/golden");
   static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
 
-  static Path copy(Path tmp) throws Exception {
+  static Path copy(Path tmp, String model) throws Exception {
     Path ref = tmp.resolve("ref");
-    PathUtils.copyDirectory(GOLDEN, ref);
+    PathUtils.copyDirectory(GOLDEN.resolve(model + "_tiny"), ref);
     return ref;
   }
 
   @Test
-  void javaAgreesWithThePythonReferenceOnEveryCheck(@TempDir Path tmp) throws Exception {
-    Path ref = copy(tmp);
-    List<Comparison> rows = new GmvaeGumbelCrossCheck(ref).run(QUIET);
+  void javaVadeAgreesWithThePythonReferenceOnEveryCheck(@TempDir Path tmp) throws Exception {
+    Path ref = copy(tmp, "vade");
+    List<Comparison> rows = new CrossCheck(ref).run(QUIET);
+    List<Comparison> failed = rows.stream().filter(c -> !c.pass()).toList();
+    assertTrue(failed.isEmpty(), "failed rows: " + failed);
+    assertEquals(21, rows.stream().filter(c -> c.check().equals("gradient")).count());
+    assertTrue(rows.stream().anyMatch(c -> c.quantity().equals("log_gamma")));
+  }
+
+  @Test
+  void javaGmvaeGumbelAgreesWithThePythonReferenceOnEveryCheck(@TempDir Path tmp)
+      throws Exception {
+    Path ref = copy(tmp, "gmvae_gumbel");
+    List<Comparison> rows = new CrossCheck(ref).run(QUIET);
     List<Comparison> failed = rows.stream().filter(c -> !c.pass()).toList();
     assertTrue(failed.isEmpty(), "failed rows: " + failed);
     Set<String> checks = rows.stream().map(Comparison::check).collect(Collectors.toSet());
@@ -49,8 +60,11 @@ class GoldenCrossCheckTest {
 
   @Test
   void aJavaModelWithAnotherKlWeightFailsTheCheck(@TempDir Path tmp) throws Exception {
-    Path ref = copy(tmp);
-    List<Comparison> rows = new GmvaeGumbelCrossCheck(ref, c -> c.withGaussianWeight(4f))
+    Path ref = copy(tmp, "gmvae_gumbel");
+    List<Comparison> rows = new CrossCheck(ref, c -> {
+      c.addProperty("gaussianWeight", 4.0);
+      return c;
+    })
         .run(QUIET);
     Comparison loss = rows.stream().filter(c -> c.check().equals("forward")
         && c.quantity().equals("loss")).findFirst().orElseThrow();
@@ -65,7 +79,7 @@ class GoldenCrossCheckTest {
   @Test
   void missingReferenceIsAClearError(@TempDir Path tmp) {
     var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> new GmvaeGumbelCrossCheck(tmp).run(QUIET));
+        () -> new CrossCheck(tmp).run(QUIET));
     assertTrue(e.getMessage().contains("manifest.json"), e.getMessage());
   }
 }

@@ -1,0 +1,197 @@
+package io.deepclust.graphs.models;
+
+import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.Bernoulli;
+import io.deepclust.graphs.dist.DiagonalGaussian;
+import io.deepclust.graphs.dist.GaussianMixture;
+import io.deepclust.graphs.layers.Dense;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * VaDE (vade.txt §3): a GMM prior p(c) p(z|c) (Eq. 4-5), a Bernoulli decoder p(x|z) (Eq. 1, 6), a
+ * Gaussian encoder q(z|x) (Eq. 9-10) and q(c|x) from p(c|z) (Eq. 11-12); loss = −ELBO of Eq. 13 in
+ * closed form with one z sample. docs/models.md lists the variables and every term.
+ *
+ * <p>Readings: π is the softmax of free logits and σ²_c = exp(log σ²_c), so the prior cannot leave
+ * the simplex or reach a negative variance (the original code's unconstrained π and σ² are a known
+ * source of NaN); γ is computed from the same sampled z as the reconstruction, in log space, and
+ * gradients flow through it, as in the original code; assignments use γ at z = μ̃.
+ */
+public final class Vade {
+  public static final String MODEL = "vade";
+
+  private Vade() {}
+
+  /** The variables, created in the documented order. */
+  public record Variables(List<Variable<TFloat32>> autoencoder, List<String> autoencoderNames,
+      Variable<TFloat32> priorLogits, Variable<TFloat32> priorMeans,
+      Variable<TFloat32> priorLogVars) {}
+
+  /** The training branch: the joint loss (−ELBO) and its terms, and the pretraining loss. */
+  public record Training(
+      Placeholder<TFloat32> x,
+      Placeholder<TInt64> noiseSeed,
+      Operand<TFloat32> loss,
+      Operand<TFloat32> reconstruction,
+      Operand<TFloat32> latentKl,
+      Operand<TFloat32> categoricalKl,
+      Operand<TFloat32> logGamma,
+      Operand<TFloat32> pretrainLoss) {}
+
+  /** The deterministic inference branch. */
+  public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
+      Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) {}
+
+  /** Creates (or finds) every variable in the order of docs/models.md. */
+  public static Variables variables(Ops tf, Params p, VadeConfig c) {
+    int d = c.inputDim();
+    int[] e = c.encoderHidden();
+    int[] h = c.decoderHidden();
+    int z = c.latentDim();
+    String[] names = {"qz_1", "qz_2", "qz_3", "qz_mean", "qz_logvar", "px_1", "px_2", "px_3",
+        "px_logits"};
+    int[][] sizes = {{d, e[0]}, {e[0], e[1]}, {e[1], e[2]}, {e[2], z}, {e[2], z}, {z, h[0]},
+        {h[0], h[1]}, {h[1], h[2]}, {h[2], d}};
+    List<Variable<TFloat32>> ae = new ArrayList<>();
+    List<String> aeNames = new ArrayList<>();
+    for (int i = 0; i < names.length; i++) {
+      for (String role : new String[] {"_kernel", "_bias"}) {
+        String n = names[i] + role;
+        Shape shape = role.equals("_kernel") ? Shape.of(sizes[i][0], sizes[i][1])
+            : Shape.of(sizes[i][1]);
+        ae.add(p.get(n, shape, role.equals("_kernel") ? Params.Init.GLOROT_UNIFORM
+            : Params.Init.ZEROS, true));
+        aeNames.add(n);
+      }
+    }
+    // q(z|x)'s log-variance head is no part of the deterministic autoencoder.
+    int logvarAt = aeNames.indexOf("qz_logvar_kernel");
+    ae.remove(logvarAt + 1);
+    ae.remove(logvarAt);
+    aeNames.remove(logvarAt + 1);
+    aeNames.remove(logvarAt);
+    int k = c.clusters();
+    return new Variables(ae, aeNames,
+        p.get("pc_logits", Shape.of(k), Params.Init.ZEROS, true),
+        p.get("pz_mean", Shape.of(k, z), Params.Init.ZEROS, true),
+        p.get("pz_logvar", Shape.of(k, z), Params.Init.ZEROS, true));
+  }
+
+  public static Placeholder<TFloat32> imageInput(Ops tf, VadeConfig c, String name) {
+    int[] s = c.inputShape();
+    return tf.withName(name)
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
+  }
+
+  /**
+   * The joint loss −ELBO (Eq. 13) and the pretraining loss on input x; ε from stateless_normal
+   * seeded by [s, 2t + 1] for the fed noise seed [s, t].
+   */
+  public static Training training(Ops tf, Params p, VadeConfig c, Placeholder<TFloat32> x) {
+    Variables v = variables(tf, p, c);
+    var noiseSeed = tf.withName("noise_seed")
+        .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+    var flat = flatten(tf, c, x);
+    var q = qZGivenX(tf, p, c, flat);
+    var batch = tf.slice(tf.shape(flat), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    var normalSeed = tf.math.add(tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2})),
+        tf.constant(new long[] {0, 1}));
+    var eps = tf.random.statelessRandomNormal(
+        tf.concat(List.of(batch, tf.constant(new int[] {c.latentDim()})), tf.constant(0)),
+        normalSeed);
+    var z = DiagonalGaussian.sample(tf, q[0], q[1], eps);
+
+    var rec = Bernoulli.crossEntropyFromLogits(tf, pXGivenZ(tf, p, c, z), flat);
+    var logGamma = GaussianMixture.logResponsibilities(tf, z, v.priorLogits(), v.priorMeans(),
+        v.priorLogVars());
+    var gamma = tf.math.exp(logGamma);
+    var one = tf.constant(1);
+    var expectedLogPz = tf.reduceSum(tf.math.mul(gamma, GaussianMixture.expectedLogDensities(tf,
+        q[0], q[1], v.priorMeans(), v.priorLogVars())), one);
+    var latentKl = tf.math.neg(tf.math.add(expectedLogPz, DiagonalGaussian.entropy(tf, q[1])));
+    var logPi = tf.nn.logSoftmax(tf.expandDims(v.priorLogits(), tf.constant(0)));
+    var categoricalKl = tf.reduceSum(tf.math.mul(gamma, tf.math.sub(logGamma, logPi)), one);
+
+    var axis = tf.constant(0);
+    var recMean = tf.math.mean(rec, axis);
+    var latentMean = tf.math.mean(latentKl, axis);
+    var catMean = tf.math.mean(categoricalKl, axis);
+    var loss = tf.withName("loss").math.add(recMean, tf.math.add(latentMean, catMean));
+    var pretrain = tf.withName("pretrain_loss").math.mean(
+        Bernoulli.crossEntropyFromLogits(tf, pXGivenZ(tf, p, c, q[0]), flat), axis);
+    return new Training(x, noiseSeed, loss, recMean, latentMean, catMean, logGamma, pretrain);
+  }
+
+  /** Inference at z = μ̃: probs = γ(μ̃), cluster = argmax, embedding = μ̃, reconstruction. */
+  public static Inference inference(Ops tf, Params p, VadeConfig c, Operand<TFloat32> x) {
+    Variables v = variables(tf, p, c);
+    var q = qZGivenX(tf, p, c, flatten(tf, c, x));
+    var logGamma = GaussianMixture.logResponsibilities(tf, q[0], v.priorLogits(),
+        v.priorMeans(), v.priorLogVars());
+    var probs = tf.math.exp(logGamma);
+    var cluster = tf.math.argMax(logGamma, tf.constant(1), TInt64.class);
+    var xHat = toImage(tf, c, tf.math.sigmoid(pXGivenZ(tf, p, c, q[0])));
+    return new Inference(probs, cluster, q[0], xHat);
+  }
+
+  /** Mean of p(x|z) as images; p(x|z) does not depend on the cluster, which is ignored. */
+  public static Operand<TFloat32> decode(Ops tf, Params p, VadeConfig c, Operand<TFloat32> z) {
+    variables(tf, p, c);
+    return toImage(tf, c, tf.math.sigmoid(pXGivenZ(tf, p, c, z)));
+  }
+
+  /** p(z|c) = N(μ_c, σ²_c) for the given cluster ids: mean and stddev, [B, Z]. */
+  public static Operand<TFloat32>[] prior(Ops tf, Params p, VadeConfig c,
+      Operand<TInt32> cluster) {
+    Variables v = variables(tf, p, c);
+    var axis = tf.constant(0);
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32>[] out = new Operand[] {
+      tf.gather(v.priorMeans(), cluster, axis),
+      tf.math.exp(tf.math.mul(tf.constant(0.5f), tf.gather(v.priorLogVars(), cluster, axis)))
+    };
+    return out;
+  }
+
+  /** μ̃ and log σ̃² of q(z|x) (Eq. 9-10): D-500-500-2000, ReLU, two linear heads. */
+  private static Operand<TFloat32>[] qZGivenX(Ops tf, Params p, VadeConfig c,
+      Operand<TFloat32> flat) {
+    int[] e = c.encoderHidden();
+    var h1 = tf.nn.relu(Dense.apply(tf, p, "qz_1", flat, c.inputDim(), e[0]));
+    var h2 = tf.nn.relu(Dense.apply(tf, p, "qz_2", h1, e[0], e[1]));
+    var h3 = tf.nn.relu(Dense.apply(tf, p, "qz_3", h2, e[1], e[2]));
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32>[] out = new Operand[] {
+      Dense.apply(tf, p, "qz_mean", h3, e[2], c.latentDim()),
+      Dense.apply(tf, p, "qz_logvar", h3, e[2], c.latentDim())
+    };
+    return out;
+  }
+
+  /** Bernoulli logits of p(x|z) (Eq. 1): Z-2000-500-500-D, ReLU. */
+  private static Operand<TFloat32> pXGivenZ(Ops tf, Params p, VadeConfig c, Operand<TFloat32> z) {
+    int[] h = c.decoderHidden();
+    var h1 = tf.nn.relu(Dense.apply(tf, p, "px_1", z, c.latentDim(), h[0]));
+    var h2 = tf.nn.relu(Dense.apply(tf, p, "px_2", h1, h[0], h[1]));
+    var h3 = tf.nn.relu(Dense.apply(tf, p, "px_3", h2, h[1], h[2]));
+    return Dense.apply(tf, p, "px_logits", h3, h[2], c.inputDim());
+  }
+
+  private static Operand<TFloat32> flatten(Ops tf, VadeConfig c, Operand<TFloat32> x) {
+    return tf.reshape(x, tf.constant(new int[] {-1, c.inputDim()}));
+  }
+
+  private static Operand<TFloat32> toImage(Ops tf, VadeConfig c, Operand<TFloat32> flat) {
+    int[] s = c.inputShape();
+    return tf.reshape(flat, tf.constant(new int[] {-1, s[0], s[1], s[2]}));
+  }
+}

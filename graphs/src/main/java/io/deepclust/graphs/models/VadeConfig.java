@@ -1,0 +1,100 @@
+package io.deepclust.graphs.models;
+
+/**
+ * VaDE settings (vade.txt §4.1; docs/models.md). Defaults are the paper's MNIST settings: encoder
+ * D-500-500-2000-10, decoder the reverse, K = 10, batch 100, Adam 2e-3 decayed ×0.9 every 10
+ * epochs (floor 2e-4, as the issue asks), ε = 1e-4 as the original code; autoencoder pretraining
+ * ("only a few epochs ... are enough") with Adam 1e-3.
+ */
+public record VadeConfig(
+    int[] inputShape,
+    int clusters,
+    int latentDim,
+    int[] encoderHidden,
+    int[] decoderHidden,
+    float learningRate,
+    float learningRateDecay,
+    int learningRateDecayEpochs,
+    float learningRateFloor,
+    float adamEpsilon,
+    int pretrainEpochs,
+    float pretrainLearningRate,
+    int batchSize,
+    int epochs,
+    long seed) {
+
+  public static final int[] MNIST_SHAPE = {28, 28, 1};
+  public static final int CLUSTERS = 10;
+  public static final int LATENT_DIM = 10;
+  public static final int[] ENCODER_HIDDEN = {500, 500, 2000};
+  public static final int[] DECODER_HIDDEN = {2000, 500, 500};
+  public static final float LEARNING_RATE = 2e-3f;
+  public static final float LEARNING_RATE_DECAY = 0.9f;
+  public static final int LEARNING_RATE_DECAY_EPOCHS = 10;
+  public static final float LEARNING_RATE_FLOOR = 2e-4f;
+  public static final float ADAM_EPSILON = 1e-4f;
+  public static final int PRETRAIN_EPOCHS = 20;
+  public static final float PRETRAIN_LEARNING_RATE = 1e-3f;
+  public static final int BATCH_SIZE = 100;
+  public static final int EPOCHS = 300;
+
+  public VadeConfig {
+    inputShape = inputShape.clone();
+    encoderHidden = encoderHidden.clone();
+    decoderHidden = decoderHidden.clone();
+    require(inputShape.length == 3 && inputShape[0] > 0 && inputShape[1] > 0 && inputShape[2] > 0,
+        "inputShape must be [H, W, C], positive");
+    require(encoderHidden.length == 3 && decoderHidden.length == 3,
+        "encoderHidden and decoderHidden hold three sizes each");
+    for (int h : encoderHidden) {
+      require(h > 0, "hidden sizes must be positive");
+    }
+    for (int h : decoderHidden) {
+      require(h > 0, "hidden sizes must be positive");
+    }
+    require(clusters >= 2, "clusters must be at least 2");
+    require(latentDim >= 1, "latentDim must be positive");
+    require(learningRate > 0 && learningRateFloor > 0 && pretrainLearningRate > 0,
+        "learning rates must be positive");
+    require(learningRateDecay > 0 && learningRateDecay <= 1, "learningRateDecay in (0, 1]");
+    require(learningRateDecayEpochs >= 1, "learningRateDecayEpochs must be positive");
+    require(adamEpsilon > 0, "adamEpsilon must be positive");
+    require(pretrainEpochs >= 0, "pretrainEpochs must be ≥ 0");
+    require(batchSize >= 1, "batchSize must be positive");
+    require(epochs >= 1, "epochs must be positive");
+  }
+
+  public static VadeConfig mnist(long seed) {
+    return new VadeConfig(MNIST_SHAPE, CLUSTERS, LATENT_DIM, ENCODER_HIDDEN, DECODER_HIDDEN,
+        LEARNING_RATE, LEARNING_RATE_DECAY, LEARNING_RATE_DECAY_EPOCHS, LEARNING_RATE_FLOOR,
+        ADAM_EPSILON, PRETRAIN_EPOCHS, PRETRAIN_LEARNING_RATE, BATCH_SIZE, EPOCHS, seed);
+  }
+
+  public int inputDim() {
+    return inputShape[0] * inputShape[1] * inputShape[2];
+  }
+
+  /** lr(e) = max(floor, lr₀ · decay^⌊e / decayEpochs⌋) for joint epoch e ≥ 0. */
+  public float learningRate(int epoch) {
+    double lr = learningRate * Math.pow(learningRateDecay, epoch / learningRateDecayEpochs);
+    return (float) Math.max(learningRateFloor, lr);
+  }
+
+  public VadeConfig withEpochs(int pretrain, int joint) {
+    return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        pretrain, pretrainLearningRate, batchSize, joint, seed);
+  }
+
+  public VadeConfig withBatchSize(int b) {
+    return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        pretrainEpochs, pretrainLearningRate, b, epochs, seed);
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

@@ -1,0 +1,250 @@
+"""k-DVAE (k-dvae.txt §3, Eq. 6 and 8), as docs/models.md specifies it for the Java graph and this
+twin.
+
+K encoder/decoder pairs, each a plain Bernoulli VAE (encoder D-500-100 ReLU with heads mu_i and
+log sigma_i^2, decoder Z-100-500 ReLU with Bernoulli logits), held as one batched graph: every
+variable has a leading K axis, x is broadcast to [K, B, D] and each dense layer is a batched matmul
+[K, B, in] x [K, in, out] + bias [K, 1, out]. The training objective (Eq. 6) keeps, per sample, the
+best pair's ELBO score; clustering (Eq. 8) scores each pair deterministically at z_i = mu_i.
+
+Scores are laid out [K, B] (pair first), as the docs write them; `probs` of inference is [B, K].
+"""
+
+import dataclasses
+import math
+
+import tensorflow as tf
+
+from . import dist
+from . import layers
+from . import params as P
+from .params import Params
+
+MODEL = "kdvae"
+
+
+@dataclasses.dataclass(frozen=True)
+class KdvaeConfig:
+    """Settings; the defaults are docs/models.md's MNIST settings. The seed is mandatory.
+
+    `pair_pretrain_epochs` (each pair as a VAE on its k-means cluster) and `epochs` (the joint
+    phase of Eq. 6) are this project's choices: the paper gives no epoch counts."""
+
+    seed: int
+    input_shape: tuple = (28, 28, 1)
+    clusters: int = 10
+    latent_dim: int = 10
+    encoder_hidden: tuple = (500, 100)
+    decoder_hidden: tuple = (100, 500)
+    learning_rate: float = 1e-3
+    adam_epsilon: float = 1e-7
+    batch_size: int = 100
+    epochs: int = 100
+    pair_pretrain_epochs: int = 20
+
+    def __post_init__(self):
+        object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
+        object.__setattr__(self, "encoder_hidden", tuple(int(d) for d in self.encoder_hidden))
+        object.__setattr__(self, "decoder_hidden", tuple(int(d) for d in self.decoder_hidden))
+
+        def require(ok, message):
+            if not ok:
+                raise ValueError(message)
+
+        require(len(self.input_shape) == 3, "input_shape must be [H, W, C]")
+        require(all(d > 0 for d in self.input_shape), "input_shape dims must be positive")
+        require(len(self.encoder_hidden) >= 1 and all(d > 0 for d in self.encoder_hidden),
+                "encoder_hidden must hold positive sizes")
+        require(len(self.decoder_hidden) >= 1 and all(d > 0 for d in self.decoder_hidden),
+                "decoder_hidden must hold positive sizes")
+        require(self.clusters >= 2, "clusters must be at least 2")
+        require(self.latent_dim >= 1, "latent_dim must be positive")
+        require(self.learning_rate > 0 and math.isfinite(self.learning_rate),
+                "learning_rate must be positive")
+        require(self.adam_epsilon > 0, "adam_epsilon must be positive")
+        require(self.batch_size >= 1, "batch_size must be positive")
+        require(self.epochs >= 1, "epochs must be positive")
+        require(self.pair_pretrain_epochs >= 0, "pair_pretrain_epochs must be >= 0")
+
+    @staticmethod
+    def mnist(seed):
+        return KdvaeConfig(seed=seed)
+
+    @property
+    def input_dim(self):
+        return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
+
+    @staticmethod
+    def from_json(j):
+        """The inverse of `to_json`."""
+        return KdvaeConfig(
+            seed=int(j["seed"]), input_shape=tuple(j["inputShape"]), clusters=int(j["clusters"]),
+            latent_dim=int(j["latentDim"]), encoder_hidden=tuple(j["encoderHidden"]),
+            decoder_hidden=tuple(j["decoderHidden"]), learning_rate=float(j["learningRate"]),
+            adam_epsilon=float(j["adamEpsilon"]), batch_size=int(j["batchSize"]),
+            epochs=int(j["epochs"]), pair_pretrain_epochs=int(j["pairPretrainEpochs"]))
+
+    def to_json(self):
+        """The config with Java's camelCase record keys."""
+        return {
+            "inputShape": list(self.input_shape),
+            "clusters": self.clusters,
+            "latentDim": self.latent_dim,
+            "encoderHidden": list(self.encoder_hidden),
+            "decoderHidden": list(self.decoder_hidden),
+            "learningRate": self.learning_rate,
+            "adamEpsilon": self.adam_epsilon,
+            "batchSize": self.batch_size,
+            "epochs": self.epochs,
+            "pairPretrainEpochs": self.pair_pretrain_epochs,
+            "seed": self.seed,
+        }
+
+
+class Kdvae(tf.Module):
+    """The K pairs' variables (in `params`) and the model's branches as methods of tensors."""
+
+    model_name = MODEL
+
+    def __init__(self, config, name=MODEL):
+        super().__init__(name=name)
+        self.config = config
+        self.params = Params(config.seed)
+        self._create_variables()
+
+    # Properties, not attributes: a tracked list would give the variables a second object path.
+
+    @property
+    def trainable_names(self):
+        """Every variable's name, in creation order."""
+        return list(self.params.trainable_names)
+
+    @property
+    def trainable(self):
+        """Every variable, in creation order."""
+        return self.params.trainable_variables_in_order()
+
+    def _create_variables(self):
+        """Every variable, in docs/models.md's order: kernel [K, in, out], bias [K, 1, out]."""
+        c = self.config
+        k = c.clusters
+
+        def dense(name, n_in, n_out):
+            self.params.get(name + "_kernel", (k, n_in, n_out), P.GLOROT_UNIFORM, True)
+            self.params.get(name + "_bias", (k, 1, n_out), P.ZEROS, True)
+
+        sizes = (c.input_dim,) + c.encoder_hidden
+        for i in range(len(c.encoder_hidden)):
+            dense("qz_%d" % (i + 1), sizes[i], sizes[i + 1])
+        dense("qz_mean", sizes[-1], c.latent_dim)
+        dense("qz_logvar", sizes[-1], c.latent_dim)
+        sizes = (c.latent_dim,) + c.decoder_hidden
+        for i in range(len(c.decoder_hidden)):
+            dense("px_%d" % (i + 1), sizes[i], sizes[i + 1])
+        dense("px_logits", sizes[-1], c.input_dim)
+
+    # ---- branches -------------------------------------------------------------------------------
+
+    def scores(self, x, noise_seed):
+        """score_i = -reconstruction_i(x | z_i) - KL(q_i || N(0, I)) [K, B], with the flat x
+        [B, D], for z_i = mu_i + sigma_i eps_i, eps [K, B, Z] from stateless_normal([s, 2t + 1])."""
+        flat = self._flatten(x)
+        xk = self._broadcast(flat)
+        mean, log_var = self._encode(xk)
+        z = dist.gaussian_sample(mean, log_var, self.noise(tf.shape(flat)[0], noise_seed))
+        rec = dist.bernoulli_cross_entropy_last_axis(self._decode_logits(z), xk)
+        kl = dist.gaussian_kl_to_standard_normal_last_axis(mean, log_var)
+        return -rec - kl
+
+    def training(self, x, noise_seed):
+        """loss = -mean_B max_i score_i (Eq. 6), score [K, B], assigned = argmax_i (int64) [B]."""
+        score = self.scores(x, noise_seed)
+        loss = -tf.reduce_mean(tf.reduce_max(score, axis=0), axis=0)
+        assigned = tf.math.argmax(score, axis=0, output_type=tf.int64)
+        return {"loss": loss, "score": score, "assigned": assigned}
+
+    def pair_training(self, x, pair, noise_seed):
+        """Pretraining each pair as a plain VAE on its own samples: loss = -mean_B score of the
+        pair of each sample, `pair` [B] the pair (cluster) index of each sample (any int dtype).
+        A pair's gradient comes from its own samples only."""
+        score = self.scores(x, noise_seed)                                   # [K, B]
+        mask = tf.transpose(tf.one_hot(pair, self.config.clusters, 1.0, 0.0, dtype=tf.float32))
+        loss = -tf.reduce_mean(tf.reduce_sum(mask * score, axis=0), axis=0)
+        return {"loss": loss, "score": score}
+
+    def noise(self, batch, noise_seed):
+        """eps [K, B, Z] from stateless_normal(seed = [s, 2t + 1])."""
+        c = self.config
+        noise_seed = tf.convert_to_tensor(noise_seed, tf.int64)
+        normal_seed = noise_seed * tf.constant([1, 2], tf.int64) + tf.constant([0, 1], tf.int64)
+        batch = tf.reshape(tf.cast(batch, tf.int32), [1])
+        shape = tf.concat([[c.clusters], batch, [c.latent_dim]], 0)
+        return tf.random.stateless_normal(shape, seed=normal_seed, dtype=tf.float32)
+
+    def cluster_scores(self, x):
+        """Eq. 8 at z_i = mu_i: s_i = -reconstruction_i(x | mu_i) - 1/2 |mu_i|^2 + sum log sigma_i
+        [K, B], with mu [K, B, Z] and the decoders' logits [K, B, D]."""
+        flat = self._flatten(x)
+        xk = self._broadcast(flat)
+        mean, log_var = self._encode(xk)
+        logits = self._decode_logits(mean)
+        rec = dist.bernoulli_cross_entropy_last_axis(logits, xk)
+        s = (-rec - 0.5 * tf.reduce_sum(tf.math.square(mean), axis=-1)) \
+            + 0.5 * tf.reduce_sum(log_var, axis=-1)
+        return s, mean, logits
+
+    def inference(self, x):
+        """probs = softmax_i(s_i) [B, K], cluster = argmax_i s_i (int64), z = mu of the assigned
+        pair, x_hat = sigmoid of the assigned decoder at that mu (NHWC)."""
+        s, mean, logits = self.cluster_scores(x)
+        st = tf.transpose(s)                                                 # [B, K]
+        probs = tf.nn.softmax(st, axis=1)
+        cluster = tf.math.argmax(st, axis=1, output_type=tf.int64)
+        z = self._pick(mean, cluster)
+        x_hat = self._to_image(tf.math.sigmoid(self._pick(logits, cluster)))
+        return {"probs": probs, "cluster": cluster, "z": z, "x_hat": x_hat}
+
+    def decode(self, z, cluster):
+        """Decoder c of each row: sigmoid(px_c(z)) for z [B, Z], cluster ids [B], as images."""
+        zk = self._broadcast(z)
+        return self._to_image(tf.math.sigmoid(self._pick(self._decode_logits(zk), cluster)))
+
+    def prior(self, cluster):
+        """p(z|c) = N(0, I) for every cluster: mean 0 and stddev 1, [B, Z]."""
+        shape = tf.concat([tf.shape(cluster), [self.config.latent_dim]], 0)
+        return tf.zeros(shape, tf.float32), tf.ones(shape, tf.float32)
+
+    # ---- pieces ---------------------------------------------------------------------------------
+
+    def _encode(self, xk):
+        h = xk
+        for i in range(len(self.config.encoder_hidden)):
+            h = tf.nn.relu(self._dense("qz_%d" % (i + 1), h))
+        return self._dense("qz_mean", h), self._dense("qz_logvar", h)
+
+    def _decode_logits(self, zk):
+        h = zk
+        for i in range(len(self.config.decoder_hidden)):
+            h = tf.nn.relu(self._dense("px_%d" % (i + 1), h))
+        return self._dense("px_logits", h)
+
+    def _dense(self, name, x):
+        kernel = self.params.all[name + "_kernel"]
+        return layers.batched_dense(self.params, name, x, kernel.shape[0], kernel.shape[1],
+                                    kernel.shape[2])
+
+    def _broadcast(self, flat):
+        """[B, D] -> [K, B, D]."""
+        shape = tf.concat([[self.config.clusters], tf.shape(flat)], 0)
+        return tf.broadcast_to(tf.expand_dims(flat, 0), shape)
+
+    @staticmethod
+    def _pick(per_pair, cluster):
+        """Row b of pair cluster[b]: [K, B, N] -> [B, N]."""
+        return tf.gather(tf.transpose(per_pair, [1, 0, 2]), cluster, axis=1, batch_dims=1)
+
+    def _flatten(self, x):
+        return tf.reshape(x, [-1, self.config.input_dim])
+
+    def _to_image(self, flat):
+        return tf.reshape(flat, [-1, *self.config.input_shape])

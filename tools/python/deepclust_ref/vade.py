@@ -1,0 +1,294 @@
+"""VaDE (vade.txt §3, Eq. 1-13), as docs/models.md specifies it for the Java graph and this twin.
+
+An encoder g (D-500-500-2000, ReLU) with heads mu~ and log sigma~^2 (Eq. 9), a decoder f
+(Z-2000-500-500, ReLU) with Bernoulli logits (Eq. 1), and a Gaussian mixture prior p(c) p(z|c) held
+as free variables: pi = softmax(pc_logits), mu_c = pz_mean, sigma^2_c = exp(pz_logvar). The ELBO of
+Eq. 13 uses one Monte-Carlo sample z for gamma = q(c|x) (Eq. 11-12, in log space) and the closed
+form E_q[log p(z|c)] for the Gaussian part; log 2pi is kept so that the reported ELBO is its true
+value. Pretraining is a deterministic autoencoder on mu~ (the `qz_mean` head).
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from . import dist
+from . import layers
+from . import params as P
+from .params import Params
+
+MODEL = "vade"
+
+
+@dataclasses.dataclass(frozen=True)
+class VadeConfig:
+    """Settings; the defaults are docs/models.md's MNIST settings. The seed is mandatory."""
+
+    seed: int
+    input_shape: tuple = (28, 28, 1)
+    clusters: int = 10
+    latent_dim: int = 10
+    encoder_hidden: tuple = (500, 500, 2000)
+    decoder_hidden: tuple = (2000, 500, 500)
+    learning_rate: float = 2e-3
+    learning_rate_decay: float = 0.9
+    learning_rate_decay_epochs: int = 10
+    learning_rate_floor: float = 2e-4
+    adam_epsilon: float = 1e-4
+    pretrain_epochs: int = 20
+    pretrain_learning_rate: float = 1e-3
+    batch_size: int = 100
+    epochs: int = 300
+
+    def __post_init__(self):
+        object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
+        object.__setattr__(self, "encoder_hidden", tuple(int(d) for d in self.encoder_hidden))
+        object.__setattr__(self, "decoder_hidden", tuple(int(d) for d in self.decoder_hidden))
+
+        def require(ok, message):
+            if not ok:
+                raise ValueError(message)
+
+        require(len(self.input_shape) == 3, "input_shape must be [H, W, C]")
+        require(all(d > 0 for d in self.input_shape), "input_shape dims must be positive")
+        require(len(self.encoder_hidden) >= 1 and all(d > 0 for d in self.encoder_hidden),
+                "encoder_hidden must hold positive sizes")
+        require(len(self.decoder_hidden) >= 1 and all(d > 0 for d in self.decoder_hidden),
+                "decoder_hidden must hold positive sizes")
+        require(self.clusters >= 2, "clusters must be at least 2")
+        require(self.latent_dim >= 1, "latent_dim must be positive")
+        for name in ("learning_rate", "pretrain_learning_rate", "adam_epsilon"):
+            v = getattr(self, name)
+            require(v > 0 and math.isfinite(v), name + " must be positive")
+        require(0 < self.learning_rate_decay <= 1, "learning_rate_decay must be in (0, 1]")
+        require(self.learning_rate_decay_epochs >= 1, "learning_rate_decay_epochs must be >= 1")
+        require(0 <= self.learning_rate_floor <= self.learning_rate,
+                "need 0 <= learning_rate_floor <= learning_rate")
+        require(self.pretrain_epochs >= 0, "pretrain_epochs must be >= 0")
+        require(self.batch_size >= 1, "batch_size must be positive")
+        require(self.epochs >= 1, "epochs must be positive")
+
+    @staticmethod
+    def mnist(seed):
+        return VadeConfig(seed=seed)
+
+    @property
+    def input_dim(self):
+        return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
+
+    def learning_rate_at(self, epoch):
+        """lr(e) = max(floor, lr * decay^floor(e / decay_epochs)), e from 0 (the joint phase)."""
+        steps = epoch // self.learning_rate_decay_epochs
+        return max(self.learning_rate_floor,
+                   self.learning_rate * self.learning_rate_decay ** steps)
+
+    @staticmethod
+    def from_json(j):
+        """The inverse of `to_json`."""
+        return VadeConfig(
+            seed=int(j["seed"]), input_shape=tuple(j["inputShape"]), clusters=int(j["clusters"]),
+            latent_dim=int(j["latentDim"]), encoder_hidden=tuple(j["encoderHidden"]),
+            decoder_hidden=tuple(j["decoderHidden"]), learning_rate=float(j["learningRate"]),
+            learning_rate_decay=float(j["learningRateDecay"]),
+            learning_rate_decay_epochs=int(j["learningRateDecayEpochs"]),
+            learning_rate_floor=float(j["learningRateFloor"]),
+            adam_epsilon=float(j["adamEpsilon"]), pretrain_epochs=int(j["pretrainEpochs"]),
+            pretrain_learning_rate=float(j["pretrainLearningRate"]),
+            batch_size=int(j["batchSize"]), epochs=int(j["epochs"]))
+
+    def to_json(self):
+        """The config with Java's camelCase record keys."""
+        return {
+            "inputShape": list(self.input_shape),
+            "clusters": self.clusters,
+            "latentDim": self.latent_dim,
+            "encoderHidden": list(self.encoder_hidden),
+            "decoderHidden": list(self.decoder_hidden),
+            "learningRate": self.learning_rate,
+            "learningRateDecay": self.learning_rate_decay,
+            "learningRateDecayEpochs": self.learning_rate_decay_epochs,
+            "learningRateFloor": self.learning_rate_floor,
+            "adamEpsilon": self.adam_epsilon,
+            "pretrainEpochs": self.pretrain_epochs,
+            "pretrainLearningRate": self.pretrain_learning_rate,
+            "batchSize": self.batch_size,
+            "epochs": self.epochs,
+            "seed": self.seed,
+        }
+
+
+class Vade(tf.Module):
+    """The model's variables (in `params`) and its branches as methods of tensors."""
+
+    model_name = MODEL
+
+    def __init__(self, config, name=MODEL):
+        super().__init__(name=name)
+        self.config = config
+        self.params = Params(config.seed)
+        self._create_variables()
+
+    # The variable lists are properties, not attributes: a tracked list would give the variables
+    # a second object path, and the SavedModel could key them by it instead of their flat names.
+
+    @property
+    def trainable_names(self):
+        """Every variable's name, in creation order (all are trained in the joint phase)."""
+        return list(self.params.trainable_names)
+
+    @property
+    def trainable(self):
+        """The joint phase's variables, in creation order."""
+        return self.params.trainable_variables_in_order()
+
+    @property
+    def pretrain_names(self):
+        """The autoencoder's variables (qz_1.., qz_mean, px_*), in creation order."""
+        c = self.config
+        enc = ["qz_%d" % (i + 1) for i in range(len(c.encoder_hidden))] + ["qz_mean"]
+        dec = ["px_%d" % (i + 1) for i in range(len(c.decoder_hidden))] + ["px_logits"]
+        names = {n + s for n in enc + dec for s in ("_kernel", "_bias")}
+        return [n for n in self.params.trainable_names if n in names]
+
+    @property
+    def pretrain_variables(self):
+        return [self.params.all[n] for n in self.pretrain_names]
+
+    def _create_variables(self):
+        """Every variable, in docs/models.md's order (the init counter is the creation index)."""
+        c = self.config
+        g = P.GLOROT_UNIFORM
+
+        def dense(name, n_in, n_out):
+            self.params.get(name + "_kernel", (n_in, n_out), g, True)
+            self.params.get(name + "_bias", (n_out,), P.ZEROS, True)
+
+        sizes = (c.input_dim,) + c.encoder_hidden
+        for i in range(len(c.encoder_hidden)):
+            dense("qz_%d" % (i + 1), sizes[i], sizes[i + 1])
+        dense("qz_mean", sizes[-1], c.latent_dim)
+        dense("qz_logvar", sizes[-1], c.latent_dim)
+        sizes = (c.latent_dim,) + c.decoder_hidden
+        for i in range(len(c.decoder_hidden)):
+            dense("px_%d" % (i + 1), sizes[i], sizes[i + 1])
+        dense("px_logits", sizes[-1], c.input_dim)
+        self.params.get("pc_logits", (c.clusters,), P.ZEROS, True)
+        self.params.get("pz_mean", (c.clusters, c.latent_dim), P.ZEROS, True)
+        self.params.get("pz_logvar", (c.clusters, c.latent_dim), P.ZEROS, True)
+
+    # ---- branches -------------------------------------------------------------------------------
+
+    def training(self, x, noise_seed):
+        """The joint-phase loss on x [B, H, W, C] (batch means), its terms, and log gamma [B, K].
+
+        Noise: eps [B, Z] from stateless_normal(seed = [s, 2t + 1]) for noise_seed = [s, t]."""
+        flat = self._flatten(x)
+        mean, log_var = self._encode(flat)
+        z = dist.gaussian_sample(mean, log_var, self.noise(tf.shape(flat)[0], noise_seed))
+        rec = dist.bernoulli_cross_entropy_from_logits(self._decode_logits(z), flat)  # [B]
+        log_pi = self.log_pi()                                                      # [K]
+        log_gamma = tf.nn.log_softmax(log_pi + self.log_p_z_given_c(z), axis=1)      # [B, K]
+        gamma = tf.math.exp(log_gamma)
+        e_log_p = self.expected_log_p_z_given_c(mean, log_var)                      # [B, K]
+        entropy = dist.diagonal_gaussian_entropy(log_var)                           # [B]
+        latent_kl = -(tf.reduce_sum(gamma * e_log_p, axis=1) + entropy)
+        categorical_kl = tf.reduce_sum(gamma * (log_gamma - log_pi), axis=1)
+        rec_mean = tf.reduce_mean(rec, axis=0)
+        latent_mean = tf.reduce_mean(latent_kl, axis=0)
+        cat_mean = tf.reduce_mean(categorical_kl, axis=0)
+        loss = rec_mean + (latent_mean + cat_mean)
+        return {"loss": loss, "reconstruction": rec_mean, "latent_kl": latent_mean,
+                "categorical_kl": cat_mean, "log_gamma": log_gamma}
+
+    def pretraining(self, x):
+        """The deterministic autoencoder's loss: mean reconstruction of px(mu~) (no noise)."""
+        flat = self._flatten(x)
+        rec = dist.bernoulli_cross_entropy_from_logits(
+            self._decode_logits(self.encode_mean(flat)), flat)
+        return {"loss": tf.reduce_mean(rec, axis=0)}
+
+    def noise(self, batch, noise_seed):
+        """eps [B, Z] from stateless_normal(seed = [s, 2t + 1])."""
+        noise_seed = tf.convert_to_tensor(noise_seed, tf.int64)
+        normal_seed = noise_seed * tf.constant([1, 2], tf.int64) + tf.constant([0, 1], tf.int64)
+        batch = tf.reshape(tf.cast(batch, tf.int32), [1])
+        return tf.random.stateless_normal(tf.concat([batch, [self.config.latent_dim]], 0),
+                                          seed=normal_seed, dtype=tf.float32)
+
+    def inference(self, x):
+        """probs = gamma at z = mu~ (exp of log gamma), cluster = argmax of log gamma (int64),
+        z = mu~, x_hat (NHWC)."""
+        flat = self._flatten(x)
+        z = self.encode_mean(flat)
+        log_gamma = tf.nn.log_softmax(self.log_pi() + self.log_p_z_given_c(z), axis=1)
+        probs = tf.math.exp(log_gamma)
+        cluster = tf.math.argmax(log_gamma, axis=1, output_type=tf.int64)
+        x_hat = self._to_image(tf.math.sigmoid(self._decode_logits(z)))
+        return {"probs": probs, "cluster": cluster, "z": z, "x_hat": x_hat}
+
+    def decode(self, z, cluster):
+        """sigmoid(px(z)) as images; the cluster is unused (p(x|z) does not depend on c)."""
+        del cluster
+        return self._to_image(tf.math.sigmoid(self._decode_logits(z)))
+
+    def prior(self, cluster):
+        """p(z|c) = N(mu_c, sigma_c^2): mean and stddev [B, Z] for cluster ids [B]."""
+        mean = tf.gather(self.params.all["pz_mean"], cluster)
+        stddev = tf.math.exp(0.5 * tf.gather(self.params.all["pz_logvar"], cluster))
+        return mean, stddev
+
+    def set_prior(self, pi, mean, var):
+        """pc_logits = log pi, pz_mean = mean, pz_logvar = log var (e.g. from a GMM fit)."""
+        pi = np.asarray(pi, np.float64)
+        var = np.asarray(var, np.float64)
+        self.params.all["pc_logits"].assign(np.log(pi).astype(np.float32))
+        self.params.all["pz_mean"].assign(np.asarray(mean, np.float32))
+        self.params.all["pz_logvar"].assign(np.log(var).astype(np.float32))
+
+    def encode_mean(self, x):
+        """mu~ [B, Z] of x (images or already flat [B, D])."""
+        return self._encode(self._flatten(x), with_log_var=False)[0]
+
+    # ---- pieces ---------------------------------------------------------------------------------
+
+    def log_pi(self):
+        return tf.nn.log_softmax(self.params.all["pc_logits"])
+
+    def log_p_z_given_c(self, z):
+        """log N(z; mu_c, sigma_c^2) [B, K] for z [B, Z]."""
+        return dist.diagonal_gaussian_log_density(
+            tf.expand_dims(z, 1), self.params.all["pz_mean"], self.params.all["pz_logvar"])
+
+    def expected_log_p_z_given_c(self, mean, log_var):
+        """E_{N(z; mu~, sigma~^2)} log N(z; mu_c, sigma_c^2) [B, K]."""
+        pz_logvar = self.params.all["pz_logvar"]                  # [K, Z]
+        pz_var = tf.math.exp(pz_logvar)                           # [K, Z]
+        q_var = tf.expand_dims(tf.math.exp(log_var), 1)           # [B, 1, Z]
+        diff = tf.expand_dims(mean, 1) - self.params.all["pz_mean"]
+        terms = ((tf.math.square(diff) + q_var) / pz_var + pz_logvar) + dist.LOG_2PI
+        return -0.5 * tf.reduce_sum(terms, axis=-1)
+
+    def _encode(self, flat, with_log_var=True):
+        h = flat
+        for i in range(len(self.config.encoder_hidden)):
+            h = tf.nn.relu(self._dense("qz_%d" % (i + 1), h))
+        mean = self._dense("qz_mean", h)
+        return mean, (self._dense("qz_logvar", h) if with_log_var else None)
+
+    def _decode_logits(self, z):
+        h = z
+        for i in range(len(self.config.decoder_hidden)):
+            h = tf.nn.relu(self._dense("px_%d" % (i + 1), h))
+        return self._dense("px_logits", h)
+
+    def _dense(self, name, x):
+        kernel = self.params.all[name + "_kernel"]
+        return layers.dense(self.params, name, x, kernel.shape[0], kernel.shape[1])
+
+    def _flatten(self, x):
+        return tf.reshape(x, [-1, self.config.input_dim])
+
+    def _to_image(self, flat):
+        return tf.reshape(flat, [-1, *self.config.input_shape])

@@ -1,0 +1,227 @@
+"""k-DVAE: batched variables (names, shapes, Glorot from the last two dims), the score of Eq. 6 and
+the hard clustering of Eq. 8 against a per-pair numpy float64 forward pass, gradients that reach only
+the best pair, pair pretraining, decode and prior."""
+
+import math
+import unittest
+
+import _common  # noqa: F401  (import path, TF logging)
+import numpy as np
+import tensorflow as tf
+
+from deepclust_ref import params as P
+from deepclust_ref.kdvae import Kdvae, KdvaeConfig
+
+K, Z = 3, 4
+
+
+def small_config(seed=3):
+    return KdvaeConfig(seed=seed, input_shape=(4, 4, 1), clusters=K, latent_dim=Z,
+                       encoder_hidden=(8, 6), decoder_hidden=(6, 8))
+
+
+def expected_names():
+    layers = ["qz_1", "qz_2", "qz_mean", "qz_logvar", "px_1", "px_2", "px_logits"]
+    return [n + s for n in layers for s in ("_kernel", "_bias")]
+
+
+def randomised(seed=3, rng_seed=0):
+    model = Kdvae(small_config(seed))
+    rng = np.random.default_rng(rng_seed)
+    for n, v in model.params.all.items():
+        if n.endswith("_bias"):
+            v.assign(rng.normal(0, 0.3, v.shape).astype(np.float32))
+    return model
+
+
+def np_pair(w, i):
+    """Pair i's weights as plain 2-D numpy float64 arrays."""
+    return {n: (v[i, 0] if n.endswith("_bias") else v[i]).astype(np.float64)
+            for n, v in w.items()}
+
+
+def np_encode(w, flat):
+    h = flat
+    for n in ("qz_1", "qz_2"):
+        h = np.maximum(h @ w[n + "_kernel"] + w[n + "_bias"], 0.0)
+    return h @ w["qz_mean_kernel"] + w["qz_mean_bias"], \
+        h @ w["qz_logvar_kernel"] + w["qz_logvar_bias"]
+
+
+def np_decode(w, z):
+    h = z
+    for n in ("px_1", "px_2"):
+        h = np.maximum(h @ w[n + "_kernel"] + w[n + "_bias"], 0.0)
+    return h @ w["px_logits_kernel"] + w["px_logits_bias"]
+
+
+def np_rec(logits, flat):
+    return (np.logaddexp(0, logits) - flat * logits).sum(1)
+
+
+class ConfigTest(unittest.TestCase):
+    def test_mnist_defaults_are_the_docs(self):
+        c = KdvaeConfig.mnist(1)
+        self.assertEqual((c.input_shape, c.clusters, c.latent_dim, c.encoder_hidden,
+                          c.decoder_hidden, c.learning_rate, c.adam_epsilon, c.batch_size),
+                         ((28, 28, 1), 10, 10, (500, 100), (100, 500), 1e-3, 1e-7, 100))
+
+    def test_json_round_trip_with_javas_keys(self):
+        c = small_config(9)
+        j = c.to_json()
+        self.assertEqual(set(j), {"inputShape", "clusters", "latentDim", "encoderHidden",
+                                  "decoderHidden", "learningRate", "adamEpsilon", "batchSize",
+                                  "epochs", "pairPretrainEpochs", "seed"})
+        self.assertEqual(KdvaeConfig.from_json(j), c)
+
+
+class VariablesTest(unittest.TestCase):
+    def test_names_order_and_batched_shapes_are_the_docs(self):
+        m = Kdvae(KdvaeConfig.mnist(1))
+        self.assertEqual(list(m.params.all), expected_names())
+        self.assertEqual(m.trainable_names, expected_names())
+        shapes = {n: tuple(v.shape) for n, v in m.params.all.items()}
+        want = {"qz_1": (784, 500), "qz_2": (500, 100), "qz_mean": (100, 10),
+                "qz_logvar": (100, 10), "px_1": (10, 100), "px_2": (100, 500),
+                "px_logits": (500, 784)}
+        for n, (i, o) in want.items():
+            self.assertEqual(shapes[n + "_kernel"], (10, i, o), n)
+            self.assertEqual(shapes[n + "_bias"], (10, 1, o), n)
+
+    def test_kernels_are_glorot_with_fans_from_the_last_two_dims(self):
+        m = Kdvae(small_config(5))
+        for i, (n, v) in enumerate(m.params.all.items()):
+            if n.endswith("_kernel"):
+                _, fan_in, fan_out = v.shape
+                u = tf.random.stateless_uniform(v.shape, seed=tf.constant([5, i], tf.int64))
+                limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
+                np.testing.assert_array_equal(v.numpy(), (u.numpy() * 2 - 1) * limit, n)
+            else:
+                self.assertFalse(v.numpy().any(), n)
+
+    def test_two_dimensional_glorot_is_unchanged(self):
+        p = P.Params(4)
+        v = p.get("a", (6, 10), P.GLOROT_UNIFORM, True)
+        u = tf.random.stateless_uniform([6, 10], seed=tf.constant([4, 0], tf.int64)).numpy()
+        np.testing.assert_array_equal(v.numpy(), (u * 2 - 1) * np.float32(math.sqrt(6 / 16)))
+
+
+class ScoreTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.model = randomised()
+        cls.w = cls.model.params.read()
+        cls.x = np.random.default_rng(4).uniform(0, 1, (6, 4, 4, 1)).astype(np.float32)
+        cls.flat = cls.x.reshape(6, -1).astype(np.float64)
+        cls.seed = tf.constant([7, 3], tf.int64)
+        cls.out = {k: v.numpy() for k, v in cls.model.training(cls.x, cls.seed).items()}
+        cls.eps = cls.model.noise(6, cls.seed).numpy().astype(np.float64)
+
+    def np_scores(self):
+        scores = []
+        for i in range(K):
+            w = np_pair(self.w, i)
+            mean, log_var = np_encode(w, self.flat)
+            z = mean + np.exp(0.5 * log_var) * self.eps[i]
+            kl = 0.5 * (np.exp(log_var) + mean ** 2 - 1 - log_var).sum(1)
+            scores.append(-np_rec(np_decode(w, z), self.flat) - kl)
+        return np.stack(scores)
+
+    def test_noise_is_stateless_normal_k_b_z_at_s_2t_plus_1(self):
+        want = tf.random.stateless_normal([K, 6, Z], seed=tf.constant([7, 7], tf.int64)).numpy()
+        np.testing.assert_array_equal(self.eps, want)
+
+    def test_score_is_each_pairs_elbo(self):
+        want = self.np_scores()
+        self.assertEqual(self.out["score"].shape, (K, 6))
+        np.testing.assert_allclose(self.out["score"], want, rtol=1e-5, atol=1e-4)
+
+    def test_loss_is_minus_mean_of_the_max_and_assigned_is_the_argmax(self):
+        want = self.np_scores()
+        self.assertAlmostEqual(float(self.out["loss"]), -want.max(0).mean(),
+                               delta=1e-5 * abs(want).max())
+        self.assertEqual(self.out["assigned"].dtype, np.int64)
+        np.testing.assert_array_equal(self.out["assigned"], want.argmax(0))
+
+    def test_gradient_reaches_only_the_best_pair_of_a_sample(self):
+        for b in range(6):
+            x = self.x[b:b + 1]
+            with tf.GradientTape() as tape:
+                out = self.model.training(x, self.seed)
+            best = int(out["assigned"][0])
+            grads = tape.gradient(out["loss"], self.model.trainable)
+            for n, g in zip(self.model.trainable_names, grads):
+                g = g.numpy()
+                for i in range(K):
+                    if i == best:
+                        self.assertGreater(np.abs(g[i]).max(), 0, (b, n, i))
+                    else:
+                        self.assertFalse(g[i].any(), (b, n, i))
+
+    def test_pair_training_is_each_samples_own_pair(self):
+        pair = np.array([0, 2, 2, 0, 0, 2])
+        with tf.GradientTape() as tape:
+            out = self.model.pair_training(self.x, tf.constant(pair), self.seed)
+        want = self.np_scores()
+        self.assertAlmostEqual(float(out["loss"]), -want[pair, np.arange(6)].mean(),
+                               delta=1e-5 * abs(want).max())
+        grads = tape.gradient(out["loss"], self.model.trainable)
+        for n, g in zip(self.model.trainable_names, grads):
+            self.assertFalse(g.numpy()[1].any(), n)  # pair 1 has no samples
+            self.assertTrue(g.numpy()[0].any() and g.numpy()[2].any(), n)
+
+
+class InferenceTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.model = randomised(rng_seed=1)
+        cls.w = cls.model.params.read()
+        cls.x = np.random.default_rng(8).uniform(0, 1, (7, 4, 4, 1)).astype(np.float32)
+        cls.flat = cls.x.reshape(7, -1).astype(np.float64)
+        cls.out = {k: v.numpy() for k, v in cls.model.inference(cls.x).items()}
+
+    def test_eq8_scores_clusters_embedding_and_reconstruction(self):
+        s, means, recons = [], [], []
+        for i in range(K):
+            w = np_pair(self.w, i)
+            mean, log_var = np_encode(w, self.flat)
+            logits = np_decode(w, mean)
+            sigma = np.exp(0.5 * log_var)
+            s.append(-np_rec(logits, self.flat) - 0.5 * (mean ** 2).sum(1)
+                     + np.log(sigma).sum(1))
+            means.append(mean)
+            recons.append(1 / (1 + np.exp(-logits)))
+        s = np.stack(s, 1)                                  # [B, K]
+        probs = np.exp(s - s.max(1, keepdims=True))
+        probs /= probs.sum(1, keepdims=True)
+        cluster = s.argmax(1)
+        rows = np.arange(7)
+        np.testing.assert_allclose(self.out["probs"], probs, rtol=1e-4, atol=1e-6)
+        np.testing.assert_array_equal(self.out["cluster"], cluster)
+        self.assertEqual(self.out["cluster"].dtype, np.int64)
+        np.testing.assert_allclose(self.out["z"], np.stack(means, 1)[rows, cluster], rtol=1e-5,
+                                   atol=1e-6)
+        np.testing.assert_allclose(self.out["x_hat"],
+                                   np.stack(recons, 1)[rows, cluster].reshape(7, 4, 4, 1),
+                                   rtol=1e-5, atol=1e-6)
+
+    def test_decode_of_embedding_and_cluster_is_reconstruct(self):
+        got = self.model.decode(tf.constant(self.out["z"]),
+                                tf.constant(self.out["cluster"], tf.int32)).numpy()
+        np.testing.assert_allclose(got, self.out["x_hat"], rtol=1e-6, atol=1e-7)
+
+    def test_decode_uses_decoder_c(self):
+        z = np.random.default_rng(2).normal(size=(3, Z)).astype(np.float32)
+        got = self.model.decode(tf.constant(z), tf.constant([2, 0, 1], tf.int32)).numpy()
+        for b, c in enumerate((2, 0, 1)):
+            want = 1 / (1 + np.exp(-np_decode(np_pair(self.w, c), z[b:b + 1].astype(np.float64))))
+            np.testing.assert_allclose(got[b].reshape(1, -1), want, rtol=1e-5, atol=1e-6)
+
+    def test_prior_is_standard_normal_for_every_cluster(self):
+        mean, sd = self.model.prior(tf.constant([0, 2, 1], tf.int32))
+        np.testing.assert_array_equal(mean.numpy(), np.zeros((3, Z), np.float32))
+        np.testing.assert_array_equal(sd.numpy(), np.ones((3, Z), np.float32))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,290 @@
+"""VaDE: variable names/order/init, the ELBO pieces of docs/models.md against independent numpy
+float64 computations (direct densities, Gauss-Hermite quadrature), gamma = p(c|z), pretraining,
+inference, prior."""
+
+import math
+import unittest
+
+import _common  # noqa: F401  (import path, TF logging)
+import numpy as np
+import tensorflow as tf
+
+from deepclust_ref.vade import Vade, VadeConfig
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def small_config(seed=3):
+    return VadeConfig(seed=seed, input_shape=(4, 4, 1), clusters=3, latent_dim=4,
+                      encoder_hidden=(8, 8, 12), decoder_hidden=(12, 8, 8))
+
+
+def expected_names(n_enc=3, n_dec=3):
+    def dense(n):
+        return [n + "_kernel", n + "_bias"]
+
+    names = []
+    for i in range(n_enc):
+        names += dense("qz_%d" % (i + 1))
+    names += dense("qz_mean") + dense("qz_logvar")
+    for i in range(n_dec):
+        names += dense("px_%d" % (i + 1))
+    return names + dense("px_logits") + ["pc_logits", "pz_mean", "pz_logvar"]
+
+
+def randomised(seed=3, rng_seed=0):
+    """A small model with non-zero biases and a non-trivial prior."""
+    model = Vade(small_config(seed))
+    rng = np.random.default_rng(rng_seed)
+    for n, v in model.params.all.items():
+        if n.endswith("_bias"):
+            v.assign(rng.normal(0, 0.3, v.shape).astype(np.float32))
+    logits = rng.normal(size=3)
+    pi = np.exp(logits) / np.exp(logits).sum()
+    model.set_prior(pi, rng.normal(size=(3, 4)), np.exp(rng.normal(0, 0.3, (3, 4))))
+    return model
+
+
+def np_encode(w, flat):
+    h = flat
+    for i in (1, 2, 3):
+        h = np.maximum(h @ w["qz_%d_kernel" % i] + w["qz_%d_bias" % i], 0.0)
+    return h @ w["qz_mean_kernel"] + w["qz_mean_bias"], \
+        h @ w["qz_logvar_kernel"] + w["qz_logvar_bias"]
+
+
+def np_decode(w, z):
+    h = z
+    for i in (1, 2, 3):
+        h = np.maximum(h @ w["px_%d_kernel" % i] + w["px_%d_bias" % i], 0.0)
+    return h @ w["px_logits_kernel"] + w["px_logits_bias"]
+
+
+def np_normal_pdf(z, mean, var):
+    return np.exp(-(z - mean) ** 2 / (2 * var)) / np.sqrt(2 * math.pi * var)
+
+
+def np_gamma_direct(w, z):
+    """p(c|z) = pi_c N(z; mu_c, sigma_c^2) / sum_c' ..., from densities (not logs) [B, K]."""
+    pi = np.exp(w["pc_logits"]) / np.exp(w["pc_logits"]).sum()
+    var = np.exp(w["pz_logvar"])
+    dens = np.prod(np_normal_pdf(z[:, None, :], w["pz_mean"][None], var[None]), axis=2)
+    joint = pi[None] * dens
+    return joint / joint.sum(axis=1, keepdims=True), dens
+
+
+def np_expected_log_p_quadrature(mean, log_var, w, order=20):
+    """E_{N(mu~, sigma~^2)} log N(z; mu_c, sigma_c^2) [B, K] by Gauss-Hermite quadrature per
+    dimension (exact for the quadratic integrand), without the closed form."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(order)  # for exp(-x^2/2)
+    weights = weights / weights.sum()
+    sd = np.exp(0.5 * log_var)                                   # [B, Z]
+    zs = mean[:, :, None] + sd[:, :, None] * nodes               # [B, Z, N]
+    var_c = np.exp(w["pz_logvar"])                               # [K, Z]
+    logpdf = np.log(np_normal_pdf(zs[:, None], w["pz_mean"][None, :, :, None],
+                                  var_c[None, :, :, None]))      # [B, K, Z, N]
+    return (logpdf * weights).sum(axis=-1).sum(axis=-1)
+
+
+def np_entropy_quadrature(mean, log_var, order=20):
+    """-E_q log q(z) [B] by quadrature."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(order)
+    weights = weights / weights.sum()
+    var = np.exp(log_var)
+    zs = mean[:, :, None] + np.sqrt(var)[:, :, None] * nodes
+    logq = np.log(np_normal_pdf(zs, mean[:, :, None], var[:, :, None]))
+    return -(logq * weights).sum(axis=-1).sum(axis=-1)
+
+
+class ConfigTest(unittest.TestCase):
+    def test_mnist_defaults_are_the_docs(self):
+        c = VadeConfig.mnist(1)
+        self.assertEqual((c.input_shape, c.clusters, c.latent_dim, c.encoder_hidden,
+                          c.decoder_hidden), ((28, 28, 1), 10, 10, (500, 500, 2000),
+                                              (2000, 500, 500)))
+        self.assertEqual((c.learning_rate, c.learning_rate_decay, c.learning_rate_decay_epochs,
+                          c.learning_rate_floor, c.adam_epsilon, c.pretrain_epochs,
+                          c.pretrain_learning_rate, c.batch_size, c.epochs),
+                         (2e-3, 0.9, 10, 2e-4, 1e-4, 20, 1e-3, 100, 300))
+
+    def test_learning_rate_decays_every_10_epochs_to_the_floor(self):
+        c = VadeConfig.mnist(1)
+        self.assertEqual(c.learning_rate_at(0), 2e-3)
+        self.assertEqual(c.learning_rate_at(9), 2e-3)
+        self.assertAlmostEqual(c.learning_rate_at(10), 1.8e-3)
+        self.assertAlmostEqual(c.learning_rate_at(25), 2e-3 * 0.81)
+        self.assertEqual(c.learning_rate_at(299), 2e-4)
+
+    def test_json_round_trip_with_javas_keys(self):
+        c = small_config(9)
+        j = c.to_json()
+        self.assertEqual(set(j), {"inputShape", "clusters", "latentDim", "encoderHidden",
+                                  "decoderHidden", "learningRate", "learningRateDecay",
+                                  "learningRateDecayEpochs", "learningRateFloor", "adamEpsilon",
+                                  "pretrainEpochs", "pretrainLearningRate", "batchSize", "epochs",
+                                  "seed"})
+        self.assertEqual(VadeConfig.from_json(j), c)
+
+    def test_invalid_settings_are_refused(self):
+        with self.assertRaises(ValueError):
+            VadeConfig(seed=1, clusters=1)
+        with self.assertRaises(ValueError):
+            VadeConfig(seed=1, learning_rate_floor=1.0)
+
+
+class VariablesTest(unittest.TestCase):
+    def test_names_order_and_shapes_are_the_docs(self):
+        m = Vade(VadeConfig.mnist(1))
+        self.assertEqual(list(m.params.all), expected_names())
+        shapes = {n: tuple(v.shape) for n, v in m.params.all.items()}
+        self.assertEqual([shapes[n + "_kernel"] for n in
+                          ("qz_1", "qz_2", "qz_3", "qz_mean", "qz_logvar", "px_1", "px_2", "px_3",
+                           "px_logits")],
+                         [(784, 500), (500, 500), (500, 2000), (2000, 10), (2000, 10), (10, 2000),
+                          (2000, 500), (500, 500), (500, 784)])
+        self.assertEqual((shapes["pc_logits"], shapes["pz_mean"], shapes["pz_logvar"]),
+                         ((10,), (10, 10), (10, 10)))
+        self.assertEqual(m.trainable_names, expected_names())
+        self.assertEqual(m.pretrain_names, [n for n in expected_names()
+                                            if not n.startswith(("qz_logvar", "pc_", "pz_"))])
+
+    def test_init_is_glorot_by_creation_index_and_zeros(self):
+        m = Vade(small_config(5))
+        for i, (n, v) in enumerate(m.params.all.items()):
+            if n.endswith("_kernel"):
+                fan_in, fan_out = v.shape
+                u = tf.random.stateless_uniform(v.shape, seed=tf.constant([5, i], tf.int64))
+                limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
+                np.testing.assert_array_equal(v.numpy(), (u.numpy() * 2 - 1) * limit, n)
+            else:
+                self.assertFalse(v.numpy().any(), n)
+
+
+class ElboTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.model = randomised()
+        cls.w = {n: v.astype(np.float64) for n, v in cls.model.params.read().items()}
+        cls.x = np.random.default_rng(4).uniform(0, 1, (6, 4, 4, 1)).astype(np.float32)
+        cls.flat = cls.x.reshape(6, -1).astype(np.float64)
+        cls.seed = tf.constant([7, 3], tf.int64)
+        cls.out = {k: v.numpy() for k, v in cls.model.training(cls.x, cls.seed).items()}
+        cls.eps = cls.model.noise(6, cls.seed).numpy().astype(np.float64)
+        cls.mean, cls.log_var = np_encode(cls.w, cls.flat)
+        cls.z = cls.mean + np.exp(0.5 * cls.log_var) * cls.eps
+
+    def test_noise_is_stateless_normal_at_s_2t_plus_1(self):
+        want = tf.random.stateless_normal([6, 4], seed=tf.constant([7, 7], tf.int64)).numpy()
+        np.testing.assert_array_equal(self.eps, want)
+
+    def test_log_p_z_given_c_is_the_log_of_the_density(self):
+        _, dens = np_gamma_direct(self.w, self.z)
+        got = self.model.log_p_z_given_c(tf.constant(self.z, tf.float32)).numpy()
+        np.testing.assert_allclose(got, np.log(dens), rtol=1e-5, atol=1e-4)
+
+    def test_log_gamma_is_the_direct_normalisation_of_pi_times_density(self):
+        gamma, _ = np_gamma_direct(self.w, self.z)
+        np.testing.assert_allclose(np.exp(self.out["log_gamma"]), gamma, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(np.exp(self.out["log_gamma"]).sum(1), 1.0, atol=1e-6)
+
+    def test_expected_log_p_matches_quadrature(self):
+        want = np_expected_log_p_quadrature(self.mean, self.log_var, self.w)
+        got = self.model.expected_log_p_z_given_c(tf.constant(self.mean, tf.float32),
+                                                  tf.constant(self.log_var, tf.float32)).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+
+    def test_terms_and_loss_match_numpy(self):
+        gamma, _ = np_gamma_direct(self.w, self.z)
+        pi = np.exp(self.w["pc_logits"]) / np.exp(self.w["pc_logits"]).sum()
+        logits = np_decode(self.w, self.z)
+        rec = (np.logaddexp(0, logits) - self.flat * logits).sum(1)
+        e_log_p = np_expected_log_p_quadrature(self.mean, self.log_var, self.w)
+        entropy = np_entropy_quadrature(self.mean, self.log_var)
+        np.testing.assert_allclose(entropy, 0.5 * (LOG_2PI + 1 + self.log_var).sum(1), rtol=1e-9)
+        latent = -((gamma * e_log_p).sum(1) + entropy)
+        cat = (gamma * (np.log(gamma) - np.log(pi))).sum(1)
+        elbo = -rec + (gamma * e_log_p).sum(1) + (gamma * np.log(pi)).sum(1) \
+            - (gamma * np.log(gamma)).sum(1) + entropy
+        for k, want in (("reconstruction", rec.mean()), ("latent_kl", latent.mean()),
+                        ("categorical_kl", cat.mean()), ("loss", -elbo.mean())):
+            self.assertAlmostEqual(float(self.out[k]), want, delta=1e-5 * abs(want) + 1e-4, msg=k)
+        self.assertGreaterEqual(float(self.out["categorical_kl"]), -1e-6)
+
+    def test_every_variable_gets_a_gradient(self):
+        with tf.GradientTape() as tape:
+            loss = self.model.training(self.x, self.seed)["loss"]
+        grads = tape.gradient(loss, self.model.trainable)
+        for n, g in zip(self.model.trainable_names, grads):
+            self.assertIsNotNone(g, n)
+            self.assertGreater(np.abs(g.numpy()).max(), 0, n)
+
+
+class GammaTest(unittest.TestCase):
+    def test_one_dimensional_two_cluster_case_by_hand(self):
+        c = VadeConfig(seed=1, input_shape=(2, 1, 1), clusters=2, latent_dim=1,
+                       encoder_hidden=(3,), decoder_hidden=(3,))
+        m = Vade(c)
+        m.set_prior([0.25, 0.75], [[-1.0], [2.0]], [[1.0], [4.0]])
+        z = np.array([[0.0], [1.5], [-3.0]])
+        p0 = 0.25 * np.exp(-0.5 * (z[:, 0] + 1) ** 2) / math.sqrt(2 * math.pi)
+        p1 = 0.75 * np.exp(-0.5 * (z[:, 0] - 2) ** 2 / 4) / math.sqrt(2 * math.pi * 4)
+        want = np.stack([p0, p1], 1) / (p0 + p1)[:, None]
+        scores = m.log_pi() + m.log_p_z_given_c(tf.constant(z, tf.float32))
+        np.testing.assert_allclose(tf.nn.softmax(scores).numpy(), want, rtol=1e-5)
+
+    def test_set_prior_stores_logs_and_prior_returns_mean_and_stddev(self):
+        m = Vade(small_config())
+        pi = np.array([0.2, 0.3, 0.5])
+        mean = np.arange(12, dtype=np.float32).reshape(3, 4)
+        var = np.full((3, 4), 4.0)
+        m.set_prior(pi, mean, var)
+        np.testing.assert_allclose(m.log_pi().numpy(), np.log(pi), rtol=1e-6)
+        mu, sd = m.prior(tf.constant([2, 0], tf.int32))
+        np.testing.assert_array_equal(mu.numpy(), mean[[2, 0]])
+        np.testing.assert_allclose(sd.numpy(), 2.0, rtol=1e-6)
+
+
+class BranchesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.model = randomised(rng_seed=1)
+        cls.w = {n: v.astype(np.float64) for n, v in cls.model.params.read().items()}
+        cls.x = np.random.default_rng(8).uniform(0, 1, (7, 4, 4, 1)).astype(np.float32)
+        cls.flat = cls.x.reshape(7, -1).astype(np.float64)
+
+    def test_inference_is_gamma_at_the_mean(self):
+        out = {k: v.numpy() for k, v in self.model.inference(self.x).items()}
+        mean, _ = np_encode(self.w, self.flat)
+        gamma, _ = np_gamma_direct(self.w, mean)
+        np.testing.assert_allclose(out["probs"], gamma, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(out["probs"].sum(1), 1.0, atol=1e-6)
+        np.testing.assert_array_equal(out["cluster"], gamma.argmax(1))
+        self.assertEqual(out["cluster"].dtype, np.int64)
+        np.testing.assert_allclose(out["z"], mean, rtol=1e-5, atol=1e-6)
+        x_hat = 1 / (1 + np.exp(-np_decode(self.w, mean)))
+        np.testing.assert_allclose(out["x_hat"], x_hat.reshape(7, 4, 4, 1), rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(out["z"], self.model.encode_mean(self.x).numpy())
+
+    def test_decode_ignores_the_cluster_and_gives_reconstruct(self):
+        out = self.model.inference(self.x)
+        a = self.model.decode(out["z"], tf.zeros([7], tf.int32)).numpy()
+        b = self.model.decode(out["z"], tf.fill([7], 2)).numpy()
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, out["x_hat"].numpy())
+
+    def test_pretraining_is_deterministic_reconstruction_of_the_mean(self):
+        loss = float(self.model.pretraining(self.x)["loss"])
+        mean, _ = np_encode(self.w, self.flat)
+        logits = np_decode(self.w, mean)
+        want = (np.logaddexp(0, logits) - self.flat * logits).sum(1).mean()
+        self.assertAlmostEqual(loss, want, delta=1e-5 * want)
+        with tf.GradientTape() as tape:
+            loss = self.model.pretraining(self.x)["loss"]
+        grads = dict(zip(self.model.trainable_names,
+                         tape.gradient(loss, self.model.trainable)))
+        for n, g in grads.items():
+            self.assertEqual(g is not None, n in self.model.pretrain_names, n)
+
+
+if __name__ == "__main__":
+    unittest.main()

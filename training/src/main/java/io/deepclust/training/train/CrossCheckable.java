@@ -1,0 +1,37 @@
+package io.deepclust.training.train;
+
+import io.deepclust.graphs.Params;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * What the Java ↔ Python cross-check (docs/crosscheck.md) needs of a training graph: its
+ * variables, the named outputs of its training branch (the reference's {@code out__<name>}), its
+ * inference outputs, the gradients of its main loss, and its main optimizer step.
+ */
+public interface CrossCheckable {
+  Params params();
+
+  Session session();
+
+  /** Training-branch outputs by the reference's names (loss terms, logits, ...). */
+  Map<String, Operand<?>> trainingOutputs();
+
+  /** probs, cluster, z, x_hat of the inference branch. */
+  Map<String, Operand<?>> inferenceOutputs();
+
+  /** Gradients of the main loss, in the order of {@code params().trainableNames()}. */
+  List<Output<TFloat32>> gradients();
+
+  /** Feeds the forward pass: images, noise seed [noiseSeed, t] and, where used, a temperature. */
+  Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
+      float temperature);
+
+  /** One step of the main optimizer over every trainable variable. */
+  void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
+      long noiseSeed, long t);
+}

@@ -1,0 +1,282 @@
+package io.deepclust.training.train;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.deepclust.graphs.Params;
+import io.deepclust.graphs.models.Vade;
+import io.deepclust.graphs.models.VadeConfig;
+import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.savedmodels.VadeExport;
+import io.deepclust.training.data.Batcher;
+import io.deepclust.training.data.Dataset;
+import io.deepclust.training.metrics.ClusteringMetrics;
+import io.deepclust.training.mixture.DiagonalGmm;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The VaDE training graph (vade.txt §4.1): phase "pretrain" trains the deterministic autoencoder
+ * (its own Adam, slots {@code <var>_pretrain_adam_*}); phase "joint" starts by fitting a diagonal
+ * GMM on the encoder means of the training set ({@link DiagonalGmm}: k-means++, EM, best of
+ * {@link #GMM_RESTARTS}) to set π, μ_c, σ²_c, then maximises the ELBO with Adam over every variable
+ * at the config's decayed learning rate.
+ */
+public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
+  public static final int GMM_RESTARTS = 3;
+  public static final int GMM_MAX_ITERATIONS = 200;
+
+  public final VadeConfig config;
+  public final Graph graph = new Graph();
+  public final Session session;
+  public final Params params;
+  public final Placeholder<TFloat32> x;
+  public final Vade.Training training;
+  public final Vade.Inference inference;
+  public final AdamStep pretrainAdam;
+  public final AdamStep adam;
+
+  public VadeTrainingGraph(VadeConfig config) {
+    this.config = config;
+    Ops tf = Ops.create(graph);
+    params = new Params(tf, config.seed());
+    x = Vade.imageInput(tf, config, "x");
+    training = Vade.training(tf, params, config, x);
+    inference = Vade.inference(tf, params, config, x);
+    Vade.Variables v = Vade.variables(tf, params, config);
+    pretrainAdam = new AdamStep(tf, "pretrain_adam", training.pretrainLoss(), v.autoencoder(),
+        v.autoencoderNames(), List.of(), config.adamEpsilon());
+    adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
+        params.trainableNames(), List.of(), config.adamEpsilon());
+    session = new Session(graph);
+    session.initialize();
+  }
+
+  /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns the loss terms. */
+  public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
+    float[] powers = adam.betaPowers(t);
+    try (TFloat32 xs = images(pixels, batch);
+        TFloat32 lr = TFloat32.scalarOf(learningRate);
+        TInt64 seed = TInt64.vectorOf(noiseSeed, t);
+        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
+        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
+        var r = session.runner().feed(x, xs).feed(training.noiseSeed(), seed)
+            .feed(adam.learningRate, lr).feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
+            .fetch(training.loss()).fetch(training.reconstruction()).fetch(training.latentKl())
+            .fetch(training.categoricalKl()).addTarget(adam.step).run()) {
+      return floats(r, 4);
+    }
+  }
+
+  /** One autoencoder pretraining step; returns its loss. */
+  public float[] pretrainStep(float[] pixels, int batch, float learningRate, long t) {
+    float[] powers = pretrainAdam.betaPowers(t);
+    try (TFloat32 xs = images(pixels, batch);
+        TFloat32 lr = TFloat32.scalarOf(learningRate);
+        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
+        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
+        var r = session.runner().feed(x, xs).feed(pretrainAdam.learningRate, lr)
+            .feed(pretrainAdam.beta1Power, b1).feed(pretrainAdam.beta2Power, b2)
+            .fetch(training.pretrainLoss()).addTarget(pretrainAdam.step).run()) {
+      return floats(r, 1);
+    }
+  }
+
+  /** Encoder means μ̃ of every image, [n][Z]. */
+  public double[][] embed(Dataset data) {
+    double[][] out = new double[data.n()][];
+    int offset = 0;
+    for (int[] batch : Batcher.forEvaluation(data.n(), Assignments.EVAL_BATCH).batches(0)) {
+      try (TFloat32 xs = images(Batcher.gatherPixels(data, batch), batch.length);
+          var r = session.runner().feed(x, xs).fetch(inference.embedding()).run()) {
+        float[] z = new float[batch.length * config.latentDim()];
+        ((TFloat32) r.get(0)).asRawTensor().data().asFloats().read(z);
+        for (int i = 0; i < batch.length; i++) {
+          out[offset + i] = new double[config.latentDim()];
+          for (int j = 0; j < config.latentDim(); j++) {
+            out[offset + i][j] = z[i * config.latentDim() + j];
+          }
+        }
+        offset += batch.length;
+      }
+    }
+    return out;
+  }
+
+  /** Sets π, μ_c, σ²_c from a mixture fit: pc_logits = log π, pz_logvar = log σ². */
+  public void setPrior(DiagonalGmm.Fit fit) {
+    int k = config.clusters();
+    int z = config.latentDim();
+    float[] logits = new float[k];
+    float[] means = new float[k * z];
+    float[] logVars = new float[k * z];
+    for (int c = 0; c < k; c++) {
+      logits[c] = (float) Math.log(Math.max(fit.weights()[c], 1e-12));
+      for (int j = 0; j < z; j++) {
+        means[c * z + j] = (float) fit.means()[c][j];
+        logVars[c * z + j] = (float) Math.log(fit.variances()[c][j]);
+      }
+    }
+    try (TFloat32 l = TFloat32.tensorOf(Shape.of(k), DataBuffers.of(logits, true, false));
+        TFloat32 m = TFloat32.tensorOf(Shape.of(k, z), DataBuffers.of(means, true, false));
+        TFloat32 v = TFloat32.tensorOf(Shape.of(k, z), DataBuffers.of(logVars, true, false))) {
+      params.assignSome(session, Map.of("pc_logits", l, "pz_mean", m, "pz_logvar", v));
+    }
+  }
+
+  @Override
+  public List<Phase> phases() {
+    List<Phase> phases = new ArrayList<>();
+    if (config.pretrainEpochs() > 0) {
+      phases.add(new SimplePhase("pretrain", config.pretrainEpochs(), config.batchSize(),
+          List.of("loss"), e -> config.pretrainLearningRate(), false) {
+        @Override
+        public float[] step(float[] pixels, int batch, int epoch, long t) {
+          return pretrainStep(pixels, batch, config.pretrainLearningRate(), t);
+        }
+      });
+    }
+    phases.add(new SimplePhase("joint", config.epochs(), config.batchSize(),
+        List.of("loss", "reconstruction", "latent_kl", "categorical_kl"), config::learningRate,
+        true) {
+      @Override
+      public void begin(Dataset train, PrintStream out) {
+        long start = System.nanoTime();
+        DiagonalGmm.Fit fit = DiagonalGmm.fit(embed(train), config.clusters(), GMM_RESTARTS,
+            config.seed(), GMM_MAX_ITERATIONS);
+        setPrior(fit);
+        int[] labels = train.labels();
+        out.printf("GMM on the autoencoder's embedding of the training set: mean log-likelihood"
+            + " %.3f, k-means ACC %.4f (train split), %.1fs%n", fit.logLikelihood(),
+            ClusteringMetrics.accuracy(labels, fit.kmeansLabels()).acc(),
+            (System.nanoTime() - start) / 1e9);
+      }
+
+      @Override
+      public float[] step(float[] pixels, int batch, int epoch, long t) {
+        return jointStep(pixels, batch, config.learningRate(epoch), config.seed(), t);
+      }
+    });
+    return phases;
+  }
+
+  @Override
+  public String modelName() {
+    return Vade.MODEL;
+  }
+
+  @Override
+  public JsonElement configJson() {
+    return new Gson().toJsonTree(config);
+  }
+
+  @Override
+  public long seed() {
+    return config.seed();
+  }
+
+  @Override
+  public int[] inputShape() {
+    return config.inputShape();
+  }
+
+  @Override
+  public Session session() {
+    return session;
+  }
+
+  @Override
+  public int[] assign(Dataset data) {
+    return Assignments.run(session, x, inference.cluster(), data);
+  }
+
+  @Override
+  public void export(JsonObject info, Path target) {
+    Map<String, TFloat32> weights = params.read(session);
+    try {
+      VadeExport.export(config, weights, info, target);
+    } finally {
+      weights.values().forEach(Tensor::close);
+    }
+  }
+
+  @Override
+  public Params params() {
+    return params;
+  }
+
+  @Override
+  public Map<String, Operand<?>> trainingOutputs() {
+    Map<String, Operand<?>> out = new LinkedHashMap<>();
+    out.put("loss", training.loss());
+    out.put("reconstruction", training.reconstruction());
+    out.put("latent_kl", training.latentKl());
+    out.put("categorical_kl", training.categoricalKl());
+    out.put("log_gamma", training.logGamma());
+    return out;
+  }
+
+  @Override
+  public Map<String, Operand<?>> inferenceOutputs() {
+    return Map.of("probs", inference.probs(), "cluster", inference.cluster(), "z",
+        inference.embedding(), "x_hat", inference.reconstruction());
+  }
+
+  @Override
+  public List<Output<TFloat32>> gradients() {
+    return adam.gradients;
+  }
+
+  @Override
+  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
+      float temperature) {
+    TInt64 seed = TInt64.vectorOf(noiseSeed, t);
+    feedTensors.add(seed);
+    return runner.feed(x, images).feed(training.noiseSeed(), seed);
+  }
+
+  private final List<Tensor> feedTensors = new ArrayList<>();
+
+  @Override
+  public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
+      long noiseSeed, long t) {
+    jointStep(pixels, batch, learningRate, noiseSeed, t);
+  }
+
+  @Override
+  public void close() {
+    feedTensors.forEach(Tensor::close);
+    session.close();
+    graph.close();
+  }
+
+  private TFloat32 images(float[] pixels, int batch) {
+    int[] d = config.inputShape();
+    return TFloat32.tensorOf(Shape.of(batch, d[0], d[1], d[2]),
+        DataBuffers.of(pixels, true, false));
+  }
+
+  private static float[] floats(org.tensorflow.Result r, int n) {
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = ((TFloat32) r.get(i)).getFloat();
+    }
+    return out;
+  }
+}
