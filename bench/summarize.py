@@ -38,11 +38,12 @@ def main(run_dir, prefix, command):
                     "device": config["provenance"].get("device", "cpu")},
         "model": config["model"],
         "dataset": config["dataset"],
-        "split_evaluated": "test",
+        "split_evaluated": sorted(k[:-4] for k in last if k.endswith("_acc")),
         "train_size": config["train_size"],
         "test_size": config["test_size"],
-        "epochs": last["epoch"],
-        "final": {k: last[k] for k in ("test_acc", "test_nmi", "test_ari", "loss")},
+        "epochs": last.get("phase_epoch", last["epoch"]),
+        "epochs_all_phases": last["epoch"],
+        "final": {k: last[k] for k in last if k.endswith(("_acc", "_nmi", "_ari")) or k == "loss"},
         # Best over epochs peeks at test labels; it is shown for comparison with papers that
         # report it, never as the result.
         "best_epoch_by_test_acc": max(lines, key=lambda l: l["test_acc"])["epoch"],

@@ -11,6 +11,8 @@ import io.deepclust.training.train.TrainingModel;
 import io.deepclust.training.train.VadeTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,6 +55,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--test-limit", description = "Evaluate on the first N test images only.")
   Integer testLimit;
 
+  @Option(names = "--train-on", defaultValue = "train",
+      description = "train: the train split, evaluated on the test split; all: train and test "
+          + "splits together (VaDE's protocol), evaluated on all of them and on the test split.")
+  String trainOn;
+
   @Option(names = "--resume", description = "Continue from RUN_DIR/checkpoint if there is one.")
   boolean resume;
 
@@ -92,13 +99,26 @@ final class TrainCommand implements Callable<Integer> {
     }
     System.out.printf("training %s on %s: %d train / %d test images, seed %d%n", model, dataset,
         train.n(), test.n(), seed);
+    Map<String, Dataset> evals = new LinkedHashMap<>();
+    switch (trainOn) {
+      case "train" -> evals.put("test", test);
+      case "all" -> {
+        train = Dataset.concat(train, test, dataset + "/all");
+        evals.put("all", train);
+        evals.put("test", test);
+      }
+      default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--train-on must be train or all, not '" + trainOn + "'");
+    }
     var trainer = new Trainer(new Trainer.Options(resume, !noProgress, System.out, dataset));
     Trainer.Result result;
     try (TrainingModel m = open()) {
-      result = trainer.train(m, train, test, new RunDirectory(runDir));
+      result = trainer.train(m, train, evals, new RunDirectory(runDir));
     }
-    System.out.printf("test ACC %.4f  NMI %.4f  ARI %.4f  (%s test split, %d images)%n",
-        result.testAcc(), result.testNmi(), result.testAri(), dataset, test.n());
+    String primary = evals.keySet().iterator().next();
+    System.out.printf("%s ACC %.4f  NMI %.4f  ARI %.4f  (%s %s split, %d images)%n", primary,
+        result.testAcc(), result.testNmi(), result.testAri(), dataset, primary,
+        evals.get(primary).n());
     System.out.printf("%.1f s per epoch%n", result.secondsPerEpoch());
     System.out.println("SavedModel: " + result.export());
     return 0;

@@ -68,6 +68,20 @@ public final class Dataset {
     }
   }
 
+  /** The images and labels of {@code a} followed by those of {@code b} (same image shape). */
+  public static Dataset concat(Dataset a, Dataset b, String name) {
+    if (a.height != b.height || a.width != b.width || a.channels != b.channels) {
+      throw new IllegalArgumentException("cannot concatenate " + a.name + " and " + b.name
+          + ": image shapes differ");
+    }
+    float[] pixels = java.util.Arrays.copyOf(a.pixels, a.pixels.length + b.pixels.length);
+    System.arraycopy(b.pixels, 0, pixels, a.pixels.length, b.pixels.length);
+    int[] labels = java.util.Arrays.copyOf(a.labels, a.n + b.n);
+    System.arraycopy(b.labels, 0, labels, a.n, b.n);
+    return new Dataset(name, pixels, labels, a.height, a.width, a.channels,
+        Math.max(a.numClasses, b.numClasses));
+  }
+
   /**
    * Loads an idx3 images file and an idx1 labels file (plain or gzipped) with labels in {@code [0,
    * 10)}.

@@ -7,7 +7,9 @@ import io.deepclust.training.data.Dataset;
 import io.deepclust.training.metrics.ClusteringMetrics;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import me.tongfei.progressbar.ProgressBar;
 
@@ -32,13 +34,31 @@ public final class Trainer {
   }
 
   public Result train(TrainingModel model, Dataset train, Dataset test, RunDirectory run) {
+    Map<String, Dataset> evals = new LinkedHashMap<>();
+    evals.put("test", test);
+    return train(model, train, evals, run);
+  }
+
+  /**
+   * Trains, evaluating after each epoch on every set of {@code evals} (metrics.jsonl keys
+   * {@code <name>_acc}, {@code <name>_nmi}, {@code <name>_ari}); the first is the one the result and
+   * the export report.
+   */
+  public Result train(TrainingModel model, Dataset train, Map<String, Dataset> evals,
+      RunDirectory run) {
+    String primary = evals.keySet().iterator().next();
+    Dataset test = evals.get(primary);
     checkShape(model, train);
-    checkShape(model, test);
+    for (Dataset d : evals.values()) {
+      checkShape(model, d);
+    }
     JsonObject runConfig = new JsonObject();
     runConfig.addProperty("model", model.modelName());
     runConfig.addProperty("dataset", options.datasetName());
     runConfig.addProperty("train_size", train.n());
-    runConfig.addProperty("test_size", test.n());
+    for (var e : evals.entrySet()) {
+      runConfig.addProperty(e.getKey() + "_size", e.getValue().n());
+    }
     runConfig.add("config", model.configJson());
     runConfig.add("provenance", Provenance.now());
 
@@ -85,8 +105,12 @@ public final class Trainer {
             epochsTotal, run);
         step += batcher.batchesPerEpoch();
         double trainSeconds = (System.nanoTime() - start) / 1e9;
+        Map<String, double[]> scores = new LinkedHashMap<>();
         if (phase.evaluates()) {
-          last = evaluate(model, test);
+          for (var e : evals.entrySet()) {
+            scores.put(e.getKey(), evaluate(model, e.getValue()));
+          }
+          last = scores.get(primary);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         totalSeconds += trainSeconds;
@@ -102,10 +126,14 @@ public final class Trainer {
           terms.append(String.format(" %s %.4g", phase.termNames().get(i), means[i]));
         }
         line.addProperty("learning_rate", phase.learningRate(epoch));
-        if (phase.evaluates()) {
-          line.addProperty("test_acc", last[0]);
-          line.addProperty("test_nmi", last[1]);
-          line.addProperty("test_ari", last[2]);
+        StringBuilder shown = new StringBuilder();
+        for (var e : scores.entrySet()) {
+          double[] v = e.getValue();
+          line.addProperty(e.getKey() + "_acc", v[0]);
+          line.addProperty(e.getKey() + "_nmi", v[1]);
+          line.addProperty(e.getKey() + "_ari", v[2]);
+          shown.append(String.format("  %s ACC %.4f NMI %.4f ARI %.4f", e.getKey(), v[0], v[1],
+              v[2]));
         }
         line.addProperty("train_seconds", trainSeconds);
         line.addProperty("seconds", seconds);
@@ -113,9 +141,7 @@ public final class Trainer {
         run.saveCheckpoint(model.session(), new RunDirectory.State(p, epoch + 1, step));
         int left = epochsTotal - (epochsBefore + epoch + 1);
         options.out().printf("%s %d/%d%s%s  %.1fs  ETA %s%n", phase.name(), epoch + 1,
-            phase.epochs(), terms, phase.evaluates() ? String.format(
-                "  test ACC %.4f NMI %.4f ARI %.4f", last[0], last[1], last[2]) : "",
-            seconds, eta(left * seconds));
+            phase.epochs(), terms, shown, seconds, eta(left * seconds));
       }
       epochsBefore += phase.epochs();
       // The next phase starts at its epoch 0: record that, so a resume does not rerun this one.
@@ -133,7 +159,7 @@ public final class Trainer {
     metrics.addProperty("acc", last[0]);
     metrics.addProperty("nmi", last[1]);
     metrics.addProperty("ari", last[2]);
-    metrics.addProperty("split", "test");
+    metrics.addProperty("split", primary);
     info.add(Contract.JSON_METRICS, metrics);
     info.add("provenance", runConfig.get("provenance"));
     model.export(info, run.exportPath());

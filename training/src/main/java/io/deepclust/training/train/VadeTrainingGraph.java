@@ -163,7 +163,7 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
         setPrior(fit);
         int[] labels = train.labels();
         out.printf("GMM on the autoencoder's embedding of the training set: mean log-likelihood"
-            + " %.3f, k-means ACC %.4f (train split), %.1fs%n", fit.logLikelihood(),
+            + " %.3f, k-means ACC %.4f (training set), %.1fs%n", fit.logLikelihood(),
             ClusteringMetrics.accuracy(labels, fit.kmeansLabels()).acc(),
             (System.nanoTime() - start) / 1e9);
       }
