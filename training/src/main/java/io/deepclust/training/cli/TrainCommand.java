@@ -1,11 +1,13 @@
 package io.deepclust.training.cli;
 
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
+import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.Split;
 import io.deepclust.training.train.GmvaeGumbelTrainingGraph;
+import io.deepclust.training.train.KdvaeTrainingGraph;
 import io.deepclust.training.train.Trainer;
 import io.deepclust.training.train.TrainingModel;
 import io.deepclust.training.train.VadeTrainingGraph;
@@ -38,8 +40,18 @@ final class TrainCommand implements Callable<Integer> {
   Integer epochs;
 
   @Option(names = "--pretrain-epochs",
-      description = "VaDE: autoencoder pretraining epochs before the GMM fit (default 20).")
+      description = "VaDE (and k-DVAE's initialising VaDE): autoencoder pretraining epochs before"
+          + " the GMM fit (default 20).")
   Integer pretrainEpochs;
+
+  @Option(names = "--init-vade-epochs",
+      description = "k-DVAE: joint epochs of the VaDE whose latent space gives the initial "
+          + "clusters (default 30).")
+  Integer initVadeEpochs;
+
+  @Option(names = "--pair-pretrain-epochs",
+      description = "k-DVAE: epochs of each pair's VAE on its initial cluster (default 20).")
+  Integer pairPretrainEpochs;
 
   @Option(names = "--batch-size",
       description = "Batch size (default: the paper's: 300 for GMVAE-Gumbel, 100 for VaDE).")
@@ -66,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
 
-  enum ModelName { gmvae_gumbel, vade }
+  enum ModelName { gmvae_gumbel, vade, kdvae }
 
   /** The model's training graph with the paper's MNIST config and the options applied. */
   private TrainingModel open() {
@@ -76,6 +88,14 @@ final class TrainCommand implements Callable<Integer> {
         c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.pretrainEpochs(),
             epochs != null ? epochs : c.epochs());
         return new VadeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c);
+      }
+      case kdvae: {
+        KdvaeConfig c = KdvaeConfig.mnist(seed);
+        c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.initVadePretrainEpochs(),
+            initVadeEpochs != null ? initVadeEpochs : c.initVadeEpochs(),
+            pairPretrainEpochs != null ? pairPretrainEpochs : c.pairPretrainEpochs(),
+            epochs != null ? epochs : c.epochs());
+        return new KdvaeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c);
       }
       case gmvae_gumbel:
       default: {

@@ -1,13 +1,5 @@
 package io.deepclust.training.mixture;
 
-import java.util.ArrayList;
-import java.util.List;
-import org.hipparchus.clustering.CentroidCluster;
-import org.hipparchus.clustering.DoublePoint;
-import org.hipparchus.clustering.KMeansPlusPlusClusterer;
-import org.hipparchus.clustering.distance.EuclideanDistance;
-import org.hipparchus.random.Well19937c;
-
 /**
  * A diagonal-covariance Gaussian mixture fitted to points (e.g. an autoencoder's embeddings):
  * k-means++ seeding by Hipparchus, then EM for diagonal covariances (as scikit-learn's
@@ -37,19 +29,9 @@ public final class DiagonalGmm {
    * @param restarts k-means++ seedings, each followed by EM; the best log-likelihood wins
    */
   public static Fit fit(double[][] points, int k, int restarts, long seed, int maxEmIterations) {
-    if (points.length < k) {
-      throw new IllegalArgumentException(points.length + " points cannot fit " + k + " components");
-    }
-    List<DoublePoint> data = new ArrayList<>(points.length);
-    for (double[] p : points) {
-      data.add(new DoublePoint(p));
-    }
     Fit best = null;
     for (int r = 0; r < restarts; r++) {
-      var clusterer = new KMeansPlusPlusClusterer<DoublePoint>(k, 300, new EuclideanDistance(),
-          new Well19937c(seed + 1000L * r));
-      List<CentroidCluster<DoublePoint>> clusters = clusterer.cluster(data);
-      int[] labels = labels(points, clusters);
+      int[] labels = KMeans.labels(points, k, 1, seed + 1000L * r);
       Fit fit = em(points, k, labels, maxEmIterations);
       if (best == null || fit.logLikelihood() > best.logLikelihood()) {
         best = fit;
@@ -149,26 +131,5 @@ public final class DiagonalGmm {
       }
     }
     return total / x.length;
-  }
-
-  /** k-means labels of each point: the nearest of the final centroids. */
-  private static int[] labels(double[][] points, List<CentroidCluster<DoublePoint>> clusters) {
-    int[] out = new int[points.length];
-    for (int i = 0; i < points.length; i++) {
-      double bestD = Double.POSITIVE_INFINITY;
-      for (int c = 0; c < clusters.size(); c++) {
-        double[] m = clusters.get(c).getCenter().getPoint();
-        double d = 0;
-        for (int j = 0; j < m.length; j++) {
-          double t = points[i][j] - m[j];
-          d += t * t;
-        }
-        if (d < bestD) {
-          bestD = d;
-          out[i] = c;
-        }
-      }
-    }
-    return out;
   }
 }

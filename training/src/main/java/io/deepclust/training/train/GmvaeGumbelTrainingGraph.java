@@ -138,7 +138,8 @@ public final class GmvaeGumbelTrainingGraph implements TrainingModel, CrossCheck
       }
 
       @Override
-      public float[] step(float[] pixels, int batch, int epoch, long t) {
+      public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+        int batch = indices.length;
         return trainStep(pixels, batch, config.temperature(epoch), config.learningRate(),
             config.seed(), t);
       }

@@ -4,13 +4,15 @@ import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
+import io.deepclust.graphs.models.Kdvae;
+import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.models.Vade;
 import io.deepclust.graphs.models.VadeConfig;
 import java.util.List;
 
 /** The models the trainer knows, by their contract names. */
 public final class Models {
-  public static final List<String> NAMES = List.of(GmvaeGumbel.MODEL, Vade.MODEL);
+  public static final List<String> NAMES = List.of(GmvaeGumbel.MODEL, Vade.MODEL, Kdvae.MODEL);
 
   private Models() {}
 
@@ -21,6 +23,7 @@ public final class Models {
       case GmvaeGumbel.MODEL ->
           new GmvaeGumbelTrainingGraph(gson.fromJson(config, GmvaeGumbelConfig.class));
       case Vade.MODEL -> new VadeTrainingGraph(gson.fromJson(config, VadeConfig.class));
+      case Kdvae.MODEL -> new KdvaeTrainingGraph(gson.fromJson(config, KdvaeConfig.class));
       default -> throw new IllegalArgumentException(
           "unknown model '" + model + "': one of " + NAMES);
     };

@@ -27,14 +27,23 @@ public interface Phase {
    */
   default void begin(Dataset train, java.io.PrintStream out) {}
 
+  /** Called instead of {@link #begin} when a run resumes inside this phase. */
+  default void resume(Dataset train, java.io.PrintStream out) {}
+
+  /** Hard assignments for the evaluation after an epoch: the model's, unless a phase trains another. */
+  default int[] assign(TrainingModel model, Dataset data) {
+    return model.assign(data);
+  }
+
   /** Whether test-split metrics are computed after each epoch of this phase. */
   default boolean evaluates() {
     return true;
   }
 
   /**
-   * One optimizer step on a batch (NHWC images flattened) at step t of this phase (from 1); returns
-   * the values named by {@link #termNames}, computed before the update.
+   * One optimizer step on a batch (NHWC images flattened; {@code indices} are the images' rows in
+   * the training set) at step t of this phase (from 1); returns the values named by {@link
+   * #termNames}, computed before the update.
    */
-  float[] step(float[] pixels, int batch, int epoch, long t);
+  float[] step(float[] pixels, int[] indices, int epoch, long t);
 }

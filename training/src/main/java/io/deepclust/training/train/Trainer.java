@@ -97,6 +97,8 @@ public final class Trainer {
       long step = p == at.phase() ? at.steps() : 0;
       if (startEpoch == 0) {
         phase.begin(train, options.out());
+      } else {
+        phase.resume(train, options.out());
       }
       Batcher batcher = Batcher.forTraining(train.n(), phase.batchSize(), model.seed() + p);
       for (int epoch = startEpoch; epoch < phase.epochs(); epoch++) {
@@ -108,7 +110,7 @@ public final class Trainer {
         Map<String, double[]> scores = new LinkedHashMap<>();
         if (phase.evaluates()) {
           for (var e : evals.entrySet()) {
-            scores.put(e.getKey(), evaluate(model, e.getValue()));
+            scores.put(e.getKey(), evaluate(phase.assign(model, e.getValue()), e.getValue()));
           }
           last = scores.get(primary);
         }
@@ -177,7 +179,7 @@ public final class Trainer {
         epochsTotal), steps, "batch", options.progress())) {
       for (int[] batch : batcher.batches(epoch)) {
         step++;
-        float[] terms = phase.step(Batcher.gatherPixels(train, batch), batch.length, epoch, step);
+        float[] terms = phase.step(Batcher.gatherPixels(train, batch), batch, epoch, step);
         if (!Float.isFinite(terms[0])) {
           throw new IllegalStateException("the " + phase.name() + " loss became " + terms[0]
               + " at epoch " + (epoch + 1) + ", step " + step + "; the last checkpoint is in "
@@ -219,7 +221,10 @@ public final class Trainer {
 
   /** Test-split ACC, NMI, ARI of the model's hard assignments. */
   static double[] evaluate(TrainingModel model, Dataset test) {
-    int[] clusters = model.assign(test);
+    return evaluate(model.assign(test), test);
+  }
+
+  static double[] evaluate(int[] clusters, Dataset test) {
     return new double[] {ClusteringMetrics.accuracy(test.labels(), clusters).acc(),
         ClusteringMetrics.nmi(test.labels(), clusters),
         ClusteringMetrics.ari(test.labels(), clusters)};

@@ -43,8 +43,9 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
   public static final int GMM_MAX_ITERATIONS = 200;
 
   public final VadeConfig config;
-  public final Graph graph = new Graph();
-  public final Session session;
+  public final Graph graph;
+  private final boolean ownsGraph;
+  private Session session;
   public final Params params;
   public final Placeholder<TFloat32> x;
   public final Vade.Training training;
@@ -53,8 +54,20 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
   public final AdamStep adam;
 
   public VadeTrainingGraph(VadeConfig config) {
+    this(config, new Graph(), null);
+    session = new Session(graph);
+    session.initialize();
+  }
+
+  /**
+   * Builds the VaDE inside another model's graph with {@code scoped} ops (a sub-scope keeps its op
+   * names apart); the owner creates the session and calls {@link #bind}.
+   */
+  VadeTrainingGraph(VadeConfig config, Graph graph, Ops scoped) {
     this.config = config;
-    Ops tf = Ops.create(graph);
+    this.graph = graph;
+    this.ownsGraph = scoped == null;
+    Ops tf = scoped != null ? scoped : Ops.create(graph);
     params = new Params(tf, config.seed());
     x = Vade.imageInput(tf, config, "x");
     training = Vade.training(tf, params, config, x);
@@ -64,8 +77,11 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
         v.autoencoderNames(), List.of(), config.adamEpsilon());
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
-    session = new Session(graph);
-    session.initialize();
+  }
+
+  /** The session of the graph this VaDE was built in (when it does not own it). */
+  void bind(Session session) {
+    this.session = session;
   }
 
   /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns the loss terms. */
@@ -147,7 +163,8 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
       phases.add(new SimplePhase("pretrain", config.pretrainEpochs(), config.batchSize(),
           List.of("loss"), e -> config.pretrainLearningRate(), false) {
         @Override
-        public float[] step(float[] pixels, int batch, int epoch, long t) {
+        public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+        int batch = indices.length;
           return pretrainStep(pixels, batch, config.pretrainLearningRate(), t);
         }
       });
@@ -169,7 +186,8 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
       }
 
       @Override
-      public float[] step(float[] pixels, int batch, int epoch, long t) {
+      public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+        int batch = indices.length;
         return jointStep(pixels, batch, config.learningRate(epoch), config.seed(), t);
       }
     });
@@ -262,8 +280,10 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
   @Override
   public void close() {
     feedTensors.forEach(Tensor::close);
-    session.close();
-    graph.close();
+    if (ownsGraph) {
+      session.close();
+      graph.close();
+    }
   }
 
   private TFloat32 images(float[] pixels, int batch) {

@@ -1,0 +1,194 @@
+package io.deepclust.graphs.models;
+
+import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.DiagonalGaussian;
+import io.deepclust.graphs.layers.BatchedDense;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Gather;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * k-DVAE (k-dvae.txt §3): K encoder/decoder pairs, each a Bernoulli VAE, held as one batched graph
+ * (every variable has a leading K axis; x is broadcast to [K, B, D]). Training maximises, per
+ * sample, the best pair's ELBO (Eq. 6), so the gradient reaches the best pair only; clustering is
+ * Eq. 8 at z_i = μ_i. Scores are [K, B]. docs/models.md lists the variables.
+ *
+ * <p>{@code probs} of the contract is softmax_i of the Eq. 8 scores (our definition: the paper
+ * gives hard clusters only; its argmax is Eq. 8's cluster).
+ */
+public final class Kdvae {
+  public static final String MODEL = "kdvae";
+
+  private Kdvae() {}
+
+  /** The training branch: Eq. 6's loss, the scores, the best pair; and the pair pretraining loss. */
+  public record Training(Placeholder<TFloat32> x, Placeholder<TInt64> noiseSeed,
+      Placeholder<TInt32> pair, Operand<TFloat32> loss, Operand<TFloat32> score,
+      Operand<TInt64> assigned, Operand<TFloat32> pairLoss) {}
+
+  public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
+      Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) {}
+
+  public static Placeholder<TFloat32> imageInput(Ops tf, KdvaeConfig c, String name) {
+    int[] s = c.inputShape();
+    return tf.withName(name)
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
+  }
+
+  /**
+   * score_i = −reconstruction_i(x | z_i) − KL(q_i ‖ N(0, I)) [K, B], z_i = μ_i + σ_i ε_i with ε
+   * [K, B, Z] from stateless_normal(seed = [s, 2t + 1]); loss = −mean_B max_i score_i (Eq. 6);
+   * the pair loss (pretraining each pair on its own samples, {@code pair} [B]) = −mean_B score of
+   * each sample's pair.
+   */
+  public static Training training(Ops tf, Params p, KdvaeConfig c, Placeholder<TFloat32> x) {
+    var noiseSeed = tf.withName("noise_seed")
+        .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+    var pair = tf.withName("pair").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+    var flat = flatten(tf, c, x);
+    var xk = broadcast(tf, c, flat);
+    var q = encode(tf, p, c, xk);
+    var batch = tf.slice(tf.shape(flat), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    var normalSeed = tf.math.add(tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2})),
+        tf.constant(new long[] {0, 1}));
+    var eps = tf.random.statelessRandomNormal(tf.concat(List.of(tf.constant(new int[]
+        {c.clusters()}), batch, tf.constant(new int[] {c.latentDim()})), tf.constant(0)),
+        normalSeed);
+    var z = DiagonalGaussian.sample(tf, q[0], q[1], eps);
+    var rec = crossEntropyLastAxis(tf, decodeLogits(tf, p, c, z), xk);
+    var kl = klLastAxis(tf, q[0], q[1]);
+    var score = tf.math.sub(tf.math.neg(rec), kl);
+    var zero = tf.constant(0);
+    var loss = tf.withName("loss").math.neg(tf.math.mean(tf.reduceMax(score, zero), zero));
+    var assigned = tf.math.argMax(score, zero, TInt64.class);
+    var mask = tf.linalg.transpose(tf.oneHot(pair, tf.constant(c.clusters()), tf.constant(1f),
+        tf.constant(0f)), tf.constant(new int[] {1, 0}));
+    var pairLoss = tf.withName("pair_loss").math.neg(tf.math.mean(
+        tf.reduceSum(tf.math.mul(mask, score), zero), zero));
+    return new Training(x, noiseSeed, pair, loss, score, assigned, pairLoss);
+  }
+
+  /**
+   * Eq. 8 at z_i = μ_i: s_i = −reconstruction_i(x | μ_i) − ½‖μ_i‖² + ½ Σ log σ²_i; probs =
+   * softmax_i s_i, cluster = argmax_i, embedding = μ of the assigned pair, reconstruction = its
+   * decoder's mean.
+   */
+  public static Inference inference(Ops tf, Params p, KdvaeConfig c, Operand<TFloat32> x) {
+    var flat = flatten(tf, c, x);
+    var xk = broadcast(tf, c, flat);
+    var q = encode(tf, p, c, xk);
+    var logits = decodeLogits(tf, p, c, q[0]);
+    var rec = crossEntropyLastAxis(tf, logits, xk);
+    var two = tf.constant(2);
+    var half = tf.constant(0.5f);
+    var s = tf.math.add(
+        tf.math.sub(tf.math.neg(rec), tf.math.mul(half, tf.reduceSum(tf.math.square(q[0]), two))),
+        tf.math.mul(half, tf.reduceSum(q[1], two)));
+    var st = tf.linalg.transpose(s, tf.constant(new int[] {1, 0}));
+    var probs = tf.nn.softmax(st);
+    var cluster = tf.math.argMax(st, tf.constant(1), TInt64.class);
+    var z = pick(tf, q[0], cluster);
+    var xHat = toImage(tf, c, tf.math.sigmoid(pick(tf, logits, cluster)));
+    return new Inference(probs, cluster, z, xHat);
+  }
+
+  /** Decoder c of each row: the mean of p(x|z) under pair c, as images. */
+  public static Operand<TFloat32> decode(Ops tf, Params p, KdvaeConfig c, Operand<TFloat32> z,
+      Operand<TInt32> cluster) {
+    var logits = decodeLogits(tf, p, c, broadcast(tf, c, z));
+    return toImage(tf, c, tf.math.sigmoid(pick(tf, logits, cluster)));
+  }
+
+  /** p(z|c) = N(0, I) for every cluster: mean 0 and stddev 1, [B, Z]. */
+  public static Operand<TFloat32>[] prior(Ops tf, KdvaeConfig c, Operand<TInt32> cluster) {
+    var shape = tf.concat(List.of(tf.shape(cluster), tf.constant(new int[] {c.latentDim()})),
+        tf.constant(0));
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32>[] out = new Operand[] {
+      tf.zeros(shape, TFloat32.class), tf.ones(shape, TFloat32.class)
+    };
+    return out;
+  }
+
+  /** μ_i and log σ²_i of each pair's q_i(z|x), [K, B, Z] each. */
+  private static Operand<TFloat32>[] encode(Ops tf, Params p, KdvaeConfig c,
+      Operand<TFloat32> xk) {
+    int[] sizes = prepend(c.inputDim(), c.encoderHidden());
+    Operand<TFloat32> h = xk;
+    for (int i = 0; i < c.encoderHidden().length; i++) {
+      h = tf.nn.relu(BatchedDense.apply(tf, p, "qz_" + (i + 1), h, c.clusters(), sizes[i],
+          sizes[i + 1]));
+    }
+    int last = sizes[sizes.length - 1];
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32>[] out = new Operand[] {
+      BatchedDense.apply(tf, p, "qz_mean", h, c.clusters(), last, c.latentDim()),
+      BatchedDense.apply(tf, p, "qz_logvar", h, c.clusters(), last, c.latentDim())
+    };
+    return out;
+  }
+
+  /** Each pair's Bernoulli logits of p_i(x|z), [K, B, D]. */
+  private static Operand<TFloat32> decodeLogits(Ops tf, Params p, KdvaeConfig c,
+      Operand<TFloat32> zk) {
+    int[] sizes = prepend(c.latentDim(), c.decoderHidden());
+    Operand<TFloat32> h = zk;
+    for (int i = 0; i < c.decoderHidden().length; i++) {
+      h = tf.nn.relu(BatchedDense.apply(tf, p, "px_" + (i + 1), h, c.clusters(), sizes[i],
+          sizes[i + 1]));
+    }
+    return BatchedDense.apply(tf, p, "px_logits", h, c.clusters(), sizes[sizes.length - 1],
+        c.inputDim());
+  }
+
+  /** Σ_d [softplus(l_d) − x_d l_d] over the last axis of [K, B, D]. */
+  private static Operand<TFloat32> crossEntropyLastAxis(Ops tf, Operand<TFloat32> logits,
+      Operand<TFloat32> x) {
+    return tf.reduceSum(tf.math.sub(tf.math.softplus(logits), tf.math.mul(x, logits)),
+        tf.constant(-1));
+  }
+
+  /** KL(N(μ, σ²) ‖ N(0, I)) over the last axis of [K, B, Z]. */
+  private static Operand<TFloat32> klLastAxis(Ops tf, Operand<TFloat32> mean,
+      Operand<TFloat32> logVar) {
+    var terms = tf.math.sub(tf.math.add(tf.math.exp(logVar), tf.math.square(mean)),
+        tf.math.add(tf.constant(1f), logVar));
+    return tf.math.mul(tf.constant(0.5f), tf.reduceSum(terms, tf.constant(-1)));
+  }
+
+  /** [B, D] → [K, B, D]. */
+  private static Operand<TFloat32> broadcast(Ops tf, KdvaeConfig c, Operand<TFloat32> flat) {
+    var shape = tf.concat(List.of(tf.constant(new int[] {c.clusters()}), tf.shape(flat)),
+        tf.constant(0));
+    return tf.broadcastTo(tf.expandDims(flat, tf.constant(0)), shape);
+  }
+
+  /** Row b of pair cluster[b]: [K, B, N] → [B, N]. */
+  private static Operand<TFloat32> pick(Ops tf, Operand<TFloat32> perPair,
+      Operand<? extends org.tensorflow.types.family.TNumber> cluster) {
+    var byRow = tf.linalg.transpose(perPair, tf.constant(new int[] {1, 0, 2}));
+    return tf.gather(byRow, cluster, tf.constant(1), Gather.batchDims(1L));
+  }
+
+  private static int[] prepend(int first, int[] rest) {
+    int[] out = new int[rest.length + 1];
+    out[0] = first;
+    System.arraycopy(rest, 0, out, 1, rest.length);
+    return out;
+  }
+
+  private static Operand<TFloat32> flatten(Ops tf, KdvaeConfig c, Operand<TFloat32> x) {
+    return tf.reshape(x, tf.constant(new int[] {-1, c.inputDim()}));
+  }
+
+  private static Operand<TFloat32> toImage(Ops tf, KdvaeConfig c, Operand<TFloat32> flat) {
+    int[] s = c.inputShape();
+    return tf.reshape(flat, tf.constant(new int[] {-1, s[0], s[1], s[2]}));
+  }
+}

@@ -1,0 +1,97 @@
+package io.deepclust.graphs.models;
+
+/**
+ * k-DVAE settings (k-dvae.txt §4.2; docs/models.md): K encoder/decoder pairs D-500-100-Z /
+ * Z-100-500-D, Z = 10, batch 100, Adam 1e-3. The paper gives no epoch counts: {@code epochs} (the
+ * joint phase of Eq. 6) and {@code pairPretrainEpochs} (each pair a VAE on its k-means cluster) are
+ * this project's, as is the VaDE that gives the initial clusters by k-means on its latent means
+ * ({@code initVadePretrainEpochs} of pretraining, {@code initVadeEpochs} joint; the paper takes this
+ * initialisation from DGG without its settings).
+ */
+public record KdvaeConfig(
+    int[] inputShape,
+    int clusters,
+    int latentDim,
+    int[] encoderHidden,
+    int[] decoderHidden,
+    float learningRate,
+    float adamEpsilon,
+    int batchSize,
+    int epochs,
+    int pairPretrainEpochs,
+    int initVadePretrainEpochs,
+    int initVadeEpochs,
+    long seed) {
+
+  public static final int[] MNIST_SHAPE = {28, 28, 1};
+  public static final int CLUSTERS = 10;
+  public static final int LATENT_DIM = 10;
+  public static final int[] ENCODER_HIDDEN = {500, 100};
+  public static final int[] DECODER_HIDDEN = {100, 500};
+  public static final float LEARNING_RATE = 1e-3f;
+  public static final float ADAM_EPSILON = 1e-7f;
+  public static final int BATCH_SIZE = 100;
+  public static final int EPOCHS = 100;
+  public static final int PAIR_PRETRAIN_EPOCHS = 20;
+  public static final int INIT_VADE_PRETRAIN_EPOCHS = 20;
+  public static final int INIT_VADE_EPOCHS = 30;
+
+  public KdvaeConfig {
+    inputShape = inputShape.clone();
+    encoderHidden = encoderHidden.clone();
+    decoderHidden = decoderHidden.clone();
+    require(inputShape.length == 3 && inputShape[0] > 0 && inputShape[1] > 0 && inputShape[2] > 0,
+        "inputShape must be [H, W, C], positive");
+    require(encoderHidden.length >= 1 && decoderHidden.length >= 1,
+        "encoderHidden and decoderHidden need at least one size");
+    for (int h : encoderHidden) {
+      require(h > 0, "hidden sizes must be positive");
+    }
+    for (int h : decoderHidden) {
+      require(h > 0, "hidden sizes must be positive");
+    }
+    require(clusters >= 2, "clusters must be at least 2");
+    require(latentDim >= 1, "latentDim must be positive");
+    require(learningRate > 0 && adamEpsilon > 0, "learningRate and adamEpsilon must be positive");
+    require(batchSize >= 1, "batchSize must be positive");
+    require(epochs >= 1, "epochs must be positive");
+    require(pairPretrainEpochs >= 0, "pairPretrainEpochs must be ≥ 0");
+    require(initVadePretrainEpochs >= 0 && initVadeEpochs >= 0, "VaDE epochs must be ≥ 0");
+  }
+
+  public static KdvaeConfig mnist(long seed) {
+    return new KdvaeConfig(MNIST_SHAPE, CLUSTERS, LATENT_DIM, ENCODER_HIDDEN, DECODER_HIDDEN,
+        LEARNING_RATE, ADAM_EPSILON, BATCH_SIZE, EPOCHS, PAIR_PRETRAIN_EPOCHS,
+        INIT_VADE_PRETRAIN_EPOCHS, INIT_VADE_EPOCHS, seed);
+  }
+
+  public int inputDim() {
+    return inputShape[0] * inputShape[1] * inputShape[2];
+  }
+
+  public KdvaeConfig withEpochs(int vadePretrain, int vade, int pairPretrain, int joint) {
+    return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, adamEpsilon, batchSize, joint, pairPretrain, vadePretrain, vade, seed);
+  }
+
+  public KdvaeConfig withBatchSize(int b) {
+    return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, adamEpsilon, b, epochs, pairPretrainEpochs, initVadePretrainEpochs,
+        initVadeEpochs, seed);
+  }
+
+  /** The VaDE that initialises the clusters: MNIST settings with this config's epochs and seed. */
+  public VadeConfig initVade() {
+    VadeConfig v = VadeConfig.mnist(seed);
+    return new VadeConfig(inputShape, clusters, v.latentDim(), v.encoderHidden(),
+        v.decoderHidden(), v.learningRate(), v.learningRateDecay(), v.learningRateDecayEpochs(),
+        v.learningRateFloor(), v.adamEpsilon(), initVadePretrainEpochs, v.pretrainLearningRate(),
+        batchSize, Math.max(1, initVadeEpochs), seed);
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

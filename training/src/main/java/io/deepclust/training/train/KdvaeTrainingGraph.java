@@ -1,0 +1,292 @@
+package io.deepclust.training.train;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.deepclust.graphs.Params;
+import io.deepclust.graphs.models.Kdvae;
+import io.deepclust.graphs.models.KdvaeConfig;
+import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.savedmodels.KdvaeExport;
+import io.deepclust.training.data.Dataset;
+import io.deepclust.training.metrics.ClusteringMetrics;
+import io.deepclust.training.mixture.KMeans;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The k-DVAE training graph (k-dvae.txt §4.2): first a VaDE in the same graph (op names under
+ * {@code init_vade/}) trains through its own phases ("vade_pretrain", "vade_joint"); k-means on its
+ * latent means of the training set gives the initial clusters; phase "pair_pretrain" trains each
+ * encoder/decoder pair as a VAE on its own cluster; phase "joint" maximises Eq. 6. Only the k-DVAE
+ * variables are exported.
+ */
+public final class KdvaeTrainingGraph implements TrainingModel, CrossCheckable {
+  public static final int KMEANS_RESTARTS = 5;
+
+  public final KdvaeConfig config;
+  public final Graph graph = new Graph();
+  public final Session session;
+  public final Params params;
+  public final Placeholder<TFloat32> x;
+  public final Kdvae.Training training;
+  public final Kdvae.Inference inference;
+  public final AdamStep pairAdam;
+  public final AdamStep adam;
+  private final VadeTrainingGraph initVade;
+  private final List<Tensor> feedTensors = new ArrayList<>();
+  private int[] initialClusters;
+
+  public KdvaeTrainingGraph(KdvaeConfig config) {
+    this.config = config;
+    Ops tf = Ops.create(graph);
+    initVade = new VadeTrainingGraph(config.initVade(), graph, tf.withSubScope("init_vade"));
+    params = new Params(tf, config.seed());
+    x = Kdvae.imageInput(tf, config, "x");
+    training = Kdvae.training(tf, params, config, x);
+    inference = Kdvae.inference(tf, params, config, x);
+    pairAdam = new AdamStep(tf, "pair_adam", training.pairLoss(), params.trainableVariables(),
+        params.trainableNames(), List.of(), config.adamEpsilon());
+    adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
+        params.trainableNames(), List.of(), config.adamEpsilon());
+    session = new Session(graph);
+    session.initialize();
+    initVade.bind(session);
+  }
+
+  /** One joint step (Eq. 6) at step t with noise seed [noiseSeed, t]; returns the loss. */
+  public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
+    return step(adam, training.loss(), pixels, null, learningRate, noiseSeed, t);
+  }
+
+  /** One step of each pair's VAE on its own samples ({@code pairs} [batch]); returns the loss. */
+  public float[] pairStep(float[] pixels, int[] pairs, float learningRate, long noiseSeed,
+      long t) {
+    return step(pairAdam, training.pairLoss(), pixels, pairs, learningRate, noiseSeed, t);
+  }
+
+  private float[] step(AdamStep opt, Operand<TFloat32> loss, float[] pixels, int[] pairs,
+      float learningRate, long noiseSeed, long t) {
+    int batch = pixels.length / config.inputDim();
+    float[] powers = opt.betaPowers(t);
+    int[] d = config.inputShape();
+    int[] pairFeed = pairs != null ? pairs : new int[batch];
+    try (TFloat32 xs = TFloat32.tensorOf(Shape.of(batch, d[0], d[1], d[2]),
+            DataBuffers.of(pixels, true, false));
+        TInt32 pair = TInt32.vectorOf(pairFeed);
+        TFloat32 lr = TFloat32.scalarOf(learningRate);
+        TInt64 seed = TInt64.vectorOf(noiseSeed, t);
+        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
+        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
+        var r = session.runner().feed(x, xs).feed(training.pair(), pair)
+            .feed(training.noiseSeed(), seed).feed(opt.learningRate, lr)
+            .feed(opt.beta1Power, b1).feed(opt.beta2Power, b2).fetch(loss)
+            .addTarget(opt.step).run()) {
+      return new float[] {((TFloat32) r.get(0)).getFloat()};
+    }
+  }
+
+  /** k-means on the initialising VaDE's latent means of the training set (deterministic). */
+  private int[] initialClusters(Dataset train, PrintStream out) {
+    if (initialClusters == null) {
+      long start = System.nanoTime();
+      initialClusters = KMeans.labels(initVade.embed(train), config.clusters(), KMEANS_RESTARTS,
+          config.seed());
+      out.printf("initial clusters: k-means on the VaDE latent space, ACC %.4f on the training"
+          + " set, %.1fs%n", ClusteringMetrics.accuracy(train.labels(), initialClusters).acc(),
+          (System.nanoTime() - start) / 1e9);
+    }
+    return initialClusters;
+  }
+
+  @Override
+  public List<Phase> phases() {
+    List<Phase> phases = new ArrayList<>();
+    for (Phase p : initVade.phases()) {
+      phases.add(new Phase() {
+        @Override
+        public String name() {
+          return "vade_" + p.name();
+        }
+
+        @Override
+        public int epochs() {
+          return p.epochs();
+        }
+
+        @Override
+        public int batchSize() {
+          return p.batchSize();
+        }
+
+        @Override
+        public List<String> termNames() {
+          return p.termNames();
+        }
+
+        @Override
+        public float learningRate(int epoch) {
+          return p.learningRate(epoch);
+        }
+
+        @Override
+        public void begin(Dataset train, PrintStream out) {
+          p.begin(train, out);
+        }
+
+        @Override
+        public boolean evaluates() {
+          return p.evaluates();
+        }
+
+        @Override
+        public int[] assign(TrainingModel model, Dataset data) {
+          return initVade.assign(data);
+        }
+
+        @Override
+        public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+          return p.step(pixels, indices, epoch, t);
+        }
+      });
+    }
+    phases.add(new SimplePhase("pair_pretrain", config.pairPretrainEpochs(), config.batchSize(),
+        List.of("loss"), e -> config.learningRate(), true) {
+      private Dataset train;
+      private PrintStream out = System.out;
+
+      @Override
+      public void begin(Dataset data, PrintStream stream) {
+        train = data;
+        out = stream;
+        initialClusters(data, stream);
+      }
+
+      @Override
+      public void resume(Dataset data, PrintStream stream) {
+        begin(data, stream);
+      }
+
+      @Override
+      public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+        int[] labels = initialClusters(train, out);
+        int[] pairs = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+          pairs[i] = labels[indices[i]];
+        }
+        return pairStep(pixels, pairs, config.learningRate(), config.seed() + 1, t);
+      }
+    });
+    phases.add(new SimplePhase("joint", config.epochs(), config.batchSize(), List.of("loss"),
+        e -> config.learningRate(), true) {
+      @Override
+      public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+        return jointStep(pixels, indices.length, config.learningRate(), config.seed(), t);
+      }
+    });
+    return phases;
+  }
+
+  @Override
+  public String modelName() {
+    return Kdvae.MODEL;
+  }
+
+  @Override
+  public JsonElement configJson() {
+    return new Gson().toJsonTree(config);
+  }
+
+  @Override
+  public long seed() {
+    return config.seed();
+  }
+
+  @Override
+  public int[] inputShape() {
+    return config.inputShape();
+  }
+
+  @Override
+  public Session session() {
+    return session;
+  }
+
+  @Override
+  public int[] assign(Dataset data) {
+    return Assignments.run(session, x, inference.cluster(), data);
+  }
+
+  @Override
+  public void export(JsonObject info, Path target) {
+    Map<String, TFloat32> weights = params.read(session);
+    try {
+      KdvaeExport.export(config, weights, info, target);
+    } finally {
+      weights.values().forEach(Tensor::close);
+    }
+  }
+
+  @Override
+  public Params params() {
+    return params;
+  }
+
+  @Override
+  public Map<String, Operand<?>> trainingOutputs() {
+    Map<String, Operand<?>> out = new LinkedHashMap<>();
+    out.put("loss", training.loss());
+    out.put("score", training.score());
+    out.put("assigned", training.assigned());
+    return out;
+  }
+
+  @Override
+  public Map<String, Operand<?>> inferenceOutputs() {
+    return Map.of("probs", inference.probs(), "cluster", inference.cluster(), "z",
+        inference.embedding(), "x_hat", inference.reconstruction());
+  }
+
+  @Override
+  public List<Output<TFloat32>> gradients() {
+    return adam.gradients;
+  }
+
+  @Override
+  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
+      float temperature) {
+    TInt64 seed = TInt64.vectorOf(noiseSeed, t);
+    feedTensors.add(seed);
+    return runner.feed(x, images).feed(training.noiseSeed(), seed);
+  }
+
+  @Override
+  public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
+      long noiseSeed, long t) {
+    jointStep(pixels, batch, learningRate, noiseSeed, t);
+  }
+
+  @Override
+  public void close() {
+    feedTensors.forEach(Tensor::close);
+    initVade.close();
+    session.close();
+    graph.close();
+  }
+}
