@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "deepclust", mixinStandardHelpOptions = true, version = "deepclust 0.1.0",
     description = "Deep-clustering VAEs on TensorFlow for Java.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, ExportCommand.class,
-        PredictCommand.class, CrossCheckCommand.class, CommandLine.HelpCommand.class})
+        PredictCommand.class, CrossCheckCommand.class, BaselineCommand.class, CommandLine.HelpCommand.class})
 public final class DeepclustCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
