@@ -105,7 +105,8 @@ def data_dir():
 
 
 def read_idx_images(path, count):
-    """The first `count` images of an idx3 file (plain or .gz) as float32 NHWC, bytes / 255."""
+    """The first `count` images (all when None) of an idx3 file (plain or .gz) as float32 NHWC,
+    bytes / 255."""
     candidates = [path, path + ".gz"]
     found = next((p for p in candidates if os.path.isfile(p)), None)
     if found is None:
@@ -117,6 +118,8 @@ def read_idx_images(path, count):
         if len(header) < 16 or int.from_bytes(header[:4], "big") != 0x803:
             raise ValueError(f"{found} is not an idx3 ubyte file")
         n, rows, cols = (int.from_bytes(header[i:i + 4], "big") for i in (4, 8, 12))
+        if count is None:
+            count = n
         if count > n:
             raise ValueError(f"{found} holds {n} images, {count} asked")
         size = count * rows * cols

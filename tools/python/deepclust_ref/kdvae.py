@@ -41,6 +41,10 @@ class KdvaeConfig:
     batch_size: int = 100
     epochs: int = 100
     pair_pretrain_epochs: int = 20
+    # The VaDE whose latent means give the initial clusters (Java's KdvaeConfig keys
+    # initVadePretrainEpochs and initVadeEpochs; see `init_vade`).
+    init_vade_pretrain_epochs: int = 20
+    init_vade_epochs: int = 30
 
     def __post_init__(self):
         object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
@@ -65,6 +69,8 @@ class KdvaeConfig:
         require(self.batch_size >= 1, "batch_size must be positive")
         require(self.epochs >= 1, "epochs must be positive")
         require(self.pair_pretrain_epochs >= 0, "pair_pretrain_epochs must be >= 0")
+        require(self.init_vade_pretrain_epochs >= 0 and self.init_vade_epochs >= 0,
+                "VaDE epochs must be >= 0")
 
     @staticmethod
     def mnist(seed):
@@ -82,7 +88,9 @@ class KdvaeConfig:
             latent_dim=int(j["latentDim"]), encoder_hidden=tuple(j["encoderHidden"]),
             decoder_hidden=tuple(j["decoderHidden"]), learning_rate=float(j["learningRate"]),
             adam_epsilon=float(j["adamEpsilon"]), batch_size=int(j["batchSize"]),
-            epochs=int(j["epochs"]), pair_pretrain_epochs=int(j["pairPretrainEpochs"]))
+            epochs=int(j["epochs"]), pair_pretrain_epochs=int(j["pairPretrainEpochs"]),
+            init_vade_pretrain_epochs=int(j.get("initVadePretrainEpochs", 20)),
+            init_vade_epochs=int(j.get("initVadeEpochs", 30)))
 
     def to_json(self):
         """The config with Java's camelCase record keys."""
@@ -99,6 +107,26 @@ class KdvaeConfig:
             "pairPretrainEpochs": self.pair_pretrain_epochs,
             "seed": self.seed,
         }
+
+    def to_java_json(self):
+        """Every key of Java's KdvaeConfig record as Gson writes it: `to_json` plus
+        initVadePretrainEpochs and initVadeEpochs (which `to_json` leaves out, as it always has)."""
+        j = self.to_json()
+        seed = j.pop("seed")
+        j["initVadePretrainEpochs"] = self.init_vade_pretrain_epochs
+        j["initVadeEpochs"] = self.init_vade_epochs
+        j["seed"] = seed
+        return j
+
+    def init_vade(self):
+        """The VaDE that initialises the clusters, as Java's KdvaeConfig.initVade(): VaDE's MNIST
+        settings with this config's input shape, K, batch size and seed, init_vade_pretrain_epochs
+        of pretraining and max(1, init_vade_epochs) joint epochs."""
+        from .vade import VadeConfig
+        return dataclasses.replace(
+            VadeConfig.mnist(self.seed), input_shape=self.input_shape, clusters=self.clusters,
+            pretrain_epochs=self.init_vade_pretrain_epochs, batch_size=self.batch_size,
+            epochs=max(1, self.init_vade_epochs))
 
 
 class Kdvae(tf.Module):

@@ -91,6 +91,11 @@ public final class Params {
     }
   }
 
+  /** The ops the variables were created with (their graph and scope). */
+  public Ops ops() {
+    return tf;
+  }
+
   /** Names of the trainable variables, in creation order. */
   public List<String> trainableNames() {
     return Collections.unmodifiableList(trainable);

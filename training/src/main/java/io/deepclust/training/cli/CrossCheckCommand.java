@@ -1,6 +1,5 @@
 package io.deepclust.training.cli;
 
-import io.deepclust.training.crosscheck.Comparison;
 import io.deepclust.training.crosscheck.CrossCheck;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,14 +1,10 @@
 package io.deepclust.training.train;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.savedmodels.GmvaeGumbelExport;
-import io.deepclust.training.data.Dataset;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +13,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
@@ -26,32 +21,25 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
- * The GMVAE-Gumbel training graph in its own session: training and inference branches over shared
- * weights on one input placeholder, and the Adam step over every trainable variable. One phase: Adam
- * at the config's rate with the Gumbel temperature of the config's schedule. Variables are
- * initialised on construction.
+ * The GMVAE-Gumbel training graph: training and inference branches over shared weights on one
+ * input placeholder, and the Adam step over every trainable variable. One phase: Adam at the
+ * config's rate with the Gumbel temperature of the config's schedule.
  */
-public final class GmvaeGumbelTrainingGraph implements TrainingModel, CrossCheckable {
-  public final GmvaeGumbelConfig config;
-  public final Graph graph = new Graph();
-  public final Session session;
-  public final Params params;
+public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig> {
   public final Placeholder<TFloat32> x;
   public final GmvaeGumbel.Training training;
   public final GmvaeGumbel.Inference inference;
   public final AdamStep adam;
 
   public GmvaeGumbelTrainingGraph(GmvaeGumbelConfig config) {
-    this.config = config;
-    Ops tf = Ops.create(graph);
-    params = new Params(tf, config.seed());
+    super(config, new Graph(), null, config.seed());
+    Ops tf = ops();
     x = GmvaeGumbel.imageInput(tf, config, "x");
     training = GmvaeGumbel.training(tf, params, config, x);
     inference = GmvaeGumbel.inference(tf, params, config, x);
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), training.batchNormUpdates(), config.adamEpsilon());
-    session = new Session(graph);
-    session.initialize();
+    start();
   }
 
   /**
@@ -70,7 +58,7 @@ public final class GmvaeGumbelTrainingGraph implements TrainingModel, CrossCheck
         TInt64 seed = TInt64.vectorOf(noiseSeed, t);
         TFloat32 b1 = TFloat32.scalarOf(powers[0]);
         TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-        var r = session.runner().feed(x, xs).feed(training.temperature(), temp)
+        var r = session().runner().feed(x, xs).feed(training.temperature(), temp)
             .feed(training.noiseSeed(), seed).feed(adam.learningRate, lr)
             .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
             .fetch(training.loss()).fetch(training.reconstruction())
@@ -85,13 +73,21 @@ public final class GmvaeGumbelTrainingGraph implements TrainingModel, CrossCheck
   }
 
   @Override
-  public String modelName() {
-    return GmvaeGumbel.MODEL;
+  public List<Phase> phases() {
+    return List.of(new SimplePhase("train", config.epochs(), config.batchSize(),
+        List.of("loss", "reconstruction", "categorical_kl", "gaussian_kl"),
+        e -> config.learningRate(), true) {
+      @Override
+      public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+        return trainStep(pixels, indices.length, config.temperature(epoch),
+            config.learningRate(), config.seed(), t);
+      }
+    });
   }
 
   @Override
-  public JsonElement configJson() {
-    return new Gson().toJsonTree(config);
+  public String modelName() {
+    return GmvaeGumbel.MODEL;
   }
 
   @Override
@@ -105,65 +101,18 @@ public final class GmvaeGumbelTrainingGraph implements TrainingModel, CrossCheck
   }
 
   @Override
-  public Session session() {
-    return session;
+  protected Placeholder<TFloat32> input() {
+    return x;
   }
 
   @Override
-  public List<Phase> phases() {
-    return List.of(new Phase() {
-      @Override
-      public String name() {
-        return "train";
-      }
-
-      @Override
-      public int epochs() {
-        return config.epochs();
-      }
-
-      @Override
-      public int batchSize() {
-        return config.batchSize();
-      }
-
-      @Override
-      public List<String> termNames() {
-        return List.of("loss", "reconstruction", "categorical_kl", "gaussian_kl");
-      }
-
-      @Override
-      public float learningRate(int epoch) {
-        return config.learningRate();
-      }
-
-      @Override
-      public float[] step(float[] pixels, int[] indices, int epoch, long t) {
-        int batch = indices.length;
-        return trainStep(pixels, batch, config.temperature(epoch), config.learningRate(),
-            config.seed(), t);
-      }
-    });
+  protected Operand<TInt64> clusters() {
+    return inference.cluster();
   }
 
   @Override
-  public int[] assign(Dataset data) {
-    return Assignments.run(session, x, inference.cluster(), data);
-  }
-
-  @Override
-  public void export(JsonObject info, Path target) {
-    Map<String, TFloat32> weights = params.read(session);
-    try {
-      GmvaeGumbelExport.export(config, weights, info, target);
-    } finally {
-      weights.values().forEach(Tensor::close);
-    }
-  }
-
-  @Override
-  public Params params() {
-    return params;
+  protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
+    GmvaeGumbelExport.export(config, weights, info, target);
   }
 
   @Override
@@ -199,18 +148,9 @@ public final class GmvaeGumbelTrainingGraph implements TrainingModel, CrossCheck
         .feed(training.temperature(), temp);
   }
 
-  private final List<Tensor> feedTensors = new java.util.ArrayList<>();
-
   @Override
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
     trainStep(pixels, batch, temperature, learningRate, noiseSeed, t);
-  }
-
-  @Override
-  public void close() {
-    feedTensors.forEach(Tensor::close);
-    session.close();
-    graph.close();
   }
 }

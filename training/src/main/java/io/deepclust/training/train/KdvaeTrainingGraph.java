@@ -1,9 +1,6 @@
 package io.deepclust.training.train;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.Kdvae;
 import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -21,7 +18,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
@@ -37,27 +33,21 @@ import org.tensorflow.types.TInt64;
  * encoder/decoder pair as a VAE on its own cluster; phase "joint" maximises Eq. 6. Only the k-DVAE
  * variables are exported.
  */
-public final class KdvaeTrainingGraph implements TrainingModel, CrossCheckable {
+public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
   public static final int KMEANS_RESTARTS = 5;
 
-  public final KdvaeConfig config;
-  public final Graph graph = new Graph();
-  public final Session session;
-  public final Params params;
   public final Placeholder<TFloat32> x;
   public final Kdvae.Training training;
   public final Kdvae.Inference inference;
   public final AdamStep pairAdam;
   public final AdamStep adam;
   private final VadeTrainingGraph initVade;
-  private final List<Tensor> feedTensors = new ArrayList<>();
   private int[] initialClusters;
 
   public KdvaeTrainingGraph(KdvaeConfig config) {
-    this.config = config;
-    Ops tf = Ops.create(graph);
+    super(config, new Graph(), null, config.seed());
+    Ops tf = ops();
     initVade = new VadeTrainingGraph(config.initVade(), graph, tf.withSubScope("init_vade"));
-    params = new Params(tf, config.seed());
     x = Kdvae.imageInput(tf, config, "x");
     training = Kdvae.training(tf, params, config, x);
     inference = Kdvae.inference(tf, params, config, x);
@@ -65,9 +55,8 @@ public final class KdvaeTrainingGraph implements TrainingModel, CrossCheckable {
         params.trainableNames(), List.of(), config.adamEpsilon());
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
-    session = new Session(graph);
-    session.initialize();
-    initVade.bind(session);
+    start();
+    initVade.bind(session());
   }
 
   /** One joint step (Eq. 6) at step t with noise seed [noiseSeed, t]; returns the loss. */
@@ -94,7 +83,7 @@ public final class KdvaeTrainingGraph implements TrainingModel, CrossCheckable {
         TInt64 seed = TInt64.vectorOf(noiseSeed, t);
         TFloat32 b1 = TFloat32.scalarOf(powers[0]);
         TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-        var r = session.runner().feed(x, xs).feed(training.pair(), pair)
+        var r = session().runner().feed(x, xs).feed(training.pair(), pair)
             .feed(training.noiseSeed(), seed).feed(opt.learningRate, lr)
             .feed(opt.beta1Power, b1).feed(opt.beta2Power, b2).fetch(loss)
             .addTarget(opt.step).run()) {
@@ -209,11 +198,6 @@ public final class KdvaeTrainingGraph implements TrainingModel, CrossCheckable {
   }
 
   @Override
-  public JsonElement configJson() {
-    return new Gson().toJsonTree(config);
-  }
-
-  @Override
   public long seed() {
     return config.seed();
   }
@@ -224,29 +208,20 @@ public final class KdvaeTrainingGraph implements TrainingModel, CrossCheckable {
   }
 
   @Override
-  public Session session() {
-    return session;
+  protected Placeholder<TFloat32> input() {
+    return x;
   }
 
   @Override
-  public int[] assign(Dataset data) {
-    return Assignments.run(session, x, inference.cluster(), data);
+  protected Operand<TInt64> clusters() {
+    return inference.cluster();
   }
 
   @Override
-  public void export(JsonObject info, Path target) {
-    Map<String, TFloat32> weights = params.read(session);
-    try {
-      KdvaeExport.export(config, weights, info, target);
-    } finally {
-      weights.values().forEach(Tensor::close);
-    }
+  protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
+    KdvaeExport.export(config, weights, info, target);
   }
 
-  @Override
-  public Params params() {
-    return params;
-  }
 
   @Override
   public Map<String, Operand<?>> trainingOutputs() {
@@ -284,9 +259,7 @@ public final class KdvaeTrainingGraph implements TrainingModel, CrossCheckable {
 
   @Override
   public void close() {
-    feedTensors.forEach(Tensor::close);
     initVade.close();
-    session.close();
-    graph.close();
+    super.close();
   }
 }

@@ -1,9 +1,6 @@
 package io.deepclust.training.train;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.Vade;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -22,12 +19,10 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -38,15 +33,10 @@ import org.tensorflow.types.TInt64;
  * {@link #GMM_RESTARTS}) to set π, μ_c, σ²_c, then maximises the ELBO with Adam over every variable
  * at the config's decayed learning rate.
  */
-public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
+public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
   public static final int GMM_RESTARTS = 3;
   public static final int GMM_MAX_ITERATIONS = 200;
 
-  public final VadeConfig config;
-  public final Graph graph;
-  private final boolean ownsGraph;
-  private Session session;
-  public final Params params;
   public final Placeholder<TFloat32> x;
   public final Vade.Training training;
   public final Vade.Inference inference;
@@ -55,8 +45,7 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
 
   public VadeTrainingGraph(VadeConfig config) {
     this(config, new Graph(), null);
-    session = new Session(graph);
-    session.initialize();
+    start();
   }
 
   /**
@@ -64,11 +53,8 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
    * names apart); the owner creates the session and calls {@link #bind}.
    */
   VadeTrainingGraph(VadeConfig config, Graph graph, Ops scoped) {
-    this.config = config;
-    this.graph = graph;
-    this.ownsGraph = scoped == null;
-    Ops tf = scoped != null ? scoped : Ops.create(graph);
-    params = new Params(tf, config.seed());
+    super(config, graph, scoped, config.seed());
+    Ops tf = ops();
     x = Vade.imageInput(tf, config, "x");
     training = Vade.training(tf, params, config, x);
     inference = Vade.inference(tf, params, config, x);
@@ -79,10 +65,6 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
         params.trainableNames(), List.of(), config.adamEpsilon());
   }
 
-  /** The session of the graph this VaDE was built in (when it does not own it). */
-  void bind(Session session) {
-    this.session = session;
-  }
 
   /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns the loss terms. */
   public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
@@ -92,7 +74,7 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
         TInt64 seed = TInt64.vectorOf(noiseSeed, t);
         TFloat32 b1 = TFloat32.scalarOf(powers[0]);
         TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-        var r = session.runner().feed(x, xs).feed(training.noiseSeed(), seed)
+        var r = session().runner().feed(x, xs).feed(training.noiseSeed(), seed)
             .feed(adam.learningRate, lr).feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
             .fetch(training.loss()).fetch(training.reconstruction()).fetch(training.latentKl())
             .fetch(training.categoricalKl()).addTarget(adam.step).run()) {
@@ -107,7 +89,7 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
         TFloat32 lr = TFloat32.scalarOf(learningRate);
         TFloat32 b1 = TFloat32.scalarOf(powers[0]);
         TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-        var r = session.runner().feed(x, xs).feed(pretrainAdam.learningRate, lr)
+        var r = session().runner().feed(x, xs).feed(pretrainAdam.learningRate, lr)
             .feed(pretrainAdam.beta1Power, b1).feed(pretrainAdam.beta2Power, b2)
             .fetch(training.pretrainLoss()).addTarget(pretrainAdam.step).run()) {
       return floats(r, 1);
@@ -120,7 +102,7 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
     int offset = 0;
     for (int[] batch : Batcher.forEvaluation(data.n(), Assignments.EVAL_BATCH).batches(0)) {
       try (TFloat32 xs = images(Batcher.gatherPixels(data, batch), batch.length);
-          var r = session.runner().feed(x, xs).fetch(inference.embedding()).run()) {
+          var r = session().runner().feed(x, xs).fetch(inference.embedding()).run()) {
         float[] z = new float[batch.length * config.latentDim()];
         ((TFloat32) r.get(0)).asRawTensor().data().asFloats().read(z);
         for (int i = 0; i < batch.length; i++) {
@@ -152,7 +134,7 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
     try (TFloat32 l = TFloat32.tensorOf(Shape.of(k), DataBuffers.of(logits, true, false));
         TFloat32 m = TFloat32.tensorOf(Shape.of(k, z), DataBuffers.of(means, true, false));
         TFloat32 v = TFloat32.tensorOf(Shape.of(k, z), DataBuffers.of(logVars, true, false))) {
-      params.assignSome(session, Map.of("pc_logits", l, "pz_mean", m, "pz_logvar", v));
+      params.assignSome(session(), Map.of("pc_logits", l, "pz_mean", m, "pz_logvar", v));
     }
   }
 
@@ -200,11 +182,6 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
   }
 
   @Override
-  public JsonElement configJson() {
-    return new Gson().toJsonTree(config);
-  }
-
-  @Override
   public long seed() {
     return config.seed();
   }
@@ -215,29 +192,20 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
   }
 
   @Override
-  public Session session() {
-    return session;
+  protected Placeholder<TFloat32> input() {
+    return x;
   }
 
   @Override
-  public int[] assign(Dataset data) {
-    return Assignments.run(session, x, inference.cluster(), data);
+  protected Operand<TInt64> clusters() {
+    return inference.cluster();
   }
 
   @Override
-  public void export(JsonObject info, Path target) {
-    Map<String, TFloat32> weights = params.read(session);
-    try {
-      VadeExport.export(config, weights, info, target);
-    } finally {
-      weights.values().forEach(Tensor::close);
-    }
+  protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
+    VadeExport.export(config, weights, info, target);
   }
 
-  @Override
-  public Params params() {
-    return params;
-  }
 
   @Override
   public Map<String, Operand<?>> trainingOutputs() {
@@ -269,21 +237,10 @@ public final class VadeTrainingGraph implements TrainingModel, CrossCheckable {
     return runner.feed(x, images).feed(training.noiseSeed(), seed);
   }
 
-  private final List<Tensor> feedTensors = new ArrayList<>();
-
   @Override
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
     jointStep(pixels, batch, learningRate, noiseSeed, t);
-  }
-
-  @Override
-  public void close() {
-    feedTensors.forEach(Tensor::close);
-    if (ownsGraph) {
-      session.close();
-      graph.close();
-    }
   }
 
   private TFloat32 images(float[] pixels, int batch) {

@@ -1,0 +1,580 @@
+"""The Python trainer: the Java trainer's phases, losses and schedules (training/.../train/Trainer.java
+and the *TrainingGraph classes), on the TF 2.18 reference models.
+
+    python -m deepclust_ref.train --model gmvae_gumbel|vade|kdvae --run-dir DIR [--epochs N]
+        [--pretrain-epochs N] [--init-vade-epochs N] [--pair-pretrain-epochs N] [--batch-size B]
+        [--seed S] [--train-limit N] [--test-limit N] [--dataset mnist]
+
+Phases (as Java's; the phase index p counts every phase of the model, from 0):
+- gmvae_gumbel: "train": Adam (lr, config eps) with the Gumbel temperature
+  tau(e) = max(tau_min, tau_0 exp(-r e)), r = ln(tau_0/tau_min)/temperature_epochs, per epoch e.
+- vade: "pretrain" (only when pretrain_epochs > 0; the autoencoder on mu~, its own Adam at
+  pretrain_learning_rate, no evaluation), then "joint": at its start a diagonal GMM on mu~ of the
+  training set sets pi, mu_c, sigma^2_c; then Adam over every variable at
+  lr(e) = max(floor, lr0 decay^floor(e / decay_epochs)).
+- kdvae: "vade_pretrain", "vade_joint" (the initialising VaDE of `KdvaeConfig.init_vade`, evaluated
+  by its own assignments), then "pair_pretrain" (at its start k-means on the VaDE's mu~ of the
+  training set; each pair a VAE on its cluster's images, noise seed [seed + 1, t]), then "joint"
+  (Eq. 6, noise seed [seed, t]).
+
+Where this differs from Java (by design):
+- Batches: each epoch a permutation from numpy's `default_rng([seed, p, epoch])`, the last
+  incomplete batch dropped. Java's Batcher draws a Fisher-Yates permutation from SplittableRandom
+  seeded by (seed + p, epoch); numpy cannot reproduce that bit for bit, so the batch order (hence the
+  trained weights) differs from a Java run with the same seed. The noise is the same scheme: noise
+  seed [s, t], t the optimizer step within the phase, from 1.
+- VaDE's mixture: scikit-learn `GaussianMixture(covariance_type='diag', n_init=3,
+  init_params='k-means++', random_state=seed, max_iter=200, tol=1e-6)` (Java: its own diagonal EM
+  from k-means++ labels, best of 3, 200 iterations, stop at a mean log-likelihood gain < 1e-6,
+  variance floor 1e-6 where scikit-learn adds reg_covar = 1e-6).
+- k-DVAE's initial clusters: scikit-learn `KMeans(n_clusters=K, n_init=5, random_state=seed)`
+  (Java: Hipparchus k-means++, best of 5 by squared error).
+- No checkpoints and no resume; metrics.jsonl is rewritten from scratch by each run.
+- GMVAE-Gumbel's metrics lines carry an extra key `temperature` (the tau of that epoch).
+"""
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import sys
+import time
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from . import crosscheck as X  # noqa: E402
+from . import export as E  # noqa: E402
+from .adam_step import AdamStep  # noqa: E402
+from .gmvae_gumbel import MODEL as GMVAE_GUMBEL  # noqa: E402
+from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
+from .kdvae import MODEL as KDVAE  # noqa: E402
+from .kdvae import Kdvae, KdvaeConfig  # noqa: E402
+from .vade import MODEL as VADE  # noqa: E402
+from .vade import Vade, VadeConfig  # noqa: E402
+
+MODELS = (GMVAE_GUMBEL, VADE, KDVAE)
+DATASETS = ("mnist",)
+CONFIG = "config.json"
+METRICS = "metrics.jsonl"
+EXPORT = "export"
+EVAL_BATCH = 1000  # Java's Assignments.EVAL_BATCH
+GMM_RESTARTS = 3
+GMM_MAX_ITERATIONS = 200
+GMM_TOLERANCE = 1e-6
+KMEANS_RESTARTS = 5
+
+
+# ---- data --------------------------------------------------------------------------------------
+
+
+def read_idx_labels(path, count=None):
+    """The first `count` labels (all when None) of an idx1 file (plain or .gz) as int64."""
+    import gzip
+    found = next((p for p in (path, path + ".gz") if os.path.isfile(p)), None)
+    if found is None:
+        raise X.MissingFile(f"no MNIST file {path}[.gz]; run tools/fetch-data mnist "
+                            f"(DEEPCLUST_DATA overrides ~/.cache/deepclust)")
+    opener = gzip.open if found.endswith(".gz") else open
+    with opener(found, "rb") as f:
+        header = f.read(8)
+        if len(header) < 8 or int.from_bytes(header[:4], "big") != 0x801:
+            raise ValueError(f"{found} is not an idx1 ubyte file")
+        n = int.from_bytes(header[4:8], "big")
+        count = n if count is None else count
+        if count > n:
+            raise ValueError(f"{found} holds {n} labels, {count} asked")
+        raw = f.read(count)
+        if len(raw) != count:
+            raise ValueError(f"{found} is truncated")
+    return np.frombuffer(raw, np.uint8).astype(np.int64)
+
+
+def _count(path):
+    """How many items an idx file (plain or .gz) holds."""
+    import gzip
+    found = next((p for p in (path, path + ".gz") if os.path.isfile(p)), None)
+    if found is None:
+        raise X.MissingFile(f"no MNIST file {path}[.gz]; run tools/fetch-data mnist "
+                            f"(DEEPCLUST_DATA overrides ~/.cache/deepclust)")
+    opener = gzip.open if found.endswith(".gz") else open
+    with opener(found, "rb") as f:
+        return int.from_bytes(f.read(8)[4:8], "big")
+
+
+def load_mnist(train_limit=None, test_limit=None, directory=None):
+    """((x_train, y_train), (x_test, y_test)): NHWC float32 / 255 and int64 labels, the first
+    `train_limit` / `test_limit` of each split when given."""
+    d = os.path.join(directory or X.data_dir(), "mnist")
+    out = []
+    for prefix, limit in (("train", train_limit), ("t10k", test_limit)):
+        images = os.path.join(d, f"{prefix}-images-idx3-ubyte")
+        n = _count(images)
+        n = n if limit is None else min(int(limit), n)
+        out.append((X.read_idx_images(images, n),
+                    read_idx_labels(os.path.join(d, f"{prefix}-labels-idx1-ubyte"), n)))
+    return tuple(out)
+
+
+# ---- metrics -----------------------------------------------------------------------------------
+
+
+def clustering_metrics(labels, clusters):
+    """(ACC, NMI, ARI): ACC by the Hungarian method (scipy) on the contingency table, NMI with
+    the arithmetic mean of the entropies and ARI (scikit-learn), as Java's ClusteringMetrics."""
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+    labels = np.asarray(labels, np.int64)
+    clusters = np.asarray(clusters, np.int64)
+    m = int(max(labels.max(), clusters.max())) + 1
+    table = np.zeros((m, m), np.int64)
+    np.add.at(table, (clusters, labels), 1)
+    rows, cols = linear_sum_assignment(-table)
+    acc = float(table[rows, cols].sum()) / len(labels)
+    return (acc, float(normalized_mutual_info_score(labels, clusters)),
+            float(adjusted_rand_score(labels, clusters)))
+
+
+# ---- phases ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Phase:
+    """One phase, as Java's Phase: `step(x, indices, epoch, t)` returns the terms (the first the
+    loss) computed before the update; `begin(x_train, y_train, log)` runs once at its start;
+    `assign(x)` gives the hard clusters that its evaluation scores; `extra(epoch)` adds keys to
+    the metrics line."""
+
+    name: str
+    epochs: int
+    batch_size: int
+    term_names: tuple
+    learning_rate: object
+    step: object
+    assign: object
+    evaluates: bool = True
+    begin: object = None
+    extra: object = None
+
+
+def _specs(config):
+    return (tf.TensorSpec([None, *config.input_shape], tf.float32), tf.TensorSpec([], tf.float32),
+            tf.TensorSpec([2], tf.int64))
+
+
+def _powers(t):
+    b1p, b2p = AdamStep.beta_powers(t)
+    return tf.constant(b1p), tf.constant(b2p)
+
+
+def _f32(v):
+    return tf.constant(np.float32(v))
+
+
+def _seed(s, t):
+    return tf.constant([int(s), int(t)], tf.int64)
+
+
+def _batched(fn, x, batch=EVAL_BATCH):
+    """fn over x in order in batches of `batch` (the last one smaller), outputs concatenated."""
+    return np.concatenate([fn(tf.constant(x[i:i + batch])).numpy()
+                           for i in range(0, len(x), batch)], axis=0)
+
+
+def _assign_fn(model):
+    spec = tf.TensorSpec([None, *model.config.input_shape], tf.float32)
+
+    @tf.function(input_signature=[spec])
+    def cluster(xs):
+        return E.inference_outputs(model, xs)["cluster"]
+
+    return lambda x: _batched(cluster, x)
+
+
+class GmvaeGumbelTraining:
+    def __init__(self, config):
+        self.config = config
+        self.model = GmvaeGumbel(config)
+        p = self.model.params
+        self.adam = AdamStep(p.trainable_variables_in_order(), p.trainable_names,
+                             config.adam_epsilon)
+        x_spec, scalar, seed_spec = _specs(config)
+        model, adam = self.model, self.adam
+        self.terms = ("loss", "reconstruction", "categorical_kl", "gaussian_kl")
+
+        @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar])
+        def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
+            with tf.GradientTape() as tape:
+                out = model.training(xs, temperature, noise_seed)
+            adam.apply_with_powers(tape, out["loss"], out["updates"], lr, b1p, b2p)
+            return tf.stack([out[k] for k in self.terms])
+
+        self._train_step = train_step
+        self.assign = _assign_fn(model)
+
+    def phases(self):
+        c = self.config
+
+        def step(x, indices, epoch, t):
+            return self._train_step(tf.constant(x), _f32(c.temperature(epoch)), _seed(c.seed, t),
+                                    _f32(c.learning_rate), *_powers(t)).numpy()
+
+        return [Phase("train", c.epochs, c.batch_size, self.terms, lambda e: c.learning_rate,
+                      step, self.assign, extra=lambda e: {"temperature": c.temperature(e)})]
+
+
+class VadeTraining:
+    def __init__(self, config, prefix=""):
+        self.config = config
+        self.prefix = prefix
+        self.model = Vade(config)
+        m = self.model
+        self.pretrain_adam = AdamStep(m.pretrain_variables, m.pretrain_names, config.adam_epsilon,
+                                      name="pretrain_adam")
+        self.adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon)
+        x_spec, scalar, seed_spec = _specs(config)
+        pretrain_adam, adam = self.pretrain_adam, self.adam
+        self.terms = ("loss", "reconstruction", "latent_kl", "categorical_kl")
+
+        @tf.function(input_signature=[x_spec, scalar, scalar, scalar])
+        def pretrain_step(xs, lr, b1p, b2p):
+            with tf.GradientTape() as tape:
+                out = m.pretraining(xs)
+            pretrain_adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+            return tf.stack([out["loss"]])
+
+        @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar])
+        def joint_step(xs, noise_seed, lr, b1p, b2p):
+            with tf.GradientTape() as tape:
+                out = m.training(xs, noise_seed)
+            adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+            return tf.stack([out[k] for k in self.terms])
+
+        @tf.function(input_signature=[x_spec])
+        def embed(xs):
+            return m.encode_mean(xs)
+
+        self._pretrain_step, self._joint_step, self._embed = pretrain_step, joint_step, embed
+        self.assign = _assign_fn(m)
+        self.gmm = None  # the scikit-learn fit of the last joint-phase start
+
+    def embed(self, x):
+        """mu~ of every image, [n, Z] float32."""
+        return _batched(self._embed, x)
+
+    def fit_prior(self, x_train, y_train, log):
+        """The joint phase's start: a diagonal GMM on mu~ of the training set sets the prior."""
+        from sklearn.mixture import GaussianMixture
+        start = time.time()
+        c = self.config
+        points = self.embed(x_train).astype(np.float64)
+        gmm = GaussianMixture(n_components=c.clusters, covariance_type="diag", n_init=GMM_RESTARTS,
+                              init_params="k-means++", random_state=c.seed,
+                              max_iter=GMM_MAX_ITERATIONS, tol=GMM_TOLERANCE)
+        gmm.fit(points)
+        self.model.set_prior(np.maximum(gmm.weights_, 1e-12), gmm.means_, gmm.covariances_)
+        self.gmm = gmm
+        acc = clustering_metrics(y_train, gmm.predict(points))[0]
+        log(f"GMM (scikit-learn) on the autoencoder's embedding of the training set: mean "
+            f"log-likelihood {gmm.score(points):.3f}, GMM ACC {acc:.4f} (training set), "
+            f"{time.time() - start:.1f}s")
+
+    def phases(self):
+        c = self.config
+        out = []
+        if c.pretrain_epochs > 0:
+            def pretrain(x, indices, epoch, t):
+                return self._pretrain_step(tf.constant(x), _f32(c.pretrain_learning_rate),
+                                           *_powers(t)).numpy()
+
+            out.append(Phase(self.prefix + "pretrain", c.pretrain_epochs, c.batch_size, ("loss",),
+                             lambda e: c.pretrain_learning_rate, pretrain, self.assign,
+                             evaluates=False))
+
+        def joint(x, indices, epoch, t):
+            return self._joint_step(tf.constant(x), _seed(c.seed, t),
+                                    _f32(c.learning_rate_at(epoch)), *_powers(t)).numpy()
+
+        out.append(Phase(self.prefix + "joint", c.epochs, c.batch_size, self.terms,
+                         c.learning_rate_at, joint, self.assign, begin=self.fit_prior))
+        return out
+
+
+class KdvaeTraining:
+    def __init__(self, config):
+        self.config = config
+        self.init_vade = VadeTraining(config.init_vade(), prefix="vade_")
+        self.model = Kdvae(config)
+        m = self.model
+        self.pair_adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon,
+                                  name="pair_adam")
+        self.adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon)
+        x_spec, scalar, seed_spec = _specs(config)
+        pair_spec = tf.TensorSpec([None], tf.int32)
+        pair_adam, adam = self.pair_adam, self.adam
+
+        @tf.function(input_signature=[x_spec, pair_spec, seed_spec, scalar, scalar, scalar])
+        def pair_step(xs, pair, noise_seed, lr, b1p, b2p):
+            with tf.GradientTape() as tape:
+                out = m.pair_training(xs, pair, noise_seed)
+            pair_adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+            return tf.stack([out["loss"]])
+
+        @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar])
+        def joint_step(xs, noise_seed, lr, b1p, b2p):
+            with tf.GradientTape() as tape:
+                out = m.training(xs, noise_seed)
+            adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+            return tf.stack([out["loss"]])
+
+        self._pair_step, self._joint_step = pair_step, joint_step
+        self.assign = _assign_fn(m)
+        self.initial_clusters = None
+
+    def fit_initial_clusters(self, x_train, y_train, log):
+        """k-means on the initialising VaDE's mu~ of the training set (once)."""
+        if self.initial_clusters is not None:
+            return
+        from sklearn.cluster import KMeans
+        start = time.time()
+        points = self.init_vade.embed(x_train).astype(np.float64)
+        km = KMeans(n_clusters=self.config.clusters, n_init=KMEANS_RESTARTS,
+                    random_state=self.config.seed).fit(points)
+        self.initial_clusters = km.labels_.astype(np.int32)
+        acc = clustering_metrics(y_train, self.initial_clusters)[0]
+        log(f"initial clusters: k-means (scikit-learn) on the VaDE latent space, ACC {acc:.4f} on "
+            f"the training set, {time.time() - start:.1f}s")
+
+    def phases(self):
+        c = self.config
+        out = list(self.init_vade.phases())
+
+        def pair(x, indices, epoch, t):
+            pairs = self.initial_clusters[indices]
+            return self._pair_step(tf.constant(x), tf.constant(pairs, tf.int32),
+                                   _seed(c.seed + 1, t), _f32(c.learning_rate),
+                                   *_powers(t)).numpy()
+
+        def joint(x, indices, epoch, t):
+            return self._joint_step(tf.constant(x), _seed(c.seed, t), _f32(c.learning_rate),
+                                    *_powers(t)).numpy()
+
+        out.append(Phase("pair_pretrain", c.pair_pretrain_epochs, c.batch_size, ("loss",),
+                         lambda e: c.learning_rate, pair, self.assign,
+                         begin=self.fit_initial_clusters))
+        out.append(Phase("joint", c.epochs, c.batch_size, ("loss",), lambda e: c.learning_rate,
+                         joint, self.assign))
+        return out
+
+
+# ---- configs -----------------------------------------------------------------------------------
+
+
+def make_config(model, seed=1, epochs=None, pretrain_epochs=None, init_vade_epochs=None,
+                pair_pretrain_epochs=None, batch_size=None, config_overrides=None):
+    """The model's MNIST config with the command line's settings (as Java's TrainCommand), then
+    `config_overrides` (a dict of the Python config's field names) applied last."""
+    r = dataclasses.replace
+    if model == GMVAE_GUMBEL:
+        c = GmvaeGumbelConfig.mnist(seed)
+        c = r(c, epochs=epochs) if epochs is not None else c
+    elif model == VADE:
+        c = VadeConfig.mnist(seed)
+        c = r(c, pretrain_epochs=c.pretrain_epochs if pretrain_epochs is None else pretrain_epochs,
+              epochs=c.epochs if epochs is None else epochs)
+    elif model == KDVAE:
+        c = KdvaeConfig.mnist(seed)
+        c = r(c, init_vade_pretrain_epochs=(c.init_vade_pretrain_epochs if pretrain_epochs is None
+                                            else pretrain_epochs),
+              init_vade_epochs=c.init_vade_epochs if init_vade_epochs is None else init_vade_epochs,
+              pair_pretrain_epochs=(c.pair_pretrain_epochs if pair_pretrain_epochs is None
+                                    else pair_pretrain_epochs),
+              epochs=c.epochs if epochs is None else epochs)
+    else:
+        raise ValueError(f"unknown model '{model}': one of {list(MODELS)}")
+    if batch_size is not None:
+        c = r(c, batch_size=batch_size)
+    if config_overrides:
+        c = r(c, **config_overrides)
+    return c
+
+
+def config_json(config):
+    """The config as Java's Gson writes it (every record key)."""
+    return config.to_java_json() if hasattr(config, "to_java_json") else config.to_json()
+
+
+def build(model, config):
+    if model == GMVAE_GUMBEL:
+        return GmvaeGumbelTraining(config)
+    if model == VADE:
+        return VadeTraining(config)
+    if model == KDVAE:
+        return KdvaeTraining(config)
+    raise ValueError(f"unknown model '{model}': one of {list(MODELS)}")
+
+
+# ---- the loop ----------------------------------------------------------------------------------
+
+
+def batches(n, batch_size, seed, phase_index, epoch):
+    """The index batches of one epoch: numpy default_rng([seed, p, epoch]) permutation, the last
+    incomplete batch dropped."""
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFFFFFFFFFF, int(phase_index), int(epoch)])
+    order = rng.permutation(n)
+    return [order[b * batch_size:(b + 1) * batch_size] for b in range(n // batch_size)]
+
+
+def _eta(seconds):
+    s = int(round(seconds))
+    return f"{s // 3600}:{(s // 60) % 60:02d}:{s % 60:02d}"
+
+
+def _write_json_atomically(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def train(model, run_dir, epochs=None, pretrain_epochs=None, seed=1, train_limit=None,
+          test_limit=None, dataset="mnist", init_vade_epochs=None, pair_pretrain_epochs=None,
+          batch_size=None, config_overrides=None, data=None, log=print, on_phase_begin=None):
+    """Trains `model` into `run_dir` (config.json, metrics.jsonl, export/); returns a dict with
+    the config, the last test ACC/NMI/ARI, the mean training seconds per epoch, the export path and
+    the training object (its `model` is the trained model).
+
+    `data` ((x_train, y_train), (x_test, y_test)) replaces the MNIST files; `on_phase_begin(phase,
+    training)` is called right after each phase's start (e.g. after VaDE's GMM fit)."""
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset '{dataset}': one of {list(DATASETS)}")
+    config = make_config(model, seed, epochs, pretrain_epochs, init_vade_epochs,
+                         pair_pretrain_epochs, batch_size, config_overrides)
+    if data is None:
+        data = load_mnist(train_limit, test_limit)
+    else:
+        (xa, ya), (xb, yb) = data
+        data = ((xa[:train_limit], ya[:train_limit]), (xb[:test_limit], yb[:test_limit]))
+    (x_train, y_train), (x_test, y_test) = data
+    for name, x in (("train", x_train), ("test", x_test)):
+        if tuple(x.shape[1:]) != tuple(config.input_shape):
+            raise ValueError(f"the {name} split has images {x.shape[1:]}, the model expects "
+                             f"{config.input_shape}")
+    log(f"training {model} on {dataset}: {len(x_train)} train / {len(x_test)} test images, "
+        f"seed {config.seed} (python)")
+    training = build(model, config)
+    phases = training.phases()
+
+    run_dir = os.path.abspath(run_dir)
+    os.makedirs(run_dir, exist_ok=True)
+    metrics_path = os.path.join(run_dir, METRICS)
+    if os.path.exists(metrics_path):
+        os.remove(metrics_path)
+    _write_json_atomically(os.path.join(run_dir, CONFIG), {
+        "model": model, "dataset": dataset, "train_size": int(len(x_train)),
+        "test_size": int(len(x_test)), "config": config_json(config), "made_by": "python",
+        "provenance": E.provenance()})
+
+    last = (math.nan, math.nan, math.nan)
+    total_seconds = 0.0
+    epochs_run = 0
+    epochs_total = sum(p.epochs for p in phases)
+    epochs_before = 0
+    for p, phase in enumerate(phases):
+        if len(x_train) < phase.batch_size:
+            raise ValueError(f"the training set has {len(x_train)} images, fewer than one batch "
+                             f"of {phase.batch_size}")
+        if phase.begin is not None:
+            phase.begin(x_train, y_train, log)
+        if on_phase_begin is not None:
+            on_phase_begin(phase, training)
+        step = 0
+        for epoch in range(phase.epochs):
+            start = time.time()
+            sums = np.zeros(len(phase.term_names), np.float64)
+            epoch_batches = batches(len(x_train), phase.batch_size, config.seed, p, epoch)
+            for indices in epoch_batches:
+                step += 1
+                terms = phase.step(x_train[indices], indices, epoch, step)
+                if not np.isfinite(terms[0]):
+                    raise FloatingPointError(f"the {phase.name} loss became {terms[0]} at epoch "
+                                             f"{epoch + 1}, step {step}")
+                sums += terms
+            means = sums / len(epoch_batches)
+            train_seconds = time.time() - start
+            scores = None
+            if phase.evaluates:
+                scores = clustering_metrics(y_test, phase.assign(x_test))
+                last = scores
+            seconds = time.time() - start
+            total_seconds += train_seconds
+            epochs_run += 1
+            line = {"phase": phase.name, "epoch": epochs_before + epoch + 1,
+                    "phase_epoch": epoch + 1, "step": step}
+            for name, v in zip(phase.term_names, means):
+                line[name] = float(v)
+            line["learning_rate"] = float(phase.learning_rate(epoch))
+            if phase.extra is not None:
+                line.update(phase.extra(epoch))
+            if scores is not None:
+                line.update({"test_acc": scores[0], "test_nmi": scores[1], "test_ari": scores[2]})
+            line["train_seconds"] = train_seconds
+            line["seconds"] = seconds
+            with open(metrics_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(line) + "\n")
+            terms_text = "".join(f" {n} {v:.4g}" for n, v in zip(phase.term_names, means))
+            shown = (f"  test ACC {scores[0]:.4f} NMI {scores[1]:.4f} ARI {scores[2]:.4f}"
+                     if scores is not None else "")
+            left = epochs_total - (epochs_before + epoch + 1)
+            log(f"{phase.name} {epoch + 1}/{phase.epochs}{terms_text}{shown}  {seconds:.1f}s  "
+                f"ETA {_eta(left * seconds)}")
+        epochs_before += phase.epochs
+    if math.isnan(last[0]):
+        last = clustering_metrics(y_test, training.assign(x_test))
+    export_path = E.export(training.model, os.path.join(run_dir, EXPORT), dataset,
+                           metrics={"acc": last[0], "nmi": last[1], "ari": last[2],
+                                    "split": "test"})
+    return {"config": config, "test_acc": last[0], "test_nmi": last[1], "test_ari": last[2],
+            "seconds_per_epoch": total_seconds / epochs_run if epochs_run else math.nan,
+            "export": export_path, "training": training}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m deepclust_ref.train",
+                                 description="Train a model as the Java trainer does.")
+    ap.add_argument("--model", required=True, choices=MODELS)
+    ap.add_argument("--run-dir", required=True)
+    ap.add_argument("--epochs", type=int, help="epochs of the last (joint/train) phase")
+    ap.add_argument("--pretrain-epochs", type=int,
+                    help="VaDE (and k-DVAE's initialising VaDE): autoencoder pretraining epochs")
+    ap.add_argument("--init-vade-epochs", type=int,
+                    help="k-DVAE: joint epochs of the initialising VaDE (default 30)")
+    ap.add_argument("--pair-pretrain-epochs", type=int,
+                    help="k-DVAE: epochs of each pair's VAE on its initial cluster (default 20)")
+    ap.add_argument("--batch-size", type=int)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--train-limit", type=int, help="train on the first N training images only")
+    ap.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
+    ap.add_argument("--dataset", default="mnist", choices=DATASETS)
+    a = ap.parse_args(argv)
+    try:
+        r = train(a.model, a.run_dir, epochs=a.epochs, pretrain_epochs=a.pretrain_epochs,
+                  seed=a.seed, train_limit=a.train_limit, test_limit=a.test_limit,
+                  dataset=a.dataset, init_vade_epochs=a.init_vade_epochs,
+                  pair_pretrain_epochs=a.pair_pretrain_epochs, batch_size=a.batch_size,
+                  log=lambda s: print(s, flush=True))
+    except X.MissingFile as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"done: test ACC {r['test_acc']:.4f} NMI {r['test_nmi']:.4f} ARI {r['test_ari']:.4f}, "
+          f"{r['seconds_per_epoch']:.1f}s per epoch; export {r['export']}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+package io.deepclust.training.train;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.deepclust.graphs.Params;
+import io.deepclust.training.data.Dataset;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * What every model's training graph shares: its config, graph and session, variables, image input,
+ * evaluation by its inference branch's clusters, and export of its variables. A subclass builds
+ * its branches and optimizers in its constructor, then calls {@link #start}.
+ *
+ * @param <C> the model's config record
+ */
+abstract class GraphModel<C> implements TrainingModel, CrossCheckable {
+  public final C config;
+  public final Graph graph;
+  public final Params params;
+  private final boolean ownsGraph;
+  private Session session;
+  /** Tensors fed by {@link #feed}, closed with the model. */
+  protected final List<Tensor> feedTensors = new ArrayList<>();
+
+  /**
+   * @param scoped ops of another model's graph (a sub-scope keeps op names apart), or null for a
+   *     graph of its own
+   */
+  GraphModel(C config, Graph graph, Ops scoped, long seed) {
+    this.config = config;
+    this.graph = graph;
+    this.ownsGraph = scoped == null;
+    this.params = new Params(scoped != null ? scoped : Ops.create(graph), seed);
+  }
+
+  /** The ops that build this model (a sub-scope when it lives in another model's graph). */
+  protected Ops ops() {
+    return params.ops();
+  }
+
+  /** Opens and initialises the session once every op is built (own graph only). */
+  protected final void start() {
+    session = new Session(graph);
+    session.initialize();
+  }
+
+  /** The session of the graph this model was built in, when another model owns it. */
+  final void bind(Session shared) {
+    this.session = shared;
+  }
+
+  /** The image input placeholder. */
+  protected abstract Placeholder<TFloat32> input();
+
+  /** The inference branch's hard clusters. */
+  protected abstract Operand<TInt64> clusters();
+
+  /** Writes the SavedModel of these weights (the model's exporter). */
+  protected abstract void exportWeights(Map<String, TFloat32> weights, JsonObject info,
+      Path target);
+
+  @Override
+  public JsonElement configJson() {
+    return new Gson().toJsonTree(config);
+  }
+
+  @Override
+  public Session session() {
+    return session;
+  }
+
+  @Override
+  public Params params() {
+    return params;
+  }
+
+  @Override
+  public int[] assign(Dataset data) {
+    return Assignments.run(session, input(), clusters(), data);
+  }
+
+  @Override
+  public void export(JsonObject info, Path target) {
+    Map<String, TFloat32> weights = params.read(session);
+    try {
+      exportWeights(weights, info, target);
+    } finally {
+      weights.values().forEach(Tensor::close);
+    }
+  }
+
+  @Override
+  public void close() {
+    feedTensors.forEach(Tensor::close);
+    feedTensors.clear();
+    if (ownsGraph) {
+      session.close();
+      graph.close();
+    }
+  }
+}
