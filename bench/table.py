@@ -1,10 +1,12 @@
 """Prints the README's results table (Markdown) from bench/results/*.json.
 
-Usage: python3 bench/table.py
+Usage: python3 bench/table.py            (print it)
+       python3 bench/table.py --readme   (rewrite it in README.md between the results markers)
 """
 import glob
 import json
 import os
+import sys
 
 # The papers' numbers for each model on MNIST (see ../shared/papers/ and DESIGN.md).
 ANCHORS = {
@@ -24,7 +26,13 @@ def rows():
             yield json.load(f)
 
 
-def main():
+BEGIN = "<!-- results:begin (python3 bench/table.py --readme) -->"
+END = "<!-- results:end -->"
+
+
+def table():
+    lines = []
+    print = lines.append  # noqa: A001 - collect the rows below instead of printing them
     print("| model | dataset (split) | seed | epochs | ACC | NMI | ARI | s/epoch (train) "
           "| paper ACC | result |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -43,7 +51,22 @@ def main():
                   f"| {100 * f[split + '_ari']:.2f} | {f'{speed:.1f}' if speed else '—'} "
                   f"| {ANCHORS.get(r['model'], {}).get(split, '')} "
                   f"| `bench/results/{r['benchmark']}.json` |")
+    return "\n".join(lines)
+
+
+def main(argv):
+    text = table()
+    if "--readme" not in argv:
+        sys.stdout.write(text + "\n")
+        return
+    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")
+    with open(readme) as f:
+        content = f.read()
+    head, rest = content.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(readme, "w") as f:
+        f.write(head + BEGIN + "\n" + text + "\n" + END + tail)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
