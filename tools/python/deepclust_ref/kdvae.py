@@ -93,7 +93,7 @@ class KdvaeConfig:
             init_vade_epochs=int(j.get("initVadeEpochs", 30)))
 
     def to_json(self):
-        """The config with Java's camelCase record keys."""
+        """Every key of Java's KdvaeConfig record, camelCase, in Gson's order."""
         return {
             "inputShape": list(self.input_shape),
             "clusters": self.clusters,
@@ -105,18 +105,10 @@ class KdvaeConfig:
             "batchSize": self.batch_size,
             "epochs": self.epochs,
             "pairPretrainEpochs": self.pair_pretrain_epochs,
+            "initVadePretrainEpochs": self.init_vade_pretrain_epochs,
+            "initVadeEpochs": self.init_vade_epochs,
             "seed": self.seed,
         }
-
-    def to_java_json(self):
-        """Every key of Java's KdvaeConfig record as Gson writes it: `to_json` plus
-        initVadePretrainEpochs and initVadeEpochs (which `to_json` leaves out, as it always has)."""
-        j = self.to_json()
-        seed = j.pop("seed")
-        j["initVadePretrainEpochs"] = self.init_vade_pretrain_epochs
-        j["initVadeEpochs"] = self.init_vade_epochs
-        j["seed"] = seed
-        return j
 
     def init_vade(self):
         """The VaDE that initialises the clusters, as Java's KdvaeConfig.initVade(): VaDE's MNIST

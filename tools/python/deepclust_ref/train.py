@@ -405,7 +405,7 @@ def make_config(model, seed=1, epochs=None, pretrain_epochs=None, init_vade_epoc
 
 def config_json(config):
     """The config as Java's Gson writes it (every record key)."""
-    return config.to_java_json() if hasattr(config, "to_java_json") else config.to_json()
+    return config.to_json()
 
 
 def build(model, config):

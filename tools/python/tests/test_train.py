@@ -1,0 +1,228 @@
+"""The Python trainer (deepclust_ref.train): each model trains a tiny budget on MNIST, writes one
+metrics line per epoch with Java's keys, and exports a loadable contract SavedModel."""
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import unittest
+
+import _common  # noqa: F401  (path and logging set-up)
+import numpy as np
+import tensorflow as tf
+
+from deepclust_ref import contract as C
+from deepclust_ref import crosscheck as X
+from deepclust_ref import export as E
+from deepclust_ref import train as T
+from deepclust_ref.kdvae import KdvaeConfig
+
+TRAIN_LIMIT = 600
+TEST_LIMIT = 200
+HAVE_MNIST = all(
+    os.path.isfile(os.path.join(X.data_dir(), "mnist", f)) or
+    os.path.isfile(os.path.join(X.data_dir(), "mnist", f + ".gz"))
+    for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+              "t10k-labels-idx1-ubyte"))
+NEEDS_MNIST = unittest.skipUnless(HAVE_MNIST, "no MNIST under $DEEPCLUST_DATA/mnist "
+                                  "(tools/fetch-data mnist)")
+
+_DATA = None
+
+
+def data():
+    global _DATA
+    if _DATA is None:
+        _DATA = T.load_mnist(TRAIN_LIMIT, TEST_LIMIT)
+    return _DATA
+
+
+def read_lines(run_dir):
+    with open(os.path.join(run_dir, T.METRICS), encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class _TrainedModel:
+    """Mixin: trains once in setUpClass; shared checks of the run directory."""
+
+    MODEL = None
+    KWARGS = {}
+    PHASES = ()  # expected (phase name, epochs), in order
+    EVALUATES = ()  # names of phases that write test metrics
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="deepclust-train-")
+        cls.begun = []
+        cls.extra_setup()
+        cls.result = T.train(cls.MODEL, cls.dir, seed=5, data=data(), log=lambda s: None,
+                             on_phase_begin=cls.on_phase_begin, **cls.KWARGS)
+        cls.lines = read_lines(cls.dir)
+
+    @classmethod
+    def extra_setup(cls):
+        pass
+
+    @classmethod
+    def on_phase_begin(cls, phase, training):
+        cls.begun.append(phase.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_one_line_per_epoch_with_phases_in_order_and_finite_losses(self):
+        expected = [(name, e + 1) for name, n in self.PHASES for e in range(n)]
+        self.assertEqual([(l["phase"], l["phase_epoch"]) for l in self.lines], expected)
+        self.assertEqual([l["epoch"] for l in self.lines], list(range(1, len(expected) + 1)))
+        self.assertEqual(self.begun, [name for name, _ in self.PHASES])
+        for l in self.lines:
+            for k in ("phase", "epoch", "phase_epoch", "step", "loss", "learning_rate",
+                      "train_seconds", "seconds"):
+                self.assertIn(k, l)
+            self.assertTrue(math.isfinite(l["loss"]), l)
+            batch = self.KWARGS.get("batch_size", 100)
+            self.assertEqual(l["step"], l["phase_epoch"] * (TRAIN_LIMIT // batch))
+            evaluated = l["phase"] in self.EVALUATES
+            for k in ("test_acc", "test_nmi", "test_ari"):
+                self.assertEqual(k in l, evaluated, (k, l))
+            if evaluated:
+                self.assertTrue(0.0 <= l["test_acc"] <= 1.0)
+
+    def test_config_json(self):
+        with open(os.path.join(self.dir, T.CONFIG), encoding="utf-8") as f:
+            j = json.load(f)
+        self.assertEqual((j["model"], j["dataset"], j["train_size"], j["test_size"]),
+                         (self.MODEL, "mnist", TRAIN_LIMIT, TEST_LIMIT))
+        self.assertEqual(j["config"], T.config_json(self.result["config"]))
+
+    def test_export_loads_with_every_signature(self):
+        path = os.path.join(self.dir, T.EXPORT)
+        loaded = tf.saved_model.load(path)
+        for sig in C.COMMON_SIGNATURES:
+            self.assertIn(sig, loaded.signatures)
+        x = tf.constant(data()[1][0][:4])
+        out = loaded.signatures[C.SIG_ASSIGN](x=x)
+        self.assertEqual(out[C.OUT_PROBS].shape, (4, self.result["config"].clusters))
+        info = E.read_asset(path)
+        self.assertEqual((info[C.JSON_MODEL], info[C.JSON_MADE_BY]), (self.MODEL, "python"))
+        last = self.lines[-1]
+        self.assertEqual(info[C.JSON_METRICS], {"acc": last["test_acc"], "nmi": last["test_nmi"],
+                                                "ari": last["test_ari"], "split": "test"})
+
+
+@NEEDS_MNIST
+class GmvaeGumbelTrainTest(_TrainedModel, unittest.TestCase):
+    MODEL = "gmvae_gumbel"
+    KWARGS = dict(epochs=3, batch_size=100, config_overrides=dict(
+        hidden=(32, 16), feature_dim=8, latent_dim=4, clusters=4, temperature_init=1.0,
+        temperature_min=0.5, temperature_epochs=4))
+    PHASES = (("train", 3),)
+    EVALUATES = ("train",)
+
+    def test_temperature_follows_the_schedule(self):
+        rate = math.log(1.0 / 0.5) / 4
+        for l in self.lines:
+            e = l["phase_epoch"] - 1
+            expected = max(0.5, 1.0 * math.exp(-rate * e))
+            self.assertAlmostEqual(l["temperature"], expected, places=6)
+        self.assertLess(self.lines[-1]["temperature"], self.lines[0]["temperature"])
+        self.assertEqual([l["learning_rate"] for l in self.lines], [1e-3] * 3)
+
+
+@NEEDS_MNIST
+class VadeTrainTest(_TrainedModel, unittest.TestCase):
+    MODEL = "vade"
+    KWARGS = dict(pretrain_epochs=1, epochs=2, config_overrides=dict(
+        encoder_hidden=(64, 64, 128), decoder_hidden=(128, 64, 64), latent_dim=4, clusters=5,
+        learning_rate_decay_epochs=1))
+    PHASES = (("pretrain", 1), ("joint", 2))
+    EVALUATES = ("joint",)
+
+    @classmethod
+    def on_phase_begin(cls, phase, training):
+        super().on_phase_begin(phase, training)
+        if phase.name == "joint":
+            m = training.model
+            cls.mu = m.encode_mean(tf.constant(data()[0][0])).numpy().astype(np.float64)
+            cls.prior = {n: m.params.all[n].numpy() for n in ("pc_logits", "pz_mean", "pz_logvar")}
+
+    def test_prior_after_the_gmm_is_scikit_learns_fit(self):
+        from sklearn.mixture import GaussianMixture
+        c = self.result["config"]
+        gmm = GaussianMixture(n_components=c.clusters, covariance_type="diag", n_init=3,
+                              init_params="k-means++", random_state=c.seed, max_iter=200,
+                              tol=1e-6).fit(self.mu)
+        pi = tf.nn.softmax(self.prior["pc_logits"]).numpy()
+        np.testing.assert_allclose(pi, gmm.weights_, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(self.prior["pz_mean"], gmm.means_, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(np.exp(self.prior["pz_logvar"].astype(np.float64)),
+                                   gmm.covariances_, rtol=1e-5, atol=1e-5)
+
+    def test_learning_rates_follow_the_schedules(self):
+        c = self.result["config"]
+        self.assertEqual([l["learning_rate"] for l in self.lines],
+                         [c.pretrain_learning_rate, c.learning_rate,
+                          max(c.learning_rate_floor, c.learning_rate * c.learning_rate_decay)])
+        self.assertLessEqual({"reconstruction", "latent_kl", "categorical_kl"},
+                             set(self.lines[-1]))
+
+
+@NEEDS_MNIST
+class KdvaeTrainTest(_TrainedModel, unittest.TestCase):
+    MODEL = "kdvae"
+    KWARGS = dict(pretrain_epochs=1, init_vade_epochs=1, pair_pretrain_epochs=1, epochs=1,
+                  config_overrides=dict(encoder_hidden=(32, 16), decoder_hidden=(16, 32),
+                                        latent_dim=4, clusters=4))
+    PHASES = (("vade_pretrain", 1), ("vade_joint", 1), ("pair_pretrain", 1), ("joint", 1))
+    EVALUATES = ("vade_joint", "pair_pretrain", "joint")
+
+    def test_initial_clusters_are_k_means_of_the_vade(self):
+        t = self.result["training"]
+        self.assertEqual(t.initial_clusters.shape, (TRAIN_LIMIT,))
+        self.assertEqual(set(t.initial_clusters.tolist()), set(range(4)))
+        self.assertEqual(t.init_vade.config.latent_dim, 10)  # VaDE's MNIST settings, as Java
+
+
+class PiecesTest(unittest.TestCase):
+    def test_batches_are_seeded_permutations_dropping_the_last(self):
+        a = T.batches(250, 100, 7, 1, 3)
+        self.assertEqual([len(b) for b in a], [100, 100])
+        self.assertEqual(len(set(np.concatenate(a).tolist())), 200)
+        for x, y in zip(a, T.batches(250, 100, 7, 1, 3)):
+            np.testing.assert_array_equal(x, y)
+        self.assertFalse(np.array_equal(a[0], T.batches(250, 100, 7, 1, 4)[0]))
+        self.assertFalse(np.array_equal(a[0], T.batches(250, 100, 7, 2, 3)[0]))
+
+    def test_metrics_are_permutation_invariant(self):
+        labels = np.array([0, 0, 1, 1, 2, 2, 2])
+        acc, nmi, ari = T.clustering_metrics(labels, (labels + 1) % 3)
+        self.assertEqual((acc, round(nmi, 12), round(ari, 12)), (1.0, 1.0, 1.0))
+        acc, _, _ = T.clustering_metrics(labels, np.array([0, 0, 0, 1, 1, 1, 1]))
+        self.assertAlmostEqual(acc, 5 / 7)
+
+    def test_kdvae_config_init_vade_keys(self):
+        c = KdvaeConfig.mnist(3)
+        self.assertEqual((c.init_vade_pretrain_epochs, c.init_vade_epochs), (20, 30))
+        j = c.to_json()
+        self.assertEqual((j["initVadePretrainEpochs"], j["initVadeEpochs"]), (20, 30))
+        self.assertEqual(KdvaeConfig.from_json(c.to_json()), c)  # absent keys: the defaults
+        c2 = KdvaeConfig(seed=3, init_vade_pretrain_epochs=2, init_vade_epochs=0)
+        self.assertEqual(KdvaeConfig.from_json(c2.to_json()), c2)
+        v = c2.init_vade()
+        self.assertEqual((v.pretrain_epochs, v.epochs, v.seed, v.batch_size), (2, 1, 3, 100))
+
+    def test_make_config_mirrors_the_java_command_line(self):
+        c = T.make_config("kdvae", seed=2, epochs=3, pretrain_epochs=4, init_vade_epochs=5,
+                          pair_pretrain_epochs=6)
+        self.assertEqual((c.epochs, c.init_vade_pretrain_epochs, c.init_vade_epochs,
+                          c.pair_pretrain_epochs, c.seed), (3, 4, 5, 6, 2))
+        c = T.make_config("vade", epochs=3, pretrain_epochs=0)
+        self.assertEqual((c.epochs, c.pretrain_epochs), (3, 0))
+        with self.assertRaises(ValueError):
+            T.make_config("nope")
+
+
+if __name__ == "__main__":
+    unittest.main()
