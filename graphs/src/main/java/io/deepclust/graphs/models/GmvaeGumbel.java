@@ -56,7 +56,7 @@ public final class GmvaeGumbel {
       Operand<TFloat32> probs,
       Operand<TInt64> cluster,
       Operand<TFloat32> embedding,
-      Operand<TFloat32> reconstruction) {}
+      Operand<TFloat32> reconstruction) implements ClusterInference {}
 
   /** Posterior parameters of one forward pass. */
   private record Posterior(

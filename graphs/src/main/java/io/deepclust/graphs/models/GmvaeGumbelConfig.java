@@ -25,7 +25,7 @@ public record GmvaeGumbelConfig(
     float temperatureInit,
     float temperatureMin,
     int temperatureEpochs,
-    long seed) {
+    long seed) implements ModelConfig {
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
   public static final int CLUSTERS = 10;

@@ -33,7 +33,7 @@ public final class Kdvae {
       Operand<TInt64> assigned, Operand<TFloat32> pairLoss) {}
 
   public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
-      Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) {}
+      Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) implements ClusterInference {}
 
   public static Placeholder<TFloat32> imageInput(Ops tf, KdvaeConfig c, String name) {
     int[] s = c.inputShape();

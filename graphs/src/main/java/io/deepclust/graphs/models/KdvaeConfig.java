@@ -21,7 +21,7 @@ public record KdvaeConfig(
     int pairPretrainEpochs,
     int initVadePretrainEpochs,
     int initVadeEpochs,
-    long seed) {
+    long seed) implements ModelConfig {
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
   public static final int CLUSTERS = 10;

@@ -49,7 +49,7 @@ public final class Vade {
 
   /** The deterministic inference branch. */
   public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
-      Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) {}
+      Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) implements ClusterInference {}
 
   /** Creates (or finds) every variable in the order of docs/models.md. */
   public static Variables variables(Ops tf, Params p, VadeConfig c) {

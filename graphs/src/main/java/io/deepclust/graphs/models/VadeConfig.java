@@ -21,7 +21,7 @@ public record VadeConfig(
     float pretrainLearningRate,
     int batchSize,
     int epochs,
-    long seed) {
+    long seed) implements ModelConfig {
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
   public static final int CLUSTERS = 10;

@@ -1,6 +1,7 @@
 package io.deepclust.training.train;
 
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -91,23 +92,13 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   }
 
   @Override
-  public long seed() {
-    return config.seed();
-  }
-
-  @Override
-  public int[] inputShape() {
-    return config.inputShape();
-  }
-
-  @Override
   protected Placeholder<TFloat32> input() {
     return x;
   }
 
   @Override
-  protected Operand<TInt64> clusters() {
-    return inference.cluster();
+  protected ClusterInference inference() {
+    return inference;
   }
 
   @Override
@@ -124,12 +115,6 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
     out.put("gaussian_kl", training.gaussianKl());
     out.put("logits", training.logits());
     return out;
-  }
-
-  @Override
-  public Map<String, Operand<?>> inferenceOutputs() {
-    return Map.of("probs", inference.probs(), "cluster", inference.cluster(), "z",
-        inference.embedding(), "x_hat", inference.reconstruction());
   }
 
   @Override

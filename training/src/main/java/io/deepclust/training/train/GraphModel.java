@@ -4,6 +4,8 @@ import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.models.ClusterInference;
+import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.training.data.Dataset;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +18,6 @@ import org.tensorflow.Tensor;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 
 /**
  * What every model's training graph shares: its config, graph and session, variables, image input,
@@ -25,7 +26,7 @@ import org.tensorflow.types.TInt64;
  *
  * @param <C> the model's config record
  */
-abstract class GraphModel<C> implements TrainingModel, CrossCheckable {
+abstract class GraphModel<C extends ModelConfig> implements TrainingModel, CrossCheckable {
   public final C config;
   public final Graph graph;
   public final Params params;
@@ -64,12 +65,29 @@ abstract class GraphModel<C> implements TrainingModel, CrossCheckable {
   /** The image input placeholder. */
   protected abstract Placeholder<TFloat32> input();
 
-  /** The inference branch's hard clusters. */
-  protected abstract Operand<TInt64> clusters();
+  /** The inference branch: probs, cluster, embedding, reconstruction. */
+  protected abstract ClusterInference inference();
 
   /** Writes the SavedModel of these weights (the model's exporter). */
   protected abstract void exportWeights(Map<String, TFloat32> weights, JsonObject info,
       Path target);
+
+  @Override
+  public long seed() {
+    return config.seed();
+  }
+
+  @Override
+  public int[] inputShape() {
+    return config.inputShape();
+  }
+
+  @Override
+  public Map<String, Operand<?>> inferenceOutputs() {
+    ClusterInference inf = inference();
+    return Map.of("probs", inf.probs(), "cluster", inf.cluster(), "z", inf.embedding(), "x_hat",
+        inf.reconstruction());
+  }
 
   @Override
   public JsonElement configJson() {
@@ -88,7 +106,7 @@ abstract class GraphModel<C> implements TrainingModel, CrossCheckable {
 
   @Override
   public int[] assign(Dataset data) {
-    return Assignments.run(session, input(), clusters(), data);
+    return Assignments.run(session, input(), inference().cluster(), data);
   }
 
   @Override

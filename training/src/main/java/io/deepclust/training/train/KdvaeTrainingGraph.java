@@ -1,6 +1,7 @@
 package io.deepclust.training.train;
 
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.Kdvae;
 import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -198,30 +199,19 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
   }
 
   @Override
-  public long seed() {
-    return config.seed();
-  }
-
-  @Override
-  public int[] inputShape() {
-    return config.inputShape();
-  }
-
-  @Override
   protected Placeholder<TFloat32> input() {
     return x;
   }
 
   @Override
-  protected Operand<TInt64> clusters() {
-    return inference.cluster();
+  protected ClusterInference inference() {
+    return inference;
   }
 
   @Override
   protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
     KdvaeExport.export(config, weights, info, target);
   }
-
 
   @Override
   public Map<String, Operand<?>> trainingOutputs() {
@@ -230,12 +220,6 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
     out.put("score", training.score());
     out.put("assigned", training.assigned());
     return out;
-  }
-
-  @Override
-  public Map<String, Operand<?>> inferenceOutputs() {
-    return Map.of("probs", inference.probs(), "cluster", inference.cluster(), "z",
-        inference.embedding(), "x_hat", inference.reconstruction());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.deepclust.training.train;
 
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.Vade;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -64,7 +65,6 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
   }
-
 
   /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns the loss terms. */
   public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
@@ -182,30 +182,19 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
   }
 
   @Override
-  public long seed() {
-    return config.seed();
-  }
-
-  @Override
-  public int[] inputShape() {
-    return config.inputShape();
-  }
-
-  @Override
   protected Placeholder<TFloat32> input() {
     return x;
   }
 
   @Override
-  protected Operand<TInt64> clusters() {
-    return inference.cluster();
+  protected ClusterInference inference() {
+    return inference;
   }
 
   @Override
   protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
     VadeExport.export(config, weights, info, target);
   }
-
 
   @Override
   public Map<String, Operand<?>> trainingOutputs() {
@@ -216,12 +205,6 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
     out.put("categorical_kl", training.categoricalKl());
     out.put("log_gamma", training.logGamma());
     return out;
-  }
-
-  @Override
-  public Map<String, Operand<?>> inferenceOutputs() {
-    return Map.of("probs", inference.probs(), "cluster", inference.cluster(), "z",
-        inference.embedding(), "x_hat", inference.reconstruction());
   }
 
   @Override
