@@ -14,8 +14,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -50,10 +48,8 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
    */
   public float[] trainStep(float[] pixels, int batch, float temperature, float learningRate,
       long noiseSeed, long t) {
-    int[] d = config.inputShape();
     float[] powers = adam.betaPowers(t);
-    try (TFloat32 xs = TFloat32.tensorOf(Shape.of(batch, d[0], d[1], d[2]),
-            DataBuffers.of(pixels, true, false));
+    try (TFloat32 xs = images(pixels, batch);
         TFloat32 temp = TFloat32.scalarOf(temperature);
         TFloat32 lr = TFloat32.scalarOf(learningRate);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t);
@@ -97,6 +93,11 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   }
 
   @Override
+  protected Placeholder<TInt64> noiseSeed() {
+    return training.noiseSeed();
+  }
+
+  @Override
   protected ClusterInference inference() {
     return inference;
   }
@@ -125,11 +126,9 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   @Override
   public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
       float temperature) {
-    TInt64 seed = TInt64.vectorOf(noiseSeed, t);
     TFloat32 temp = TFloat32.scalarOf(temperature);
-    feedTensors.add(seed);
     feedTensors.add(temp);
-    return runner.feed(x, images).feed(training.noiseSeed(), seed)
+    return super.feed(runner, images, noiseSeed, t, temperature)
         .feed(training.temperature(), temp);
   }
 

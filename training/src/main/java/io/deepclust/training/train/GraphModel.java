@@ -15,9 +15,12 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /**
  * What every model's training graph shares: its config, graph and session, variables, image input,
@@ -64,6 +67,25 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
 
   /** The image input placeholder. */
   protected abstract Placeholder<TFloat32> input();
+
+  /** The training branch's noise seed placeholder ([s, t], int64). */
+  protected abstract Placeholder<TInt64> noiseSeed();
+
+  /** A batch of images (NHWC, flattened) as a tensor of the model's input shape. */
+  protected TFloat32 images(float[] pixels, int batch) {
+    int[] d = config.inputShape();
+    return TFloat32.tensorOf(Shape.of(batch, d[0], d[1], d[2]),
+        DataBuffers.of(pixels, true, false));
+  }
+
+  /** Feeds images and the noise seed [noiseSeed, t]; a model with more inputs adds them. */
+  @Override
+  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
+      float temperature) {
+    TInt64 seed = TInt64.vectorOf(noiseSeed, t);
+    feedTensors.add(seed);
+    return runner.feed(input(), images).feed(noiseSeed(), seed);
+  }
 
   /** The inference branch: probs, cluster, embedding, reconstruction. */
   protected abstract ClusterInference inference();

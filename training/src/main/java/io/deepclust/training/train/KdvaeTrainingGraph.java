@@ -18,9 +18,6 @@ import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -75,10 +72,8 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
       float learningRate, long noiseSeed, long t) {
     int batch = pixels.length / config.inputDim();
     float[] powers = opt.betaPowers(t);
-    int[] d = config.inputShape();
     int[] pairFeed = pairs != null ? pairs : new int[batch];
-    try (TFloat32 xs = TFloat32.tensorOf(Shape.of(batch, d[0], d[1], d[2]),
-            DataBuffers.of(pixels, true, false));
+    try (TFloat32 xs = images(pixels, batch);
         TInt32 pair = TInt32.vectorOf(pairFeed);
         TFloat32 lr = TFloat32.scalarOf(learningRate);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t);
@@ -204,6 +199,11 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
   }
 
   @Override
+  protected Placeholder<TInt64> noiseSeed() {
+    return training.noiseSeed();
+  }
+
+  @Override
   protected ClusterInference inference() {
     return inference;
   }
@@ -225,14 +225,6 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
   @Override
   public List<Output<TFloat32>> gradients() {
     return adam.gradients;
-  }
-
-  @Override
-  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
-      float temperature) {
-    TInt64 seed = TInt64.vectorOf(noiseSeed, t);
-    feedTensors.add(seed);
-    return runner.feed(x, images).feed(training.noiseSeed(), seed);
   }
 
   @Override

@@ -19,7 +19,6 @@ import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
@@ -187,6 +186,11 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
   }
 
   @Override
+  protected Placeholder<TInt64> noiseSeed() {
+    return training.noiseSeed();
+  }
+
+  @Override
   protected ClusterInference inference() {
     return inference;
   }
@@ -213,23 +217,9 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
   }
 
   @Override
-  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
-      float temperature) {
-    TInt64 seed = TInt64.vectorOf(noiseSeed, t);
-    feedTensors.add(seed);
-    return runner.feed(x, images).feed(training.noiseSeed(), seed);
-  }
-
-  @Override
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
     jointStep(pixels, batch, learningRate, noiseSeed, t);
-  }
-
-  private TFloat32 images(float[] pixels, int batch) {
-    int[] d = config.inputShape();
-    return TFloat32.tensorOf(Shape.of(batch, d[0], d[1], d[2]),
-        DataBuffers.of(pixels, true, false));
   }
 
   private static float[] floats(org.tensorflow.Result r, int n) {
