@@ -30,7 +30,8 @@ public final class Params {
   public enum Init {
     /**
      * Glorot/Xavier uniform: U(−a, a), a = √(6 / (fan_in + fan_out)), fan_in and fan_out from the
-     * last two dims (a leading axis stacks independent layers, as k-DVAE's K pairs).
+     * last two dims (a leading axis stacks independent layers, as k-DVAE's K pairs); a rank-4
+     * convolution kernel [k1, k2, a, b] multiplies both by its receptive field k1·k2.
      */
     GLOROT_UNIFORM,
     ZEROS,
@@ -79,8 +80,9 @@ public final class Params {
         return tf.ones(dims, TFloat32.class);
       case GLOROT_UNIFORM:
         int rank = shape.numDimensions();
-        long fanIn = rank > 1 ? shape.size(rank - 2) : 1;
-        long fanOut = rank > 1 ? shape.size(rank - 1) : shape.size(0);
+        long receptive = rank == 4 ? shape.size(0) * shape.size(1) : 1;
+        long fanIn = (rank > 1 ? shape.size(rank - 2) : 1) * receptive;
+        long fanOut = (rank > 1 ? shape.size(rank - 1) : shape.size(0)) * receptive;
         float limit = (float) Math.sqrt(6.0 / (fanIn + fanOut));
         Operand<TFloat32> u =
             tf.random.statelessRandomUniform(dims, tf.constant(new long[] {seed, index}));

@@ -1,0 +1,297 @@
+package io.deepclust.graphs.models;
+
+import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.DiagonalGaussian;
+import io.deepclust.graphs.layers.Conv2d;
+import io.deepclust.graphs.layers.Conv2d.Spec;
+import io.deepclust.graphs.layers.Dense;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Gather;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.nn.LeakyRelu;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Variational Clustering (variational-clustering-w2.txt §IV): a convolutional q(k|x), q(z|x,k) from
+ * the trunk's features and e_k, a learned GMM prior p(z|k) from e_k, a transposed-conv p(x|z); the
+ * ELBO of Eq. 13 sums over every k (one decoder pass on B·K rows), and the augmentation loss of
+ * Eq. 14-17 ties the posteriors of x and its augmented copy x̂. docs/models.md lists the variables
+ * and every reading of the paper.
+ */
+public final class VariationalClustering {
+  public static final String MODEL = "vc";
+  /** Floor added to softplus standard deviations and variances. */
+  public static final float SD_FLOOR = 1e-4f;
+  public static final float LEAKY_RELU_ALPHA = 0.2f;
+
+  private VariationalClustering() {}
+
+  /** Training inputs and the terms of Eq. 18's loss. */
+  public record Training(Placeholder<TFloat32> x, Placeholder<TFloat32> xAug,
+      Placeholder<TInt64> noiseSeed, Placeholder<TFloat32> reconsScale,
+      Placeholder<TFloat32> augWeight, Operand<TFloat32> loss, Operand<TFloat32> reconstruction,
+      Operand<TFloat32> entropy, Operand<TFloat32> gaussianKl, Operand<TFloat32> augL2,
+      Operand<TFloat32> augW2, Operand<TFloat32> logits) {}
+
+  public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
+      Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) implements ClusterInference {}
+
+  /** q(k|x) (logits, log-probabilities, probabilities [B, K]) and q(z|x,k) (μ, σ [B, K, Z]). */
+  record Posterior(Operand<TFloat32> logits, Operand<TFloat32> logProbs,
+      Operand<TFloat32> probs, Operand<TFloat32> mean, Operand<TFloat32> sd) {}
+
+  /** p(x|z): Bernoulli logits, or Gaussian mean and variance (variance null for Bernoulli). */
+  record Decoded(Operand<TFloat32> meanOrLogits, Operand<TFloat32> variance) {}
+
+  public static Placeholder<TFloat32> imageInput(Ops tf, VcConfig c, String name) {
+    int[] s = c.inputShape();
+    return tf.withName(name)
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
+  }
+
+  /**
+   * −ELBO (Eq. 13, reconstruction scaled by λ_recons) + λ_aug L_aug (Eq. 14, 17) = Eq. 18, on x and
+   * its augmented copy {@code x_aug}, both fed; ε [B, K, Z] from stateless_normal(seed = [s, 2t +
+   * 1]).
+   */
+  public static Training training(Ops tf, Params p, VcConfig c, Placeholder<TFloat32> x) {
+    var xAug = imageInput(tf, c, "x_aug");
+    var noiseSeed = tf.withName("noise_seed")
+        .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+    var reconsScale = tf.withName("recons_scale")
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    var augWeight = tf.withName("aug_weight")
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    Posterior q = posterior(tf, p, c, x);
+    var prior = pZGivenK(tf, p, c, eye(tf, c.clusters()));
+
+    var batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    var normalSeed = tf.math.add(tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2})),
+        tf.constant(new long[] {0, 1}));
+    var eps = tf.random.statelessRandomNormal(tf.concat(List.of(batch,
+        tf.constant(new int[] {c.clusters(), c.latentDim()})), tf.constant(0)), normalSeed);
+    var z = tf.math.add(q.mean(), tf.math.mul(q.sd(), tf.stopGradient(eps)));
+    var zRows = tf.reshape(z, tf.constant(new int[] {-1, c.latentDim()}));
+    var rec = reconstructionPerCluster(tf, c, pXGivenZ(tf, p, c, zRows), x);
+    var kl = klPerCluster(tf, q.mean(), q.sd(), prior[0], prior[1]);
+
+    var zero = tf.constant(0);
+    var one = tf.constant(1);
+    var reconstruction = tf.withName("reconstruction")
+        .math.mean(tf.reduceSum(tf.math.mul(q.probs(), rec), one), zero);
+    var entropy = tf.withName("entropy").math.mean(tf.math.neg(
+        tf.reduceSum(tf.math.mul(q.probs(), q.logProbs()), one)), zero);
+    var gaussianKl = tf.withName("gaussian_kl")
+        .math.mean(tf.reduceSum(tf.math.mul(q.probs(), kl), one), zero);
+
+    Posterior qAug = posterior(tf, p, c, xAug);
+    boolean stop = c.augTargetStopGradient();
+    var probs = stop ? tf.stopGradient(q.probs()) : q.probs();
+    var mean = stop ? tf.stopGradient(q.mean()) : q.mean();
+    var sd = stop ? tf.stopGradient(q.sd()) : q.sd();
+    var augL2 = tf.withName("aug_l2").math.mean(tf.reduceSum(
+        tf.math.squaredDifference(probs, qAug.probs()), one), zero);
+    var w2 = wasserstein2(tf, mean, sd, qAug.mean(), qAug.sd());
+    var augW2 = tf.withName("aug_w2")
+        .math.mean(tf.reduceSum(tf.math.mul(probs, w2), one), zero);
+
+    var negElbo = tf.math.add(tf.math.sub(tf.math.mul(reconsScale, reconstruction), entropy),
+        gaussianKl);
+    var loss = tf.withName("loss").math.add(negElbo,
+        tf.math.mul(augWeight, tf.math.add(augL2, augW2)));
+    return new Training(x, xAug, noiseSeed, reconsScale, augWeight, loss, reconstruction, entropy,
+        gaussianKl, augL2, augW2, q.logits());
+  }
+
+  /**
+   * probs = q(k|x), cluster = argmax; embedding = μ of q(z|x, k*) at the assigned k*;
+   * reconstruction = the decoder's mean at that μ.
+   */
+  public static Inference inference(Ops tf, Params p, VcConfig c, Operand<TFloat32> x) {
+    Posterior q = posterior(tf, p, c, x);
+    var cluster = tf.math.argMax(q.logits(), tf.constant(1), TInt64.class);
+    var embedding = tf.gather(q.mean(), cluster, tf.constant(1), Gather.batchDims(1L));
+    return new Inference(q.probs(), cluster, embedding, mean(tf, c, pXGivenZ(tf, p, c,
+        embedding)));
+  }
+
+  /** The mean of p(x|z) (the decoder does not depend on the cluster, which is accepted). */
+  public static Operand<TFloat32> decode(Ops tf, Params p, VcConfig c, Operand<TFloat32> z) {
+    return mean(tf, c, pXGivenZ(tf, p, c, z));
+  }
+
+  /** μ_β, σ_β [B, Z] of p(z|k) for clusters [B]. */
+  public static Operand<TFloat32>[] prior(Ops tf, Params p, VcConfig c, Operand<TInt32> cluster) {
+    return pZGivenK(tf, p, c, tf.oneHot(cluster, tf.constant(c.clusters()), tf.constant(1f),
+        tf.constant(0f)));
+  }
+
+  /** μ_β, σ_β [B, Z] of p(z|ẽ) for soft one-hot rows ẽ [B, K] (the paper's k-interpolation). */
+  public static Operand<TFloat32>[] priorMix(Ops tf, Params p, VcConfig c,
+      Operand<TFloat32> weights) {
+    return pZGivenK(tf, p, c, weights);
+  }
+
+  /** The shared convolutional trunk, flattened [B, F]. */
+  static Operand<TFloat32> trunk(Ops tf, Params p, VcConfig c, Operand<TFloat32> x) {
+    Operand<TFloat32> h = x;
+    int channels = c.inputShape()[2];
+    int i = 1;
+    for (Spec s : c.encoderConvs()) {
+      h = act(tf, c, Conv2d.apply(tf, p, "qk_conv" + i++, h, channels, s));
+      channels = s.filters();
+    }
+    return tf.reshape(h, tf.constant(new int[] {-1, c.featureDim()}));
+  }
+
+  /** q(k|x) from the trunk, and q(z|x,k) for every k from rows concat(f_b, e_k) [B·K, F + K]. */
+  static Posterior posterior(Ops tf, Params p, VcConfig c, Operand<TFloat32> x) {
+    int k = c.clusters();
+    int f = c.featureDim();
+    var features = trunk(tf, p, c, x);
+    var logits = Dense.apply(tf, p, "qk_logits", features, f, k);
+    var batch = tf.slice(tf.shape(features), tf.constant(new int[] {0}),
+        tf.constant(new int[] {1}));
+    var tiled = tf.tile(tf.expandDims(features, tf.constant(1)), tf.constant(new int[] {1, k, 1}));
+    var onehots = tf.broadcastTo(tf.expandDims(eye(tf, k), tf.constant(0)),
+        tf.concat(List.of(batch, tf.constant(new int[] {k, k})), tf.constant(0)));
+    Operand<TFloat32> h = tf.reshape(tf.concat(List.of(tiled, onehots), tf.constant(2)),
+        tf.constant(new int[] {-1, f + k}));
+    int in = f + k;
+    int i = 1;
+    for (int size : c.posteriorHidden()) {
+      h = act(tf, c, Dense.apply(tf, p, "qz_" + i++, h, in, size));
+      in = size;
+    }
+    var perCluster = tf.constant(new int[] {-1, k, c.latentDim()});
+    var mean = tf.reshape(Dense.apply(tf, p, "qz_mean", h, in, c.latentDim()), perCluster);
+    var sd = tf.reshape(softplusFloor(tf, Dense.apply(tf, p, "qz_sd", h, in, c.latentDim())),
+        perCluster);
+    return new Posterior(logits, tf.nn.logSoftmax(logits), tf.nn.softmax(logits), mean, sd);
+  }
+
+  /** p(z|e): μ_β, σ_β [N, Z] for rows e [N, K] (one-hot e_k or a soft mix). */
+  static Operand<TFloat32>[] pZGivenK(Ops tf, Params p, VcConfig c, Operand<TFloat32> e) {
+    Operand<TFloat32> h = e;
+    int in = c.clusters();
+    int i = 1;
+    for (int size : c.priorHidden()) {
+      h = act(tf, c, Dense.apply(tf, p, "pz_" + i++, h, in, size));
+      in = size;
+    }
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32>[] out = new Operand[] {
+      Dense.apply(tf, p, "pz_mean", h, in, c.latentDim()),
+      softplusFloor(tf, Dense.apply(tf, p, "pz_sd", h, in, c.latentDim()))
+    };
+    return out;
+  }
+
+  /** p(x|z) for rows z [N, Z]: dense layers, reshape, transposed convolutions. */
+  static Decoded pXGivenZ(Ops tf, Params p, VcConfig c, Operand<TFloat32> z) {
+    Operand<TFloat32> h = z;
+    int in = c.latentDim();
+    int i = 1;
+    for (int size : c.decoderDense()) {
+      h = act(tf, c, Dense.apply(tf, p, "px_" + i++, h, in, size));
+      in = size;
+    }
+    int[] r = c.decoderReshape();
+    h = tf.reshape(h, tf.constant(new int[] {-1, r[0], r[1], r[2]}));
+    int height = r[0];
+    int width = r[1];
+    int channels = r[2];
+    List<Spec> deconvs = c.decoderDeconvs();
+    for (int j = 0; j < deconvs.size() - 1; j++) {
+      Spec s = deconvs.get(j);
+      h = act(tf, c, Conv2d.applyTransposed(tf, p, "px_deconv" + (j + 1), h, height, width,
+          channels, s));
+      height = s.transposedOut(height);
+      width = s.transposedOut(width);
+      channels = s.filters();
+    }
+    Spec out = deconvs.get(deconvs.size() - 1);
+    var meanOrLogits = Conv2d.applyTransposed(tf, p, "px_mean", h, height, width, channels, out);
+    Operand<TFloat32> variance = null;
+    if (VcConfig.GAUSSIAN.equals(c.likelihood())) {
+      variance = softplusFloor(tf, Conv2d.applyTransposed(tf, p, "px_var", h, height, width,
+          channels, out));
+    }
+    return new Decoded(meanOrLogits, variance);
+  }
+
+  /**
+   * −log p(x_b | z_bk) [B, K] from the decoder's output on B·K rows: Bernoulli Σ [softplus(l) −
+   * x·l]; Gaussian ½ Σ [log 2π + log v + (x − m)² / v].
+   */
+  static Operand<TFloat32> reconstructionPerCluster(Ops tf, VcConfig c, Decoded d,
+      Operand<TFloat32> x) {
+    int[] s = c.inputShape();
+    int k = c.clusters();
+    var xRows = tf.reshape(tf.tile(tf.expandDims(x, tf.constant(1)),
+        tf.constant(new int[] {1, k, 1, 1, 1})), tf.constant(new int[] {-1, s[0], s[1], s[2]}));
+    Operand<TFloat32> perPixel;
+    if (d.variance() == null) {
+      var l = d.meanOrLogits();
+      perPixel = tf.math.sub(tf.math.softplus(l), tf.math.mul(xRows, l));
+    } else {
+      var v = d.variance();
+      var sq = tf.math.div(tf.math.squaredDifference(xRows, d.meanOrLogits()), v);
+      perPixel = tf.math.mul(tf.constant(0.5f), tf.math.add(
+          tf.math.add(tf.math.log(v), sq), tf.constant(DiagonalGaussian.LOG_2PI)));
+    }
+    var perRow = tf.reduceSum(perPixel, tf.constant(new int[] {1, 2, 3}));
+    return tf.reshape(perRow, tf.constant(new int[] {-1, k}));
+  }
+
+  /**
+   * KL(N(μ, σ²) ‖ N(μ_p, σ_p²)) = Σ_j [log σ_p − log σ + (σ² + (μ − μ_p)²) / (2σ_p²) − ½], [B, K]
+   * for posteriors [B, K, Z] and priors [K, Z].
+   */
+  public static Operand<TFloat32> klPerCluster(Ops tf, Operand<TFloat32> mean,
+      Operand<TFloat32> sd, Operand<TFloat32> priorMean, Operand<TFloat32> priorSd) {
+    var pm = tf.expandDims(priorMean, tf.constant(0));
+    var ps = tf.expandDims(priorSd, tf.constant(0));
+    var ratio = tf.math.div(tf.math.add(tf.math.square(sd), tf.math.squaredDifference(mean, pm)),
+        tf.math.mul(tf.constant(2f), tf.math.square(ps)));
+    var terms = tf.math.sub(tf.math.add(tf.math.sub(tf.math.log(ps), tf.math.log(sd)), ratio),
+        tf.constant(0.5f));
+    return tf.reduceSum(terms, tf.constant(-1));
+  }
+
+  /**
+   * The 2-Wasserstein distance of Eq. 17 between diagonal Gaussians, ‖μ − μ̂‖² + ‖σ − σ̂‖², over
+   * the last axis.
+   */
+  public static Operand<TFloat32> wasserstein2(Ops tf, Operand<TFloat32> mean, Operand<TFloat32> sd,
+      Operand<TFloat32> otherMean, Operand<TFloat32> otherSd) {
+    return tf.reduceSum(tf.math.add(tf.math.squaredDifference(mean, otherMean),
+        tf.math.squaredDifference(sd, otherSd)), tf.constant(-1));
+  }
+
+  private static Operand<TFloat32> mean(Ops tf, VcConfig c, Decoded d) {
+    return d.variance() == null ? tf.math.sigmoid(d.meanOrLogits()) : d.meanOrLogits();
+  }
+
+  private static Operand<TFloat32> act(Ops tf, VcConfig c, Operand<TFloat32> h) {
+    return VcConfig.LEAKY_RELU.equals(c.activation())
+        ? tf.nn.leakyRelu(h, LeakyRelu.alpha(LEAKY_RELU_ALPHA)) : tf.nn.relu(h);
+  }
+
+  private static Operand<TFloat32> softplusFloor(Ops tf, Operand<TFloat32> a) {
+    return tf.math.add(tf.math.softplus(a), tf.constant(SD_FLOOR));
+  }
+
+  private static Operand<TFloat32> eye(Ops tf, int k) {
+    float[][] m = new float[k][k];
+    for (int i = 0; i < k; i++) {
+      m[i][i] = 1f;
+    }
+    return tf.constant(m);
+  }
+}
