@@ -21,6 +21,11 @@ import org.tensorflow.types.TInt32;
  * A loaded deepclust SavedModel (Java- or Python-made) that assigns clusters, embeds, reconstructs,
  * decodes and gives the prior, through the signatures of the contract (DESIGN.md).
  *
+ * <p>Optional signatures: VAB models add {@link #compress} and {@link #classifyBits}; the vc model
+ * adds {@code prior_mix}, the prior p(z|ẽ) of a soft one-hot ẽ ({@link #priorMix}, for
+ * k-interpolation), which {@link #hasPriorMix()} tells. Calling a method whose signature the model
+ * lacks throws {@link UnsupportedOperationException} naming the model.
+ *
  * <p>Images are rows of H·W·C floats, an NHWC image flattened (in [0, 1] by the contract). Inputs
  * larger than {@link #batchSize()} rows run in batches, and the results are concatenated.
  *
@@ -48,6 +53,10 @@ public final class ClusteringModel implements AutoCloseable {
     Map<String, SessionFunction> fns = new HashMap<>();
     for (ContractValidator.SignatureSpec s : ContractValidator.expected(info)) {
       fns.put(s.key(), bundle.function(s.key()));
+    }
+    Map<String, ?> present = bundle.metaGraphDef().getSignatureDefMap();
+    for (ContractValidator.SignatureSpec s : ContractValidator.optional(info)) {
+      if (present.containsKey(s.key())) fns.put(s.key(), bundle.function(s.key()));
     }
     this.functions = Map.copyOf(fns);
   }
@@ -188,24 +197,45 @@ public final class ClusteringModel implements AutoCloseable {
    */
   public Prior prior(int[] clusters) {
     Rows.checkClusters("clusters", clusters, info.clusters());
-    int n = clusters.length;
-    float[][] mean = new float[n][];
-    float[][] stddev = new float[n][];
-    boolean[] hasStddev = {true};
-    run(
+    return prior(
         Contract.SIG_PRIOR,
-        n,
-        (feed, from, to) -> feed.put(Contract.IN_CLUSTER, clusterTensor(clusters, from, to)),
-        (r, from, to) -> {
-          Rows.floatRows(r, Contract.SIG_PRIOR, Contract.OUT_MEAN, mean, from, to - from, latent());
-          if (r.containsKey(Contract.OUT_STDDEV)) {
-            Rows.floatRows(
-                r, Contract.SIG_PRIOR, Contract.OUT_STDDEV, stddev, from, to - from, latent());
-          } else {
-            hasStddev[0] = false;
-          }
-        });
-    return new Prior(mean, hasStddev[0] ? stddev : null);
+        clusters.length,
+        (feed, from, to) -> feed.put(Contract.IN_CLUSTER, clusterTensor(clusters, from, to)));
+  }
+
+  /** Whether the model has the optional {@code prior_mix} signature (the vc model does). */
+  public boolean hasPriorMix() {
+    return functions.containsKey(Contract.SIG_PRIOR_MIX);
+  }
+
+  /**
+   * The prior p(z|ẽ) of soft one-hot vectors ẽ ({@code prior_mix}, vc only): one row per row of
+   * {@code weights}. A one-hot row e_k gives {@link #prior} of k; (1−α)·e_a + α·e_b interpolates
+   * between clusters a and b in k space (§VI-E of variational-clustering-w2).
+   *
+   * @param weights rows of K finite, non-negative weights
+   * @throws UnsupportedOperationException if the model has no {@code prior_mix} ({@link
+   *     #hasPriorMix()})
+   * @throws IllegalArgumentException if there are no rows, or a row has the wrong length or a
+   *     negative or non-finite value (the message gives the row)
+   */
+  public Prior priorMix(float[][] weights) {
+    if (!hasPriorMix()) {
+      throw new UnsupportedOperationException(
+          "model at "
+              + dir
+              + " has no "
+              + Contract.SIG_PRIOR_MIX
+              + " signature (only the vc model exports it)");
+    }
+    int k = info.clusters();
+    Rows.checkFinite("weights", weights, k, "K = " + k);
+    Rows.checkNonNegative("weights", weights);
+    return prior(
+        Contract.SIG_PRIOR_MIX,
+        weights.length,
+        (feed, from, to) ->
+            feed.put(Contract.IN_WEIGHTS, Rows.floats(weights, from, to, Shape.of(to - from, k))));
   }
 
   /**
@@ -298,6 +328,26 @@ public final class ClusteringModel implements AutoCloseable {
             feed.put(Contract.IN_X, Rows.floats(images, from, to, shape(to - from))),
         (r, from, to) -> Rows.floatRows(r, sig, key, out, from, to - from, cols));
     return out;
+  }
+
+  /** Runs {@code prior} or {@code prior_mix}: {@code mean} and, where the model has it, stddev. */
+  private Prior prior(String sig, int n, Feeder feeder) {
+    float[][] mean = new float[n][];
+    float[][] stddev = new float[n][];
+    boolean[] hasStddev = {true};
+    run(
+        sig,
+        n,
+        feeder,
+        (r, from, to) -> {
+          Rows.floatRows(r, sig, Contract.OUT_MEAN, mean, from, to - from, latent());
+          if (r.containsKey(Contract.OUT_STDDEV)) {
+            Rows.floatRows(r, sig, Contract.OUT_STDDEV, stddev, from, to - from, latent());
+          } else {
+            hasStddev[0] = false;
+          }
+        });
+    return new Prior(mean, hasStddev[0] ? stddev : null);
   }
 
   private Assignment assignment(String sig, int n, Feeder feeder) {

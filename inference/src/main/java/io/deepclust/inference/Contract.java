@@ -23,6 +23,13 @@ public final class Contract {
   public static final String SIG_DECODE = "decode";
   /** {@code cluster} i32 [-1] → {@code mean}, {@code stddev} f32 [-1,Z] of p(z|k). */
   public static final String SIG_PRIOR = "prior";
+  /**
+   * Optional, exported by the vc model only: {@code weights} f32 [-1,K], rows of non-negative
+   * weights ẽ (a soft one-hot) → {@code mean}, {@code stddev} f32 [-1,Z] of p(z|ẽ), the prior's
+   * parameters for a mix of clusters (k-interpolation, §VI-E of variational-clustering-w2). A
+   * one-hot row e_k gives the parameters of {@link #SIG_PRIOR} for k.
+   */
+  public static final String SIG_PRIOR_MIX = "prior_mix";
   /** VAB only: {@code x} → {@code bits} u8 [-1,Z]. */
   public static final String SIG_COMPRESS = "compress";
   /** VAB only: {@code bits} u8 [-1,Z] → {@code probs}, {@code cluster}. */
@@ -32,10 +39,14 @@ public final class Contract {
   public static final List<String> COMMON_SIGNATURES =
       List.of(SIG_ASSIGN, SIG_EMBED, SIG_RECONSTRUCT, SIG_DECODE, SIG_PRIOR);
 
+  /** The signatures a model may have or not; validated only when present. */
+  public static final List<String> OPTIONAL_SIGNATURES = List.of(SIG_PRIOR_MIX);
+
   public static final String IN_X = "x";
   public static final String IN_Z = "z";
   public static final String IN_CLUSTER = "cluster";
   public static final String IN_BITS = "bits";
+  public static final String IN_WEIGHTS = "weights";
   public static final String OUT_PROBS = "probs";
   public static final String OUT_CLUSTER = "cluster";
   public static final String OUT_Z = "z";

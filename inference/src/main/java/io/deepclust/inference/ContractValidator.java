@@ -19,7 +19,9 @@ import org.tensorflow.proto.TensorShapeProto;
  * assets/deepclust.json} reads as a {@link ModelInfo}, the {@code serve} meta graph has every
  * signature of {@link Contract#COMMON_SIGNATURES} (and for VAB {@code compress} and {@code
  * classify_bits}), and each signature has exactly the contract's input keys and at least its output
- * keys, with the contract's dtypes and shapes for that model's H, W, C, K and Z.
+ * keys, with the contract's dtypes and shapes for that model's H, W, C, K and Z. An optional
+ * signature ({@link Contract#OPTIONAL_SIGNATURES}: {@code prior_mix}) may be absent; when present
+ * it is checked in the same way.
  *
  * <p>Shapes: inputs must match exactly, batch dimension -1. Outputs must have the contract's rank
  * and batch dimension -1; a non-batch dimension may also be -1 (not inferred statically, as in some
@@ -97,28 +99,37 @@ public final class ContractValidator {
         out.add("missing signature '" + expected.key + "' (present: " + present + ")");
         continue;
       }
-      String where = "signature '" + expected.key + "'";
-      Map<String, TensorInfo> inputs = actual.getInputsMap();
-      List<String> expectedInputs = expected.inputs.stream().map(TensorSpec::key).toList();
-      for (String key : new TreeSet<>(inputs.keySet())) {
-        if (!expectedInputs.contains(key)) {
-          out.add(
-              where
-                  + ": unexpected input '"
-                  + key
-                  + "' (the contract feeds only "
-                  + expectedInputs
-                  + ")");
-        }
-      }
-      for (TensorSpec spec : expected.inputs) {
-        check(where + ": input", spec, inputs, true, out);
-      }
-      for (TensorSpec spec : expected.outputs) {
-        check(where + ": output", spec, actual.getOutputsMap(), false, out);
-      }
+      check(expected, actual, out);
+    }
+    for (SignatureSpec optional : optional(info)) {
+      SignatureDef actual = signatures.get(optional.key);
+      if (actual != null) check(optional, actual, out);
     }
     return out;
+  }
+
+  /** Adds to {@code out} every way {@code actual} differs from {@code expected}. */
+  private static void check(SignatureSpec expected, SignatureDef actual, List<String> out) {
+    String where = "signature '" + expected.key + "'";
+    Map<String, TensorInfo> inputs = actual.getInputsMap();
+    List<String> expectedInputs = expected.inputs.stream().map(TensorSpec::key).toList();
+    for (String key : new TreeSet<>(inputs.keySet())) {
+      if (!expectedInputs.contains(key)) {
+        out.add(
+            where
+                + ": unexpected input '"
+                + key
+                + "' (the contract feeds only "
+                + expectedInputs
+                + ")");
+      }
+    }
+    for (TensorSpec spec : expected.inputs) {
+      check(where + ": input", spec, inputs, true, out);
+    }
+    for (TensorSpec spec : expected.outputs) {
+      check(where + ": output", spec, actual.getOutputsMap(), false, out);
+    }
   }
 
   /** Loads {@code dir} with tag {@code serve}, turning load failures into ContractExceptions. */
@@ -227,6 +238,23 @@ public final class ContractValidator {
               List.of(probs, cluster)));
     }
     return sigs;
+  }
+
+  /**
+   * The contract's optional signatures ({@link Contract#OPTIONAL_SIGNATURES}), checked only where a
+   * model has them: {@code prior_mix}, {@code weights} f32 [-1,K] → {@code mean}, {@code stddev}
+   * f32 [-1,Z] (as {@code prior}, {@code stddev} optional for VAB).
+   */
+  static List<SignatureSpec> optional(ModelInfo info) {
+    long z = info.latentDim();
+    TensorSpec stddev = spec(Contract.OUT_STDDEV, DataType.DT_FLOAT, BATCH, z);
+    return List.of(
+        sig(
+            Contract.SIG_PRIOR_MIX,
+            List.of(spec(Contract.IN_WEIGHTS, DataType.DT_FLOAT, BATCH, info.clusters())),
+            List.of(
+                spec(Contract.OUT_MEAN, DataType.DT_FLOAT, BATCH, z),
+                info.isVab() ? stddev.asOptional() : stddev)));
   }
 
   private static long[] image(ModelInfo info) {

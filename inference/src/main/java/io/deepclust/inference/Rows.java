@@ -35,6 +35,18 @@ final class Rows {
     }
   }
 
+  /** Checks that no value of {@code rows} (already checked finite) is negative. */
+  static void checkNonNegative(String name, float[][] rows) {
+    for (int i = 0; i < rows.length; i++) {
+      for (int j = 0; j < rows[i].length; j++) {
+        if (rows[i][j] < 0) {
+          throw new IllegalArgumentException(
+              name + "[" + i + "][" + j + "] is " + rows[i][j] + "; values must be ≥ 0");
+        }
+      }
+    }
+  }
+
   /** Checks the values of flattened rows {@code firstRow, firstRow+1, …} are finite. */
   static void checkFinite(String name, float[] flat, int cols, int firstRow) {
     for (int i = 0; i < flat.length; i++) {

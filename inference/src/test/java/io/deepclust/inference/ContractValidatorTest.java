@@ -101,6 +101,36 @@ class ContractValidatorTest {
   }
 
   @Test
+  void modelWithOrWithoutPriorMixValidates() throws IOException {
+    TinyModel tiny = new TinyModel().model("vc").priorMix();
+    assertEquals(tiny.info(), ContractValidator.validate(tiny.export(dir.resolve("with"))));
+    TinyModel plain = new TinyModel().model("vc");
+    assertEquals(plain.info(), ContractValidator.validate(plain.export(dir.resolve("without"))));
+  }
+
+  @Test
+  void priorMixWithDoubleWeightsIsNamed() throws IOException {
+    assertViolation(
+        new TinyModel().priorMixWeightsAsDouble(),
+        "signature 'prior_mix': input 'weights' has dtype DT_DOUBLE, expected DT_FLOAT");
+  }
+
+  @Test
+  void priorMixWithWrongRankIsNamed() throws IOException {
+    assertViolation(
+        new TinyModel().priorMixStddevWithExtraAxis(),
+        "signature 'prior_mix': output 'stddev' has rank 3 (shape [-1, 1, 2]), expected rank 2"
+            + " [-1, 2]");
+  }
+
+  @Test
+  void priorMixWeightsDisagreeingWithTheClusterCountAreNamed() throws IOException {
+    assertViolation(
+        new TinyModel().priorMix().editJson(m -> m.put(Contract.JSON_CLUSTERS, 4)),
+        "signature 'prior_mix': input 'weights' has shape [-1, 3], expected [-1, 4]");
+  }
+
+  @Test
   void missingDescriptionIsNamed() throws IOException {
     assertViolation(new TinyModel().withoutJson(), "deepclust.json: missing");
   }

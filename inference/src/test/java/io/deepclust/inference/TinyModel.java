@@ -35,6 +35,7 @@ import org.tensorflow.types.family.TNumber;
  * logits = flat(x)·A   probs = softmax(logits)   cluster = argmax(logits)
  * z = flat(x)·V        x_hat = sigmoid(z·U)      decode(z, k) = sigmoid(z·U + B[k])
  * prior(k) = (M[k], S[k])   (VAB: mean = sigmoid(M[k]), no stddev)
+ * on request: prior_mix(w) = (w·M, exp(w·log S)), so prior_mix(e_k) = prior(k)
  * VAB: bits = [z > 0]  classify_bits(b) = softmax/argmax of b·E
  * </pre>
  */
@@ -57,6 +58,9 @@ final class TinyModel {
   private boolean probsAsDouble;
   private boolean clusterAsInt32;
   private boolean zWithExtraAxis;
+  private boolean priorMix;
+  private boolean priorMixWeightsAsDouble;
+  private boolean priorMixStddevWithExtraAxis;
   private boolean writeJson = true;
   private String jsonText;
   private final List<Consumer<Map<String, Object>>> jsonEdits = new ArrayList<>();
@@ -89,6 +93,24 @@ final class TinyModel {
   TinyModel zWithExtraAxis() {
     zWithExtraAxis = true;
     return this;
+  }
+
+  /** Adds the optional {@code prior_mix} signature. */
+  TinyModel priorMix() {
+    priorMix = true;
+    return this;
+  }
+
+  /** Adds {@code prior_mix} with its {@code weights} input f64 instead of f32. */
+  TinyModel priorMixWeightsAsDouble() {
+    priorMixWeightsAsDouble = true;
+    return priorMix();
+  }
+
+  /** Adds {@code prior_mix} with its {@code stddev} output rank 3: [-1, 1, Z]. */
+  TinyModel priorMixStddevWithExtraAxis() {
+    priorMixStddevWithExtraAxis = true;
+    return priorMix();
   }
 
   /** Writes no assets/deepclust.json. */
@@ -176,6 +198,7 @@ final class TinyModel {
             .output(Contract.OUT_STDDEV, tf.gather(tf.constant(S), priorIn, tf.constant(0)));
       }
       sigs.add(prior.build());
+      if (priorMix) sigs.add(priorMixSignature(tf));
       if (vab) {
         var bits = tf.dtypes.cast(tf.math.greater(z, tf.constant(0f)), TUint8.class);
         sigs.add(
@@ -216,6 +239,25 @@ final class TinyModel {
         .input(inKey, in)
         .output(Contract.OUT_PROBS, probs)
         .output(Contract.OUT_CLUSTER, cluster)
+        .build();
+  }
+
+  private Signature priorMixSignature(Ops tf) {
+    Operand<?> in =
+        priorMixWeightsAsDouble
+            ? tf.placeholder(TFloat64.class, Placeholder.shape(Shape.of(-1, K)))
+            : tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, K)));
+    Operand<TFloat32> w = tf.dtypes.cast(in, TFloat32.class);
+    float[][] logS = new float[K][Z];
+    for (int k = 0; k < K; k++) for (int j = 0; j < Z; j++) logS[k][j] = (float) Math.log(S[k][j]);
+    Operand<TFloat32> stddev = tf.math.exp(tf.linalg.matMul(w, tf.constant(logS)));
+    return Signature.builder()
+        .key(Contract.SIG_PRIOR_MIX)
+        .input(Contract.IN_WEIGHTS, in)
+        .output(Contract.OUT_MEAN, tf.linalg.matMul(w, tf.constant(M)))
+        .output(
+            Contract.OUT_STDDEV,
+            priorMixStddevWithExtraAxis ? tf.expandDims(stddev, tf.constant(1)) : stddev)
         .build();
   }
 
@@ -269,6 +311,15 @@ final class TinyModel {
     double[] a = times(zd, U);
     for (int j = 0; j < a.length; j++) a[j] += B[k][j];
     return sigmoid(a);
+  }
+
+  /** {@code prior_mix} of one row of weights: {mean, stddev}. */
+  static double[][] priorMix(float[] w) {
+    double[] mean = times(w, M);
+    double[] stddev = new double[Z];
+    for (int k = 0; k < K; k++) for (int j = 0; j < Z; j++) stddev[j] += w[k] * Math.log(S[k][j]);
+    for (int j = 0; j < Z; j++) stddev[j] = Math.exp(stddev[j]);
+    return new double[][] {mean, stddev};
   }
 
   static byte[] bits(float[] x) {

@@ -6,7 +6,11 @@ import com.google.gson.JsonObject;
 import io.deepclust.graphs.Params;
 import io.deepclust.inference.Contract;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
@@ -22,7 +26,9 @@ import org.tensorflow.types.TInt64;
 /**
  * Exports a model's weights to the SavedModel contract (DESIGN.md): a fresh graph holding the
  * model's inference branch only (no optimizer slots, no training noise), the five common
- * signatures, and {@code assets/deepclust.json}; written beside the target and renamed into place.
+ * signatures, any optional ones the model adds ({@link Outputs#withSignatures}, e.g. {@code
+ * prior_mix} through {@link #priorMixWeights} and {@link #priorMix}), and {@code
+ * assets/deepclust.json}; written beside the target and renamed into place.
  */
 public final class ContractExport {
   private ContractExport() {}
@@ -35,15 +41,61 @@ public final class ContractExport {
   public record Inputs(Placeholder<TFloat32> x, Placeholder<TFloat32> z,
       Placeholder<TInt32> decodeCluster, Placeholder<TInt32> priorCluster) {}
 
-  /** The signature outputs a model builds. */
+  /**
+   * The signature outputs a model builds, and the extra signatures it exports besides the five
+   * common ones (the contract's optional signatures, {@link Contract#OPTIONAL_SIGNATURES}).
+   */
   public record Outputs(Operand<TFloat32> probs, Operand<TInt64> cluster,
       Operand<TFloat32> embedding, Operand<TFloat32> reconstruction, Operand<TFloat32> decoded,
-      Operand<TFloat32> priorMean, Operand<TFloat32> priorStddev) {}
+      Operand<TFloat32> priorMean, Operand<TFloat32> priorStddev,
+      List<Signature> extraSignatures) {
+    public Outputs {
+      extraSignatures = List.copyOf(extraSignatures);
+    }
+
+    /** The outputs of the five common signatures, and no extra signature. */
+    public Outputs(Operand<TFloat32> probs, Operand<TInt64> cluster, Operand<TFloat32> embedding,
+        Operand<TFloat32> reconstruction, Operand<TFloat32> decoded, Operand<TFloat32> priorMean,
+        Operand<TFloat32> priorStddev) {
+      this(probs, cluster, embedding, reconstruction, decoded, priorMean, priorStddev, List.of());
+    }
+
+    /**
+     * These outputs and {@code extra} signatures besides, built in the same graph (their inputs
+     * are the model's own placeholders); each key must be one of {@link
+     * Contract#OPTIONAL_SIGNATURES}, at most once.
+     */
+    public Outputs withSignatures(Signature... extra) {
+      List<Signature> all = new ArrayList<>(extraSignatures);
+      all.addAll(List.of(extra));
+      return new Outputs(probs, cluster, embedding, reconstruction, decoded, priorMean,
+          priorStddev, all);
+    }
+  }
 
   /** Builds the inference branch of a model in a fresh graph. */
   @FunctionalInterface
   public interface Builder {
     Outputs build(Ops tf, Params params, Inputs inputs);
+  }
+
+  /**
+   * The {@code weights} input of {@code prior_mix}: a placeholder f32 [-1, K] named {@code
+   * prior_mix_weights}, for a model's builder to compute p(z|ẽ) from.
+   */
+  public static Placeholder<TFloat32> priorMixWeights(Ops tf, int clusters) {
+    return tf.withName(Contract.SIG_PRIOR_MIX + "_" + Contract.IN_WEIGHTS).placeholder(
+        TFloat32.class, Placeholder.shape(Shape.of(-1, clusters)));
+  }
+
+  /**
+   * The optional {@code prior_mix} signature: {@code weights} (from {@link #priorMixWeights}) →
+   * {@code mean}, {@code stddev} of p(z|ẽ), for {@link Outputs#withSignatures}.
+   */
+  public static Signature priorMix(Placeholder<TFloat32> weights, Operand<TFloat32> mean,
+      Operand<TFloat32> stddev) {
+    return Signature.builder().key(Contract.SIG_PRIOR_MIX).input(Contract.IN_WEIGHTS, weights)
+        .output(Contract.OUT_MEAN, mean).output(Contract.OUT_STDDEV, stddev).build();
   }
 
   /**
@@ -87,29 +139,45 @@ public final class ContractExport {
             tf.withName("prior_" + Contract.IN_CLUSTER).placeholder(TInt32.class,
                 Placeholder.shape(Shape.of(-1))));
         Outputs out = builder.build(tf, p, in);
+        checkExtraSignatures(out.extraSignatures());
         session.initialize();
         p.assign(session, weights);
+        List<Signature> signatures = new ArrayList<>(List.of(
+            Signature.builder().key(Contract.SIG_ASSIGN).input(Contract.IN_X, in.x())
+                .output(Contract.OUT_PROBS, out.probs())
+                .output(Contract.OUT_CLUSTER, out.cluster()).build(),
+            Signature.builder().key(Contract.SIG_EMBED).input(Contract.IN_X, in.x())
+                .output(Contract.OUT_Z, out.embedding()).build(),
+            Signature.builder().key(Contract.SIG_RECONSTRUCT).input(Contract.IN_X, in.x())
+                .output(Contract.OUT_X_HAT, out.reconstruction()).build(),
+            Signature.builder().key(Contract.SIG_DECODE).input(Contract.IN_Z, in.z())
+                .input(Contract.IN_CLUSTER, in.decodeCluster())
+                .output(Contract.OUT_X_HAT, out.decoded()).build(),
+            Signature.builder().key(Contract.SIG_PRIOR)
+                .input(Contract.IN_CLUSTER, in.priorCluster())
+                .output(Contract.OUT_MEAN, out.priorMean())
+                .output(Contract.OUT_STDDEV, out.priorStddev()).build()));
+        signatures.addAll(out.extraSignatures());
         SavedModelBundle.exporter(dir.toString())
             .withTags(Contract.TAG)
             .withSession(session)
-            .withSignatures(
-                Signature.builder().key(Contract.SIG_ASSIGN).input(Contract.IN_X, in.x())
-                    .output(Contract.OUT_PROBS, out.probs())
-                    .output(Contract.OUT_CLUSTER, out.cluster()).build(),
-                Signature.builder().key(Contract.SIG_EMBED).input(Contract.IN_X, in.x())
-                    .output(Contract.OUT_Z, out.embedding()).build(),
-                Signature.builder().key(Contract.SIG_RECONSTRUCT).input(Contract.IN_X, in.x())
-                    .output(Contract.OUT_X_HAT, out.reconstruction()).build(),
-                Signature.builder().key(Contract.SIG_DECODE).input(Contract.IN_Z, in.z())
-                    .input(Contract.IN_CLUSTER, in.decodeCluster())
-                    .output(Contract.OUT_X_HAT, out.decoded()).build(),
-                Signature.builder().key(Contract.SIG_PRIOR)
-                    .input(Contract.IN_CLUSTER, in.priorCluster())
-                    .output(Contract.OUT_MEAN, out.priorMean())
-                    .output(Contract.OUT_STDDEV, out.priorStddev()).build())
+            .withSignatures(signatures.toArray(new Signature[0]))
             .export();
       }
       ExportDirectory.writeAsset(dir, asset);
     });
+  }
+
+  private static void checkExtraSignatures(List<Signature> extra) {
+    Set<String> seen = new HashSet<>();
+    for (Signature s : extra) {
+      if (!Contract.OPTIONAL_SIGNATURES.contains(s.key())) {
+        throw new IllegalArgumentException("extra signature '" + s.key()
+            + "' is not an optional signature of the contract " + Contract.OPTIONAL_SIGNATURES);
+      }
+      if (!seen.add(s.key())) {
+        throw new IllegalArgumentException("extra signature '" + s.key() + "' given twice");
+      }
+    }
   }
 }

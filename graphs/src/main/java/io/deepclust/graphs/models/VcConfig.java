@@ -28,6 +28,7 @@ public record VcConfig(
     float[] reconsScale,
     float[] augWeight,
     boolean augTargetStopGradient,
+    String augmentation,
     long seed) implements ModelConfig {
 
   public static final String RELU = "relu";
@@ -39,6 +40,9 @@ public record VcConfig(
   /** TensorFlow 1's AdamOptimizer default, the paper's framework. */
   public static final float ADAM_EPSILON = 1e-8f;
   public static final int EPOCHS = 100;
+  /** The paper's augmentations (§V-A), made in Java on each training batch. */
+  public static final List<String> AUGMENTATIONS =
+      List.of("none", "rotation", "brightness_binarise", "affine_flip");
   /** λ_aug: 0.01, 0.5 from epoch 40, 1 from epoch 80 (§V). */
   public static final float[] AUG_WEIGHT = {0.01f, 40, 0.5f, 80, 1f};
 
@@ -70,6 +74,8 @@ public record VcConfig(
         "likelihood must be bernoulli or gaussian, not " + likelihood);
     require(learningRate > 0 && adamEpsilon > 0, "learningRate and adamEpsilon must be positive");
     require(batchSize >= 1 && epochs >= 1, "batchSize and epochs must be positive");
+    require(AUGMENTATIONS.contains(augmentation),
+        "augmentation must be one of " + AUGMENTATIONS + ", not " + augmentation);
     checkSchedule(reconsScale, "reconsScale");
     checkSchedule(augWeight, "augWeight");
     int h = inputShape[0];
@@ -102,7 +108,7 @@ public record VcConfig(
             conv(64, 1, "valid"), conv(64, 2, "same"), conv(64, 1, "valid"),
             conv(1, 1, "valid")),
         RELU, BERNOULLI, 1e-3f, ADAM_EPSILON, 100, EPOCHS, new float[] {0.5f}, AUG_WEIGHT,
-        false, seed);
+        false, "rotation", seed);
   }
 
   /**
@@ -119,7 +125,7 @@ public record VcConfig(
             conv(96, 2, "same"), conv(96, 1, "valid"), conv(96, 1, "valid"),
             conv(3, 1, "valid")),
         LEAKY_RELU, GAUSSIAN, 1e-4f, ADAM_EPSILON, 30, EPOCHS, new float[] {0.5f, 40, 0.1f},
-        AUG_WEIGHT, false, seed);
+        AUG_WEIGHT, false, "affine_flip", seed);
   }
 
   /** The paper's architecture for an input shape: 28×28×1 or 32×32×3. */
@@ -134,11 +140,18 @@ public record VcConfig(
         + "32x32x3 images, not " + shape[0] + "x" + shape[1] + "x" + shape[2]);
   }
 
-  public VcConfig withTraining(int newEpochs, int newBatchSize, boolean stopGradientTarget) {
+  /** The paper's augmentation for a dataset: Fashion-MNIST's brightness and binarisation. */
+  public VcConfig forDataset(String dataset) {
+    return dataset.startsWith("fashion") ? withTraining(epochs, batchSize, augTargetStopGradient,
+        "brightness_binarise") : this;
+  }
+
+  public VcConfig withTraining(int newEpochs, int newBatchSize, boolean stopGradientTarget,
+      String newAugmentation) {
     return new VcConfig(inputShape, clusters, latentDim, encoderConvs, posteriorHidden,
         priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
         learningRate, adamEpsilon, newBatchSize, newEpochs, reconsScale, augWeight,
-        stopGradientTarget, seed);
+        stopGradientTarget, newAugmentation, seed);
   }
 
   /** λ_recons at epoch e (from 0). */

@@ -7,14 +7,15 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code deepclust} command line: {@code train}, {@code evaluate}, {@code export}, {@code
- * predict}. Bad options and bad values end with a one-line error and exit code 2; failures while
- * running (a missing file, a broken model) with a one-line error and exit code 1; never a stack
- * trace unless {@code DEEPCLUST_DEBUG} is set.
+ * predict}, {@code generate}. Bad options and bad values end with a one-line error and exit code 2;
+ * failures while running (a missing file, a broken model) with a one-line error and exit code 1;
+ * never a stack trace unless {@code DEEPCLUST_DEBUG} is set.
  */
 @Command(name = "deepclust", mixinStandardHelpOptions = true, version = "deepclust 0.1.0",
     description = "Deep-clustering VAEs on TensorFlow for Java.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, ExportCommand.class,
-        PredictCommand.class, CrossCheckCommand.class, BaselineCommand.class, CommandLine.HelpCommand.class})
+        PredictCommand.class, GenerateCommand.class, CrossCheckCommand.class, BaselineCommand.class,
+        CommandLine.HelpCommand.class})
 public final class DeepclustCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

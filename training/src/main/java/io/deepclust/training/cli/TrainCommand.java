@@ -3,6 +3,7 @@ package io.deepclust.training.cli;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.models.VadeConfig;
+import io.deepclust.graphs.models.VcConfig;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.Split;
@@ -11,6 +12,7 @@ import io.deepclust.training.train.KdvaeTrainingGraph;
 import io.deepclust.training.train.Trainer;
 import io.deepclust.training.train.TrainingModel;
 import io.deepclust.training.train.VadeTrainingGraph;
+import io.deepclust.training.train.VcTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -28,7 +30,7 @@ final class TrainCommand implements Callable<Integer> {
       description = "Model to train: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   ModelName model;
 
-  @Option(names = "--dataset", defaultValue = "mnist",
+  @Option(names = {"--dataset", "--data"}, defaultValue = "mnist",
       description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}); see tools/fetch-data.")
   String dataset;
 
@@ -36,7 +38,8 @@ final class TrainCommand implements Callable<Integer> {
       description = "Directory for config.json, metrics.jsonl, checkpoint/ and export/.")
   Path runDir;
 
-  @Option(names = "--epochs", description = "Epochs (default: the paper's, 300 for each model).")
+  @Option(names = "--epochs", description = "Epochs (default: the paper's: 300 for "
+          + "GMVAE-Gumbel and VaDE, 100 for k-DVAE and vc).")
   Integer epochs;
 
   @Option(names = "--pretrain-epochs",
@@ -54,7 +57,8 @@ final class TrainCommand implements Callable<Integer> {
   Integer pairPretrainEpochs;
 
   @Option(names = "--batch-size",
-      description = "Batch size (default: the paper's: 300 for GMVAE-Gumbel, 100 for VaDE).")
+      description = "Batch size (default: the paper's: 300 for GMVAE-Gumbel, 100 for VaDE, "
+          + "k-DVAE and vc on MNIST).")
   Integer batchSize;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed of every random draw.")
@@ -75,13 +79,18 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue from RUN_DIR/checkpoint if there is one.")
   boolean resume;
 
+  @Option(names = "--aug-stop-gradient",
+      description = "vc: the clean image's posterior is a fixed target in the augmentation loss "
+          + "(gradient through the augmented branch only); default: through both.")
+  boolean augStopGradient;
+
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
 
-  enum ModelName { gmvae_gumbel, vade, kdvae }
+  enum ModelName { gmvae_gumbel, vade, kdvae, vc }
 
   /** The model's training graph with the paper's MNIST config and the options applied. */
-  private TrainingModel open() {
+  private TrainingModel open(int[] shape) {
     switch (model) {
       case vade: {
         VadeConfig c = VadeConfig.mnist(seed);
@@ -96,6 +105,11 @@ final class TrainCommand implements Callable<Integer> {
             pairPretrainEpochs != null ? pairPretrainEpochs : c.pairPretrainEpochs(),
             epochs != null ? epochs : c.epochs());
         return new KdvaeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c);
+      }
+      case vc: {
+        VcConfig c = VcConfig.forShape(shape, seed).forDataset(dataset);
+        return new VcTrainingGraph(c.withTraining(epochs != null ? epochs : c.epochs(),
+            batchSize != null ? batchSize : c.batchSize(), augStopGradient, c.augmentation()));
       }
       case gmvae_gumbel:
       default: {
@@ -117,8 +131,6 @@ final class TrainCommand implements Callable<Integer> {
     if (testLimit != null) {
       test = test.first(Math.min(testLimit, test.n()));
     }
-    System.out.printf("training %s on %s: %d train / %d test images, seed %d%n", model, dataset,
-        train.n(), test.n(), seed);
     Map<String, Dataset> evals = new LinkedHashMap<>();
     switch (trainOn) {
       case "train" -> evals.put("test", test);
@@ -130,9 +142,11 @@ final class TrainCommand implements Callable<Integer> {
       default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "--train-on must be train or all, not '" + trainOn + "'");
     }
+    System.out.printf("training %s on %s: %d training images (--train-on %s), evaluated on %s,"
+        + " seed %d%n", model, dataset, train.n(), trainOn, evals.keySet(), seed);
     var trainer = new Trainer(new Trainer.Options(resume, !noProgress, System.out, dataset));
     Trainer.Result result;
-    try (TrainingModel m = open()) {
+    try (TrainingModel m = open(new int[] {train.height(), train.width(), train.channels()})) {
       result = trainer.train(m, train, evals, new RunDirectory(runDir));
     }
     String primary = evals.keySet().iterator().next();

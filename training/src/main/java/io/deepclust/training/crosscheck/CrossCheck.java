@@ -79,6 +79,13 @@ public final class CrossCheck {
       if (!(trainingModel instanceof CrossCheckable m)) {
         throw new IllegalArgumentException("model " + model + " has no cross-check yet");
       }
+      Map<String, float[]> extraInputs = new LinkedHashMap<>();
+      refs.forEach((name, e) -> {
+        if (name.startsWith("in__") && !name.equals("in__x") && !name.equals("in__x_train")) {
+          extraInputs.put(name.substring(4), e.floats());
+        }
+      });
+      m.crossCheckInputs(manifest, extraInputs);
       java.util.Set<String> notFromSeed = new java.util.HashSet<>();
       if (manifest.has("init_not_from_seed")) {
         manifest.getAsJsonArray("init_not_from_seed").forEach(e -> notFromSeed.add(e.getAsString()));

@@ -31,6 +31,14 @@ public interface CrossCheckable {
   Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
       float temperature);
 
+  /**
+   * The reference's model-specific settings: its manifest and its extra inputs ({@code in__NAME}
+   * tensors other than x and x_train, by NAME, flattened), e.g. an augmented batch. Most models
+   * have none.
+   */
+  default void crossCheckInputs(com.google.gson.JsonObject manifest,
+      Map<String, float[]> inputs) {}
+
   /** One step of the main optimizer over every trainable variable. */
   void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t);

@@ -8,11 +8,14 @@ import io.deepclust.graphs.models.Kdvae;
 import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.models.Vade;
 import io.deepclust.graphs.models.VadeConfig;
+import io.deepclust.graphs.models.VariationalClustering;
+import io.deepclust.graphs.models.VcConfig;
 import java.util.List;
 
 /** The models the trainer knows, by their contract names. */
 public final class Models {
-  public static final List<String> NAMES = List.of(GmvaeGumbel.MODEL, Vade.MODEL, Kdvae.MODEL);
+  public static final List<String> NAMES = List.of(GmvaeGumbel.MODEL, Vade.MODEL, Kdvae.MODEL,
+      VariationalClustering.MODEL);
 
   private Models() {}
 
@@ -24,6 +27,8 @@ public final class Models {
           new GmvaeGumbelTrainingGraph(gson.fromJson(config, GmvaeGumbelConfig.class));
       case Vade.MODEL -> new VadeTrainingGraph(gson.fromJson(config, VadeConfig.class));
       case Kdvae.MODEL -> new KdvaeTrainingGraph(gson.fromJson(config, KdvaeConfig.class));
+      case VariationalClustering.MODEL ->
+          new VcTrainingGraph(gson.fromJson(config, VcConfig.class));
       default -> throw new IllegalArgumentException(
           "unknown model '" + model + "': one of " + NAMES);
     };

@@ -52,7 +52,8 @@ class DeepclustCliTest {
 
   @Test
   void everySubcommandHasHelp() {
-    for (String c : new String[] {"train", "evaluate", "export", "predict"}) {
+    for (String c : new String[] {"train", "evaluate", "export", "predict", "generate", "baseline",
+        "crosscheck"}) {
       Run r = run(c, "--help");
       assertEquals(0, r.code());
       assertTrue(r.out().contains("Usage: deepclust " + c), r.out());

@@ -1,0 +1,201 @@
+package io.deepclust.training.train;
+
+import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.ClusterInference;
+import io.deepclust.graphs.models.VariationalClustering;
+import io.deepclust.graphs.models.VcConfig;
+import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.savedmodels.VcExport;
+import io.deepclust.training.data.Augment;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The Variational Clustering training graph: training and inference branches over shared weights,
+ * one Adam step over every variable. One phase, "train": each batch is augmented in Java (the
+ * config's {@code augmentation}, seeded by (seed, step)) and fed as x̂ beside x, with λ_recons and
+ * λ_aug of the config's schedules at the epoch.
+ */
+public final class VcTrainingGraph extends GraphModel<VcConfig> {
+  public static final List<String> TERMS =
+      List.of("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2");
+
+  public final Placeholder<TFloat32> x;
+  public final VariationalClustering.Training training;
+  public final VariationalClustering.Inference inference;
+  public final AdamStep adam;
+  private final Augment augment;
+  /** Cross-check settings: λ's and the reference's augmented batches (null: x̂ = x). */
+  private float crossCheckRecons = 1f;
+  private float crossCheckAug = 1f;
+  private float[] crossCheckXAug;
+  private float[] crossCheckXTrainAug;
+
+  public VcTrainingGraph(VcConfig config) {
+    super(config, new Graph(), null, config.seed());
+    Ops tf = ops();
+    x = VariationalClustering.imageInput(tf, config, "x");
+    training = VariationalClustering.training(tf, params, config, x);
+    inference = VariationalClustering.inference(tf, params, config, x);
+    adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
+        params.trainableNames(), List.of(), config.adamEpsilon());
+    augment = switch (config.augmentation()) {
+      case "rotation" -> new Augment(Augment.Kind.ROTATION, config.inputShape());
+      case "brightness_binarise" ->
+          new Augment(Augment.Kind.BRIGHTNESS_BINARISE, config.inputShape());
+      case "affine_flip" -> new Augment(Augment.Kind.AFFINE_FLIP, config.inputShape());
+      default -> null;
+    };
+    start();
+  }
+
+  /**
+   * One Adam step on x and its augmented copy at step t (from 1) with noise seed [noiseSeed, t];
+   * returns {@link #TERMS}, computed before the update.
+   */
+  public float[] trainStep(float[] pixels, float[] augmented, int batch, float reconsScale,
+      float augWeight, float learningRate, long noiseSeed, long t) {
+    float[] powers = adam.betaPowers(t);
+    try (TFloat32 xs = images(pixels, batch);
+        TFloat32 xa = images(augmented, batch);
+        TFloat32 recons = TFloat32.scalarOf(reconsScale);
+        TFloat32 aug = TFloat32.scalarOf(augWeight);
+        TFloat32 lr = TFloat32.scalarOf(learningRate);
+        TInt64 seed = TInt64.vectorOf(noiseSeed, t);
+        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
+        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
+        var r = session().runner().feed(x, xs).feed(training.xAug(), xa)
+            .feed(training.reconsScale(), recons).feed(training.augWeight(), aug)
+            .feed(training.noiseSeed(), seed).feed(adam.learningRate, lr)
+            .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
+            .fetch(training.loss()).fetch(training.reconstruction()).fetch(training.entropy())
+            .fetch(training.gaussianKl()).fetch(training.augL2()).fetch(training.augW2())
+            .addTarget(adam.step).run()) {
+      float[] out = new float[TERMS.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = ((TFloat32) r.get(i)).getFloat();
+      }
+      return out;
+    }
+  }
+
+  /** The batch's augmented copy (the batch itself without augmentation). */
+  float[] augmented(float[] pixels, int batch, long t) {
+    return augment == null ? pixels : augment.apply(pixels, batch, config.seed(), t);
+  }
+
+  @Override
+  public List<Phase> phases() {
+    return List.of(new SimplePhase("train", config.epochs(), config.batchSize(), TERMS,
+        e -> config.learningRate(), true) {
+      @Override
+      public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+        int batch = indices.length;
+        return trainStep(pixels, augmented(pixels, batch, t), batch, config.reconsScaleAt(epoch),
+            config.augWeightAt(epoch), config.learningRate(), config.seed(), t);
+      }
+    });
+  }
+
+  @Override
+  public String modelName() {
+    return VariationalClustering.MODEL;
+  }
+
+  @Override
+  protected Placeholder<TFloat32> input() {
+    return x;
+  }
+
+  @Override
+  protected Placeholder<TInt64> noiseSeed() {
+    return training.noiseSeed();
+  }
+
+  @Override
+  protected ClusterInference inference() {
+    return inference;
+  }
+
+  @Override
+  protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
+    VcExport.export(config, weights, info, target);
+  }
+
+  @Override
+  public Map<String, Operand<?>> trainingOutputs() {
+    Map<String, Operand<?>> out = new LinkedHashMap<>();
+    out.put("loss", training.loss());
+    out.put("reconstruction", training.reconstruction());
+    out.put("entropy", training.entropy());
+    out.put("gaussian_kl", training.gaussianKl());
+    out.put("aug_l2", training.augL2());
+    out.put("aug_w2", training.augW2());
+    out.put("logits", training.logits());
+    return out;
+  }
+
+  @Override
+  public List<Output<TFloat32>> gradients() {
+    return adam.gradients;
+  }
+
+  /**
+   * The reference's λ_recons and λ_aug (manifest {@code recons_scale}, {@code aug_weight}) and its
+   * fixed augmented batches ({@code x_aug}, {@code x_train_aug}).
+   */
+  @Override
+  public void crossCheckInputs(JsonObject manifest, Map<String, float[]> inputs) {
+    crossCheckRecons = manifest.get("recons_scale").getAsFloat();
+    crossCheckAug = manifest.get("aug_weight").getAsFloat();
+    crossCheckXAug = require(inputs, "x_aug");
+    crossCheckXTrainAug = require(inputs, "x_train_aug");
+  }
+
+  @Override
+  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
+      float temperature) {
+    TFloat32 augmented = images;
+    if (crossCheckXAug != null) {
+      augmented = images(crossCheckXAug, (int) images.shape().size(0));
+      feedTensors.add(augmented);
+    }
+    TFloat32 recons = TFloat32.scalarOf(crossCheckRecons);
+    TFloat32 aug = TFloat32.scalarOf(crossCheckAug);
+    feedTensors.add(recons);
+    feedTensors.add(aug);
+    return super.feed(runner, images, noiseSeed, t, temperature).feed(training.xAug(), augmented)
+        .feed(training.reconsScale(), recons).feed(training.augWeight(), aug);
+  }
+
+  @Override
+  public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
+      long noiseSeed, long t) {
+    float[] augmented = pixels;
+    if (crossCheckXTrainAug != null) {
+      int n = pixels.length;
+      augmented = Arrays.copyOfRange(crossCheckXTrainAug, (int) ((t - 1) * n), (int) (t * n));
+    }
+    trainStep(pixels, augmented, batch, crossCheckRecons, crossCheckAug, learningRate, noiseSeed,
+        t);
+  }
+
+  private static float[] require(Map<String, float[]> inputs, String name) {
+    float[] v = inputs.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException("the vc reference has no tensor 'in__" + name + "'");
+    }
+    return v;
+  }
+}
