@@ -1,5 +1,5 @@
-"""Checks a SavedModel (Java- or Python-made) against the contract and, for GMVAE-Gumbel, against
-this reference run on the export's own weights.
+"""Checks a SavedModel (Java- or Python-made) against the contract and, for GMVAE-Gumbel and
+Variational Clustering, against this reference run on the export's own weights.
 
     python -m deepclust_ref.check_export EXPORT_DIR [--batch N]
 
@@ -20,12 +20,17 @@ from . import contract as C
 from .export import read_asset
 from .gmvae_gumbel import MODEL as GMVAE_GUMBEL
 from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
+from .vc import MODEL as VC
+from .vc import Vc, VcConfig
 
 _KEYS = {C.SIG_ASSIGN: ({C.IN_X}, {C.OUT_PROBS, C.OUT_CLUSTER}),
          C.SIG_EMBED: ({C.IN_X}, {C.OUT_Z}),
          C.SIG_RECONSTRUCT: ({C.IN_X}, {C.OUT_X_HAT}),
          C.SIG_DECODE: ({C.IN_Z, C.IN_CLUSTER}, {C.OUT_X_HAT}),
          C.SIG_PRIOR: ({C.IN_CLUSTER}, {C.OUT_MEAN, C.OUT_STDDEV})}
+# Checked when present; required of the models listed in _REQUIRED_OPTIONAL.
+_OPTIONAL_KEYS = {C.SIG_PRIOR_MIX: ({C.IN_WEIGHTS}, {C.OUT_MEAN, C.OUT_STDDEV})}
+_REQUIRED_OPTIONAL = {VC: (C.SIG_PRIOR_MIX,)}
 
 
 def export_weights(export_dir):
@@ -52,9 +57,11 @@ def check(export_dir, batch=8, seed=0):
     if missing:
         problems.append(f"deepclust.json lacks {missing}")
     loaded = tf.saved_model.load(export_dir, tags=[C.TAG])
-    for name, (inputs, outputs) in _KEYS.items():
+    required = _REQUIRED_OPTIONAL.get(info.get(C.JSON_MODEL), ())
+    for name, (inputs, outputs) in list(_KEYS.items()) + list(_OPTIONAL_KEYS.items()):
         if name not in loaded.signatures:
-            problems.append(f"no signature {name}")
+            if name in _KEYS or name in required:
+                problems.append(f"no signature {name}")
             continue
         sig = loaded.signatures[name]
         got_in, got_out = set(sig.structured_input_signature[1]), set(sig.structured_outputs)
@@ -73,6 +80,11 @@ def check(export_dir, batch=8, seed=0):
            C.SIG_RECONSTRUCT: s[C.SIG_RECONSTRUCT](x=x),
            C.SIG_DECODE: s[C.SIG_DECODE](z=z, cluster=clusters),
            C.SIG_PRIOR: s[C.SIG_PRIOR](cluster=clusters)}
+    weights = None
+    if C.SIG_PRIOR_MIX in s:
+        w = rng.uniform(0, 1, (batch, k))
+        weights = tf.constant((w / w.sum(1, keepdims=True)).astype(np.float32))
+        got[C.SIG_PRIOR_MIX] = s[C.SIG_PRIOR_MIX](weights=weights)
     want_shapes = {(C.SIG_ASSIGN, C.OUT_PROBS): ((batch, k), tf.float32),
                    (C.SIG_ASSIGN, C.OUT_CLUSTER): ((batch,), tf.int64),
                    (C.SIG_EMBED, C.OUT_Z): ((batch, zdim), tf.float32),
@@ -80,6 +92,9 @@ def check(export_dir, batch=8, seed=0):
                    (C.SIG_DECODE, C.OUT_X_HAT): ((batch, *shape), tf.float32),
                    (C.SIG_PRIOR, C.OUT_MEAN): ((batch, zdim), tf.float32),
                    (C.SIG_PRIOR, C.OUT_STDDEV): ((batch, zdim), tf.float32)}
+    if weights is not None:
+        want_shapes[(C.SIG_PRIOR_MIX, C.OUT_MEAN)] = ((batch, zdim), tf.float32)
+        want_shapes[(C.SIG_PRIOR_MIX, C.OUT_STDDEV)] = ((batch, zdim), tf.float32)
     for (sig, key), (shp, dtype) in want_shapes.items():
         t = got[sig][key]
         if tuple(t.shape) != shp or t.dtype != dtype:
@@ -87,6 +102,7 @@ def check(export_dir, batch=8, seed=0):
     if not np.allclose(got[C.SIG_ASSIGN][C.OUT_PROBS].numpy().sum(1), 1.0, atol=1e-5):
         problems.append("probs rows do not sum to 1")
 
+    ref = None
     if info[C.JSON_MODEL] == GMVAE_GUMBEL:
         model = GmvaeGumbel(GmvaeGumbelConfig.from_json(info[C.JSON_CONFIG]))
         model.params.assign(export_weights(export_dir))
@@ -97,12 +113,25 @@ def check(export_dir, batch=8, seed=0):
                (C.SIG_RECONSTRUCT, C.OUT_X_HAT): inf["reconstruction"],
                (C.SIG_DECODE, C.OUT_X_HAT): model.decode(z, clusters),
                (C.SIG_PRIOR, C.OUT_MEAN): mean, (C.SIG_PRIOR, C.OUT_STDDEV): stddev}
-        for (sig, key), want in ref.items():
-            d = float(np.max(np.abs(got[sig][key].numpy().astype(np.float64)
-                                    - want.numpy().astype(np.float64))))
-            diffs[f"{sig}.{key}"] = d
-            if d > 1e-5:
-                problems.append(f"{sig}.{key} differs from the reference by {d:.3g}")
+    elif info[C.JSON_MODEL] == VC:
+        model = Vc(VcConfig.from_json(info[C.JSON_CONFIG]))
+        model.params.assign(export_weights(export_dir))
+        inf = model.inference(x)
+        mean, stddev = model.prior(clusters)
+        mix_mean, mix_stddev = model.prior_mix(weights)
+        ref = {(C.SIG_ASSIGN, C.OUT_PROBS): inf["probs"], (C.SIG_ASSIGN, C.OUT_CLUSTER):
+               inf["cluster"], (C.SIG_EMBED, C.OUT_Z): inf["z"],
+               (C.SIG_RECONSTRUCT, C.OUT_X_HAT): inf["x_hat"],
+               (C.SIG_DECODE, C.OUT_X_HAT): model.decode(z, clusters),
+               (C.SIG_PRIOR, C.OUT_MEAN): mean, (C.SIG_PRIOR, C.OUT_STDDEV): stddev,
+               (C.SIG_PRIOR_MIX, C.OUT_MEAN): mix_mean,
+               (C.SIG_PRIOR_MIX, C.OUT_STDDEV): mix_stddev}
+    for (sig, key), want in (ref or {}).items():
+        d = float(np.max(np.abs(got[sig][key].numpy().astype(np.float64)
+                                - want.numpy().astype(np.float64))))
+        diffs[f"{sig}.{key}"] = d
+        if d > 1e-5:
+            problems.append(f"{sig}.{key} differs from the reference by {d:.3g}")
     return problems, diffs
 
 

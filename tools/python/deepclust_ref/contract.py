@@ -11,10 +11,15 @@ SIG_RECONSTRUCT = "reconstruct"
 SIG_DECODE = "decode"
 SIG_PRIOR = "prior"
 COMMON_SIGNATURES = (SIG_ASSIGN, SIG_EMBED, SIG_RECONSTRUCT, SIG_DECODE, SIG_PRIOR)
+# Optional, exported by the vc model only: `weights` f32 [-1, K] (soft one-hot rows) -> `mean`,
+# `stddev` f32 [-1, Z] of p(z|e~); a one-hot row e_k gives `prior` of k.
+SIG_PRIOR_MIX = "prior_mix"
+OPTIONAL_SIGNATURES = (SIG_PRIOR_MIX,)
 
 IN_X = "x"
 IN_Z = "z"
 IN_CLUSTER = "cluster"
+IN_WEIGHTS = "weights"
 OUT_PROBS = "probs"
 OUT_CLUSTER = "cluster"
 OUT_Z = "z"

@@ -1,7 +1,7 @@
 """The Java <-> Python cross-check (docs/crosscheck.md): the reference directory, the verify step.
 
-    python -m deepclust_ref.crosscheck make --model gmvae_gumbel|vade|kdvae --out DIR [--batch-size 32]
-        [--steps 20] [--seed 7] [--temperature 0.8] [--adam-epsilon EPS]
+    python -m deepclust_ref.crosscheck make --model gmvae_gumbel|vade|kdvae|vc --out DIR
+        [--batch-size 32] [--steps 20] [--seed 7] [--temperature 0.8] [--adam-epsilon EPS]
     python -m deepclust_ref.crosscheck verify --ref DIR
 
 `make` writes DIR/manifest.json, the name-keyed checkpoint DIR/ref (inputs, initial weights, forward
@@ -46,6 +46,11 @@ from .kdvae import MODEL as KDVAE  # noqa: E402
 from .kdvae import Kdvae, KdvaeConfig  # noqa: E402
 from .vade import MODEL as VADE  # noqa: E402
 from .vade import Vade, VadeConfig  # noqa: E402
+from .vc import MNIST_DECODER as VC_MNIST_DECODER  # noqa: E402
+from .vc import MNIST_ENCODER as VC_MNIST_ENCODER  # noqa: E402
+from .vc import MODEL as VC  # noqa: E402
+from .vc import ConvSpec as VcConvSpec  # noqa: E402
+from .vc import Vc, VcConfig  # noqa: E402
 
 MANIFEST = "manifest.json"
 REF = "ref"
@@ -58,6 +63,8 @@ LOSS_TERMS = ("loss", "reconstruction", "categorical_kl", "gaussian_kl")
 # Training-branch outputs recorded as out__<name>, by model (docs/models.md).
 VADE_TRAINING_OUTPUTS = ("loss", "reconstruction", "latent_kl", "categorical_kl", "log_gamma")
 KDVAE_TRAINING_OUTPUTS = ("loss", "score", "assigned")
+VC_TRAINING_OUTPUTS = ("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2",
+                       "logits")
 # Inference outputs: reference name -> (signature, output key).
 OUTPUTS = collections.OrderedDict([
     ("probs", (C.SIG_ASSIGN, C.OUT_PROBS)),
@@ -84,6 +91,15 @@ TINY = dict(hidden=(32, 16), feature_dim=8, latent_dim=4, clusters=3)
 TINY_VADE = dict(encoder_hidden=(32, 32, 64), decoder_hidden=(64, 32, 32), latent_dim=4,
                  clusters=3)
 TINY_KDVAE = dict(encoder_hidden=(32, 16), decoder_hidden=(16, 32), latent_dim=4, clusters=3)
+# vc keeps the MNIST geometry (kernels, strides, paddings: 28-26-24-22-10-8-6-2 and 3-6-8-10-12-24-
+# 26-28) with few filters.
+TINY_VC = dict(
+    encoder_convs=tuple(VcConvSpec(f, s.kernel, s.stride, s.padding)
+                        for f, s in zip((4, 4, 4, 8, 8, 8, 8), VC_MNIST_ENCODER)),
+    posterior_hidden=(16, 16), decoder_dense=(16, 72), decoder_reshape=(3, 3, 8),
+    decoder_deconvs=tuple(VcConvSpec(f, s.kernel, s.stride, s.padding)
+                          for f, s in zip((8, 8, 8, 4, 4, 4, 1), VC_MNIST_DECODER)),
+    latent_dim=4, clusters=10)
 
 CHECK_JAVA_TO_PYTHON = "savedmodel java→python"
 CHECK_PYTHON_TO_PYTHON = "savedmodel python→python"
@@ -238,11 +254,15 @@ def seeded_prior(config):
     return pi, mean, var
 
 
-def _reference(model, outputs, x, x_train, steps, init_from):
-    """The reference tensors of a model without batch norm (VaDE, k-DVAE): its training branch
+def _reference(model, outputs, x, x_train, steps, init_from, aug=None):
+    """The reference tensors of a model without batch norm (VaDE, k-DVAE, vc): its training branch
     `model.training(x, noise_seed)` (outputs `outputs`, loss `loss`), gradients of every variable
     in `model.trainable`, T joint-phase Adam steps (lr = config.learning_rate, the config's eps)
-    and the inference outputs before and after."""
+    and the inference outputs before and after.
+
+    With `aug` = (x_aug, x_train_aug, recons_scale, aug_weight) (vc) the branch is
+    `model.training(x, x_aug, noise_seed, recons_scale, aug_weight)`: step t feeds rows
+    [(t-1)B, tB) of both x_train and x_train_aug, and the same two scalars every step."""
     config = model.config
     b = x.shape[0]
     if x_train.shape[0] != steps * b:
@@ -256,30 +276,55 @@ def _reference(model, outputs, x, x_train, steps, init_from):
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
     scalar = tf.TensorSpec([], tf.float32)
     seed_spec = tf.TensorSpec([2], tf.int64)
+    if aug is None:
+        extra_specs = []
 
-    @tf.function(input_signature=[x_spec, seed_spec])
-    def forward(xs, noise_seed):
+        def training(xs, noise_seed):
+            return model.training(xs, noise_seed)
+    else:
+        x_aug, x_train_aug, recons_scale, aug_weight = aug
+        if x_aug.shape != x.shape or x_train_aug.shape != x_train.shape:
+            raise ValueError("the augmented batches need the shapes of x and x_train")
+        extra_specs = [x_spec, scalar, scalar]
+
+        def training(xs, noise_seed, xs_aug, rs, aw):
+            return model.training(xs, xs_aug, noise_seed, rs, aw)
+
+    @tf.function(input_signature=[x_spec, seed_spec] + extra_specs)
+    def forward(xs, noise_seed, *extra):
         with tf.GradientTape() as tape:
-            out = model.training(xs, noise_seed)
+            out = training(xs, noise_seed, *extra)
         grads = tape.gradient(out["loss"], trainables)
         return {k: out[k] for k in outputs}, grads
 
     inference = _inference_fn(model)
     adam = AdamStep(trainables, names, config.adam_epsilon)
 
-    @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar])
-    def train_step(xs, noise_seed, lr, b1p, b2p):
+    @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar] + extra_specs)
+    def train_step(xs, noise_seed, lr, b1p, b2p, *extra):
         with tf.GradientTape() as tape:
-            out = model.training(xs, noise_seed)
+            out = training(xs, noise_seed, *extra)
         adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
         return out["loss"]
 
+    def extra_feeds(rows):
+        """The vc feeds (x_aug rows, lambda_recons, lambda_aug), none for the others."""
+        if aug is None:
+            return ()
+        images = x_aug if rows is None else x_train_aug[rows]
+        return (tf.constant(images), tf.constant(np.float32(recons_scale)),
+                tf.constant(np.float32(aug_weight)))
+
     tensors = collections.OrderedDict()
     tensors["in__x"] = x
+    if aug is not None:
+        tensors["in__x_aug"] = x_aug
     tensors["in__x_train"] = x_train
+    if aug is not None:
+        tensors["in__x_train_aug"] = x_train_aug
     for n, v in p.read().items():
         tensors["init__" + n] = v
-    out, grads = forward(tf.constant(x), tf.constant([s, 1], tf.int64))
+    out, grads = forward(tf.constant(x), tf.constant([s, 1], tf.int64), *extra_feeds(None))
     for k in outputs:
         tensors["out__" + k] = out[k].numpy()
     for k, v in inference(tf.constant(x)).items():
@@ -292,8 +337,10 @@ def _reference(model, outputs, x, x_train, steps, init_from):
     losses = []
     for t in range(1, steps + 1):
         b1p, b2p = AdamStep.beta_powers(t)
-        loss = train_step(tf.constant(x_train[(t - 1) * b:t * b]), tf.constant([s, t], tf.int64),
-                          tf.constant(lr), tf.constant(b1p), tf.constant(b2p))
+        rows = slice((t - 1) * b, t * b)
+        loss = train_step(tf.constant(x_train[rows]), tf.constant([s, t], tf.int64),
+                          tf.constant(lr), tf.constant(b1p), tf.constant(b2p),
+                          *extra_feeds(rows))
         losses.append(float(loss))
     if not np.isfinite(losses).all():
         raise FloatingPointError(f"training loss not finite: {losses}")
@@ -325,10 +372,38 @@ def reference_kdvae(config, x, x_train, steps, temperature, init_from=None):
     return _reference(Kdvae(config), KDVAE_TRAINING_OUTPUTS, x, x_train, steps, init_from)
 
 
+def augment_fixed(images):
+    """vc's augmented copy in the cross-check: a one-pixel shift right with wrap-around,
+    np.roll(x, 1, axis=2) (docs/crosscheck.md); fixed, so that both sides feed the same x^."""
+    return np.roll(images, 1, axis=2)
+
+
+# lambda_aug of vc's cross-check: 1, so L_aug counts as much as in the paper's last epochs.
+VC_CROSSCHECK_AUG_WEIGHT = 1.0
+
+
+def vc_scalars(config):
+    """(lambda_recons, lambda_aug) of vc's cross-check: the config's first reconsScale value, and
+    VC_CROSSCHECK_AUG_WEIGHT."""
+    return config.recons_scale(0), VC_CROSSCHECK_AUG_WEIGHT
+
+
+def reference_vc(config, x, x_train, steps, temperature, init_from=None):
+    """Variational Clustering's reference tensors: the seed's weights (or `init_from`), x^ =
+    `augment_fixed` of x and x_train, lambda's of `vc_scalars`. The temperature is unused."""
+    del temperature
+    recons_scale, aug_weight = vc_scalars(config)
+    aug = (augment_fixed(x), augment_fixed(x_train), recons_scale, aug_weight)
+    return _reference(Vc(config), VC_TRAINING_OUTPUTS, x, x_train, steps, init_from, aug=aug)
+
+
 MODELS = {GMVAE_GUMBEL: (GmvaeGumbelConfig.mnist, reference_gmvae_gumbel),
           VADE: (VadeConfig.mnist, reference_vade),
-          KDVAE: (KdvaeConfig.mnist, reference_kdvae)}
-TINY_BY_MODEL = {GMVAE_GUMBEL: TINY, VADE: TINY_VADE, KDVAE: TINY_KDVAE}
+          KDVAE: (KdvaeConfig.mnist, reference_kdvae),
+          VC: (VcConfig.mnist, reference_vc)}
+TINY_BY_MODEL = {GMVAE_GUMBEL: TINY, VADE: TINY_VADE, KDVAE: TINY_KDVAE, VC: TINY_VC}
+# Manifest keys a model's Java side reads besides the common ones, from its config.
+MANIFEST_EXTRAS = {VC: lambda c: dict(zip(("recons_scale", "aug_weight"), vc_scalars(c)))}
 
 
 def tensor_specs(tensors):
@@ -400,8 +475,9 @@ def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0
         # prior, or all of them with --init-from: Java loads them but does not compare its own.
         "init_not_from_seed": (sorted(net.params.all) if init_from
                                else list(INIT_NOT_FROM_SEED.get(model, ()))),
-        "tensors": tensor_specs(tensors),
     }
+    manifest.update(MANIFEST_EXTRAS[model](config) if model in MANIFEST_EXTRAS else {})
+    manifest["tensors"] = tensor_specs(tensors)
     parent = os.path.dirname(target)
     os.makedirs(parent, exist_ok=True)
     tmp = os.path.join(parent, f".{os.path.basename(target)}.tmp-{uuid.uuid4().hex}")

@@ -68,3 +68,33 @@ def diagonal_gaussian_log_density(z, mean, log_var):
 def diagonal_gaussian_entropy(log_var):
     """H[N(mu, diag exp(log_var))] = 1/2 sum_j (log 2pi + 1 + log_var_j) over the last axis."""
     return 0.5 * tf.reduce_sum((LOG_2PI + 1.0) + log_var, axis=-1)
+
+
+def diagonal_gaussian_kl(mean, sd, other_mean, other_sd):
+    """KL(N(mu, diag sd^2) || N(mu', diag sd'^2)) = sum_j [log sd' - log sd + (sd^2 + (mu - mu')^2)
+    / (2 sd'^2) - 1/2] over the last axis, broadcasting the two (Eq. 13's z term of
+    variational-clustering-w2; VariationalClustering.klPerCluster)."""
+    ratio = (tf.math.square(sd) + tf.math.squared_difference(mean, other_mean)) \
+        / (np.float32(2) * tf.math.square(other_sd))
+    terms = ((tf.math.log(other_sd) - tf.math.log(sd)) + ratio) - np.float32(0.5)
+    return tf.reduce_sum(terms, axis=-1)
+
+
+def wasserstein2_diagonal(mean, sd, other_mean, other_sd):
+    """The 2-Wasserstein distance between diagonal Gaussians as Eq. 17 of variational-clustering-w2
+    writes it, |mu - mu'|^2 + |sd - sd'|^2 over the last axis (the squared W2 distance)."""
+    return tf.reduce_sum(tf.math.squared_difference(mean, other_mean)
+                         + tf.math.squared_difference(sd, other_sd), axis=-1)
+
+
+def bernoulli_cross_entropy_sum(logits, x, axis):
+    """sum over `axis` of softplus(l) - x l = -log p(x|l) of a Bernoulli with logits l (images:
+    axis [1, 2, 3])."""
+    return tf.reduce_sum(tf.math.softplus(logits) - x * logits, axis=axis)
+
+
+def gaussian_negative_log_likelihood(x, mean, variance, axis):
+    """-log N(x; m, diag v) = 1/2 sum over `axis` of [log 2pi + log v + (x - m)^2 / v] (images:
+    axis [1, 2, 3])."""
+    sq = tf.math.squared_difference(x, mean) / variance
+    return tf.reduce_sum(np.float32(0.5) * ((tf.math.log(variance) + sq) + LOG_2PI), axis=axis)

@@ -1,9 +1,10 @@
-"""Export of a model (GMVAE-Gumbel, VaDE, k-DVAE) to the SavedModel contract (mirrors
-savedmodels/.../*Export.java and ExportDirectory.java).
+"""Export of a model (GMVAE-Gumbel, VaDE, k-DVAE, Variational Clustering) to the SavedModel contract
+(mirrors savedmodels/.../*Export.java and ExportDirectory.java).
 
 The SavedModel holds the inference branch only: the model's variables (no optimizer slots), the five
-common signatures, and assets/deepclust.json. It is written under a temporary name beside the target
-and renamed into place once complete; an existing target is replaced only then.
+common signatures (and `prior_mix` for a model that has one: vc), and assets/deepclust.json. It is
+written under a temporary name beside the target and renamed into place once complete; an existing
+target is replaced only then.
 """
 
 import datetime
@@ -23,7 +24,8 @@ MODEL = GMVAE_GUMBEL  # the default model name (older callers)
 
 
 def model_name(model):
-    """The contract's model name: the model's `model_name` (VaDE, k-DVAE), else GMVAE-Gumbel."""
+    """The contract's model name: the model's `model_name` (VaDE, k-DVAE, vc), else
+    GMVAE-Gumbel."""
     return getattr(model, "model_name", GMVAE_GUMBEL)
 
 
@@ -69,11 +71,23 @@ class Serving(tf.Module):
         self.reconstruct = tf.function(reconstruct, input_signature=[x_spec])
         self.decode = tf.function(decode, input_signature=[z_spec, cluster_spec])
         self.prior = tf.function(prior, input_signature=[cluster_spec])
+        self.has_prior_mix = hasattr(model, "prior_mix")
+        if self.has_prior_mix:
+            weights_spec = tf.TensorSpec([None, c.clusters], tf.float32, name=C.IN_WEIGHTS)
+
+            def prior_mix(weights):
+                mean, stddev = model.prior_mix(weights)
+                return {C.OUT_MEAN: mean, C.OUT_STDDEV: stddev}
+
+            self.prior_mix = tf.function(prior_mix, input_signature=[weights_spec])
 
     def signatures(self):
-        return {C.SIG_ASSIGN: self.assign, C.SIG_EMBED: self.embed,
-                C.SIG_RECONSTRUCT: self.reconstruct, C.SIG_DECODE: self.decode,
-                C.SIG_PRIOR: self.prior}
+        out = {C.SIG_ASSIGN: self.assign, C.SIG_EMBED: self.embed,
+               C.SIG_RECONSTRUCT: self.reconstruct, C.SIG_DECODE: self.decode,
+               C.SIG_PRIOR: self.prior}
+        if self.has_prior_mix:
+            out[C.SIG_PRIOR_MIX] = self.prior_mix
+        return out
 
 
 def asset(model, dataset, metrics=None, extra=None):
@@ -87,7 +101,7 @@ def asset(model, dataset, metrics=None, extra=None):
         C.JSON_CLUSTERS: c.clusters,
         C.JSON_LATENT_DIM: c.latent_dim,
         C.JSON_INPUT_SHAPE: list(c.input_shape),
-        C.JSON_LIKELIHOOD: "bernoulli",
+        C.JSON_LIKELIHOOD: getattr(c, "likelihood", "bernoulli"),
         C.JSON_MADE_BY: "python",
         C.JSON_DATASET: dataset,
         C.JSON_CONFIG: c.to_json(),

@@ -1,4 +1,5 @@
-"""Dense and batch-norm layers (mirror graphs/.../layers/Dense.java and BatchNorm.java)."""
+"""Dense, batch-norm and convolution layers (mirror graphs/.../layers/Dense.java, BatchNorm.java
+and Conv2d.java)."""
 
 import numpy as np
 import tensorflow as tf
@@ -55,3 +56,54 @@ def batched_dense(params, name, x, k, n_in, n_out):
     kernel = params.get(name + "_kernel", (k, n_in, n_out), P.GLOROT_UNIFORM, True)
     bias = params.get(name + "_bias", (k, 1, n_out), P.ZEROS, True)
     return tf.linalg.matmul(x, kernel) + bias
+
+
+def _tf_padding(padding):
+    p = str(padding).upper()
+    if p not in ("VALID", "SAME"):
+        raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
+    return p
+
+
+def conv_out(size, k, stride, padding):
+    """Output size of a convolution over `size`: SAME ceil(size / s), VALID floor((size - k) / s)
+    + 1 (Conv2d.Spec.convOut)."""
+    if _tf_padding(padding) == "SAME":
+        return (size + stride - 1) // stride
+    return (size - k) // stride + 1
+
+
+def transposed_out(size, k, stride, padding):
+    """Output size of a transposed convolution over `size`: SAME size * s, VALID (size - 1) * s + k
+    (Conv2d.Spec.transposedOut)."""
+    if _tf_padding(padding) == "SAME":
+        return size * stride
+    return (size - 1) * stride + k
+
+
+def conv2d(params, name, x, k, c_in, c_out, stride, padding):
+    """x [B, H, W, in] -> conv2d(x, W [k, k, in, out], strides [1, s, s, 1]) + b [B, H', W', out];
+    variables `name_kernel` (Glorot uniform, fans times k*k) and `name_bias` [out] (zero). `padding`
+    is "valid" or "same" (either case) (Conv2d.apply)."""
+    kernel = params.get(name + "_kernel", (k, k, c_in, c_out), P.GLOROT_UNIFORM, True)
+    bias = params.get(name + "_bias", (c_out,), P.ZEROS, True)
+    y = tf.nn.conv2d(x, kernel, strides=[1, stride, stride, 1], padding=_tf_padding(padding))
+    return tf.nn.bias_add(y, bias)
+
+
+def conv2d_transpose(params, name, x, k, c_in, c_out, stride, padding):
+    """x [B, h, w, in] -> the transposed convolution with W [k, k, out, in] (TensorFlow's layout) +
+    b [out], [B, h', w', out] with h' = `transposed_out`(h); the batch size is read from x at run
+    time, h and w from x's static shape (Conv2d.applyTransposed)."""
+    h, w = x.shape[1], x.shape[2]
+    if h is None or w is None:
+        raise ValueError(f"{name}: the input's height and width must be static, got {x.shape}")
+    kernel = params.get(name + "_kernel", (k, k, c_out, c_in), P.GLOROT_UNIFORM, True)
+    bias = params.get(name + "_bias", (c_out,), P.ZEROS, True)
+    batch = tf.shape(x)[:1]
+    out_shape = tf.concat([batch, tf.constant([transposed_out(h, k, stride, padding),
+                                               transposed_out(w, k, stride, padding), c_out],
+                                              tf.int32)], 0)
+    y = tf.nn.conv2d_transpose(x, kernel, out_shape, strides=[1, stride, stride, 1],
+                               padding=_tf_padding(padding))
+    return tf.nn.bias_add(y, bias)

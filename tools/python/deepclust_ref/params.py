@@ -49,9 +49,12 @@ class Params(tf.Module):
             return tf.ones(dims, tf.float32)
         if init == GLOROT_UNIFORM:
             # Fan-in/out from the last two dims (docs/models.md), so a batched kernel [K, in, out]
-            # draws each slice with the limit of an [in, out] kernel; 2-D kernels are unchanged.
-            fan_in = shape[-2] if len(shape) > 1 else 1
-            fan_out = shape[-1]
+            # draws each slice with the limit of an [in, out] kernel; 2-D kernels are unchanged. A
+            # rank-4 convolution kernel [k1, k2, a, b] multiplies both by its receptive field
+            # k1*k2 (as Keras does), so fan_in = k1*k2*a and fan_out = k1*k2*b.
+            receptive = shape[0] * shape[1] if len(shape) == 4 else 1
+            fan_in = (shape[-2] if len(shape) > 1 else 1) * receptive
+            fan_out = shape[-1] * receptive
             # Java computes the limit in double, then rounds it to float.
             limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
             u = tf.random.stateless_uniform(

@@ -1,9 +1,10 @@
 """The Python trainer: the Java trainer's phases, losses and schedules (training/.../train/Trainer.java
 and the *TrainingGraph classes), on the TF 2.18 reference models.
 
-    python -m deepclust_ref.train --model gmvae_gumbel|vade|kdvae --run-dir DIR [--epochs N]
+    python -m deepclust_ref.train --model gmvae_gumbel|vade|kdvae|vc --run-dir DIR [--epochs N]
         [--pretrain-epochs N] [--init-vade-epochs N] [--pair-pretrain-epochs N] [--batch-size B]
-        [--seed S] [--train-limit N] [--test-limit N] [--dataset mnist]
+        [--aug-target-stop-gradient] [--seed S] [--train-limit N] [--test-limit N]
+        [--dataset mnist]
 
 Phases (as Java's; the phase index p counts every phase of the model, from 0):
 - gmvae_gumbel: "train": Adam (lr, config eps) with the Gumbel temperature
@@ -16,6 +17,9 @@ Phases (as Java's; the phase index p counts every phase of the model, from 0):
   by its own assignments), then "pair_pretrain" (at its start k-means on the VaDE's mu~ of the
   training set; each pair a VAE on its cluster's images, noise seed [seed + 1, t]), then "joint"
   (Eq. 6, noise seed [seed, t]).
+- vc: "train": Adam (lr, config eps) on Eq. 18 with lambda_recons = recons_scale(e) and lambda_aug =
+  aug_weight(e) fed per epoch e (the config's schedules); x^ is each batch rotated by its own angles
+  (see below).
 
 Where this differs from Java (by design):
 - Batches: each epoch a permutation from numpy's `default_rng([seed, p, epoch])`, the last
@@ -30,7 +34,13 @@ Where this differs from Java (by design):
 - k-DVAE's initial clusters: scikit-learn `KMeans(n_clusters=K, n_init=5, random_state=seed)`
   (Java: Hipparchus k-means++, best of 5 by squared error).
 - No checkpoints and no resume; metrics.jsonl is rewritten from scratch by each run.
-- GMVAE-Gumbel's metrics lines carry an extra key `temperature` (the tau of that epoch).
+- GMVAE-Gumbel's metrics lines carry an extra key `temperature` (the tau of that epoch); vc's carry
+  `recons_scale` and `aug_weight` (the lambda's of that epoch).
+- vc's augmentation: the config's `augmentation` "rotation" (MNIST's, the default: a random
+  rotation in [-3, 3] degrees, §V-A; `augment.random_rotation`, zero outside the image) or "none"
+  (x^ = x); the others (Fashion-MNIST's, the colour datasets') are Java-only, as are those
+  datasets. Angles come from numpy's `default_rng([seed, AUG_STREAM, t])` at step t, not from
+  Java's SplitMix streams; the warp of an angle is Affine.java's.
 """
 
 import argparse
@@ -47,6 +57,7 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from . import augment  # noqa: E402
 from . import crosscheck as X  # noqa: E402
 from . import export as E  # noqa: E402
 from .adam_step import AdamStep  # noqa: E402
@@ -56,8 +67,10 @@ from .kdvae import MODEL as KDVAE  # noqa: E402
 from .kdvae import Kdvae, KdvaeConfig  # noqa: E402
 from .vade import MODEL as VADE  # noqa: E402
 from .vade import Vade, VadeConfig  # noqa: E402
+from .vc import MODEL as VC  # noqa: E402
+from .vc import Vc, VcConfig  # noqa: E402
 
-MODELS = (GMVAE_GUMBEL, VADE, KDVAE)
+MODELS = (GMVAE_GUMBEL, VADE, KDVAE, VC)
 DATASETS = ("mnist",)
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -67,6 +80,7 @@ GMM_RESTARTS = 3
 GMM_MAX_ITERATIONS = 200
 GMM_TOLERANCE = 1e-6
 KMEANS_RESTARTS = 5
+AUG_STREAM = 0xA06  # vc: the rotation angles' numpy stream, [seed, AUG_STREAM, step]
 
 
 # ---- data --------------------------------------------------------------------------------------
@@ -371,6 +385,56 @@ class KdvaeTraining:
         return out
 
 
+class VcTraining:
+    TERMS = ("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2")
+    AUGMENTATIONS = ("none", "rotation")  # the others are Java-only
+
+    def __init__(self, config):
+        if config.augmentation not in self.AUGMENTATIONS:
+            raise ValueError(f"the Python trainer augments with {list(self.AUGMENTATIONS)}, not "
+                             f"'{config.augmentation}' (Java-only)")
+        self.config = config
+        self.model = Vc(config)
+        m = self.model
+        self.adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon)
+        x_spec, scalar, seed_spec = _specs(config)
+        adam = self.adam
+
+        @tf.function(input_signature=[x_spec, x_spec, seed_spec, scalar, scalar, scalar, scalar,
+                                      scalar])
+        def train_step(xs, xs_aug, noise_seed, recons_scale, aug_weight, lr, b1p, b2p):
+            with tf.GradientTape() as tape:
+                out = m.training(xs, xs_aug, noise_seed, recons_scale, aug_weight)
+            adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+            return tf.stack([out[k] for k in self.TERMS])
+
+        self._train_step = train_step
+        self.assign = _assign_fn(m)
+
+    def augment(self, x, t):
+        """x^ of the batch at step t: each image rotated by its own angle in [-3, 3] degrees, or x
+        itself for augmentation "none"."""
+        if self.config.augmentation == "none":
+            return x
+        rng = np.random.default_rng([int(self.config.seed) & 0xFFFFFFFFFFFFFFFF, AUG_STREAM,
+                                     int(t)])
+        return augment.random_rotation(x, rng)
+
+    def phases(self):
+        c = self.config
+
+        def step(x, indices, epoch, t):
+            return self._train_step(tf.constant(x), tf.constant(self.augment(x, t)),
+                                    _seed(c.seed, t), _f32(c.recons_scale(epoch)),
+                                    _f32(c.aug_weight(epoch)), _f32(c.learning_rate),
+                                    *_powers(t)).numpy()
+
+        return [Phase("train", c.epochs, c.batch_size, self.TERMS, lambda e: c.learning_rate,
+                      step, self.assign,
+                      extra=lambda e: {"recons_scale": c.recons_scale(e),
+                                       "aug_weight": c.aug_weight(e)})]
+
+
 # ---- configs -----------------------------------------------------------------------------------
 
 
@@ -394,6 +458,9 @@ def make_config(model, seed=1, epochs=None, pretrain_epochs=None, init_vade_epoc
               pair_pretrain_epochs=(c.pair_pretrain_epochs if pair_pretrain_epochs is None
                                     else pair_pretrain_epochs),
               epochs=c.epochs if epochs is None else epochs)
+    elif model == VC:
+        c = VcConfig.mnist(seed)
+        c = r(c, epochs=epochs) if epochs is not None else c
     else:
         raise ValueError(f"unknown model '{model}': one of {list(MODELS)}")
     if batch_size is not None:
@@ -415,6 +482,8 @@ def build(model, config):
         return VadeTraining(config)
     if model == KDVAE:
         return KdvaeTraining(config)
+    if model == VC:
+        return VcTraining(config)
     raise ValueError(f"unknown model '{model}': one of {list(MODELS)}")
 
 
@@ -557,6 +626,8 @@ def main(argv=None):
     ap.add_argument("--pair-pretrain-epochs", type=int,
                     help="k-DVAE: epochs of each pair's VAE on its initial cluster (default 20)")
     ap.add_argument("--batch-size", type=int)
+    ap.add_argument("--aug-target-stop-gradient", action="store_true",
+                    help="vc: the clean branch is a stop-gradient target of L_aug")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--train-limit", type=int, help="train on the first N training images only")
     ap.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
@@ -567,6 +638,8 @@ def main(argv=None):
                   seed=a.seed, train_limit=a.train_limit, test_limit=a.test_limit,
                   dataset=a.dataset, init_vade_epochs=a.init_vade_epochs,
                   pair_pretrain_epochs=a.pair_pretrain_epochs, batch_size=a.batch_size,
+                  config_overrides=(dict(aug_target_stop_gradient=True)
+                                    if a.aug_target_stop_gradient else None),
                   log=lambda s: print(s, flush=True))
     except X.MissingFile as e:
         print(f"error: {e}", file=sys.stderr)

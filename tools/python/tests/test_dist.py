@@ -67,6 +67,65 @@ class DiagonalGaussianTest(unittest.TestCase):
         self.assertIsNone(tape.gradient(z, eps))
 
 
+class TwoGaussiansTest(unittest.TestCase):
+    """KL and W2 between diagonal Gaussians given by means and standard deviations (vc)."""
+
+    def test_kl_of_identical_gaussians_is_zero(self):
+        mean = tf.constant([[0.3, -2.0, 1.5]])
+        sd = tf.constant([[0.5, 1.0, 2.5]])
+        np.testing.assert_allclose(dist.diagonal_gaussian_kl(mean, sd, mean, sd).numpy(), [0.0],
+                                   atol=1e-7)
+
+    def test_kl_matches_the_log_variance_closed_form(self):
+        rng = np.random.default_rng(1)
+        m1, m2 = rng.normal(size=(2, 3, 4))
+        s1, s2 = rng.uniform(0.2, 2.0, size=(2, 3, 4))
+        # 1/2 sum [log(s2^2 / s1^2) + (s1^2 + (m1 - m2)^2) / s2^2 - 1]
+        want = 0.5 * (np.log(s2 ** 2 / s1 ** 2) + (s1 ** 2 + (m1 - m2) ** 2) / s2 ** 2 - 1).sum(-1)
+        got = dist.diagonal_gaussian_kl(*(a.astype(np.float32) for a in (m1, s1, m2, s2)))
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5)
+
+    def test_kl_broadcasts_a_prior_per_cluster_over_the_batch(self):
+        rng = np.random.default_rng(2)
+        mean, sd = rng.normal(size=(2, 3, 4)).astype(np.float32), np.ones((2, 3, 4), np.float32)
+        pm = rng.normal(size=(3, 4)).astype(np.float32)
+        got = dist.diagonal_gaussian_kl(mean, sd, pm[None], np.ones((1, 3, 4), np.float32))
+        np.testing.assert_allclose(got.numpy(), 0.5 * ((mean - pm) ** 2).sum(-1), rtol=1e-5)
+
+    def test_w2_of_identical_gaussians_is_zero(self):
+        mean = tf.constant([[0.3, -2.0], [1.0, 4.0]])
+        sd = tf.constant([[0.5, 1.0], [2.0, 0.1]])
+        np.testing.assert_array_equal(dist.wasserstein2_diagonal(mean, sd, mean, sd).numpy(),
+                                      [0.0, 0.0])
+
+    def test_w2_of_two_given_gaussians_is_eq17_by_hand(self):
+        # N((1, 2), diag(1, 4)) and N((0, 4), diag(9, 1)): |(1, -2)|^2 + |(1 - 3, 2 - 1)|^2 = 5 + 5
+        got = dist.wasserstein2_diagonal(tf.constant([1.0, 2.0]), tf.constant([1.0, 2.0]),
+                                         tf.constant([0.0, 4.0]), tf.constant([3.0, 1.0]))
+        self.assertEqual(float(got), 10.0)
+
+
+class ImageLikelihoodTest(unittest.TestCase):
+    def test_gaussian_negative_log_likelihood_is_minus_log_density(self):
+        rng = np.random.default_rng(3)
+        x = rng.uniform(0, 1, (2, 3, 3, 2))
+        m = rng.normal(0.5, 0.3, x.shape)
+        v = rng.uniform(0.05, 1.0, x.shape)
+        density = np.exp(-(x - m) ** 2 / (2 * v)) / np.sqrt(2 * np.pi * v)
+        want = -np.log(density).sum(axis=(1, 2, 3))
+        got = dist.gaussian_negative_log_likelihood(
+            *(a.astype(np.float32) for a in (x, m, v)), axis=[1, 2, 3])
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5)
+
+    def test_bernoulli_sum_over_image_axes(self):
+        rng = np.random.default_rng(4)
+        logits = rng.normal(0, 2, (2, 3, 3, 1)).astype(np.float32)
+        x = rng.uniform(0, 1, logits.shape).astype(np.float32)
+        want = dist.bernoulli_cross_entropy_from_logits(logits.reshape(2, -1), x.reshape(2, -1))
+        got = dist.bernoulli_cross_entropy_sum(logits, x, [1, 2, 3])
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
 class GumbelSoftmaxTest(unittest.TestCase):
     def test_noise_is_minus_log_minus_log_u(self):
         u = np.array([[0.1, 0.5, 0.9]], np.float32)

@@ -17,6 +17,7 @@ from deepclust_ref import crosscheck as X
 from deepclust_ref import export as E
 from deepclust_ref import train as T
 from deepclust_ref.kdvae import KdvaeConfig
+from deepclust_ref.vc import VcConfig
 
 TRAIN_LIMIT = 600
 TEST_LIMIT = 200
@@ -185,6 +186,34 @@ class KdvaeTrainTest(_TrainedModel, unittest.TestCase):
         self.assertEqual(t.init_vade.config.latent_dim, 10)  # VaDE's MNIST settings, as Java
 
 
+@NEEDS_MNIST
+class VcTrainTest(_TrainedModel, unittest.TestCase):
+    MODEL = "vc"
+    KWARGS = dict(epochs=2, config_overrides=dict(X.TINY_VC, aug_weight_schedule=(0.01, 1, 0.5)))
+    PHASES = (("train", 2),)
+    EVALUATES = ("train",)
+
+    def test_lambdas_follow_the_schedules_and_every_term_is_logged(self):
+        self.assertEqual([(l["recons_scale"], l["aug_weight"]) for l in self.lines],
+                         [(0.5, 0.01), (0.5, 0.5)])
+        for l in self.lines:
+            for k in ("reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2"):
+                self.assertTrue(math.isfinite(l[k]), (k, l))
+            self.assertGreater(l["aug_l2"] + l["aug_w2"], 0.0)
+
+    def test_export_has_prior_mix(self):
+        loaded = tf.saved_model.load(os.path.join(self.dir, T.EXPORT))
+        self.assertIn(C.SIG_PRIOR_MIX, loaded.signatures)
+
+    def test_augmented_batch_is_a_seeded_small_rotation(self):
+        t = self.result["training"]
+        x = data()[0][0][:4]
+        a, b = t.augment(x, 3), t.augment(x, 3)
+        np.testing.assert_array_equal(a, b)
+        self.assertFalse(np.array_equal(a, t.augment(x, 4)))
+        self.assertLess(np.abs(a - x).mean(), np.abs(np.roll(x, 3, axis=2) - x).mean())
+
+
 class PiecesTest(unittest.TestCase):
     def test_batches_are_seeded_permutations_dropping_the_last(self):
         a = T.batches(250, 100, 7, 1, 3)
@@ -220,6 +249,8 @@ class PiecesTest(unittest.TestCase):
                           c.pair_pretrain_epochs, c.seed), (3, 4, 5, 6, 2))
         c = T.make_config("vade", epochs=3, pretrain_epochs=0)
         self.assertEqual((c.epochs, c.pretrain_epochs), (3, 0))
+        c = T.make_config("vc", seed=4, epochs=3, batch_size=50)
+        self.assertEqual(c, VcConfig(seed=4, epochs=3, batch_size=50))
         with self.assertRaises(ValueError):
             T.make_config("nope")
 

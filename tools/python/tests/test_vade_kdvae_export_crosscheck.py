@@ -1,6 +1,6 @@
 """VaDE and k-DVAE: export round trip (signatures return the module's tf.function outputs exactly,
-the asset) and `crosscheck make --tiny --synthetic` (every name with its shape and dtype, values
-against eager runs, verify against a faked Java side)."""
+the asset; vc's too, with prior_mix) and `crosscheck make --tiny --synthetic` (every name with its
+shape and dtype, values against eager runs, verify against a faked Java side)."""
 
 import contextlib
 import io
@@ -24,10 +24,12 @@ from deepclust_ref.adam_step import AdamStep
 from deepclust_ref.check_export import export_weights
 from deepclust_ref.kdvae import Kdvae
 from deepclust_ref.vade import Vade
+from deepclust_ref.vc import Vc, VcConfig, conv
 
 
 class _ExportCase:
     name = None
+    extra_signatures = ()
 
     @classmethod
     def setUpClass(cls):
@@ -44,7 +46,7 @@ class _ExportCase:
 
     def test_signatures_return_the_modules_own_outputs_exactly(self):
         s = self.loaded.signatures
-        self.assertEqual(set(s), set(C.COMMON_SIGNATURES))
+        self.assertEqual(set(s), set(C.COMMON_SIGNATURES) | set(self.extra_signatures))
         own = E.Serving(self.model).signatures()
         x = tf.constant(self.x)
         z = tf.constant(np.random.default_rng(5).normal(size=(4, 4)).astype(np.float32))
@@ -100,6 +102,33 @@ class KdvaeExportTest(_ExportCase, unittest.TestCase):
     @staticmethod
     def make_model():
         return test_kdvae.randomised()
+
+
+class VcExportTest(_ExportCase, unittest.TestCase):
+    name = "vc"
+    extra_signatures = (C.SIG_PRIOR_MIX,)
+
+    @staticmethod
+    def make_model():
+        # 4x4x1 -> 2x2x2 (F = 8) and back: the smallest vc the shared case's shapes allow.
+        c = VcConfig(seed=3, input_shape=(4, 4, 1), clusters=3, latent_dim=4,
+                     encoder_convs=(conv(2, 1, "valid"),), posterior_hidden=(5,),
+                     decoder_dense=(8,), decoder_reshape=(2, 2, 2),
+                     decoder_deconvs=(conv(1, 1, "valid"),))
+        model = Vc(c)
+        rng = np.random.default_rng(0)
+        for n, v in model.params.all.items():
+            if n.endswith("_bias"):
+                v.assign(rng.normal(0, 0.3, v.shape).astype(np.float32))
+        return model
+
+    def test_prior_mix_of_one_hot_rows_is_prior(self):
+        s = self.loaded.signatures
+        k = np.array([2, 0, 1, 1], np.int32)
+        prior = s[C.SIG_PRIOR](cluster=tf.constant(k))
+        mix = s[C.SIG_PRIOR_MIX](weights=tf.constant(np.eye(3, dtype=np.float32)[k]))
+        for key in (C.OUT_MEAN, C.OUT_STDDEV):
+            np.testing.assert_array_equal(mix[key].numpy(), prior[key].numpy(), key)
 
 
 B, T, SEED = 4, 2, 11
