@@ -42,6 +42,30 @@ class GoldenCrossCheckTest {
   }
 
   @Test
+  void javaVcAgreesWithThePythonReferenceOnEveryCheckWithTheAugmentedBatch(@TempDir Path tmp)
+      throws Exception {
+    Path ref = copy(tmp, "vc");
+    List<Comparison> rows = new CrossCheck(ref).run(QUIET);
+    List<Comparison> failed = rows.stream().filter(c -> !c.pass()).toList();
+    assertTrue(failed.isEmpty(), "failed rows: " + failed);
+    assertEquals(46, rows.stream().filter(c -> c.check().equals("gradient")).count());
+    assertTrue(rows.stream().anyMatch(c -> c.quantity().equals("aug_w2")));
+  }
+
+  @Test
+  void aJavaVcWhoseAugmentationTargetIsFixedFailsTheGradientCheck(@TempDir Path tmp)
+      throws Exception {
+    // Stopping the gradient through the clean branch of L_aug changes the gradients only.
+    Path ref = copy(tmp, "vc");
+    List<Comparison> rows = new CrossCheck(ref, c -> {
+      c.addProperty("augTargetStopGradient", true);
+      return c;
+    }).run(QUIET);
+    assertTrue(rows.stream().anyMatch(c -> c.check().equals("gradient") && !c.pass()));
+    assertTrue(rows.stream().filter(c -> c.check().equals("forward")).allMatch(Comparison::pass));
+  }
+
+  @Test
   void javaGmvaeGumbelAgreesWithThePythonReferenceOnEveryCheck(@TempDir Path tmp)
       throws Exception {
     Path ref = copy(tmp, "gmvae_gumbel");
