@@ -22,6 +22,7 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TUint8;
 
 /**
  * Exports a model's weights to the SavedModel contract (DESIGN.md): a fresh graph holding the
@@ -153,10 +154,7 @@ public final class ContractExport {
             Signature.builder().key(Contract.SIG_DECODE).input(Contract.IN_Z, in.z())
                 .input(Contract.IN_CLUSTER, in.decodeCluster())
                 .output(Contract.OUT_X_HAT, out.decoded()).build(),
-            Signature.builder().key(Contract.SIG_PRIOR)
-                .input(Contract.IN_CLUSTER, in.priorCluster())
-                .output(Contract.OUT_MEAN, out.priorMean())
-                .output(Contract.OUT_STDDEV, out.priorStddev()).build()));
+            prior(in, out)));
         signatures.addAll(out.extraSignatures());
         SavedModelBundle.exporter(dir.toString())
             .withTags(Contract.TAG)
@@ -168,12 +166,45 @@ public final class ContractExport {
     });
   }
 
+  /** {@code prior}: mean and stddev, or the mean alone (VAB's Bernoulli prior has no stddev). */
+  private static Signature prior(Inputs in, Outputs out) {
+    var b = Signature.builder().key(Contract.SIG_PRIOR)
+        .input(Contract.IN_CLUSTER, in.priorCluster())
+        .output(Contract.OUT_MEAN, out.priorMean());
+    if (out.priorStddev() != null) {
+      b.output(Contract.OUT_STDDEV, out.priorStddev());
+    }
+    return b.build();
+  }
+
+  /** VAB's {@code compress}: images → bits u8 [-1, d]. */
+  public static Signature compress(Placeholder<TFloat32> x, Operand<TUint8> bits) {
+    return Signature.builder().key(Contract.SIG_COMPRESS).input(Contract.IN_X, x)
+        .output(Contract.OUT_BITS, bits).build();
+  }
+
+  /** The {@code bits} input of VAB's {@code classify_bits}: u8 [-1, d]. */
+  public static Placeholder<TUint8> bitsInput(Ops tf, int bits) {
+    return tf.withName(Contract.SIG_CLASSIFY_BITS + "_" + Contract.IN_BITS).placeholder(
+        TUint8.class, Placeholder.shape(Shape.of(-1, bits)));
+  }
+
+  /** VAB's {@code classify_bits}: bits → probs, cluster. */
+  public static Signature classifyBits(Placeholder<TUint8> bits, Operand<TFloat32> probs,
+      Operand<TInt64> cluster) {
+    return Signature.builder().key(Contract.SIG_CLASSIFY_BITS).input(Contract.IN_BITS, bits)
+        .output(Contract.OUT_PROBS, probs).output(Contract.OUT_CLUSTER, cluster).build();
+  }
+
+  private static final List<String> EXTRA = List.of(Contract.SIG_PRIOR_MIX,
+      Contract.SIG_COMPRESS, Contract.SIG_CLASSIFY_BITS);
+
   private static void checkExtraSignatures(List<Signature> extra) {
     Set<String> seen = new HashSet<>();
     for (Signature s : extra) {
-      if (!Contract.OPTIONAL_SIGNATURES.contains(s.key())) {
+      if (!EXTRA.contains(s.key())) {
         throw new IllegalArgumentException("extra signature '" + s.key()
-            + "' is not an optional signature of the contract " + Contract.OPTIONAL_SIGNATURES);
+            + "' is neither an optional nor a VAB signature of the contract " + EXTRA);
       }
       if (!seen.add(s.key())) {
         throw new IllegalArgumentException("extra signature '" + s.key() + "' given twice");

@@ -2,6 +2,7 @@ package io.deepclust.training.cli;
 
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.models.KdvaeConfig;
+import io.deepclust.graphs.models.VabConfig;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.models.VcConfig;
 import io.deepclust.training.data.Dataset;
@@ -11,6 +12,7 @@ import io.deepclust.training.train.GmvaeGumbelTrainingGraph;
 import io.deepclust.training.train.KdvaeTrainingGraph;
 import io.deepclust.training.train.Trainer;
 import io.deepclust.training.train.TrainingModel;
+import io.deepclust.training.train.VabTrainingGraph;
 import io.deepclust.training.train.VadeTrainingGraph;
 import io.deepclust.training.train.VcTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
@@ -87,7 +89,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
 
-  enum ModelName { gmvae_gumbel, vade, kdvae, vc }
+  @Option(names = "--bits",
+      description = "vab: code bits d per image (default 28; BPP = d / pixels).")
+  Integer bits;
+
+  @Option(names = "--straight-through",
+      description = "vab: straight-through Gumbel estimator (hard bits forward, soft gradient).")
+  boolean straightThrough;
+
+  enum ModelName { gmvae_gumbel, vade, kdvae, vc, vab }
 
   /** The model's training graph with the paper's MNIST config and the options applied. */
   private TrainingModel open(int[] shape) {
@@ -105,6 +115,12 @@ final class TrainCommand implements Callable<Integer> {
             pairPretrainEpochs != null ? pairPretrainEpochs : c.pairPretrainEpochs(),
             epochs != null ? epochs : c.epochs());
         return new KdvaeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c);
+      }
+      case vab: {
+        VabConfig c = VabConfig.mnist(seed);
+        return new VabTrainingGraph(c.with(bits != null ? bits : c.bits(),
+            epochs != null ? epochs : c.epochs(), batchSize != null ? batchSize : c.batchSize(),
+            straightThrough));
       }
       case vc: {
         VcConfig c = VcConfig.forShape(shape, seed).forDataset(dataset);

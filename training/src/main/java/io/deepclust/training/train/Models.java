@@ -7,6 +7,8 @@ import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.models.Kdvae;
 import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.models.Vade;
+import io.deepclust.graphs.models.Vab;
+import io.deepclust.graphs.models.VabConfig;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.models.VariationalClustering;
 import io.deepclust.graphs.models.VcConfig;
@@ -15,7 +17,7 @@ import java.util.List;
 /** The models the trainer knows, by their contract names. */
 public final class Models {
   public static final List<String> NAMES = List.of(GmvaeGumbel.MODEL, Vade.MODEL, Kdvae.MODEL,
-      VariationalClustering.MODEL);
+      VariationalClustering.MODEL, Vab.MODEL);
 
   private Models() {}
 
@@ -27,6 +29,7 @@ public final class Models {
           new GmvaeGumbelTrainingGraph(gson.fromJson(config, GmvaeGumbelConfig.class));
       case Vade.MODEL -> new VadeTrainingGraph(gson.fromJson(config, VadeConfig.class));
       case Kdvae.MODEL -> new KdvaeTrainingGraph(gson.fromJson(config, KdvaeConfig.class));
+      case Vab.MODEL -> new VabTrainingGraph(gson.fromJson(config, VabConfig.class));
       case VariationalClustering.MODEL ->
           new VcTrainingGraph(gson.fromJson(config, VcConfig.class));
       default -> throw new IllegalArgumentException(

@@ -108,9 +108,11 @@ public final class Trainer {
         step += batcher.batchesPerEpoch();
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         Map<String, double[]> scores = new LinkedHashMap<>();
+        Map<String, Double> extra = new LinkedHashMap<>();
         if (phase.evaluates()) {
           for (var e : evals.entrySet()) {
             scores.put(e.getKey(), evaluate(phase.assign(model, e.getValue()), e.getValue()));
+            model.extraMetrics(e.getValue()).forEach((k, v) -> extra.put(e.getKey() + "_" + k, v));
           }
           last = scores.get(primary);
         }
@@ -137,6 +139,10 @@ public final class Trainer {
           shown.append(String.format("  %s ACC %.4f NMI %.4f ARI %.4f", e.getKey(), v[0], v[1],
               v[2]));
         }
+        extra.forEach((k, v) -> {
+          line.addProperty(k, v);
+          shown.append(String.format("  %s %.2f", k, v));
+        });
         line.addProperty("train_seconds", trainSeconds);
         line.addProperty("seconds", seconds);
         run.appendMetrics(line);

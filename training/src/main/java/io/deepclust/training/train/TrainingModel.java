@@ -28,6 +28,14 @@ public interface TrainingModel extends AutoCloseable {
   /** Hard cluster assignments of every image by the inference branch. */
   int[] assign(Dataset data);
 
+  /**
+   * Model-specific metrics of a dataset after an epoch, by key (written as {@code <set>_<key>}),
+   * e.g. VAB's PSNR of reconstructions; none by default.
+   */
+  default java.util.Map<String, Double> extraMetrics(Dataset data) {
+    return java.util.Map.of();
+  }
+
   /** Exports the current weights to {@code target}; {@code info} holds made_by, dataset, metrics. */
   void export(JsonObject info, Path target);
 

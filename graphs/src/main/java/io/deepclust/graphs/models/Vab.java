@@ -1,0 +1,228 @@
+package io.deepclust.graphs.models;
+
+import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.DiagonalGaussian;
+import io.deepclust.graphs.dist.GumbelSoftmax;
+import io.deepclust.graphs.layers.Dense;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TUint8;
+
+/**
+ * VAB (vab-bernoulli-mixture-vae.txt §2): an MLP encoder gives d Bernoulli code probabilities
+ * μ = sigmoid(l), relaxed in training by a two-class Gumbel-softmax per bit; the prior is a
+ * Bernoulli mixture (π = softmax of free logits, μ_{z|c} = sigmoid of free logits), q(c|y) is Eq. 11
+ * in log space, and the loss is −ELBO of Eq. 10 with one sample. Inference is hard: the data vendor
+ * sends bits b = [l > 0], the consumer classifies them by Eq. 11 at y = b. docs/models.md lists the
+ * variables.
+ */
+public final class Vab {
+  public static final String MODEL = "vab";
+  /** Floor added to the Gaussian decoder's softplus variance. */
+  public static final float VAR_FLOOR = 1e-4f;
+
+  private Vab() {}
+
+  /** The training branch: inputs and the terms of Eq. 10 (batch means). */
+  public record Training(Placeholder<TFloat32> x, Placeholder<TInt64> noiseSeed,
+      Placeholder<TFloat32> temperature, Operand<TFloat32> loss, Operand<TFloat32> reconstruction,
+      Operand<TFloat32> logPz, Operand<TFloat32> logPc, Operand<TFloat32> logQz,
+      Operand<TFloat32> entropyC, Operand<TFloat32> logits, Operand<TFloat32> code) {}
+
+  public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
+      Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) implements ClusterInference {}
+
+  public static Placeholder<TFloat32> imageInput(Ops tf, VabConfig c, String name) {
+    int[] s = c.inputShape();
+    return tf.withName(name)
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
+  }
+
+  /**
+   * −ELBO (Eq. 10) with y from the two-class Gumbel-softmax of each bit at temperature τ (fed),
+   * uniforms [B, d, 2] from stateless_uniform(seed = [s, 2t]); straight-through when configured.
+   */
+  public static Training training(Ops tf, Params p, VabConfig c, Placeholder<TFloat32> x) {
+    var noiseSeed = tf.withName("noise_seed")
+        .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+    var temperature = tf.withName("temperature")
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    var flat = flatten(tf, c, x);
+    var l = qZGivenX(tf, p, c, flat);
+    var batch = tf.slice(tf.shape(flat), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    var gumbelSeed = tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2}));
+    var u = tf.random.statelessRandomUniform(tf.concat(List.of(batch,
+        tf.constant(new int[] {c.bits(), 2})), tf.constant(0)), gumbelSeed);
+    var g = GumbelSoftmax.gumbelNoise(tf, u);
+    var zero = tf.constant(0);
+    var gOne = tf.squeeze(tf.gather(g, tf.constant(new int[] {0}), tf.constant(2)),
+        org.tensorflow.op.core.Squeeze.axis(List.of(2L)));
+    var gZero = tf.squeeze(tf.gather(g, tf.constant(new int[] {1}), tf.constant(2)),
+        org.tensorflow.op.core.Squeeze.axis(List.of(2L)));
+    Operand<TFloat32> y = tf.math.sigmoid(tf.math.div(tf.math.add(l, tf.math.sub(gOne, gZero)),
+        temperature));
+    if (c.straightThrough()) {
+      y = tf.math.add(y, tf.stopGradient(tf.math.sub(tf.math.round(y), y)));
+    }
+    var rec = reconstruction(tf, c, pXGivenZ(tf, p, c, y), flat);
+    var logPi = logPi(tf, p, c);
+    var logPyc = logPzGivenC(tf, p, c, y);
+    var logQc = tf.nn.logSoftmax(tf.math.add(tf.expandDims(logPi, zero), logPyc));
+    var qc = tf.math.exp(logQc);
+    var one = tf.constant(1);
+    var reconstruction = tf.withName("reconstruction").math.mean(rec, zero);
+    var logPz = tf.withName("log_p_z")
+        .math.mean(tf.reduceSum(tf.math.mul(qc, logPyc), one), zero);
+    var logPc = tf.withName("log_p_c").math.mean(tf.reduceSum(tf.math.mul(qc,
+        tf.expandDims(logPi, zero)), one), zero);
+    var logQz = tf.withName("log_q_z").math.mean(bernoulliLogProb(tf, y, l), zero);
+    var entropyC = tf.withName("entropy_c")
+        .math.mean(tf.math.neg(tf.reduceSum(tf.math.mul(qc, logQc), one)), zero);
+    var loss = tf.withName("loss").math.sub(tf.math.add(tf.math.sub(tf.math.sub(reconstruction,
+        logPz), logPc), logQz), entropyC);
+    return new Training(x, noiseSeed, temperature, loss, reconstruction, logPz, logPc, logQz,
+        entropyC, l, y);
+  }
+
+  /**
+   * The vendor's bits b = [l > 0] and the consumer's clusters from them: probs = q(c|b) (Eq. 11),
+   * cluster = argmax; embedding = μ (code probabilities); reconstruction = the decoder's mean at b.
+   */
+  public static Inference inference(Ops tf, Params p, VabConfig c, Operand<TFloat32> x) {
+    var l = qZGivenX(tf, p, c, flatten(tf, c, x));
+    var bits = tf.dtypes.cast(tf.math.greater(l, tf.constant(0f)), TFloat32.class);
+    var decoded = toImage(tf, c, mean(tf, pXGivenZ(tf, p, c, bits)));
+    var classified = classify(tf, p, c, bits);
+    return new Inference(classified[0], tf.math.argMax(classified[1], tf.constant(1),
+        TInt64.class), tf.math.sigmoid(l), decoded);
+  }
+
+  /** {@code compress}: b = [l > 0] as uint8 [B, d]. */
+  public static Operand<TUint8> compress(Ops tf, Params p, VabConfig c, Operand<TFloat32> x) {
+    var l = qZGivenX(tf, p, c, flatten(tf, c, x));
+    return tf.dtypes.cast(tf.math.greater(l, tf.constant(0f)), TUint8.class);
+  }
+
+  /** {@code classify_bits}: probs [B, K] = q(c|b) of Eq. 11 and the argmax cluster. */
+  public static Operand<?>[] classifyBits(Ops tf, Params p, VabConfig c, Operand<TUint8> bits) {
+    var classified = classify(tf, p, c, tf.dtypes.cast(bits, TFloat32.class));
+    return new Operand<?>[] {classified[0], tf.math.argMax(classified[1], tf.constant(1),
+        TInt64.class)};
+  }
+
+  /** The decoder's mean at codes z [B, d] (relaxed or hard), as images. */
+  public static Operand<TFloat32> decode(Ops tf, Params p, VabConfig c, Operand<TFloat32> z) {
+    return toImage(tf, c, mean(tf, pXGivenZ(tf, p, c, z)));
+  }
+
+  /** μ_{z|c} [B, d] for clusters [B]: the prior's Bernoulli probabilities. */
+  public static Operand<TFloat32> prior(Ops tf, Params p, VabConfig c, Operand<TInt32> cluster) {
+    return tf.math.sigmoid(tf.gather(priorLogits(tf, p, c), cluster, tf.constant(0)));
+  }
+
+  /** Encoder logits l [B, d]: μ = sigmoid(l) = q(z_j = 1 | x). */
+  static Operand<TFloat32> qZGivenX(Ops tf, Params p, VabConfig c, Operand<TFloat32> flat) {
+    Operand<TFloat32> h = flat;
+    int in = c.inputDim();
+    int i = 1;
+    for (int size : c.encoderHidden()) {
+      h = tf.nn.relu(Dense.apply(tf, p, "qz_" + i++, h, in, size));
+      in = size;
+    }
+    return Dense.apply(tf, p, "qz_logits", h, in, c.bits());
+  }
+
+  /** p(x|z): Bernoulli logits {m}, or the Gaussian mean and variance {m, v}, [B, D]. */
+  @SuppressWarnings("unchecked")
+  static Operand<TFloat32>[] pXGivenZ(Ops tf, Params p, VabConfig c, Operand<TFloat32> z) {
+    Operand<TFloat32> h = z;
+    int in = c.bits();
+    int i = 1;
+    for (int size : c.decoderHidden()) {
+      h = tf.nn.relu(Dense.apply(tf, p, "px_" + i++, h, in, size));
+      in = size;
+    }
+    if (VabConfig.BERNOULLI.equals(c.likelihood())) {
+      return new Operand[] {Dense.apply(tf, p, "px_logits", h, in, c.inputDim())};
+    }
+    var m = Dense.apply(tf, p, "px_mean", h, in, c.inputDim());
+    var v = tf.math.add(tf.math.softplus(Dense.apply(tf, p, "px_var", h, in, c.inputDim())),
+        tf.constant(VAR_FLOOR));
+    return new Operand[] {m, v};
+  }
+
+  /** −log p(x|z) per row [B]: Σ BCE from logits, or ½ Σ (log 2π + log v + (x − m)² / v). */
+  static Operand<TFloat32> reconstruction(Ops tf, VabConfig c, Operand<TFloat32>[] px,
+      Operand<TFloat32> flat) {
+    Operand<TFloat32> perPixel;
+    if (px.length == 1) {
+      perPixel = tf.math.sub(tf.math.softplus(px[0]), tf.math.mul(flat, px[0]));
+    } else {
+      var sq = tf.math.div(tf.math.squaredDifference(flat, px[0]), px[1]);
+      perPixel = tf.math.mul(tf.constant(0.5f), tf.math.add(tf.math.add(tf.math.log(px[1]), sq),
+          tf.constant(DiagonalGaussian.LOG_2PI)));
+    }
+    return tf.reduceSum(perPixel, tf.constant(1));
+  }
+
+  /** log π = log_softmax(pc_logits) [K]. */
+  static Operand<TFloat32> logPi(Ops tf, Params p, VabConfig c) {
+    var logits = p.get("pc_logits", Shape.of(c.clusters()), Params.Init.ZEROS, true);
+    return tf.reshape(tf.nn.logSoftmax(tf.expandDims(logits, tf.constant(0))),
+        tf.constant(new int[] {c.clusters()}));
+  }
+
+  static Operand<TFloat32> priorLogits(Ops tf, Params p, VabConfig c) {
+    return p.get("pz_logits", Shape.of(c.clusters(), c.bits()), Params.Init.GLOROT_UNIFORM, true);
+  }
+
+  /**
+   * log p(y|c) = Σ_j [y_j log μ_cj + (1 − y_j) log(1 − μ_cj)] [B, K], with log μ = −softplus(−m)
+   * and log(1 − μ) = −softplus(m) of the prior logits m [K, d].
+   */
+  static Operand<TFloat32> logPzGivenC(Ops tf, Params p, VabConfig c, Operand<TFloat32> y) {
+    var m = priorLogits(tf, p, c);
+    var logMu = tf.math.neg(tf.math.softplus(tf.math.neg(m)));
+    var logOneMinus = tf.math.neg(tf.math.softplus(m));
+    var oneMinusY = tf.math.sub(tf.constant(1f), y);
+    return tf.math.add(tf.linalg.matMul(y, logMu, org.tensorflow.op.linalg.MatMul.transposeB(true)),
+        tf.linalg.matMul(oneMinusY, logOneMinus,
+            org.tensorflow.op.linalg.MatMul.transposeB(true)));
+  }
+
+  /** log q(y|x) = Σ_j [y_j log μ_j + (1 − y_j) log(1 − μ_j)] per row [B], μ = sigmoid(l). */
+  static Operand<TFloat32> bernoulliLogProb(Ops tf, Operand<TFloat32> y, Operand<TFloat32> l) {
+    var logMu = tf.math.neg(tf.math.softplus(tf.math.neg(l)));
+    var logOneMinus = tf.math.neg(tf.math.softplus(l));
+    return tf.reduceSum(tf.math.add(tf.math.mul(y, logMu),
+        tf.math.mul(tf.math.sub(tf.constant(1f), y), logOneMinus)), tf.constant(1));
+  }
+
+  /** {q(c|b) [B, K], its logits log π + log p(b|c)} for codes b [B, d] (Eq. 11). */
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32>[] classify(Ops tf, Params p, VabConfig c,
+      Operand<TFloat32> bits) {
+    var logits = tf.math.add(tf.expandDims(logPi(tf, p, c), tf.constant(0)),
+        logPzGivenC(tf, p, c, bits));
+    return new Operand[] {tf.nn.softmax(logits), logits};
+  }
+
+  private static Operand<TFloat32> mean(Ops tf, Operand<TFloat32>[] px) {
+    return px.length == 1 ? tf.math.sigmoid(px[0]) : px[0];
+  }
+
+  private static Operand<TFloat32> flatten(Ops tf, VabConfig c, Operand<TFloat32> x) {
+    return tf.reshape(x, tf.constant(new int[] {-1, c.inputDim()}));
+  }
+
+  private static Operand<TFloat32> toImage(Ops tf, VabConfig c, Operand<TFloat32> flat) {
+    int[] s = c.inputShape();
+    return tf.reshape(flat, tf.constant(new int[] {-1, s[0], s[1], s[2]}));
+  }
+}

@@ -1,0 +1,100 @@
+package io.deepclust.graphs.models;
+
+/**
+ * VAB settings (vab-bernoulli-mixture-vae.txt §3.2; docs/models.md). MNIST defaults: encoder
+ * D-512-256, d = 28 code bits, decoder 256-512-D, ReLU, Bernoulli likelihood, K = 10, batch 100,
+ * Adam 1e-3 × 0.9 every 10 epochs with floor 2e-4. The paper gives no temperature schedule or
+ * epoch count: τ anneals 1 → 0.5 over 100 epochs as GMVAE-Gumbel's, 100 epochs.
+ */
+public record VabConfig(
+    int[] inputShape,
+    int clusters,
+    int bits,
+    int[] encoderHidden,
+    int[] decoderHidden,
+    String likelihood,
+    float temperatureStart,
+    float temperatureMin,
+    int temperatureAnnealEpochs,
+    boolean straightThrough,
+    float learningRate,
+    float learningRateDecay,
+    int learningRateDecayEpochs,
+    float learningRateFloor,
+    float adamEpsilon,
+    int batchSize,
+    int epochs,
+    long seed) implements ModelConfig {
+
+  public static final String BERNOULLI = "bernoulli";
+  public static final String GAUSSIAN = "gaussian";
+  public static final int BITS = 28;
+
+  public VabConfig {
+    inputShape = inputShape.clone();
+    encoderHidden = encoderHidden.clone();
+    decoderHidden = decoderHidden.clone();
+    require(inputShape.length == 3 && inputShape[0] > 0 && inputShape[1] > 0 && inputShape[2] > 0,
+        "inputShape must be [H, W, C], positive");
+    require(clusters >= 2, "clusters must be at least 2");
+    require(bits >= 1, "bits must be positive");
+    require(encoderHidden.length >= 1 && decoderHidden.length >= 1,
+        "encoderHidden and decoderHidden need at least one size");
+    for (int h : encoderHidden) {
+      require(h > 0, "hidden sizes must be positive");
+    }
+    for (int h : decoderHidden) {
+      require(h > 0, "hidden sizes must be positive");
+    }
+    require(BERNOULLI.equals(likelihood) || GAUSSIAN.equals(likelihood),
+        "likelihood must be bernoulli or gaussian, not " + likelihood);
+    require(temperatureMin > 0 && temperatureStart >= temperatureMin,
+        "need 0 < temperatureMin ≤ temperatureStart");
+    require(temperatureAnnealEpochs >= 1, "temperatureAnnealEpochs must be positive");
+    require(learningRate > 0 && learningRateFloor > 0, "learning rates must be positive");
+    require(learningRateDecay > 0 && learningRateDecay <= 1, "learningRateDecay in (0, 1]");
+    require(learningRateDecayEpochs >= 1, "learningRateDecayEpochs must be positive");
+    require(adamEpsilon > 0, "adamEpsilon must be positive");
+    require(batchSize >= 1 && epochs >= 1, "batchSize and epochs must be positive");
+  }
+
+  public static VabConfig mnist(long seed) {
+    return new VabConfig(new int[] {28, 28, 1}, 10, BITS, new int[] {512, 256},
+        new int[] {256, 512}, BERNOULLI, 1f, 0.5f, 100, false, 1e-3f, 0.9f, 10, 2e-4f, 1e-8f,
+        100, 100, seed);
+  }
+
+  public int inputDim() {
+    return inputShape[0] * inputShape[1] * inputShape[2];
+  }
+
+  /** τ(e) = max(τ_min, τ₀·exp(−e·ln(τ₀/τ_min)/E_anneal)) at epoch e ≥ 0. */
+  public float temperature(int epoch) {
+    double rate = Math.log(temperatureStart / temperatureMin) / temperatureAnnealEpochs;
+    return (float) Math.max(temperatureMin, temperatureStart * Math.exp(-rate * epoch));
+  }
+
+  /** lr(e) = max(floor, lr₀ · decay^⌊e / decayEpochs⌋). */
+  public float learningRate(int epoch) {
+    double lr = learningRate * Math.pow(learningRateDecay, epoch / learningRateDecayEpochs);
+    return (float) Math.max(learningRateFloor, lr);
+  }
+
+  /** Bits per pixel, d / (H·W·C). */
+  public double bitsPerPixel() {
+    return (double) bits / inputDim();
+  }
+
+  public VabConfig with(int newBits, int newEpochs, int newBatchSize, boolean newStraightThrough) {
+    return new VabConfig(inputShape, clusters, newBits, encoderHidden, decoderHidden, likelihood,
+        temperatureStart, temperatureMin, temperatureAnnealEpochs, newStraightThrough,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        newBatchSize, newEpochs, seed);
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package io.deepclust.training.train;
+
+import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.ClusterInference;
+import io.deepclust.graphs.models.Vab;
+import io.deepclust.graphs.models.VabConfig;
+import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.savedmodels.VabExport;
+import io.deepclust.training.data.Batcher;
+import io.deepclust.training.data.Dataset;
+import io.deepclust.training.metrics.Compression;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The VAB training graph: training and inference branches over shared weights, one Adam step over
+ * every variable (encoder, decoder and the Bernoulli-mixture prior jointly, §2.4). One phase,
+ * "train", with the config's learning-rate decay and Gumbel temperature per epoch.
+ */
+public final class VabTrainingGraph extends GraphModel<VabConfig> {
+  public static final List<String> TERMS =
+      List.of("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c");
+
+  public final Placeholder<TFloat32> x;
+  public final Vab.Training training;
+  public final Vab.Inference inference;
+  public final AdamStep adam;
+
+  public VabTrainingGraph(VabConfig config) {
+    super(config, new Graph(), null, config.seed());
+    Ops tf = ops();
+    x = Vab.imageInput(tf, config, "x");
+    training = Vab.training(tf, params, config, x);
+    inference = Vab.inference(tf, params, config, x);
+    adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
+        params.trainableNames(), List.of(), config.adamEpsilon());
+    start();
+  }
+
+  /** One Adam step at step t (from 1), noise seed [noiseSeed, t]; returns {@link #TERMS}. */
+  public float[] trainStep(float[] pixels, int batch, float temperature, float learningRate,
+      long noiseSeed, long t) {
+    float[] powers = adam.betaPowers(t);
+    try (TFloat32 xs = images(pixels, batch);
+        TFloat32 temp = TFloat32.scalarOf(temperature);
+        TFloat32 lr = TFloat32.scalarOf(learningRate);
+        TInt64 seed = TInt64.vectorOf(noiseSeed, t);
+        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
+        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
+        var r = session().runner().feed(x, xs).feed(training.temperature(), temp)
+            .feed(training.noiseSeed(), seed).feed(adam.learningRate, lr)
+            .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
+            .fetch(training.loss()).fetch(training.reconstruction()).fetch(training.logPz())
+            .fetch(training.logPc()).fetch(training.logQz()).fetch(training.entropyC())
+            .addTarget(adam.step).run()) {
+      float[] out = new float[TERMS.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = ((TFloat32) r.get(i)).getFloat();
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public List<Phase> phases() {
+    return List.of(new SimplePhase("train", config.epochs(), config.batchSize(), TERMS,
+        config::learningRate, true) {
+      @Override
+      public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+        return trainStep(pixels, indices.length, config.temperature(epoch),
+            config.learningRate(epoch), config.seed(), t);
+      }
+    });
+  }
+
+  /** PSNR (dB) of the reconstructions from the hard bits, the consumer's view, over {@code data}. */
+  @Override
+  public Map<String, Double> extraMetrics(Dataset data) {
+    float[] rebuilt = new float[data.pixels().length];
+    int dim = data.flatDim();
+    int offset = 0;
+    for (int[] batch : Batcher.forEvaluation(data.n(), Assignments.EVAL_BATCH).batches(0)) {
+      float[] pixels = Batcher.gatherPixels(data, batch);
+      try (TFloat32 xs = images(pixels, batch.length);
+          var r = session().runner().feed(x, xs).fetch(inference.reconstruction()).run()) {
+        float[] part = new float[batch.length * dim];
+        ((TFloat32) r.get(0)).asRawTensor().data().asFloats().read(part);
+        System.arraycopy(part, 0, rebuilt, offset, part.length);
+        offset += part.length;
+      }
+    }
+    return Map.of("psnr", Compression.psnr(data.pixels(), rebuilt, dim));
+  }
+
+  @Override
+  public String modelName() {
+    return Vab.MODEL;
+  }
+
+  @Override
+  protected Placeholder<TFloat32> input() {
+    return x;
+  }
+
+  @Override
+  protected Placeholder<TInt64> noiseSeed() {
+    return training.noiseSeed();
+  }
+
+  @Override
+  protected ClusterInference inference() {
+    return inference;
+  }
+
+  @Override
+  protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
+    VabExport.export(config, weights, info, target);
+  }
+
+  @Override
+  public Map<String, Operand<?>> trainingOutputs() {
+    Map<String, Operand<?>> out = new LinkedHashMap<>();
+    out.put("loss", training.loss());
+    out.put("reconstruction", training.reconstruction());
+    out.put("log_p_z", training.logPz());
+    out.put("log_p_c", training.logPc());
+    out.put("log_q_z", training.logQz());
+    out.put("entropy_c", training.entropyC());
+    out.put("logits", training.logits());
+    return out;
+  }
+
+  @Override
+  public List<Output<TFloat32>> gradients() {
+    return adam.gradients;
+  }
+
+  @Override
+  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
+      float temperature) {
+    TFloat32 temp = TFloat32.scalarOf(temperature);
+    feedTensors.add(temp);
+    return super.feed(runner, images, noiseSeed, t, temperature)
+        .feed(training.temperature(), temp);
+  }
+
+  @Override
+  public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
+      long noiseSeed, long t) {
+    trainStep(pixels, batch, temperature, learningRate, noiseSeed, t);
+  }
+}

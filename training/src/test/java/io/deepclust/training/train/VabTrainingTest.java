@@ -1,0 +1,66 @@
+package io.deepclust.training.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonParser;
+import io.deepclust.graphs.models.VabConfig;
+import io.deepclust.inference.ClusteringModel;
+import io.deepclust.training.data.Dataset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** VAB through the trainer: PSNR per epoch, export with compress / classify_bits, resume. */
+class VabTrainingTest {
+  static VabConfig tiny(int epochs) {
+    return new VabConfig(new int[] {4, 4, 1}, 2, 6, new int[] {16}, new int[] {16},
+        VabConfig.BERNOULLI, 1f, 0.5f, 10, false, 2e-3f, 0.9f, 10, 2e-4f, 1e-8f, 16, epochs, 8);
+  }
+
+  @Test
+  void trainsExportsAndTheConsumersBitsGiveTheVendorsClusters(@TempDir Path tmp)
+      throws Exception {
+    Dataset train = TrainerTest.twoPrototypes(96, 1);
+    Dataset test = TrainerTest.twoPrototypes(40, 2);
+    var run = new RunDirectory(tmp.resolve("vab"));
+    var result = MultiPhaseTrainingTest.train(new VabTrainingGraph(tiny(3)), false, train, test,
+        run);
+    var lines = Files.readAllLines(run.path().resolve(RunDirectory.METRICS));
+    assertEquals(3, lines.size());
+    var last = JsonParser.parseString(lines.get(2)).getAsJsonObject();
+    double psnr = last.get("test_psnr").getAsDouble();
+    assertTrue(psnr > 0 && psnr < 100, "PSNR in dB: " + psnr);
+    try (var model = ClusteringModel.load(result.export())) {
+      assertEquals("vab", model.info().model());
+      float[][] images = new float[test.n()][];
+      for (int i = 0; i < test.n(); i++) {
+        images[i] = test.image(i);
+      }
+      byte[][] bits = model.compress(images);
+      assertEquals(6, bits[0].length);
+      for (byte[] row : bits) {
+        for (byte b : row) {
+          assertTrue(b == 0 || b == 1);
+        }
+      }
+      assertArrayEquals(model.assign(images).clusters(), model.classifyBits(bits).clusters());
+      var prior = model.prior(new int[] {0, 1});
+      assertTrue(prior.mean()[0][0] > 0 && prior.mean()[0][0] < 1, "Bernoulli probabilities");
+    }
+  }
+
+  @Test
+  void aResumedRunRepeatsTheUninterruptedOne(@TempDir Path tmp) throws Exception {
+    Dataset train = TrainerTest.twoPrototypes(64, 3);
+    Dataset test = TrainerTest.twoPrototypes(16, 4);
+    var straight = new RunDirectory(tmp.resolve("straight"));
+    MultiPhaseTrainingTest.train(new VabTrainingGraph(tiny(2)), false, train, test, straight);
+    var stopped = new RunDirectory(tmp.resolve("stopped"));
+    MultiPhaseTrainingTest.train(new VabTrainingGraph(tiny(1)), false, train, test, stopped);
+    MultiPhaseTrainingTest.train(new VabTrainingGraph(tiny(2)), true, train, test, stopped);
+    assertEquals(VcTrainingTest.losses(straight), VcTrainingTest.losses(stopped));
+  }
+}
