@@ -43,7 +43,8 @@ def main(run_dir, prefix, command):
         "test_size": config["test_size"],
         "epochs": last.get("phase_epoch", last["epoch"]),
         "epochs_all_phases": last["epoch"],
-        "final": {k: last[k] for k in last if k.endswith(("_acc", "_nmi", "_ari")) or k == "loss"},
+        "final": {k: last[k] for k in last
+                  if k.endswith(("_acc", "_nmi", "_ari", "_psnr")) or k == "loss"},
         # Best over epochs peeks at test labels; it is shown for comparison with papers that
         # report it, never as the result.
         "best_epoch_by_test_acc": max(lines, key=lambda l: l["test_acc"])["epoch"],

@@ -13,17 +13,21 @@ ANCHORS = {
     "gmvae_gumbel": {"test": "85.75 ± 8 (300 epochs)"},
     "vade": {"all": "94.46 (94.06 in VaDE's own table)"},
     "kdvae": {"all": "97.87 ± 0.1"},
+    "vc": {"test": "98.2 (MNIST), 71.72 (Fashion-MNIST)"},
+    "vab": {"test": "71.69 (best over d); PSNR 20-25 dB acceptable"},
     "kmeans_pixels": {"test": "53.2-55.4", "all": "53.2-55.4"},
     "gmm_pixels": {"test": "42.2-53.7", "all": "42.2-53.7"},
 }
-ORDER = ["gmvae_gumbel", "vade", "kdvae", "kmeans_pixels", "gmm_pixels"]
+ORDER = ["gmvae_gumbel", "vade", "kdvae", "vc", "vab", "kmeans_pixels", "gmm_pixels"]
 
 
 def rows():
     here = os.path.dirname(os.path.abspath(__file__))
     for path in sorted(glob.glob(os.path.join(here, "results", "*.json"))):
         with open(path) as f:
-            yield json.load(f)
+            r = json.load(f)
+        if "final" in r:  # skip results of other kinds (throughput, ...)
+            yield r
 
 
 BEGIN = "<!-- results:begin (python3 bench/table.py --readme) -->"
@@ -40,17 +44,46 @@ def table():
                                           r["benchmark"]))
     for r in found:
         f = r["final"]
+        name = r["model"]
+        if name == "vab":
+            bits = r["config"]["bits"]
+            name = f"vab d={bits} (BPP {bits / 784:.4f}, PSNR {f.get('test_psnr', float('nan')):.1f} dB)"
         seed = r.get("seed", r.get("config", {}).get("seed", ""))
         epochs = r.get("epochs", "—")
         speed = r.get("seconds_per_epoch_train")
         for split in ("all", "test"):
             if split + "_acc" not in f:
                 continue
-            print(f"| {r['model']} | {r['dataset']} ({split}) | {seed} | {epochs} "
+            print(f"| {name} | {r['dataset']} ({split}) | {seed} | {epochs} "
                   f"| {100 * f[split + '_acc']:.2f} | {100 * f[split + '_nmi']:.2f} "
                   f"| {100 * f[split + '_ari']:.2f} | {f'{speed:.1f}' if speed else '—'} "
                   f"| {ANCHORS.get(r['model'], {}).get(split, '')} "
                   f"| `bench/results/{r['benchmark']}.json` |")
+    print("")
+    print("Mean ± sd over seeds (same model, dataset, split and epochs):")
+    print("")
+    print("| model | dataset (split) | epochs | seeds | ACC | NMI | ARI | paper ACC |")
+    print("|---|---|---|---|---|---|---|---|")
+    groups = {}
+    for r in found:
+        if r["model"] in ("kmeans_pixels", "gmm_pixels"):
+            continue
+        key_model = r["model"] + (f" d={r['config']['bits']}" if r["model"] == "vab" else "")
+        for split in ("all", "test"):
+            if split + "_acc" in r["final"]:
+                groups.setdefault((key_model, r["dataset"], split, r.get("epochs")), []).append(r)
+    for (model, dataset, split, epochs), rs in groups.items():
+        if len(rs) < 2:
+            continue
+        cells = []
+        for metric in ("acc", "nmi", "ari"):
+            v = [100 * r["final"][f"{split}_{metric}"] for r in rs]
+            m = sum(v) / len(v)
+            sd = (sum((x - m) ** 2 for x in v) / (len(v) - 1)) ** 0.5
+            cells.append(f"{m:.2f} ± {sd:.2f}")
+        base = model.split(" ")[0]
+        print(f"| {model} | {dataset} ({split}) | {epochs} | {len(rs)} | {' | '.join(cells)} "
+              f"| {ANCHORS.get(base, {}).get(split, '')} |")
     return "\n".join(lines)
 
 
