@@ -3,13 +3,7 @@ package io.deepclust.training.cli;
 import io.deepclust.inference.Assignment;
 import io.deepclust.inference.ClusteringModel;
 import io.deepclust.training.io.ImageInputs;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,23 +29,9 @@ final class PredictCommand implements Callable<Integer> {
       var info = model.info();
       var images = ImageInputs.read(input, info.height(), info.width(), info.inputShape()[2]);
       Assignment a = model.assign(images.rows());
-      Path tmp = output.toAbsolutePath().resolveSibling(output.getFileName() + ".tmp");
-      try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
-        w.println("name,cluster,probability");
-        for (int i = 0; i < a.size(); i++) {
-          w.printf("%s,%d,%.6f%n", csv(images.names().get(i)), a.clusters()[i],
-              a.probs()[i][a.clusters()[i]]);
-        }
-      }
-      Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING);
+      AssignmentCsv.write(output, images.names(), a);
       System.out.printf("wrote %d rows to %s%n", a.size(), output);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
     }
     return 0;
-  }
-
-  private static String csv(String s) {
-    return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
   }
 }
