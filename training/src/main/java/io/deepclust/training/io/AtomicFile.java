@@ -8,6 +8,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
 
 /**
  * Writes a file so that readers see either the old file or the complete new one, never a part:
@@ -34,8 +36,11 @@ public final class AtomicFile {
     Path tmp = null;
     try {
       Files.createDirectories(abs.getParent());
-      tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+      // A fresh name, created with the default permissions (the umask's, like any file written
+      // in place), which createTempFile would narrow to the owner.
+      tmp = abs.resolveSibling("." + abs.getFileName() + "." + UUID.randomUUID() + ".tmp");
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp,
+          StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
         content.writeTo(out);
       }
       try {

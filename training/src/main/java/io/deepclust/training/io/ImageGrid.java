@@ -4,10 +4,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
 
 /**
@@ -137,30 +134,11 @@ public final class ImageGrid {
   public static void write(float[][][] tiles, int height, int width, int channels, int scale,
       Path target) {
     BufferedImage image = render(tiles, height, width, channels, scale);
-    Path abs = target.toAbsolutePath();
-    Path tmp = null;
-    try {
-      Files.createDirectories(abs.getParent());
-      tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-      if (!ImageIO.write(image, "png", tmp.toFile())) {
+    AtomicFile.write(target, out -> {
+      if (!ImageIO.write(image, "png", out)) {
         throw new IOException("no PNG writer in this Java runtime");
       }
-      try {
-        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
-    } finally {
-      try {
-        if (tmp != null) {
-          Files.deleteIfExists(tmp);
-        }
-      } catch (IOException ignored) {
-        // A leftover temporary is hidden (dot prefix) and harmless.
-      }
-    }
+    });
   }
 
   /** round(255·v) of v clipped to [0, 1]; NaN gives 0. */

@@ -2,12 +2,12 @@ package io.deepclust.training.report;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.deepclust.training.io.AtomicFile;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -112,21 +112,8 @@ public final class SweepPlot {
       psnr.addSeries(db + " dB", new double[] {x[0], x[x.length - 1]}, new double[] {db, db})
           .setMarker(SeriesMarkers.NONE).setLineColor(Color.LIGHT_GRAY);
     }
-    try {
-      Path dir = target.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".sweep-", ".png");
-      try {
-        BitmapEncoder.saveBitmap(List.of(acc, psnr), 1, 2, tmp.toString(),
-            BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target, e);
-    }
+    AtomicFile.write(target, out ->
+        BitmapEncoder.saveBitmap(List.of(acc, psnr), 1, 2, out, BitmapEncoder.BitmapFormat.PNG));
   }
 
   private static XYChart chart(String title, String yTitle) {
