@@ -7,6 +7,7 @@ graphs/.../train/AdamStep.java-> adam_step.py
 graphs/.../models/GmvaeGumbel*.java -> gmvae_gumbel.py
 VaDE, k-DVAE (docs/models.md)       -> vade.py, kdvae.py
 graphs/.../models/VariationalClustering.java, VcConfig.java -> vc.py
+graphs/.../models/Vab.java, VabConfig.java -> vab.py
 training/.../data/Affine.java (rotation only) -> augment.py
 savedmodels/.../*Export.java  -> export.py
 inference/.../Contract.java   -> contract.py

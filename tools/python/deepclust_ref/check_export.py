@@ -1,5 +1,5 @@
-"""Checks a SavedModel (Java- or Python-made) against the contract and, for GMVAE-Gumbel and
-Variational Clustering, against this reference run on the export's own weights.
+"""Checks a SavedModel (Java- or Python-made) against the contract and, for GMVAE-Gumbel,
+Variational Clustering and VAB, against this reference run on the export's own weights.
 
     python -m deepclust_ref.check_export EXPORT_DIR [--batch N]
 
@@ -20,6 +20,8 @@ from . import contract as C
 from .export import read_asset
 from .gmvae_gumbel import MODEL as GMVAE_GUMBEL
 from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
+from .vab import MODEL as VAB
+from .vab import Vab, VabConfig
 from .vc import MODEL as VC
 from .vc import Vc, VcConfig
 
@@ -29,8 +31,20 @@ _KEYS = {C.SIG_ASSIGN: ({C.IN_X}, {C.OUT_PROBS, C.OUT_CLUSTER}),
          C.SIG_DECODE: ({C.IN_Z, C.IN_CLUSTER}, {C.OUT_X_HAT}),
          C.SIG_PRIOR: ({C.IN_CLUSTER}, {C.OUT_MEAN, C.OUT_STDDEV})}
 # Checked when present; required of the models listed in _REQUIRED_OPTIONAL.
-_OPTIONAL_KEYS = {C.SIG_PRIOR_MIX: ({C.IN_WEIGHTS}, {C.OUT_MEAN, C.OUT_STDDEV})}
-_REQUIRED_OPTIONAL = {VC: (C.SIG_PRIOR_MIX,)}
+_OPTIONAL_KEYS = {C.SIG_PRIOR_MIX: ({C.IN_WEIGHTS}, {C.OUT_MEAN, C.OUT_STDDEV}),
+                  C.SIG_COMPRESS: ({C.IN_X}, {C.OUT_BITS}),
+                  C.SIG_CLASSIFY_BITS: ({C.IN_BITS}, {C.OUT_PROBS, C.OUT_CLUSTER})}
+_REQUIRED_OPTIONAL = {VC: (C.SIG_PRIOR_MIX,), VAB: C.VAB_SIGNATURES}
+# Models whose `prior` (and `prior_mix`) give `mean` only: a Bernoulli prior has no stddev.
+_MEAN_ONLY_PRIOR = (VAB,)
+
+
+def _keys(model, name, keys):
+    """The (inputs, outputs) `name` must have for `model`."""
+    inputs, outputs = keys
+    if model in _MEAN_ONLY_PRIOR and name in (C.SIG_PRIOR, C.SIG_PRIOR_MIX):
+        outputs = outputs - {C.OUT_STDDEV}
+    return inputs, outputs
 
 
 def export_weights(export_dir):
@@ -57,8 +71,10 @@ def check(export_dir, batch=8, seed=0):
     if missing:
         problems.append(f"deepclust.json lacks {missing}")
     loaded = tf.saved_model.load(export_dir, tags=[C.TAG])
-    required = _REQUIRED_OPTIONAL.get(info.get(C.JSON_MODEL), ())
-    for name, (inputs, outputs) in list(_KEYS.items()) + list(_OPTIONAL_KEYS.items()):
+    model_name = info.get(C.JSON_MODEL)
+    required = _REQUIRED_OPTIONAL.get(model_name, ())
+    for name, keys in list(_KEYS.items()) + list(_OPTIONAL_KEYS.items()):
+        inputs, outputs = _keys(model_name, name, keys)
         if name not in loaded.signatures:
             if name in _KEYS or name in required:
                 problems.append(f"no signature {name}")
@@ -85,6 +101,12 @@ def check(export_dir, batch=8, seed=0):
         w = rng.uniform(0, 1, (batch, k))
         weights = tf.constant((w / w.sum(1, keepdims=True)).astype(np.float32))
         got[C.SIG_PRIOR_MIX] = s[C.SIG_PRIOR_MIX](weights=weights)
+    bits = None
+    if C.SIG_COMPRESS in s:
+        got[C.SIG_COMPRESS] = s[C.SIG_COMPRESS](x=x)
+        bits = got[C.SIG_COMPRESS][C.OUT_BITS]
+    if C.SIG_CLASSIFY_BITS in s and bits is not None:
+        got[C.SIG_CLASSIFY_BITS] = s[C.SIG_CLASSIFY_BITS](bits=bits)
     want_shapes = {(C.SIG_ASSIGN, C.OUT_PROBS): ((batch, k), tf.float32),
                    (C.SIG_ASSIGN, C.OUT_CLUSTER): ((batch,), tf.int64),
                    (C.SIG_EMBED, C.OUT_Z): ((batch, zdim), tf.float32),
@@ -95,12 +117,21 @@ def check(export_dir, batch=8, seed=0):
     if weights is not None:
         want_shapes[(C.SIG_PRIOR_MIX, C.OUT_MEAN)] = ((batch, zdim), tf.float32)
         want_shapes[(C.SIG_PRIOR_MIX, C.OUT_STDDEV)] = ((batch, zdim), tf.float32)
+    if model_name in _MEAN_ONLY_PRIOR:
+        for sig in (C.SIG_PRIOR, C.SIG_PRIOR_MIX):
+            want_shapes.pop((sig, C.OUT_STDDEV), None)
+    if bits is not None:
+        want_shapes[(C.SIG_COMPRESS, C.OUT_BITS)] = ((batch, zdim), tf.uint8)
+        want_shapes[(C.SIG_CLASSIFY_BITS, C.OUT_PROBS)] = ((batch, k), tf.float32)
+        want_shapes[(C.SIG_CLASSIFY_BITS, C.OUT_CLUSTER)] = ((batch,), tf.int64)
     for (sig, key), (shp, dtype) in want_shapes.items():
         t = got[sig][key]
         if tuple(t.shape) != shp or t.dtype != dtype:
             problems.append(f"{sig}.{key}: {t.dtype.name}{tuple(t.shape)}, want {dtype.name}{shp}")
     if not np.allclose(got[C.SIG_ASSIGN][C.OUT_PROBS].numpy().sum(1), 1.0, atol=1e-5):
         problems.append("probs rows do not sum to 1")
+    if bits is not None:
+        problems += _check_bits(got)
 
     ref = None
     if info[C.JSON_MODEL] == GMVAE_GUMBEL:
@@ -126,6 +157,20 @@ def check(export_dir, batch=8, seed=0):
                (C.SIG_PRIOR, C.OUT_MEAN): mean, (C.SIG_PRIOR, C.OUT_STDDEV): stddev,
                (C.SIG_PRIOR_MIX, C.OUT_MEAN): mix_mean,
                (C.SIG_PRIOR_MIX, C.OUT_STDDEV): mix_stddev}
+    elif info[C.JSON_MODEL] == VAB:
+        model = Vab(VabConfig.from_json(info[C.JSON_CONFIG]))
+        model.params.assign(export_weights(export_dir))
+        inf = model.inference(x)
+        own_bits = model.compress(x)
+        from_bits = model.classify_bits(bits)
+        ref = {(C.SIG_ASSIGN, C.OUT_PROBS): inf["probs"], (C.SIG_ASSIGN, C.OUT_CLUSTER):
+               inf["cluster"], (C.SIG_EMBED, C.OUT_Z): inf["z"],
+               (C.SIG_RECONSTRUCT, C.OUT_X_HAT): inf["x_hat"],
+               (C.SIG_DECODE, C.OUT_X_HAT): model.decode(z, clusters),
+               (C.SIG_PRIOR, C.OUT_MEAN): model.prior(clusters),
+               (C.SIG_COMPRESS, C.OUT_BITS): own_bits,
+               (C.SIG_CLASSIFY_BITS, C.OUT_PROBS): from_bits["probs"],
+               (C.SIG_CLASSIFY_BITS, C.OUT_CLUSTER): from_bits["cluster"]}
     for (sig, key), want in (ref or {}).items():
         d = float(np.max(np.abs(got[sig][key].numpy().astype(np.float64)
                                 - want.numpy().astype(np.float64))))
@@ -133,6 +178,25 @@ def check(export_dir, batch=8, seed=0):
         if d > 1e-5:
             problems.append(f"{sig}.{key} differs from the reference by {d:.3g}")
     return problems, diffs
+
+
+def _check_bits(got):
+    """VAB: the bits are 0 or 1, and the consumer's clusters from them (classify_bits of
+    compress) are the image's clusters (serving_default), with the same probabilities."""
+    problems = []
+    bits = got[C.SIG_COMPRESS][C.OUT_BITS].numpy()
+    if not np.isin(bits, (0, 1)).all():
+        problems.append("compress.bits holds values other than 0 and 1")
+    from_bits, from_x = got[C.SIG_CLASSIFY_BITS], got[C.SIG_ASSIGN]
+    wrong = int(np.count_nonzero(from_bits[C.OUT_CLUSTER].numpy()
+                                 != from_x[C.OUT_CLUSTER].numpy()))
+    if wrong:
+        problems.append(f"classify_bits(compress(x)) gives other clusters than serving_default "
+                        f"for {wrong} image(s)")
+    d = float(np.max(np.abs(from_bits[C.OUT_PROBS].numpy() - from_x[C.OUT_PROBS].numpy())))
+    if d > 1e-6:
+        problems.append(f"classify_bits(compress(x)).probs differ from serving_default's by {d:.3g}")
+    return problems
 
 
 def main(argv=None):

@@ -15,17 +15,25 @@ COMMON_SIGNATURES = (SIG_ASSIGN, SIG_EMBED, SIG_RECONSTRUCT, SIG_DECODE, SIG_PRI
 # `stddev` f32 [-1, Z] of p(z|e~); a one-hot row e_k gives `prior` of k.
 SIG_PRIOR_MIX = "prior_mix"
 OPTIONAL_SIGNATURES = (SIG_PRIOR_MIX,)
+# VAB only (required of it): `compress`, `x` -> `bits` u8 [-1, Z] (the data vendor's code), and
+# `classify_bits`, `bits` u8 [-1, Z] -> `probs`, `cluster` (the consumer's clusters from bits alone).
+# VAB's `prior` has `mean` only (mu_{z|c}), no `stddev`.
+SIG_COMPRESS = "compress"
+SIG_CLASSIFY_BITS = "classify_bits"
+VAB_SIGNATURES = (SIG_COMPRESS, SIG_CLASSIFY_BITS)
 
 IN_X = "x"
 IN_Z = "z"
 IN_CLUSTER = "cluster"
 IN_WEIGHTS = "weights"
+IN_BITS = "bits"
 OUT_PROBS = "probs"
 OUT_CLUSTER = "cluster"
 OUT_Z = "z"
 OUT_X_HAT = "x_hat"
 OUT_MEAN = "mean"
 OUT_STDDEV = "stddev"
+OUT_BITS = "bits"
 
 JSON_CONTRACT = "contract"
 JSON_MODEL = "model"

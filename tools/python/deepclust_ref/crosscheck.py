@@ -1,6 +1,6 @@
 """The Java <-> Python cross-check (docs/crosscheck.md): the reference directory, the verify step.
 
-    python -m deepclust_ref.crosscheck make --model gmvae_gumbel|vade|kdvae|vc --out DIR
+    python -m deepclust_ref.crosscheck make --model gmvae_gumbel|vade|kdvae|vc|vab --out DIR
         [--batch-size 32] [--steps 20] [--seed 7] [--temperature 0.8] [--adam-epsilon EPS]
     python -m deepclust_ref.crosscheck verify --ref DIR
 
@@ -44,6 +44,8 @@ from .gmvae_gumbel import MODEL as GMVAE_GUMBEL  # noqa: E402
 from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
 from .kdvae import MODEL as KDVAE  # noqa: E402
 from .kdvae import Kdvae, KdvaeConfig  # noqa: E402
+from .vab import MODEL as VAB  # noqa: E402
+from .vab import Vab, VabConfig  # noqa: E402
 from .vade import MODEL as VADE  # noqa: E402
 from .vade import Vade, VadeConfig  # noqa: E402
 from .vc import MNIST_DECODER as VC_MNIST_DECODER  # noqa: E402
@@ -65,6 +67,8 @@ VADE_TRAINING_OUTPUTS = ("loss", "reconstruction", "latent_kl", "categorical_kl"
 KDVAE_TRAINING_OUTPUTS = ("loss", "score", "assigned")
 VC_TRAINING_OUTPUTS = ("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2",
                        "logits")
+VAB_TRAINING_OUTPUTS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c",
+                        "logits")
 # Inference outputs: reference name -> (signature, output key).
 OUTPUTS = collections.OrderedDict([
     ("probs", (C.SIG_ASSIGN, C.OUT_PROBS)),
@@ -100,6 +104,8 @@ TINY_VC = dict(
     decoder_deconvs=tuple(VcConvSpec(f, s.kernel, s.stride, s.padding)
                           for f, s in zip((8, 8, 8, 4, 4, 4, 1), VC_MNIST_DECODER)),
     latent_dim=4, clusters=10)
+# vab keeps 28x28x1 and K = 10 with few units and bits.
+TINY_VAB = dict(encoder_hidden=(16, 8), decoder_hidden=(8, 16), bits=6, clusters=10)
 
 CHECK_JAVA_TO_PYTHON = "savedmodel java→python"
 CHECK_PYTHON_TO_PYTHON = "savedmodel python→python"
@@ -254,15 +260,17 @@ def seeded_prior(config):
     return pi, mean, var
 
 
-def _reference(model, outputs, x, x_train, steps, init_from, aug=None):
-    """The reference tensors of a model without batch norm (VaDE, k-DVAE, vc): its training branch
-    `model.training(x, noise_seed)` (outputs `outputs`, loss `loss`), gradients of every variable
-    in `model.trainable`, T joint-phase Adam steps (lr = config.learning_rate, the config's eps)
-    and the inference outputs before and after.
+def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperature=None):
+    """The reference tensors of a model without batch norm (VaDE, k-DVAE, vc, vab): its training
+    branch `model.training(x, noise_seed)` (outputs `outputs`, loss `loss`), gradients of every
+    variable in `model.trainable`, T joint-phase Adam steps (lr = config.learning_rate, the
+    config's eps) and the inference outputs before and after.
 
     With `aug` = (x_aug, x_train_aug, recons_scale, aug_weight) (vc) the branch is
     `model.training(x, x_aug, noise_seed, recons_scale, aug_weight)`: step t feeds rows
-    [(t-1)B, tB) of both x_train and x_train_aug, and the same two scalars every step."""
+    [(t-1)B, tB) of both x_train and x_train_aug, and the same two scalars every step. With a
+    `temperature` tau (vab) it is `model.training(x, tau, noise_seed)`, tau fed as a float32
+    scalar at every step."""
     config = model.config
     b = x.shape[0]
     if x_train.shape[0] != steps * b:
@@ -276,7 +284,14 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None):
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
     scalar = tf.TensorSpec([], tf.float32)
     seed_spec = tf.TensorSpec([2], tf.int64)
-    if aug is None:
+    if aug is not None and temperature is not None:
+        raise ValueError("a model takes either augmented inputs or a temperature")
+    if temperature is not None:
+        extra_specs = [scalar]
+
+        def training(xs, noise_seed, temp):
+            return model.training(xs, temp, noise_seed)
+    elif aug is None:
         extra_specs = []
 
         def training(xs, noise_seed):
@@ -308,7 +323,10 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None):
         return out["loss"]
 
     def extra_feeds(rows):
-        """The vc feeds (x_aug rows, lambda_recons, lambda_aug), none for the others."""
+        """The vc feeds (x_aug rows, lambda_recons, lambda_aug), vab's (tau,), none for the
+        others."""
+        if temperature is not None:
+            return (tf.constant(np.float32(temperature)),)
         if aug is None:
             return ()
         images = x_aug if rows is None else x_train_aug[rows]
@@ -397,11 +415,20 @@ def reference_vc(config, x, x_train, steps, temperature, init_from=None):
     return _reference(Vc(config), VC_TRAINING_OUTPUTS, x, x_train, steps, init_from, aug=aug)
 
 
+def reference_vab(config, x, x_train, steps, temperature, init_from=None):
+    """VAB's reference tensors: the seed's weights (or `init_from`); the Gumbel temperature tau
+    (the manifest's "temperature") fed at the forward, gradient and every training step."""
+    return _reference(Vab(config), VAB_TRAINING_OUTPUTS, x, x_train, steps, init_from,
+                      temperature=temperature)
+
+
 MODELS = {GMVAE_GUMBEL: (GmvaeGumbelConfig.mnist, reference_gmvae_gumbel),
           VADE: (VadeConfig.mnist, reference_vade),
           KDVAE: (KdvaeConfig.mnist, reference_kdvae),
-          VC: (VcConfig.mnist, reference_vc)}
-TINY_BY_MODEL = {GMVAE_GUMBEL: TINY, VADE: TINY_VADE, KDVAE: TINY_KDVAE, VC: TINY_VC}
+          VC: (VcConfig.mnist, reference_vc),
+          VAB: (VabConfig.mnist, reference_vab)}
+TINY_BY_MODEL = {GMVAE_GUMBEL: TINY, VADE: TINY_VADE, KDVAE: TINY_KDVAE, VC: TINY_VC,
+                 VAB: TINY_VAB}
 # Manifest keys a model's Java side reads besides the common ones, from its config.
 MANIFEST_EXTRAS = {VC: lambda c: dict(zip(("recons_scale", "aug_weight"), vc_scalars(c)))}
 

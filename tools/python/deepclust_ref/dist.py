@@ -98,3 +98,28 @@ def gaussian_negative_log_likelihood(x, mean, variance, axis):
     axis [1, 2, 3])."""
     sq = tf.math.squared_difference(x, mean) / variance
     return tf.reduce_sum(np.float32(0.5) * ((tf.math.log(variance) + sq) + LOG_2PI), axis=axis)
+
+
+def binary_gumbel_softmax_sample(logits, temperature, uniform):
+    """A relaxed Bernoulli sample per entry of `logits` l [..., d]: the two-class Gumbel-softmax
+    (§2.3 of vab-bernoulli-mixture-vae with classes {1, 0} of probabilities mu = sigmoid(l) and
+    1 - mu), softmax(((log mu + g_1), (log(1 - mu) + g_0)) / tau)_1 = sigmoid((l + g_1 - g_0) / tau),
+    since log mu - log(1 - mu) = l. `uniform` [..., d, 2]: index 0 of its last axis draws the noise
+    of class 1 (g_1), index 1 that of class 0 (g_0)."""
+    g = gumbel_noise(uniform)
+    return tf.math.sigmoid((logits + (g[..., 0] - g[..., 1])) / temperature)
+
+
+def straight_through(y):
+    """round(y) forward, the gradient of y backward: y + stop_gradient(round(y) - y). For y in
+    [0, 1] the forward value is exactly 0 or 1 (both differences are exact in float)."""
+    return y + tf.stop_gradient(tf.math.round(y) - y)
+
+
+def bernoulli_log_prob(y, logits):
+    """log Bernoulli(y; mu = sigmoid(l)) = sum_j [y_j log mu_j + (1 - y_j) log(1 - mu_j)] over the
+    last axis, with log mu = -softplus(-l) and log(1 - mu) = -softplus(l); y may be relaxed (any
+    value in [0, 1]) and broadcasts against l ([B, 1, d] against [K, d] gives [B, K])."""
+    log_mu = -tf.math.softplus(-logits)
+    log_one_minus_mu = -tf.math.softplus(logits)
+    return tf.reduce_sum(y * log_mu + (1.0 - y) * log_one_minus_mu, axis=-1)

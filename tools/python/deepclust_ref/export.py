@@ -1,8 +1,9 @@
-"""Export of a model (GMVAE-Gumbel, VaDE, k-DVAE, Variational Clustering) to the SavedModel contract
-(mirrors savedmodels/.../*Export.java and ExportDirectory.java).
+"""Export of a model (GMVAE-Gumbel, VaDE, k-DVAE, Variational Clustering, VAB) to the SavedModel
+contract (mirrors savedmodels/.../*Export.java and ExportDirectory.java).
 
 The SavedModel holds the inference branch only: the model's variables (no optimizer slots), the five
-common signatures (and `prior_mix` for a model that has one: vc), and assets/deepclust.json. It is
+common signatures (and `prior_mix` for a model that has one: vc; `compress` and `classify_bits` for
+one that has them: vab, whose `prior` gives `mean` only), and assets/deepclust.json. It is
 written under a temporary name beside the target and renamed into place once complete; an existing
 target is replaced only then.
 """
@@ -24,7 +25,7 @@ MODEL = GMVAE_GUMBEL  # the default model name (older callers)
 
 
 def model_name(model):
-    """The contract's model name: the model's `model_name` (VaDE, k-DVAE, vc), else
+    """The contract's model name: the model's `model_name` (VaDE, k-DVAE, vc, VAB), else
     GMVAE-Gumbel."""
     return getattr(model, "model_name", GMVAE_GUMBEL)
 
@@ -63,6 +64,8 @@ class Serving(tf.Module):
             return {C.OUT_X_HAT: model.decode(z, cluster)}
 
         def prior(cluster):
+            if not getattr(model, "prior_has_stddev", True):
+                return {C.OUT_MEAN: model.prior(cluster)}
             mean, stddev = model.prior(cluster)
             return {C.OUT_MEAN: mean, C.OUT_STDDEV: stddev}
 
@@ -80,6 +83,19 @@ class Serving(tf.Module):
                 return {C.OUT_MEAN: mean, C.OUT_STDDEV: stddev}
 
             self.prior_mix = tf.function(prior_mix, input_signature=[weights_spec])
+        self.has_bits = hasattr(model, "compress")
+        if self.has_bits:
+            bits_spec = tf.TensorSpec([None, c.latent_dim], tf.uint8, name=C.IN_BITS)
+
+            def compress(x):
+                return {C.OUT_BITS: model.compress(x)}
+
+            def classify_bits(bits):
+                out = model.classify_bits(bits)
+                return {C.OUT_PROBS: out["probs"], C.OUT_CLUSTER: out["cluster"]}
+
+            self.compress = tf.function(compress, input_signature=[x_spec])
+            self.classify_bits = tf.function(classify_bits, input_signature=[bits_spec])
 
     def signatures(self):
         out = {C.SIG_ASSIGN: self.assign, C.SIG_EMBED: self.embed,
@@ -87,6 +103,9 @@ class Serving(tf.Module):
                C.SIG_PRIOR: self.prior}
         if self.has_prior_mix:
             out[C.SIG_PRIOR_MIX] = self.prior_mix
+        if self.has_bits:
+            out[C.SIG_COMPRESS] = self.compress
+            out[C.SIG_CLASSIFY_BITS] = self.classify_bits
         return out
 
 

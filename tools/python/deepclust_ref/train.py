@@ -1,7 +1,7 @@
 """The Python trainer: the Java trainer's phases, losses and schedules (training/.../train/Trainer.java
 and the *TrainingGraph classes), on the TF 2.18 reference models.
 
-    python -m deepclust_ref.train --model gmvae_gumbel|vade|kdvae|vc --run-dir DIR [--epochs N]
+    python -m deepclust_ref.train --model gmvae_gumbel|vade|kdvae|vc|vab --run-dir DIR [--epochs N]
         [--pretrain-epochs N] [--init-vade-epochs N] [--pair-pretrain-epochs N] [--batch-size B]
         [--aug-target-stop-gradient] [--seed S] [--train-limit N] [--test-limit N]
         [--dataset mnist]
@@ -20,6 +20,10 @@ Phases (as Java's; the phase index p counts every phase of the model, from 0):
 - vc: "train": Adam (lr, config eps) on Eq. 18 with lambda_recons = recons_scale(e) and lambda_aug =
   aug_weight(e) fed per epoch e (the config's schedules); x^ is each batch rotated by its own angles
   (see below).
+- vab: "train": Adam (config eps) at lr(e) = max(floor, lr0 decay^floor(e / decay_epochs)) with the
+  Gumbel temperature tau(e) = max(tau_min, tau_0 exp(-e ln(tau_0/tau_min)/E_anneal)), both per
+  epoch e; each evaluation also scores `psnr` (vab.psnr of the test images and their
+  reconstructions from the bits), written as `test_psnr`.
 
 Where this differs from Java (by design):
 - Batches: each epoch a permutation from numpy's `default_rng([seed, p, epoch])`, the last
@@ -34,8 +38,8 @@ Where this differs from Java (by design):
 - k-DVAE's initial clusters: scikit-learn `KMeans(n_clusters=K, n_init=5, random_state=seed)`
   (Java: Hipparchus k-means++, best of 5 by squared error).
 - No checkpoints and no resume; metrics.jsonl is rewritten from scratch by each run.
-- GMVAE-Gumbel's metrics lines carry an extra key `temperature` (the tau of that epoch); vc's carry
-  `recons_scale` and `aug_weight` (the lambda's of that epoch).
+- GMVAE-Gumbel's and vab's metrics lines carry an extra key `temperature` (the tau of that epoch);
+  vc's carry `recons_scale` and `aug_weight` (the lambda's of that epoch).
 - vc's augmentation: the config's `augmentation` "rotation" (MNIST's, the default: a random
   rotation in [-3, 3] degrees, §V-A; `augment.random_rotation`, zero outside the image) or "none"
   (x^ = x); the others (Fashion-MNIST's, the colour datasets') are Java-only, as are those
@@ -65,12 +69,15 @@ from .gmvae_gumbel import MODEL as GMVAE_GUMBEL  # noqa: E402
 from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
 from .kdvae import MODEL as KDVAE  # noqa: E402
 from .kdvae import Kdvae, KdvaeConfig  # noqa: E402
+from .vab import MODEL as VAB  # noqa: E402
+from .vab import Vab, VabConfig  # noqa: E402
+from .vab import psnr  # noqa: E402
 from .vade import MODEL as VADE  # noqa: E402
 from .vade import Vade, VadeConfig  # noqa: E402
 from .vc import MODEL as VC  # noqa: E402
 from .vc import Vc, VcConfig  # noqa: E402
 
-MODELS = (GMVAE_GUMBEL, VADE, KDVAE, VC)
+MODELS = (GMVAE_GUMBEL, VADE, KDVAE, VC, VAB)
 DATASETS = ("mnist",)
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -435,6 +442,46 @@ class VcTraining:
                                        "aug_weight": c.aug_weight(e)})]
 
 
+class VabTraining:
+    TERMS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c")
+
+    def __init__(self, config):
+        self.config = config
+        self.model = Vab(config)
+        m = self.model
+        self.adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon)
+        x_spec, scalar, seed_spec = _specs(config)
+        adam = self.adam
+
+        @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar])
+        def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
+            with tf.GradientTape() as tape:
+                out = m.training(xs, temperature, noise_seed)
+            adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+            return tf.stack([out[k] for k in self.TERMS])
+
+        @tf.function(input_signature=[x_spec])
+        def reconstruct(xs):
+            return m.inference(xs)["x_hat"]
+
+        self._train_step, self._reconstruct = train_step, reconstruct
+        self.assign = _assign_fn(m)
+
+    def extra_metrics(self, x):
+        """Scores of a split besides ACC/NMI/ARI: the PSNR of the reconstructions from the bits."""
+        return {"psnr": psnr(x, _batched(self._reconstruct, x))}
+
+    def phases(self):
+        c = self.config
+
+        def step(x, indices, epoch, t):
+            return self._train_step(tf.constant(x), _f32(c.temperature(epoch)), _seed(c.seed, t),
+                                    _f32(c.learning_rate_at(epoch)), *_powers(t)).numpy()
+
+        return [Phase("train", c.epochs, c.batch_size, self.TERMS, c.learning_rate_at, step,
+                      self.assign, extra=lambda e: {"temperature": c.temperature(e)})]
+
+
 # ---- configs -----------------------------------------------------------------------------------
 
 
@@ -461,6 +508,9 @@ def make_config(model, seed=1, epochs=None, pretrain_epochs=None, init_vade_epoc
     elif model == VC:
         c = VcConfig.mnist(seed)
         c = r(c, epochs=epochs) if epochs is not None else c
+    elif model == VAB:
+        c = VabConfig.mnist(seed)
+        c = r(c, epochs=epochs) if epochs is not None else c
     else:
         raise ValueError(f"unknown model '{model}': one of {list(MODELS)}")
     if batch_size is not None:
@@ -484,6 +534,8 @@ def build(model, config):
         return KdvaeTraining(config)
     if model == VC:
         return VcTraining(config)
+    if model == VAB:
+        return VabTraining(config)
     raise ValueError(f"unknown model '{model}': one of {list(MODELS)}")
 
 
@@ -577,9 +629,12 @@ def train(model, run_dir, epochs=None, pretrain_epochs=None, seed=1, train_limit
             means = sums / len(epoch_batches)
             train_seconds = time.time() - start
             scores = None
+            extra = {}
             if phase.evaluates:
                 scores = clustering_metrics(y_test, phase.assign(x_test))
                 last = scores
+                if hasattr(training, "extra_metrics"):
+                    extra = {"test_" + k: v for k, v in training.extra_metrics(x_test).items()}
             seconds = time.time() - start
             total_seconds += train_seconds
             epochs_run += 1
@@ -592,6 +647,7 @@ def train(model, run_dir, epochs=None, pretrain_epochs=None, seed=1, train_limit
                 line.update(phase.extra(epoch))
             if scores is not None:
                 line.update({"test_acc": scores[0], "test_nmi": scores[1], "test_ari": scores[2]})
+            line.update(extra)
             line["train_seconds"] = train_seconds
             line["seconds"] = seconds
             with open(metrics_path, "a", encoding="utf-8") as f:
@@ -599,6 +655,7 @@ def train(model, run_dir, epochs=None, pretrain_epochs=None, seed=1, train_limit
             terms_text = "".join(f" {n} {v:.4g}" for n, v in zip(phase.term_names, means))
             shown = (f"  test ACC {scores[0]:.4f} NMI {scores[1]:.4f} ARI {scores[2]:.4f}"
                      if scores is not None else "")
+            shown += "".join(f"  {k} {v:.2f}" for k, v in extra.items())
             left = epochs_total - (epochs_before + epoch + 1)
             log(f"{phase.name} {epoch + 1}/{phase.epochs}{terms_text}{shown}  {seconds:.1f}s  "
                 f"ETA {_eta(left * seconds)}")

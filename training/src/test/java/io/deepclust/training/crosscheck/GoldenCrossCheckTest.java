@@ -53,6 +53,27 @@ class GoldenCrossCheckTest {
   }
 
   @Test
+  void javaVabAgreesWithThePythonReferenceOnEveryCheck(@TempDir Path tmp) throws Exception {
+    Path ref = copy(tmp, "vab");
+    List<Comparison> rows = new CrossCheck(ref).run(QUIET);
+    List<Comparison> failed = rows.stream().filter(c -> !c.pass()).toList();
+    assertTrue(failed.isEmpty(), "failed rows: " + failed);
+    // qz_1, qz_2, qz_logits, px_1, px_2, px_logits (kernel + bias each), pc_logits, pz_logits
+    assertEquals(14, rows.stream().filter(c -> c.check().equals("gradient")).count());
+    assertTrue(rows.stream().anyMatch(c -> c.quantity().equals("log_p_z")));
+  }
+
+  @Test
+  void aJavaVabWithStraightThroughBitsFailsTheForwardCheck(@TempDir Path tmp) throws Exception {
+    Path ref = copy(tmp, "vab");
+    List<Comparison> rows = new CrossCheck(ref, c -> {
+      c.addProperty("straightThrough", true);
+      return c;
+    }).run(QUIET);
+    assertTrue(rows.stream().anyMatch(c -> c.check().equals("forward") && !c.pass()));
+  }
+
+  @Test
   void aJavaVcWhoseAugmentationTargetIsFixedFailsTheGradientCheck(@TempDir Path tmp)
       throws Exception {
     // Stopping the gradient through the clean branch of L_aug changes the gradients only.

@@ -1,0 +1,372 @@
+"""VAB, joint Variational Autoencoders with Bernoulli mixture models (vab-bernoulli-mixture-vae.txt
+§2-3, Eq. 1-12), as docs/models.md specifies it for the Java graph (Vab.java, VabConfig.java) and
+this twin.
+
+An encoder q(z|x) (ReLU layers, then d logits l: q(z_j = 1|x) = sigmoid(l_j)), a decoder p(x|z)
+(ReLU layers, then Bernoulli logits, or a Gaussian mean and softplus variance), and a Bernoulli
+mixture prior p(c) p(z|c) held as free variables: pi = softmax(pc_logits), mu_{z|c} =
+sigmoid(pz_logits). Training relaxes each code bit by a two-class Gumbel-softmax at a fed
+temperature (optionally straight-through); q(c|y) is Eq. 11 in log space and loss = -ELBO of Eq. 10
+with one sample. Inference is deterministic: the data vendor's `compress` thresholds mu at 0.5 into
+uint8 bits, the consumer's `classify_bits` assigns clusters from the bits alone.
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from . import dist
+from . import layers
+from . import params as P
+from .params import Params
+
+MODEL = "vab"
+BERNOULLI = "bernoulli"
+GAUSSIAN = "gaussian"
+# Floor added to the Gaussian likelihood's softplus variance.
+VARIANCE_FLOOR = np.float32(1e-4)
+# Bits per pixel as the paper counts them (§3.2: "28/1024 = 0.02734375 BPP"), whatever the image.
+PAPER_PIXELS = 1024
+# PSNR's floor on the mean squared error (a perfect reconstruction would be +inf dB).
+MSE_FLOOR = 1e-10
+
+
+def _require(ok, message):
+    if not ok:
+        raise ValueError(message)
+
+
+@dataclasses.dataclass(frozen=True)
+class VabConfig:
+    """Settings (VabConfig.java); the defaults are docs/models.md's MNIST settings. The seed is
+    mandatory. `bits` is d, the code length (the contract's latent_dim)."""
+
+    seed: int
+    input_shape: tuple = (28, 28, 1)
+    clusters: int = 10
+    bits: int = 28
+    encoder_hidden: tuple = (512, 256)
+    decoder_hidden: tuple = (256, 512)
+    likelihood: str = BERNOULLI
+    temperature_start: float = 1.0
+    temperature_min: float = 0.5
+    temperature_anneal_epochs: int = 100
+    straight_through: bool = False
+    learning_rate: float = 1e-3
+    learning_rate_decay: float = 0.9
+    learning_rate_decay_epochs: int = 10
+    learning_rate_floor: float = 2e-4
+    adam_epsilon: float = 1e-8
+    batch_size: int = 100
+    epochs: int = 100
+
+    def __post_init__(self):
+        for f in ("input_shape", "encoder_hidden", "decoder_hidden"):
+            object.__setattr__(self, f, tuple(int(d) for d in getattr(self, f)))
+        object.__setattr__(self, "straight_through", bool(self.straight_through))
+        s = self.input_shape
+        _require(len(s) == 3 and all(d > 0 for d in s), "input_shape must be [H, W, C], positive")
+        _require(self.clusters >= 2, "clusters must be at least 2")
+        _require(self.bits >= 1, "bits must be positive")
+        _require(len(self.encoder_hidden) >= 1 and len(self.decoder_hidden) >= 1,
+                 "encoder_hidden and decoder_hidden need at least one size")
+        _require(all(d > 0 for d in self.encoder_hidden + self.decoder_hidden),
+                 "hidden sizes must be positive")
+        _require(self.likelihood in (BERNOULLI, GAUSSIAN),
+                 f"likelihood must be bernoulli or gaussian, not {self.likelihood}")
+        _require(0 < self.temperature_min <= self.temperature_start
+                 and math.isfinite(self.temperature_start),
+                 "need 0 < temperature_min <= temperature_start")
+        _require(self.temperature_anneal_epochs >= 1, "temperature_anneal_epochs must be positive")
+        _require(self.learning_rate > 0 and self.learning_rate_floor > 0
+                 and math.isfinite(self.learning_rate), "learning rates must be positive")
+        _require(0 < self.learning_rate_decay <= 1, "learning_rate_decay must be in (0, 1]")
+        _require(self.learning_rate_decay_epochs >= 1, "learning_rate_decay_epochs must be >= 1")
+        _require(self.adam_epsilon > 0, "adam_epsilon must be positive")
+        _require(self.batch_size >= 1 and self.epochs >= 1,
+                 "batch_size and epochs must be positive")
+
+    @staticmethod
+    def mnist(seed):
+        return VabConfig(seed=seed)
+
+    @property
+    def input_dim(self):
+        return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
+
+    @property
+    def latent_dim(self):
+        """The contract's latent size: the d code bits."""
+        return self.bits
+
+    @property
+    def bits_per_pixel(self):
+        """d / (H W C)."""
+        return self.bits / self.input_dim
+
+    @property
+    def paper_bits_per_pixel(self):
+        """d / 1024, as the paper reports BPP for MNIST."""
+        return self.bits / PAPER_PIXELS
+
+    # Both schedules compute as Java's float record does: the config's values rounded to float32
+    # (Java's float components), the formula in double, the result rounded to float32.
+
+    def temperature(self, epoch):
+        """tau(e) = max(tau_min, tau_0 exp(-e ln(tau_0/tau_min) / E_anneal)), e from 0."""
+        start, floor = np.float32(self.temperature_start), np.float32(self.temperature_min)
+        rate = math.log(float(start / floor)) / self.temperature_anneal_epochs  # float division
+        return float(np.float32(max(float(floor), float(start) * math.exp(-rate * epoch))))
+
+    def learning_rate_at(self, epoch):
+        """lr(e) = max(floor, lr * decay^floor(e / decay_epochs)), e from 0."""
+        steps = epoch // self.learning_rate_decay_epochs
+        lr = float(np.float32(self.learning_rate)) \
+            * math.pow(float(np.float32(self.learning_rate_decay)), steps)
+        return float(np.float32(max(float(np.float32(self.learning_rate_floor)), lr)))
+
+    @staticmethod
+    def from_json(j):
+        """The inverse of `to_json`."""
+        return VabConfig(
+            seed=int(j["seed"]), input_shape=tuple(j["inputShape"]), clusters=int(j["clusters"]),
+            bits=int(j["bits"]), encoder_hidden=tuple(j["encoderHidden"]),
+            decoder_hidden=tuple(j["decoderHidden"]), likelihood=str(j["likelihood"]),
+            temperature_start=float(j["temperatureStart"]),
+            temperature_min=float(j["temperatureMin"]),
+            temperature_anneal_epochs=int(j["temperatureAnnealEpochs"]),
+            straight_through=bool(j["straightThrough"]), learning_rate=float(j["learningRate"]),
+            learning_rate_decay=float(j["learningRateDecay"]),
+            learning_rate_decay_epochs=int(j["learningRateDecayEpochs"]),
+            learning_rate_floor=float(j["learningRateFloor"]),
+            adam_epsilon=float(j["adamEpsilon"]), batch_size=int(j["batchSize"]),
+            epochs=int(j["epochs"]))
+
+    def to_json(self):
+        """Every key of Java's VabConfig record, camelCase, in Gson's (component) order."""
+        return {
+            "inputShape": list(self.input_shape),
+            "clusters": self.clusters,
+            "bits": self.bits,
+            "encoderHidden": list(self.encoder_hidden),
+            "decoderHidden": list(self.decoder_hidden),
+            "likelihood": self.likelihood,
+            "temperatureStart": self.temperature_start,
+            "temperatureMin": self.temperature_min,
+            "temperatureAnnealEpochs": self.temperature_anneal_epochs,
+            "straightThrough": self.straight_through,
+            "learningRate": self.learning_rate,
+            "learningRateDecay": self.learning_rate_decay,
+            "learningRateDecayEpochs": self.learning_rate_decay_epochs,
+            "learningRateFloor": self.learning_rate_floor,
+            "adamEpsilon": self.adam_epsilon,
+            "batchSize": self.batch_size,
+            "epochs": self.epochs,
+            "seed": self.seed,
+        }
+
+
+def psnr(x, x_hat):
+    """Mean over images of 10 log10(1 / MSE(x, x_hat)) on [0, 1] images [N, ...], the MSE of each
+    image floored at MSE_FLOOR (docs/models.md, Metrics)."""
+    x = np.asarray(x, np.float64).reshape(len(x), -1)
+    x_hat = np.asarray(x_hat, np.float64).reshape(len(x_hat), -1)
+    mse = np.maximum(np.mean((x - x_hat) ** 2, axis=1), MSE_FLOOR)
+    return float(np.mean(10.0 * np.log10(1.0 / mse)))
+
+
+class Vab(tf.Module):
+    """The model's variables (in `params`) and its branches as methods of tensors."""
+
+    model_name = MODEL
+    # prior(c) is mu_{z|c} alone: a Bernoulli has no standard deviation to export.
+    prior_has_stddev = False
+
+    def __init__(self, config, name=MODEL):
+        super().__init__(name=name)
+        self.config = config
+        self.params = Params(config.seed)
+        self._create_variables()
+
+    # Properties, not attributes: a tracked list would give the variables a second object path.
+
+    @property
+    def trainable_names(self):
+        """Every variable's name, in creation order (all are trained)."""
+        return list(self.params.trainable_names)
+
+    @property
+    def trainable(self):
+        """Every variable, in creation order."""
+        return self.params.trainable_variables_in_order()
+
+    def _create_variables(self):
+        """Every variable, in docs/models.md's order (the init counter is the creation index)."""
+        c = self.config
+        get = self.params.get
+
+        def dense(name, n_in, n_out):
+            get(name + "_kernel", (n_in, n_out), P.GLOROT_UNIFORM, True)
+            get(name + "_bias", (n_out,), P.ZEROS, True)
+
+        sizes = (c.input_dim,) + c.encoder_hidden
+        for i in range(len(c.encoder_hidden)):
+            dense("qz_%d" % (i + 1), sizes[i], sizes[i + 1])
+        dense("qz_logits", sizes[-1], c.bits)
+        sizes = (c.bits,) + c.decoder_hidden
+        for i in range(len(c.decoder_hidden)):
+            dense("px_%d" % (i + 1), sizes[i], sizes[i + 1])
+        if c.likelihood == GAUSSIAN:
+            dense("px_mean", sizes[-1], c.input_dim)
+            dense("px_var", sizes[-1], c.input_dim)
+        else:
+            dense("px_logits", sizes[-1], c.input_dim)
+        get("pc_logits", (c.clusters,), P.ZEROS, True)
+        # Random, not zero: identical components would receive identical gradients forever.
+        get("pz_logits", (c.clusters, c.bits), P.GLOROT_UNIFORM, True)
+
+    # ---- branches -------------------------------------------------------------------------------
+
+    def training(self, x, temperature, noise_seed):
+        """-ELBO (Eq. 10, one sample) on x [B, H, W, C]: loss = reconstruction - log_p_z - log_p_c
+        + log_q_z - entropy_c, each term a mean over the batch; also `logits` l [B, d] of q(z|x)
+        and `y` [B, d], the relaxed (or straight-through) code the terms were computed at.
+
+        Noise: uniforms u [B, d, 2] from stateless_uniform(seed = [s, 2t]) for noise_seed [s, t]."""
+        flat = self._flatten(x)
+        logits = self.q_z_given_x(flat)
+        temperature = tf.convert_to_tensor(temperature, tf.float32)
+        y = dist.binary_gumbel_softmax_sample(logits, temperature,
+                                              self.noise(tf.shape(flat)[0], noise_seed))
+        if self.config.straight_through:
+            y = dist.straight_through(y)
+        rec = self.reconstruction(self.p_x_given_z(y), flat)                   # [B]
+        log_p_z_c = self.log_p_z_given_c(y)                                    # [B, K]
+        log_pi = self.log_pi()                                                 # [K]
+        log_q_c = self.log_q_c_given_z(y)                                      # [B, K]
+        q_c = tf.math.exp(log_q_c)
+        log_p_z = tf.reduce_sum(q_c * log_p_z_c, axis=1)
+        log_p_c = tf.reduce_sum(q_c * log_pi, axis=1)
+        log_q_z = dist.bernoulli_log_prob(y, logits)
+        entropy_c = -tf.reduce_sum(q_c * log_q_c, axis=1)
+        terms = {"reconstruction": rec, "log_p_z": log_p_z, "log_p_c": log_p_c,
+                 "log_q_z": log_q_z, "entropy_c": entropy_c}
+        out = {k: tf.reduce_mean(v, axis=0) for k, v in terms.items()}
+        out["loss"] = (((out["reconstruction"] - out["log_p_z"]) - out["log_p_c"])
+                       + out["log_q_z"]) - out["entropy_c"]
+        out["logits"] = logits
+        out["y"] = y
+        return out
+
+    def noise(self, batch, noise_seed):
+        """Gumbel uniforms [B, d, 2] from stateless_uniform(seed = [s, 2t]); index 0 of the last
+        axis belongs to the class z_j = 1, index 1 to z_j = 0."""
+        noise_seed = tf.convert_to_tensor(noise_seed, tf.int64)
+        gumbel_seed = noise_seed * tf.constant([1, 2], tf.int64)
+        batch = tf.reshape(tf.cast(batch, tf.int32), [1])
+        shape = tf.concat([batch, tf.constant([self.config.bits, 2], tf.int32)], 0)
+        return tf.random.stateless_uniform(shape, seed=gumbel_seed, dtype=tf.float32)
+
+    def inference(self, x):
+        """probs, cluster (int64) = classify_bits(compress(x)); z = mu = sigmoid(l), the code
+        probabilities; x_hat = the decoder's mean at the bits (what the consumer rebuilds)."""
+        flat = self._flatten(x)
+        logits = self.q_z_given_x(flat)
+        bits = self._bits(logits)
+        out = self.classify_bits(bits)
+        return {"probs": out["probs"], "cluster": out["cluster"],
+                "z": tf.math.sigmoid(logits),
+                "x_hat": self._mean(self.p_x_given_z(tf.cast(bits, tf.float32)))}
+
+    def compress(self, x):
+        """The data vendor: bits b_j = 1 where mu_j > 0.5, i.e. l_j > 0 (tested on the logits, so
+        that |l| below sigmoid's float resolution is not rounded to mu = 0.5), uint8 [B, d]."""
+        return self._bits(self.q_z_given_x(self._flatten(x)))
+
+    def classify_bits(self, bits):
+        """The data consumer: q(c|b) = softmax_c(log pi_c + log p(b|c)) -> probs [B, K] and
+        cluster = argmax_c of the same scores (int64), from bits [B, d] (uint8, or any 0/1)."""
+        scores = self.log_pi() + self.log_p_z_given_c(tf.cast(bits, tf.float32))
+        return {"probs": tf.nn.softmax(scores),
+                "cluster": tf.math.argmax(scores, axis=1, output_type=tf.int64)}
+
+    def decode(self, z, cluster):
+        """The decoder's mean at z [B, d] as images; p(x|z, c) = p(x|z) (Eq. 5), so the cluster is
+        accepted and unused."""
+        del cluster
+        return self._mean(self.p_x_given_z(tf.convert_to_tensor(z, tf.float32)))
+
+    def prior(self, cluster):
+        """mu_{z|c} = sigmoid(pz_logits[c]) [B, d] for clusters [B] (the mean only)."""
+        return tf.math.sigmoid(tf.gather(self.params.all["pz_logits"], cluster))
+
+    # ---- pieces ---------------------------------------------------------------------------------
+
+    def q_z_given_x(self, flat):
+        """The encoder's logits l [B, d]: q(z_j = 1|x) = sigmoid(l_j)."""
+        h = flat
+        for i in range(len(self.config.encoder_hidden)):
+            h = tf.nn.relu(self._dense("qz_%d" % (i + 1), h))
+        return self._dense("qz_logits", h)
+
+    def p_x_given_z(self, z):
+        """p(x|z) for codes z [N, d] (relaxed, hard or any real values): {"mean_or_logits":
+        [N, D], "variance": the Gaussian variance [N, D] or None (Bernoulli)}."""
+        h = z
+        for i in range(len(self.config.decoder_hidden)):
+            h = tf.nn.relu(self._dense("px_%d" % (i + 1), h))
+        if self.config.likelihood == GAUSSIAN:
+            variance = tf.math.softplus(self._dense("px_var", h)) + VARIANCE_FLOOR
+            return {"mean_or_logits": self._dense("px_mean", h), "variance": variance}
+        return {"mean_or_logits": self._dense("px_logits", h), "variance": None}
+
+    def reconstruction(self, decoded, flat):
+        """-log p(x|z) [B]: Bernoulli sum [softplus(l) - x l], Gaussian 1/2 sum [log 2pi + log v +
+        (x - m)^2 / v]."""
+        if decoded["variance"] is None:
+            return dist.bernoulli_cross_entropy_from_logits(decoded["mean_or_logits"], flat)
+        return dist.gaussian_negative_log_likelihood(flat, decoded["mean_or_logits"],
+                                                     decoded["variance"], [1])
+
+    def log_pi(self):
+        """log pi = log_softmax(pc_logits) [K]."""
+        return tf.nn.log_softmax(self.params.all["pc_logits"])
+
+    def log_p_z_given_c(self, y):
+        """log p(y|c) = sum_j [y_j log mu_cj + (1 - y_j) log(1 - mu_cj)] [B, K] for codes y [B, d]
+        (relaxed or bits), mu_{z|c} = sigmoid(pz_logits), log mu = -softplus(-pz_logits), log(1 -
+        mu) = -softplus(pz_logits); the sums over j as two matmuls, y.(log mu)^T + (1 - y).(log(1 -
+        mu))^T, as Java's graph computes them."""
+        logits = self.params.all["pz_logits"]
+        log_mu = -tf.math.softplus(-logits)
+        log_one_minus_mu = -tf.math.softplus(logits)
+        return (tf.linalg.matmul(y, log_mu, transpose_b=True)
+                + tf.linalg.matmul(1.0 - y, log_one_minus_mu, transpose_b=True))
+
+    def log_q_c_given_z(self, y):
+        """log q(c|y) = log_softmax_c(log pi_c + log p(y|c)) [B, K] (Eq. 11 in log space)."""
+        return tf.nn.log_softmax(self.log_pi() + self.log_p_z_given_c(y), axis=1)
+
+    # ---- helpers --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _bits(logits):
+        return tf.cast(tf.math.greater(logits, 0.0), tf.uint8)
+
+    def _mean(self, decoded):
+        """The decoder's mean as images: sigmoid of the Bernoulli logits, or the Gaussian mean."""
+        if decoded["variance"] is None:
+            return self._to_image(tf.math.sigmoid(decoded["mean_or_logits"]))
+        return self._to_image(decoded["mean_or_logits"])
+
+    def _dense(self, name, x):
+        kernel = self.params.all[name + "_kernel"]
+        return layers.dense(self.params, name, x, kernel.shape[0], kernel.shape[1])
+
+    def _flatten(self, x):
+        return tf.reshape(x, [-1, self.config.input_dim])
+
+    def _to_image(self, flat):
+        return tf.reshape(flat, [-1, *self.config.input_shape])
