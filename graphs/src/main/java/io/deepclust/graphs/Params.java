@@ -24,6 +24,11 @@ import org.tensorflow.types.TInt64;
  * ({@code _}-joined, no {@code /}) because TF-Java's optimizer slots and the Python reference use
  * them as checkpoint keys. Initial values are drawn with stateless random ops from the model seed and
  * a per-variable counter, so a seed fixes every initial weight.
+ *
+ * <p>In <b>function mode</b> ({@link #function}) the same model code builds a graph function of its
+ * weights: each {@link #get} is a placeholder {@code w_<name>} instead of a variable, and {@link
+ * #update} records the new value of a statistic (batch-norm moving averages) as an output instead of
+ * assigning it. Eager training calls that function with the values of eager resource variables.
  */
 public final class Params {
   /** How a variable starts. */
@@ -40,35 +45,116 @@ public final class Params {
 
   private final Ops tf;
   private final long seed;
+  private final boolean functionMode;
   private final Map<String, Variable<TFloat32>> all = new LinkedHashMap<>();
+  private final Map<String, Placeholder<TFloat32>> inputs = new LinkedHashMap<>();
+  private final Map<String, Shape> shapes = new LinkedHashMap<>();
+  private final Map<String, Init> inits = new LinkedHashMap<>();
+  private final Map<String, Operand<TFloat32>> updates = new LinkedHashMap<>();
   private final List<String> trainable = new ArrayList<>();
   private final Map<String, Op> assignOps = new LinkedHashMap<>();
   private final Map<String, Placeholder<TFloat32>> assignInputs = new LinkedHashMap<>();
 
   public Params(Ops tf, long seed) {
-    this.tf = tf;
-    this.seed = seed;
+    this(tf, seed, false);
   }
 
-  /** The variable named {@code name}, created on first request. */
-  public Variable<TFloat32> get(String name, Shape shape, Init init, boolean isTrainable) {
+  private Params(Ops tf, long seed, boolean functionMode) {
+    this.tf = tf;
+    this.seed = seed;
+    this.functionMode = functionMode;
+  }
+
+  /** Parameters of a graph function: every weight is a placeholder {@code w_<name>}. */
+  public static Params function(Ops tf, long seed) {
+    return new Params(tf, seed, true);
+  }
+
+  public boolean isFunctionMode() {
+    return functionMode;
+  }
+
+  /**
+   * The weight named {@code name}, created on first request: a variable, or in function mode a
+   * placeholder {@code w_<name>}.
+   */
+  public Operand<TFloat32> get(String name, Shape shape, Init init, boolean isTrainable) {
     if (name.contains("/")) {
       throw new IllegalArgumentException("variable names are flat, no '/': " + name);
     }
-    Variable<TFloat32> existing = all.get(name);
+    Shape existing = shapes.get(name);
     if (existing != null) {
-      if (!existing.shape().equals(shape)) {
+      if (!existing.equals(shape)) {
         throw new IllegalArgumentException(
-            "variable " + name + " exists with shape " + existing.shape() + ", asked " + shape);
+            "variable " + name + " exists with shape " + existing + ", asked " + shape);
       }
-      return existing;
+      return functionMode ? inputs.get(name) : all.get(name);
     }
-    Variable<TFloat32> v = tf.withName(name).variable(initialValue(shape, init, all.size()));
-    all.put(name, v);
+    shapes.put(name, shape);
+    inits.put(name, init);
     if (isTrainable) {
       trainable.add(name);
     }
+    if (functionMode) {
+      Placeholder<TFloat32> in = tf.withName("w_" + name)
+          .placeholder(TFloat32.class, Placeholder.shape(shape));
+      inputs.put(name, in);
+      return in;
+    }
+    Variable<TFloat32> v = tf.withName(name).variable(initialValue(shape, init, shapes.size() - 1));
+    all.put(name, v);
     return v;
+  }
+
+  /** The variable named {@code name} (session mode). */
+  public Variable<TFloat32> variable(String name) {
+    Variable<TFloat32> v = all.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException(functionMode
+          ? "function-mode parameters have no variables (" + name + ")"
+          : "no variable " + name + "; have " + all.keySet());
+    }
+    return v;
+  }
+
+  /**
+   * Sets a non-trained statistic (e.g. a batch-norm moving average) to {@code value} with the
+   * training step: an assign op in session mode; in function mode the value is recorded as an
+   * output ({@link #updates}) and a no-op returned.
+   */
+  public Op update(String name, Operand<TFloat32> value) {
+    if (functionMode) {
+      updates.put(name, value);
+      return tf.noOp();
+    }
+    return tf.assign(variable(name), value);
+  }
+
+  /** Function mode: the recorded new values of statistics, by name. */
+  public Map<String, Operand<TFloat32>> updates() {
+    return Collections.unmodifiableMap(updates);
+  }
+
+  /** Function mode: the weight placeholders, by name, in creation order. */
+  public Map<String, Placeholder<TFloat32>> inputs() {
+    return Collections.unmodifiableMap(inputs);
+  }
+
+  /** Every weight's shape, by name, in creation order (both modes). */
+  public Map<String, Shape> shapes() {
+    return Collections.unmodifiableMap(shapes);
+  }
+
+  /**
+   * The initial value of weight {@code name} as the session graph draws it (same seed, same
+   * creation index), built with {@code ops} (e.g. an eager session's).
+   */
+  public Operand<TFloat32> initialValue(Ops ops, String name) {
+    int index = new ArrayList<>(shapes.keySet()).indexOf(name);
+    if (index < 0) {
+      throw new IllegalArgumentException("no weight " + name);
+    }
+    return new Params(ops, seed).initialValue(shapes.get(name), inits.get(name), index);
   }
 
   private Operand<TFloat32> initialValue(Shape shape, Init init, int index) {
@@ -112,7 +198,10 @@ public final class Params {
     return out;
   }
 
-  /** Every variable (trainable and statistics such as batch-norm moving averages), by name. */
+  /**
+   * Every variable (trainable and statistics such as batch-norm moving averages), by name (session
+   * mode; empty in function mode).
+   */
   public Map<String, Variable<TFloat32>> variables() {
     return Collections.unmodifiableMap(all);
   }

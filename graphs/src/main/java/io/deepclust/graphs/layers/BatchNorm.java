@@ -39,9 +39,9 @@ public final class BatchNorm {
       variance = tf.math.mean(tf.math.squaredDifference(x, mean), axis);
       var decay = tf.constant(MOMENTUM);
       var keep = tf.constant(1f - MOMENTUM);
-      updates.add(tf.assign(movingMean,
+      updates.add(params.update(name + "_moving_mean",
           tf.math.add(tf.math.mul(movingMean, decay), tf.math.mul(tf.stopGradient(mean), keep))));
-      updates.add(tf.assign(movingVar,
+      updates.add(params.update(name + "_moving_variance",
           tf.math.add(tf.math.mul(movingVar, decay), tf.math.mul(tf.stopGradient(variance), keep))));
     } else {
       mean = movingMean;

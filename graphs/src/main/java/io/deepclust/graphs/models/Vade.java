@@ -11,7 +11,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -32,9 +31,9 @@ public final class Vade {
   private Vade() {}
 
   /** The variables, created in the documented order. */
-  public record Variables(List<Variable<TFloat32>> autoencoder, List<String> autoencoderNames,
-      Variable<TFloat32> priorLogits, Variable<TFloat32> priorMeans,
-      Variable<TFloat32> priorLogVars) {}
+  public record Variables(List<Operand<TFloat32>> autoencoder, List<String> autoencoderNames,
+      Operand<TFloat32> priorLogits, Operand<TFloat32> priorMeans,
+      Operand<TFloat32> priorLogVars) {}
 
   /** The training branch: the joint loss (−ELBO) and its terms, and the pretraining loss. */
   public record Training(
@@ -61,7 +60,7 @@ public final class Vade {
         "px_logits"};
     int[][] sizes = {{d, e[0]}, {e[0], e[1]}, {e[1], e[2]}, {e[2], z}, {e[2], z}, {z, h[0]},
         {h[0], h[1]}, {h[1], h[2]}, {h[2], d}};
-    List<Variable<TFloat32>> ae = new ArrayList<>();
+    List<Operand<TFloat32>> ae = new ArrayList<>();
     List<String> aeNames = new ArrayList<>();
     for (int i = 0; i < names.length; i++) {
       for (String role : new String[] {"_kernel", "_bias"}) {

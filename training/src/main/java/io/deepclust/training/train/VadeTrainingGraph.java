@@ -44,8 +44,13 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
   public final AdamStep adam;
 
   public VadeTrainingGraph(VadeConfig config) {
+    this(config, SessionSettings.DEFAULTS);
+  }
+
+  /** The training graph in a session with {@code session}'s device and threads. */
+  public VadeTrainingGraph(VadeConfig config, SessionSettings session) {
     this(config, new Graph(), null);
-    start();
+    start(session);
   }
 
   /**
@@ -59,8 +64,9 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
     training = Vade.training(tf, params, config, x);
     inference = Vade.inference(tf, params, config, x);
     Vade.Variables v = Vade.variables(tf, params, config);
-    pretrainAdam = new AdamStep(tf, "pretrain_adam", training.pretrainLoss(), v.autoencoder(),
-        v.autoencoderNames(), List.of(), config.adamEpsilon());
+    pretrainAdam = new AdamStep(tf, "pretrain_adam", training.pretrainLoss(),
+        v.autoencoderNames().stream().map(params::variable).toList(), v.autoencoderNames(),
+        List.of(), config.adamEpsilon());
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
   }
