@@ -26,6 +26,8 @@ public final class AdamStep {
   public static final float BETA1 = 0.9f;
   public static final float BETA2 = 0.999f;
 
+  /** The optimizer's name, in its slot names {@code <var>_<name>_m}. */
+  public final String name;
   public final Placeholder<TFloat32> learningRate;
   public final Placeholder<TFloat32> beta1Power;
   public final Placeholder<TFloat32> beta2Power;
@@ -46,6 +48,7 @@ public final class AdamStep {
   @SuppressWarnings("unchecked")
   public AdamStep(Ops tf, String name, Operand<TFloat32> loss, List<Variable<TFloat32>> variables,
       List<String> names, List<Op> extraUpdates, float epsilon) {
+    this.name = name;
     this.beta1 = BETA1;
     this.beta2 = BETA2;
     this.epsilon = epsilon;

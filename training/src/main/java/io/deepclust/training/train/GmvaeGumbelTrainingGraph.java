@@ -5,6 +5,7 @@ import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.GmvaeGumbelExport;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -24,13 +25,19 @@ import org.tensorflow.types.TInt64;
  * input placeholder, and the Adam step over every trainable variable. One phase: Adam at the
  * config's rate with the Gumbel temperature of the config's schedule.
  */
-public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig> {
+public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig>
+    implements EagerTrainable {
   public final Placeholder<TFloat32> x;
   public final GmvaeGumbel.Training training;
   public final GmvaeGumbel.Inference inference;
   public final AdamStep adam;
 
   public GmvaeGumbelTrainingGraph(GmvaeGumbelConfig config) {
+    this(config, SessionSettings.DEFAULTS);
+  }
+
+  /** The training graph in a session with {@code session}'s device and threads. */
+  public GmvaeGumbelTrainingGraph(GmvaeGumbelConfig config, SessionSettings session) {
     super(config, new Graph(), null, config.seed());
     Ops tf = ops();
     x = GmvaeGumbel.imageInput(tf, config, "x");
@@ -38,7 +45,7 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
     inference = GmvaeGumbel.inference(tf, params, config, x);
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), training.batchNormUpdates(), config.adamEpsilon());
-    start();
+    start(session);
   }
 
   /**
@@ -136,5 +143,16 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
     trainStep(pixels, batch, temperature, learningRate, noiseSeed, t);
+  }
+
+  @Override
+  public AdamStep mainAdam() {
+    return adam;
+  }
+
+  @Override
+  public StepInputs stepInputs(float[] pixels, int batch, int epoch, long t) {
+    return new StepInputs(pixels, null, batch, config.temperature(epoch), 0f, 0f, config.seed(),
+        t);
   }
 }

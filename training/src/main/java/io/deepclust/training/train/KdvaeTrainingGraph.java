@@ -5,6 +5,7 @@ import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.Kdvae;
 import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.KdvaeExport;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.metrics.ClusteringMetrics;
@@ -31,7 +32,8 @@ import org.tensorflow.types.TInt64;
  * encoder/decoder pair as a VAE on its own cluster; phase "joint" maximises Eq. 6. Only the k-DVAE
  * variables are exported.
  */
-public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
+public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
+    implements EagerTrainable {
   public static final int KMEANS_RESTARTS = 5;
 
   public final Placeholder<TFloat32> x;
@@ -43,6 +45,11 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
   private int[] initialClusters;
 
   public KdvaeTrainingGraph(KdvaeConfig config) {
+    this(config, SessionSettings.DEFAULTS);
+  }
+
+  /** The training graph in a session with {@code session}'s device and threads. */
+  public KdvaeTrainingGraph(KdvaeConfig config, SessionSettings session) {
     super(config, new Graph(), null, config.seed());
     Ops tf = ops();
     initVade = new VadeTrainingGraph(config.initVade(), graph, tf.withSubScope("init_vade"));
@@ -53,7 +60,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
         params.trainableNames(), List.of(), config.adamEpsilon());
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
-    start();
+    start(session);
     initVade.bind(session());
   }
 
@@ -237,5 +244,15 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig> {
   public void close() {
     initVade.close();
     super.close();
+  }
+
+  @Override
+  public AdamStep mainAdam() {
+    return adam;
+  }
+
+  @Override
+  public StepInputs stepInputs(float[] pixels, int batch, int epoch, long t) {
+    return new StepInputs(pixels, null, batch, 0f, 0f, 0f, config.seed(), t);
   }
 }

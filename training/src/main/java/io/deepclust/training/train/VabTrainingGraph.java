@@ -5,6 +5,7 @@ import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.Vab;
 import io.deepclust.graphs.models.VabConfig;
 import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.VabExport;
 import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
@@ -27,7 +28,8 @@ import org.tensorflow.types.TInt64;
  * every variable (encoder, decoder and the Bernoulli-mixture prior jointly, §2.4). One phase,
  * "train", with the config's learning-rate decay and Gumbel temperature per epoch.
  */
-public final class VabTrainingGraph extends GraphModel<VabConfig> {
+public final class VabTrainingGraph extends GraphModel<VabConfig>
+    implements EagerTrainable {
   public static final List<String> TERMS =
       List.of("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c");
 
@@ -37,6 +39,11 @@ public final class VabTrainingGraph extends GraphModel<VabConfig> {
   public final AdamStep adam;
 
   public VabTrainingGraph(VabConfig config) {
+    this(config, SessionSettings.DEFAULTS);
+  }
+
+  /** The training graph in a session with {@code session}'s device and threads. */
+  public VabTrainingGraph(VabConfig config, SessionSettings session) {
     super(config, new Graph(), null, config.seed());
     Ops tf = ops();
     x = Vab.imageInput(tf, config, "x");
@@ -44,7 +51,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig> {
     inference = Vab.inference(tf, params, config, x);
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
-    start();
+    start(session);
   }
 
   /** One Adam step at step t (from 1), noise seed [noiseSeed, t]; returns {@link #TERMS}. */
@@ -158,5 +165,16 @@ public final class VabTrainingGraph extends GraphModel<VabConfig> {
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
     trainStep(pixels, batch, temperature, learningRate, noiseSeed, t);
+  }
+
+  @Override
+  public AdamStep mainAdam() {
+    return adam;
+  }
+
+  @Override
+  public StepInputs stepInputs(float[] pixels, int batch, int epoch, long t) {
+    return new StepInputs(pixels, null, batch, config.temperature(epoch), 0f, 0f, config.seed(),
+        t);
   }
 }

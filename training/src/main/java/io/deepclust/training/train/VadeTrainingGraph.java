@@ -5,6 +5,7 @@ import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.Vade;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.VadeExport;
 import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
@@ -33,7 +34,8 @@ import org.tensorflow.types.TInt64;
  * {@link #GMM_RESTARTS}) to set π, μ_c, σ²_c, then maximises the ELBO with Adam over every variable
  * at the config's decayed learning rate.
  */
-public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
+public final class VadeTrainingGraph extends GraphModel<VadeConfig>
+    implements EagerTrainable {
   public static final int GMM_RESTARTS = 3;
   public static final int GMM_MAX_ITERATIONS = 200;
 
@@ -234,5 +236,15 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig> {
       out[i] = ((TFloat32) r.get(i)).getFloat();
     }
     return out;
+  }
+
+  @Override
+  public AdamStep mainAdam() {
+    return adam;
+  }
+
+  @Override
+  public StepInputs stepInputs(float[] pixels, int batch, int epoch, long t) {
+    return new StepInputs(pixels, null, batch, 0f, 0f, 0f, config.seed(), t);
   }
 }

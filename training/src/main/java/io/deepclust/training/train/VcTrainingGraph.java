@@ -5,6 +5,7 @@ import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.VariationalClustering;
 import io.deepclust.graphs.models.VcConfig;
 import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.VcExport;
 import io.deepclust.training.data.Augment;
 import java.nio.file.Path;
@@ -27,7 +28,8 @@ import org.tensorflow.types.TInt64;
  * config's {@code augmentation}, seeded by (seed, step)) and fed as x̂ beside x, with λ_recons and
  * λ_aug of the config's schedules at the epoch.
  */
-public final class VcTrainingGraph extends GraphModel<VcConfig> {
+public final class VcTrainingGraph extends GraphModel<VcConfig>
+    implements EagerTrainable {
   public static final List<String> TERMS =
       List.of("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2");
 
@@ -43,6 +45,11 @@ public final class VcTrainingGraph extends GraphModel<VcConfig> {
   private float[] crossCheckXTrainAug;
 
   public VcTrainingGraph(VcConfig config) {
+    this(config, SessionSettings.DEFAULTS);
+  }
+
+  /** The training graph in a session with {@code session}'s device and threads. */
+  public VcTrainingGraph(VcConfig config, SessionSettings session) {
     super(config, new Graph(), null, config.seed());
     Ops tf = ops();
     x = VariationalClustering.imageInput(tf, config, "x");
@@ -57,7 +64,7 @@ public final class VcTrainingGraph extends GraphModel<VcConfig> {
       case "affine_flip" -> new Augment(Augment.Kind.AFFINE_FLIP, config.inputShape());
       default -> null;
     };
-    start();
+    start(session);
   }
 
   /**
@@ -197,5 +204,16 @@ public final class VcTrainingGraph extends GraphModel<VcConfig> {
       throw new IllegalArgumentException("the vc reference has no tensor 'in__" + name + "'");
     }
     return v;
+  }
+
+  @Override
+  public AdamStep mainAdam() {
+    return adam;
+  }
+
+  @Override
+  public StepInputs stepInputs(float[] pixels, int batch, int epoch, long t) {
+    return new StepInputs(pixels, augmented(pixels, batch, t), batch, 0f,
+        config.reconsScaleAt(epoch), config.augWeightAt(epoch), config.seed(), t);
   }
 }

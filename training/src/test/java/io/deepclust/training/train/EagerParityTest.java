@@ -8,8 +8,12 @@ import com.google.gson.JsonElement;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.training.eager.EagerModels;
 import io.deepclust.training.eager.EagerStep;
+import io.deepclust.training.data.Dataset;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.Tensor;
@@ -96,6 +100,31 @@ class EagerParityTest {
         b.values().forEach(Tensor::close);
       }
     }
+  }
+
+  @Test
+  void eagerModeThroughTheTrainerWritesTheSessionModesMetrics(@TempDir Path tmp)
+      throws Exception {
+    Dataset train = TrainerTest.twoPrototypes(64, 3);
+    Dataset test = TrainerTest.twoPrototypes(16, 4);
+    // VaDE: session-mode pretraining, then the joint phase eagerly.
+    var session = new RunDirectory(tmp.resolve("vade-session"));
+    MultiPhaseTrainingTest.train(new VadeTrainingGraph(MultiPhaseTrainingTest.VADE), false, train,
+        test, session);
+    var eager = new RunDirectory(tmp.resolve("vade-eager"));
+    MultiPhaseTrainingTest.train(EagerTraining.wrap(
+        new VadeTrainingGraph(MultiPhaseTrainingTest.VADE)), false, train, test, eager);
+    assertEquals(VcTrainingTest.losses(session), VcTrainingTest.losses(eager));
+    // VAB: an eager run stopped after one epoch and resumed eagerly repeats the session run.
+    var straight = new RunDirectory(tmp.resolve("vab-session"));
+    MultiPhaseTrainingTest.train(new VabTrainingGraph(VabTrainingTest.tiny(2)), false, train,
+        test, straight);
+    var stopped = new RunDirectory(tmp.resolve("vab-eager"));
+    MultiPhaseTrainingTest.train(EagerTraining.wrap(new VabTrainingGraph(VabTrainingTest.tiny(1))),
+        false, train, test, stopped);
+    MultiPhaseTrainingTest.train(EagerTraining.wrap(new VabTrainingGraph(VabTrainingTest.tiny(2))),
+        true, train, test, stopped);
+    assertEquals(VcTrainingTest.losses(straight), VcTrainingTest.losses(stopped));
   }
 
   /** The config's (main) learning rate, whatever the model. */
