@@ -7,17 +7,17 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code deepclust} command line: {@code train}, {@code evaluate}, {@code export}, {@code
- * predict}, {@code generate}, and for VAB models {@code compress} and {@code classify-bits}. Bad
- * options and bad values end with a one-line error and exit code 2; failures while running (a
- * missing file, a broken model) with a one-line error and exit code 1; never a stack trace unless
- * {@code DEEPCLUST_DEBUG} is set.
+ * predict}, {@code generate}, {@code report}, and for VAB models {@code compress} and {@code
+ * classify-bits}. Bad options and bad values end with a one-line error and exit code 2; failures
+ * while running (a missing file, a broken model) with a one-line error and exit code 1; never a
+ * stack trace unless {@code DEEPCLUST_DEBUG} is set.
  */
 @Command(name = "deepclust", mixinStandardHelpOptions = true, version = "deepclust 0.1.0",
     description = "Deep-clustering VAEs on TensorFlow for Java.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, ExportCommand.class,
         PredictCommand.class, GenerateCommand.class, CompressCommand.class,
         ClassifyBitsCommand.class, CrossCheckCommand.class, BaselineCommand.class,
-        SweepPlotCommand.class,
+        SweepPlotCommand.class, ReportCommand.class,
         CommandLine.HelpCommand.class})
 public final class DeepclustCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

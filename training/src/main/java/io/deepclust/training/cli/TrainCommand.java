@@ -8,6 +8,9 @@ import io.deepclust.graphs.models.VcConfig;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.Split;
+import io.deepclust.training.report.RunReport;
+import io.deepclust.training.train.Device;
+import io.deepclust.training.train.EagerTraining;
 import io.deepclust.training.train.GmvaeGumbelTrainingGraph;
 import io.deepclust.training.train.KdvaeTrainingGraph;
 import io.deepclust.training.train.Trainer;
@@ -16,14 +19,21 @@ import io.deepclust.training.train.VabTrainingGraph;
 import io.deepclust.training.train.VadeTrainingGraph;
 import io.deepclust.training.train.VcTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
+import io.deepclust.training.train.SessionSettings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
-/** {@code deepclust train}: trains a model, checkpoints every epoch, exports a SavedModel. */
+/**
+ * {@code deepclust train}: trains a model on the chosen device, checkpoints every N epochs and on
+ * Ctrl-C / SIGTERM (after the current step), exports a SavedModel.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a model on a dataset's train split, evaluate on its test split after every"
         + " epoch, and export a SavedModel to RUN_DIR/export.")
@@ -37,7 +47,7 @@ final class TrainCommand implements Callable<Integer> {
   String dataset;
 
   @Option(names = "--run-dir", required = true,
-      description = "Directory for config.json, metrics.jsonl, checkpoint/ and export/.")
+      description = "Directory for config.json, metrics.jsonl, checkpoint-<step>/ and export/.")
   Path runDir;
 
   @Option(names = "--epochs", description = "Epochs (default: the paper's: 300 for "
@@ -78,8 +88,32 @@ final class TrainCommand implements Callable<Integer> {
           + "splits together (VaDE's protocol), evaluated on all of them and on the test split.")
   String trainOn;
 
-  @Option(names = "--resume", description = "Continue from RUN_DIR/checkpoint if there is one.")
+  @Option(names = "--resume", description = "Continue from the newest complete checkpoint in "
+      + "RUN_DIR, at the exact step it was saved (Ctrl-C saves one).")
   boolean resume;
+
+  @Option(names = "--checkpoint-every", defaultValue = "1", paramLabel = "N",
+      description = "A checkpoint every N epochs and at the end of each phase (default: "
+          + "${DEFAULT-VALUE}); Ctrl-C or SIGTERM saves one after the current step.")
+  int checkpointEvery;
+
+  @Option(names = "--keep-checkpoints", defaultValue = "2", paramLabel = "K",
+      description = "Keep the newest K checkpoints (default: ${DEFAULT-VALUE}).")
+  int keepCheckpoints;
+
+  @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu[:N]",
+      description = "Where to compute: auto (a GPU when the native library has CUDA and one is "
+          + "found, else the CPU), cpu, or gpu / gpu:N (fails when there is none); default: "
+          + "${DEFAULT-VALUE}.")
+  String device;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "TensorFlow's intra- and inter-op threads (default: TensorFlow's choice).")
+  Integer threads;
+
+  @Option(names = "--log-device-placement",
+      description = "TensorFlow logs the device of every op (stderr).")
+  boolean logDevicePlacement;
 
   @Option(names = "--aug-stop-gradient",
       description = "vc: the clean image's posterior is a fixed target in the augmentation loss "
@@ -88,6 +122,9 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
+
+  @Option(names = "--no-report", description = "Do not write RUN_DIR/report/ after training.")
+  boolean noReport;
 
   @Option(names = "--bits",
       description = "vab: code bits d per image (default 28; BPP = d / pixels).")
@@ -99,14 +136,36 @@ final class TrainCommand implements Callable<Integer> {
 
   enum ModelName { gmvae_gumbel, vade, kdvae, vc, vab }
 
+  enum Mode { session, eager }
+
+  @Option(names = "--mode", defaultValue = "session",
+      description = "session (default): each step is one session run of the training graph; "
+          + "eager: the main objective (the last phase) runs as one compiled function per step "
+          + "and an eager Adam update, earlier phases in session mode (same numbers).")
+  Mode mode;
+
+  private TrainingModel inMode(TrainingModel m) {
+    return mode == Mode.eager ? EagerTraining.wrap(m) : m;
+  }
+
+  /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), its checkpoint saved. */
+  static final int STOPPED = 130;
+
+  private void requireAtLeast1(String option, int value) {
+    if (value < 1) {
+      throw new ParameterException(new CommandLine(this),
+          option + " must be at least 1, not " + value);
+    }
+  }
+
   /** The model's training graph with the paper's MNIST config and the options applied. */
-  private TrainingModel open(int[] shape) {
+  private TrainingModel open(int[] shape, SessionSettings session) {
     switch (model) {
       case vade: {
         VadeConfig c = VadeConfig.mnist(seed);
         c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.pretrainEpochs(),
             epochs != null ? epochs : c.epochs());
-        return new VadeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c);
+        return new VadeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c, session);
       }
       case kdvae: {
         KdvaeConfig c = KdvaeConfig.mnist(seed);
@@ -114,24 +173,26 @@ final class TrainCommand implements Callable<Integer> {
             initVadeEpochs != null ? initVadeEpochs : c.initVadeEpochs(),
             pairPretrainEpochs != null ? pairPretrainEpochs : c.pairPretrainEpochs(),
             epochs != null ? epochs : c.epochs());
-        return new KdvaeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c);
+        return new KdvaeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c, session);
       }
       case vab: {
         VabConfig c = VabConfig.mnist(seed);
         return new VabTrainingGraph(c.with(bits != null ? bits : c.bits(),
             epochs != null ? epochs : c.epochs(), batchSize != null ? batchSize : c.batchSize(),
-            straightThrough));
+            straightThrough), session);
       }
       case vc: {
         VcConfig c = VcConfig.forShape(shape, seed).forDataset(dataset);
         return new VcTrainingGraph(c.withTraining(epochs != null ? epochs : c.epochs(),
-            batchSize != null ? batchSize : c.batchSize(), augStopGradient, c.augmentation()));
+            batchSize != null ? batchSize : c.batchSize(), augStopGradient, c.augmentation()),
+            session);
       }
       case gmvae_gumbel:
       default: {
         GmvaeGumbelConfig c = GmvaeGumbelConfig.mnist(seed);
         c = epochs != null ? c.withEpochs(epochs) : c;
-        return new GmvaeGumbelTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c);
+        return new GmvaeGumbelTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c,
+            session);
       }
     }
   }
@@ -139,6 +200,19 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DeepclustCli.requireDataset(this, dataset);
+    requireAtLeast1("--checkpoint-every", checkpointEvery);
+    requireAtLeast1("--keep-checkpoints", keepCheckpoints);
+    if (threads != null) {
+      requireAtLeast1("--threads", threads);
+    }
+    if (!Device.isValidSpec(device)) {
+      throw new ParameterException(new CommandLine(this),
+          "--device must be auto, cpu, gpu or gpu:N, not '" + device + "'");
+    }
+    Device chosen = Device.resolve(device);
+    System.out.println(chosen.logLine());
+    SessionSettings session =
+        new SessionSettings(chosen, threads != null ? threads : 0, logDevicePlacement);
     Dataset train = Datasets.byName(dataset, Split.TRAIN);
     Dataset test = Datasets.byName(dataset, Split.TEST);
     if (trainLimit != null) {
@@ -160,10 +234,35 @@ final class TrainCommand implements Callable<Integer> {
     }
     System.out.printf("training %s on %s: %d training images (--train-on %s), evaluated on %s,"
         + " seed %d%n", model, dataset, train.n(), trainOn, evals.keySet(), seed);
-    var trainer = new Trainer(new Trainer.Options(resume, !noProgress, System.out, dataset));
+    var trainer = new Trainer(new Trainer.Options(resume, !noProgress, System.out, dataset,
+        checkpointEvery, keepCheckpoints));
+    // Ctrl-C / SIGTERM: the JVM runs this hook and exits when it returns, so it waits until
+    // training has saved the checkpoint of its current step.
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread onSignal = new Thread(() -> {
+      System.err.println("deepclust train: stopping after the current step to save a checkpoint");
+      trainer.requestStop();
+      try {
+        finished.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "deepclust-stop");
+    Runtime.getRuntime().addShutdownHook(onSignal);
     Trainer.Result result;
-    try (TrainingModel m = open(new int[] {train.height(), train.width(), train.channels()})) {
+    try (TrainingModel m = inMode(open(new int[] {train.height(), train.width(),
+        train.channels()}, session))) {
       result = trainer.train(m, train, evals, new RunDirectory(runDir));
+    } catch (Trainer.Stopped stopped) {
+      System.out.println(stopped.getMessage());
+      return STOPPED;
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(onSignal);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running: the JVM exits once it returns.
+      }
     }
     String primary = evals.keySet().iterator().next();
     System.out.printf("%s ACC %.4f  NMI %.4f  ARI %.4f  (%s %s split, %d images)%n", primary,
@@ -171,6 +270,15 @@ final class TrainCommand implements Callable<Integer> {
         evals.get(primary).n());
     System.out.printf("%.1f s per epoch%n", result.secondsPerEpoch());
     System.out.println("SavedModel: " + result.export());
+    if (!noReport) {
+      // The run and its export are complete: a report that fails is a warning, not a failed run.
+      try {
+        System.out.println("report: " + RunReport.write(runDir, test).markdown());
+      } catch (RuntimeException e) {
+        System.err.println("deepclust train: no report (" + e.getMessage() + "); retry with "
+            + "./deepclust report " + runDir);
+      }
+    }
     return 0;
   }
 }

@@ -141,6 +141,12 @@ public final class EagerTraining implements TrainingModel {
     }
 
     @Override
+    public void beforeCheckpoint() {
+      // A checkpoint inside an epoch (a stop request) comes before any evaluation's copy.
+      toSession();
+    }
+
+    @Override
     public float[] step(float[] pixels, int[] indices, int epoch, long t) {
       var inputs = trainable.stepInputs(pixels, indices.length, epoch, t);
       Map<String, Tensor> feeds = spec.feeds().apply(inputs);
@@ -175,6 +181,11 @@ public final class EagerTraining implements TrainingModel {
   @Override
   public Session session() {
     return model.session();
+  }
+
+  @Override
+  public SessionSettings sessionSettings() {
+    return model.sessionSettings();
   }
 
   @Override

@@ -19,6 +19,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -35,6 +36,7 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
   public final Params params;
   private final boolean ownsGraph;
   private Session session;
+  private SessionSettings sessionSettings = SessionSettings.DEFAULTS;
   /** Tensors fed by {@link #feed}, closed with the model. */
   protected final List<Tensor> feedTensors = new ArrayList<>();
 
@@ -56,7 +58,14 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
 
   /** Opens and initialises the session once every op is built (own graph only). */
   protected final void start() {
-    session = new Session(graph);
+    start(SessionSettings.DEFAULTS);
+  }
+
+  /** {@link #start()} with a device, thread pools and placement logging. */
+  protected final void start(SessionSettings settings) {
+    sessionSettings = settings;
+    ConfigProto proto = settings.configProto();
+    session = proto == null ? new Session(graph) : new Session(graph, proto);
     session.initialize();
   }
 
@@ -119,6 +128,11 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
   @Override
   public Session session() {
     return session;
+  }
+
+  @Override
+  public SessionSettings sessionSettings() {
+    return sessionSettings;
   }
 
   @Override

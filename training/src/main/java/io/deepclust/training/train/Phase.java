@@ -35,6 +35,12 @@ public interface Phase {
     return model.assign(data);
   }
 
+  /**
+   * Called before a checkpoint of the session is saved during or at the end of this phase: a phase
+   * that trains outside the session (eager mode) copies its weights and optimizer state back.
+   */
+  default void beforeCheckpoint() {}
+
   /** Whether test-split metrics are computed after each epoch of this phase. */
   default boolean evaluates() {
     return true;

@@ -8,16 +8,28 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import org.tensorflow.TensorFlow;
 
-/** Where a result came from: commit, TensorFlow version, machine, time. */
+/** Where a result came from: commit, TensorFlow version, machine, device, time. */
 public final class Provenance {
   private Provenance() {}
 
+  /** Provenance of a computation on the CPU without TensorFlow sessions (e.g. baselines). */
   public static JsonObject now() {
+    return now("cpu", -1);
+  }
+
+  /**
+   * Provenance of a computation on {@code device} ("cpu", "gpu:0", as {@link Device#name}) with
+   * {@code threads} TensorFlow threads (0: TensorFlow's choice; negative: not recorded).
+   */
+  public static JsonObject now(String device, int threads) {
     JsonObject o = new JsonObject();
     o.addProperty("commit", commit());
     o.addProperty("tensorflow", TensorFlow.version());
     o.addProperty("java", System.getProperty("java.version"));
-    o.addProperty("device", "cpu");
+    o.addProperty("device", device);
+    if (threads >= 0) {
+      o.addProperty("threads", threads);
+    }
     o.addProperty("cores", Runtime.getRuntime().availableProcessors());
     o.addProperty("host", host());
     o.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));

@@ -11,26 +11,81 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
  * The training loop every model shares: its phases in order, seeded batches, a progress bar per
- * epoch, test-split ACC/NMI/ARI after each epoch, one metrics.jsonl line and a checkpoint per epoch
- * (a run directory with a checkpoint resumes where it stopped, with the same batches and noise),
- * and the SavedModel export at the end.
+ * epoch, test-split ACC/NMI/ARI after each epoch, one metrics.jsonl line per epoch, a checkpoint
+ * every {@link Options#checkpointEvery} epochs and at the end of every phase (see {@link
+ * RunDirectory} for what one holds), and the SavedModel export at the end.
+ *
+ * <p>{@link #requestStop} (Ctrl-C, SIGTERM) ends training after the current optimizer step with a
+ * checkpoint of that exact step, even inside an epoch, and throws {@link Stopped}. A resume
+ * continues from the newest complete checkpoint at that step, with the same batches and noise: the
+ * run's metrics lines and weights are those of a run never stopped.
  */
 public final class Trainer {
-  /** How to run; {@code out} receives one summary line per epoch. */
-  public record Options(boolean resume, boolean progress, PrintStream out, String datasetName) {}
+  public static final int CHECKPOINT_EVERY_DEFAULT = 1;
+  public static final int KEEP_CHECKPOINTS_DEFAULT = 2;
+
+  /**
+   * How to run; {@code out} receives one summary line per epoch.
+   *
+   * @param checkpointEvery a checkpoint after every this many epochs (and at each phase's end)
+   * @param keepCheckpoints how many of the newest checkpoints to keep
+   */
+  public record Options(boolean resume, boolean progress, PrintStream out, String datasetName,
+      int checkpointEvery, int keepCheckpoints) {
+    public Options {
+      if (checkpointEvery < 1) {
+        throw new IllegalArgumentException("checkpoint every must be at least 1 epoch, not "
+            + checkpointEvery);
+      }
+      if (keepCheckpoints < 1) {
+        throw new IllegalArgumentException("keep at least 1 checkpoint, not " + keepCheckpoints);
+      }
+    }
+
+    /** A checkpoint every epoch, the last two kept. */
+    public Options(boolean resume, boolean progress, PrintStream out, String datasetName) {
+      this(resume, progress, out, datasetName, CHECKPOINT_EVERY_DEFAULT,
+          KEEP_CHECKPOINTS_DEFAULT);
+    }
+  }
+
+  /** Training ended early at {@link #requestStop}; the checkpoint holds the exact step. */
+  public static final class Stopped extends RuntimeException {
+    private final Path checkpoint;
+
+    Stopped(String message, Path checkpoint) {
+      super(message);
+      this.checkpoint = checkpoint;
+    }
+
+    public Path checkpoint() {
+      return checkpoint;
+    }
+  }
 
   /** What a run ended with. */
   public record Result(int epochs, double testAcc, double testNmi, double testAri,
       double secondsPerEpoch, Path export) {}
 
   private final Options options;
+  private final AtomicBoolean stop = new AtomicBoolean();
 
   public Trainer(Options options) {
     this.options = options;
+  }
+
+  /**
+   * Asks a running {@link #train} (from any thread) to stop after its current optimizer step, save
+   * a checkpoint of that step and throw {@link Stopped}. A request before training starts stops it
+   * after its first step.
+   */
+  public void requestStop() {
+    stop.set(true);
   }
 
   public Result train(TrainingModel model, Dataset train, Dataset test, RunDirectory run) {
@@ -60,23 +115,36 @@ public final class Trainer {
       runConfig.addProperty(e.getKey() + "_size", e.getValue().n());
     }
     runConfig.add("config", model.configJson());
-    runConfig.add("provenance", Provenance.now());
+    SessionSettings session = model.sessionSettings();
+    runConfig.add("provenance",
+        Provenance.now(session.device().provenanceName(), session.threads()));
 
-    RunDirectory.State at = new RunDirectory.State(0, 0, 0);
-    Optional<RunDirectory.State> saved =
-        options.resume() ? run.checkpointState() : Optional.empty();
-    if (saved.isPresent()) {
-      run.restoreCheckpoint(model.session());
-      at = saved.get();
-      options.out().printf("resumed %s at phase %d, epoch %d (step %d)%n", run.path(),
-          at.phase(), at.epochsDone(), at.steps());
+    RunDirectory.State at = RunDirectory.State.START;
+    if (options.resume()) {
+      Optional<RunDirectory.Checkpoint> saved =
+          run.latestCheckpoint(options.out()::println, true);
+      if (saved.isPresent()) {
+        run.restoreCheckpoint(model.session(), saved.get());
+        at = saved.get().state();
+        options.out().printf("resumed %s at phase %d, epoch %d (step %d%s) from %s%n", run.path(),
+            at.phase(), at.epochsDone(), at.steps(), at.batchesDone() > 0
+                ? ", batch " + at.batchesDone() + " of the next epoch" : "", saved.get().name());
+      } else {
+        options.out().printf("no checkpoint in %s: starting at the beginning%n", run.path());
+      }
+    } else {
+      int removed = run.removeCheckpoints();
+      if (removed > 0) {
+        options.out().printf("removed %d checkpoint(s) of an earlier run in %s (--resume continues"
+            + " one)%n", removed, run.path());
+      }
     }
     List<Phase> phases = model.phases();
     int linesBefore = at.epochsDone();
     for (int p = 0; p < at.phase(); p++) {
       linesBefore += phases.get(p).epochs();
     }
-    run.truncateMetrics(linesBefore);
+    run.truncateMetrics(linesBefore, options.out()::println);
     run.writeConfig(runConfig);
 
     double[] last = {Double.NaN, Double.NaN, Double.NaN};
@@ -84,8 +152,12 @@ public final class Trainer {
     int epochsRun = 0;
     int epochsTotal = phases.stream().mapToInt(Phase::epochs).sum();
     int epochsBefore = 0;
+    // Optimizer steps of the phases before: checkpoints are named by the run's step count.
+    long stepsBefore = 0;
     for (int p = 0; p < at.phase(); p++) {
       epochsBefore += phases.get(p).epochs();
+      stepsBefore += (long) phases.get(p).epochs() * Batcher.forTraining(train.n(),
+          phases.get(p).batchSize(), model.seed() + p).batchesPerEpoch();
     }
     for (int p = at.phase(); p < phases.size(); p++) {
       Phase phase = phases.get(p);
@@ -95,17 +167,33 @@ public final class Trainer {
       }
       int startEpoch = p == at.phase() ? at.epochsDone() : 0;
       long step = p == at.phase() ? at.steps() : 0;
-      if (startEpoch == 0) {
+      int skip = p == at.phase() ? at.batchesDone() : 0;
+      if (startEpoch == 0 && skip == 0) {
         phase.begin(train, options.out());
       } else {
         phase.resume(train, options.out());
       }
       Batcher batcher = Batcher.forTraining(train.n(), phase.batchSize(), model.seed() + p);
+      int batches = batcher.batchesPerEpoch();
       for (int epoch = startEpoch; epoch < phase.epochs(); epoch++) {
         long start = System.nanoTime();
-        double[] means = runEpoch(phase, batcher, train, epoch, step, epochsBefore + epoch + 1,
-            epochsTotal, run);
-        step += batcher.batchesPerEpoch();
+        double[] sums = skip > 0 ? runningSums(at, phase) : new double[phase.termNames().size()];
+        int done = runEpoch(phase, batcher, train, epoch, step, skip, sums,
+            epochsBefore + epoch + 1, epochsTotal, run);
+        step += done - skip;
+        skip = 0;
+        if (done < batches) {
+          phase.beforeCheckpoint();
+          Path saved = run.saveCheckpoint(model.session(), stepsBefore + step,
+              new RunDirectory.State(p, epoch, step, done, sums), options.keepCheckpoints());
+          throw new Stopped(String.format("stopped in %s epoch %d/%d after batch %d of %d (step"
+              + " %d); saved %s: continue with --resume", phase.name(), epoch + 1,
+              phase.epochs(), done, batches, stepsBefore + step, saved), saved);
+        }
+        double[] means = new double[sums.length];
+        for (int i = 0; i < sums.length; i++) {
+          means[i] = sums[i] / batches;
+        }
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         Map<String, double[]> scores = new LinkedHashMap<>();
         Map<String, Double> extra = new LinkedHashMap<>();
@@ -146,16 +234,30 @@ public final class Trainer {
         line.addProperty("train_seconds", trainSeconds);
         line.addProperty("seconds", seconds);
         run.appendMetrics(line);
-        run.saveCheckpoint(model.session(), new RunDirectory.State(p, epoch + 1, step));
+        boolean phaseEnds = epoch + 1 == phase.epochs();
+        boolean stopping = stop.get();
+        Path saved = null;
+        if (phaseEnds || stopping
+            || (epochsBefore + epoch + 1) % options.checkpointEvery() == 0) {
+          // At a phase's end the checkpoint says the next phase starts (so a resume runs its
+          // begin, e.g. the GMM fit, and not this one's resume).
+          RunDirectory.State state = phaseEnds && p + 1 < phases.size()
+              ? new RunDirectory.State(p + 1, 0, 0) : new RunDirectory.State(p, epoch + 1, step);
+          phase.beforeCheckpoint();
+          saved = run.saveCheckpoint(model.session(), stepsBefore + step, state,
+              options.keepCheckpoints());
+        }
         int left = epochsTotal - (epochsBefore + epoch + 1);
         options.out().printf("%s %d/%d%s%s  %.1fs  ETA %s%n", phase.name(), epoch + 1,
             phase.epochs(), terms, shown, seconds, eta(left * seconds));
+        if (stopping && !(phaseEnds && p + 1 == phases.size())) {
+          throw new Stopped(String.format("stopped after %s epoch %d/%d (step %d); saved %s:"
+              + " continue with --resume", phase.name(), epoch + 1, phase.epochs(),
+              stepsBefore + step, saved), saved);
+        }
       }
       epochsBefore += phase.epochs();
-      // The next phase starts at its epoch 0: record that, so a resume does not rerun this one.
-      if (p + 1 < phases.size()) {
-        run.saveCheckpoint(model.session(), new RunDirectory.State(p + 1, 0, 0));
-      }
+      stepsBefore += step;
     }
     if (Double.isNaN(last[0])) {
       last = evaluate(model, test);
@@ -175,15 +277,21 @@ public final class Trainer {
         epochsRun > 0 ? totalSeconds / epochsRun : Double.NaN, run.exportPath());
   }
 
-  /** One epoch of optimizer steps after {@code stepsBefore}; returns the mean of each term. */
-  private double[] runEpoch(Phase phase, Batcher batcher, Dataset train, int epoch,
-      long stepsBefore, int overallEpoch, int epochsTotal, RunDirectory run) {
-    double[] sums = new double[phase.termNames().size()];
+  /**
+   * The optimizer steps of one epoch after its first {@code skip} batches (done before a resume),
+   * adding each term to {@code sums}; returns the batches done, fewer than the epoch's when a stop
+   * was requested.
+   */
+  private int runEpoch(Phase phase, Batcher batcher, Dataset train, int epoch, long stepsBefore,
+      int skip, double[] sums, int overallEpoch, int epochsTotal, RunDirectory run) {
     long step = stepsBefore;
     int steps = batcher.batchesPerEpoch();
+    List<int[]> batches = batcher.batches(epoch);
     try (ProgressBar bar = Progress.bar(String.format("%s %d/%d", phase.name(), overallEpoch,
         epochsTotal), steps, "batch", options.progress())) {
-      for (int[] batch : batcher.batches(epoch)) {
+      bar.stepTo(skip);
+      for (int b = skip; b < steps; b++) {
+        int[] batch = batches.get(b);
         step++;
         float[] terms = phase.step(Batcher.gatherPixels(train, batch), batch, epoch, step);
         if (!Float.isFinite(terms[0])) {
@@ -195,27 +303,48 @@ public final class Trainer {
           sums[i] += terms[i];
         }
         bar.step();
+        if (stop.get() && b + 1 < steps) {
+          return b + 1;
+        }
       }
     }
-    for (int i = 0; i < sums.length; i++) {
-      sums[i] /= steps;
+    return steps;
+  }
+
+  /** The term sums of the epoch a checkpoint stopped inside. */
+  private static double[] runningSums(RunDirectory.State at, Phase phase) {
+    double[] sums = at.termSums();
+    if (sums == null || sums.length != phase.termNames().size()) {
+      throw new IllegalStateException("the checkpoint stopped inside a " + phase.name()
+          + " epoch but does not hold the sums of its " + phase.termNames().size() + " terms");
     }
-    return sums;
+    return sums.clone();
   }
 
   /**
-   * Exports the last checkpoint of a run directory to {@code target} (the same SavedModel that
-   * training writes at its end).
+   * Exports the newest complete checkpoint of a run directory to {@code target} (the same
+   * SavedModel that training writes at its end); skipped checkpoints are reported on stderr.
    */
   public static Path exportCheckpoint(RunDirectory run, Path target) {
+    return exportCheckpoint(run, target, System.err);
+  }
+
+  /**
+   * {@link #exportCheckpoint(RunDirectory, Path)}, telling {@code notes} which checkpoint it took
+   * and which newer ones it skipped and why (the run directory is left as it is).
+   */
+  public static Path exportCheckpoint(RunDirectory run, Path target, PrintStream notes) {
     JsonObject runConfig = run.readConfig().orElseThrow(() -> new IllegalArgumentException(
         run.path() + " has no " + RunDirectory.CONFIG + ": not a training run directory"));
-    if (run.checkpointState().isEmpty()) {
-      throw new IllegalArgumentException(run.path() + " has no checkpoint yet");
-    }
+    RunDirectory.Checkpoint checkpoint = run.latestCheckpoint(notes::println, false)
+        .orElseThrow(() -> new IllegalArgumentException(run.path()
+            + " has no complete checkpoint yet"));
+    RunDirectory.State at = checkpoint.state();
+    notes.printf("exporting %s (phase %d, epoch %d, step %d)%n", checkpoint.name(), at.phase(),
+        at.epochsDone(), at.steps());
     try (TrainingModel model = Models.open(runConfig.get("model").getAsString(),
         runConfig.get("config"))) {
-      run.restoreCheckpoint(model.session());
+      run.restoreCheckpoint(model.session(), checkpoint);
       JsonObject info = new JsonObject();
       info.addProperty(Contract.JSON_MADE_BY, "java");
       info.addProperty(Contract.JSON_DATASET, runConfig.get("dataset").getAsString());

@@ -23,6 +23,11 @@ public interface TrainingModel extends AutoCloseable {
 
   Session session();
 
+  /** The device, threads and logging its session was opened with. */
+  default SessionSettings sessionSettings() {
+    return SessionSettings.DEFAULTS;
+  }
+
   List<Phase> phases();
 
   /** Hard cluster assignments of every image by the inference branch. */

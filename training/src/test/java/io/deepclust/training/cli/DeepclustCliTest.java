@@ -53,7 +53,7 @@ class DeepclustCliTest {
   @Test
   void everySubcommandHasHelp() {
     for (String c : new String[] {"train", "evaluate", "export", "predict", "generate", "baseline",
-        "crosscheck", "compress", "classify-bits"}) {
+        "crosscheck", "compress", "classify-bits", "report"}) {
       Run r = run(c, "--help");
       assertEquals(0, r.code());
       assertTrue(r.out().contains("Usage: deepclust " + c), r.out());

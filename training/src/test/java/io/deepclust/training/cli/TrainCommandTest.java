@@ -1,0 +1,73 @@
+package io.deepclust.training.cli;
+
+import static io.deepclust.training.cli.DeepclustCliTest.assertOneLineError;
+import static io.deepclust.training.cli.DeepclustCliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonParser;
+import io.deepclust.training.data.Datasets;
+import io.deepclust.training.data.Split;
+import io.deepclust.training.train.Device;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code deepclust train}'s device, thread and checkpoint options. */
+class TrainCommandTest {
+  @Test
+  void gpuOnAMachineWithoutOneFailsAtOnceWithOneLine(@TempDir Path tmp) {
+    assumeFalse(Device.cudaBuild(), "the native library is the CUDA build");
+    var r = run("train", "--run-dir", tmp.resolve("run").toString(), "--device", "gpu");
+    assertOneLineError(r, 1, "--device gpu: no GPU: the native library is the CPU build");
+    assertFalse(Files.exists(tmp.resolve("run")), "nothing written");
+  }
+
+  @Test
+  void anUnknownDeviceIsAUsageError(@TempDir Path tmp) {
+    assertOneLineError(run("train", "--run-dir", tmp.toString(), "--device", "tpu"), 2, "tpu");
+  }
+
+  @Test
+  void checkpointsEveryZeroEpochsIsAUsageError(@TempDir Path tmp) {
+    assertOneLineError(run("train", "--run-dir", tmp.toString(), "--checkpoint-every", "0"), 2,
+        "--checkpoint-every must be at least 1");
+    assertOneLineError(run("train", "--run-dir", tmp.toString(), "--threads", "0"), 2,
+        "--threads must be at least 1");
+  }
+
+  @Test
+  void autoTrainsOnTheCpuAndSaysSoInItsFirstLine(@TempDir Path tmp) throws Exception {
+    assumeFalse(Device.cudaBuild(), "the native library is the CUDA build");
+    Path cache = Datasets.defaultCacheDir();
+    assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
+        "MNIST not in " + cache + "; run tools/fetch-data mnist");
+    Path runDir = tmp.resolve("run");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream stdout = System.out;
+    DeepclustCliTest.Run r;
+    try {
+      System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+      r = run("train", "--run-dir", runDir.toString(), "--device", "auto", "--threads", "1",
+          "--epochs", "1", "--batch-size", "100", "--train-limit", "200", "--test-limit", "100",
+          "--no-progress", "--no-report");
+    } finally {
+      System.setOut(stdout);
+    }
+    String out = bytes.toString(StandardCharsets.UTF_8);
+    assertEquals(0, r.code(), r.err() + out);
+    assertEquals("device: cpu (no GPU: the native library is the CPU build)",
+        out.lines().findFirst().orElseThrow());
+    var provenance = JsonParser.parseString(Files.readString(runDir.resolve("config.json")))
+        .getAsJsonObject().getAsJsonObject("provenance");
+    assertEquals("cpu", provenance.get("device").getAsString());
+    assertEquals(1, provenance.get("threads").getAsInt());
+    assertEquals(1, Files.readAllLines(runDir.resolve("metrics.jsonl")).size());
+  }
+}
