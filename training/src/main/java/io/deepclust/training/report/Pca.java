@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
 import org.hipparchus.linear.Array2DRowRealMatrix;
-import org.hipparchus.linear.EigenDecompositionSymmetric;
+import org.hipparchus.linear.SingularValueDecomposition;
 
 /**
  * Principal component analysis of rows x_i ∈ ℝ^d: the eigenvectors of the sample covariance C =
@@ -63,14 +63,18 @@ public record Pca(double[] mean, double[][] components, double[] variances) {
         cov[b][a] = cov[a][b];
       }
     }
-    var eigen = new EigenDecompositionSymmetric(new Array2DRowRealMatrix(cov, false));
-    double[] values = eigen.getEigenvalues();
+    // C is symmetric positive semi-definite, so its SVD is its eigendecomposition. Hipparchus'
+    // symmetric eigensolver stopped with "convergence failed" on the rank-deficient covariance
+    // of 200 GMVAE-Gumbel codes in 150 dimensions (measured); the SVD does not.
+    var svd = new SingularValueDecomposition(new Array2DRowRealMatrix(cov, false));
+    double[] values = svd.getSingularValues();
+    var u = svd.getU();
     Integer[] order = IntStream.range(0, d).boxed().toArray(Integer[]::new);
     Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -values[i]));
     double[][] components = new double[d][];
     double[] variances = new double[d];
     for (int r = 0; r < d; r++) {
-      double[] v = eigen.getEigenvector(order[r]).toArray();
+      double[] v = u.getColumn(order[r]);
       int largest = 0;
       for (int j = 1; j < d; j++) {
         if (Math.abs(v[j]) > Math.abs(v[largest])) {

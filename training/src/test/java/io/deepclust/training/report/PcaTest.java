@@ -92,4 +92,38 @@ class PcaTest {
     assertThrows(IllegalArgumentException.class,
         () -> Pca.fit(new float[][] {{1, Float.NaN}, {3, 4}}));
   }
+
+  @Test
+  void aRankDeficientHighDimensionalFitKeepsTheTotalVariance() {
+    // 40 rows in 150 dimensions (rank ≤ 39), as a short run's codes: the variances add up to the
+    // covariance's trace and the components are orthonormal.
+    java.util.Random rnd = new java.util.Random(3);
+    float[][] rows = new float[40][150];
+    for (float[] row : rows) {
+      for (int j = 0; j < row.length; j++) {
+        row[j] = (float) (rnd.nextGaussian() * (j < 5 ? 3 : 0.01));
+      }
+    }
+    Pca p = Pca.fit(rows);
+    double trace = 0;
+    for (int j = 0; j < 150; j++) {
+      double m = 0;
+      for (float[] row : rows) {
+        m += row[j] / 40.0;
+      }
+      for (float[] row : rows) {
+        trace += (row[j] - m) * (row[j] - m) / 39.0;
+      }
+    }
+    assertEquals(trace, java.util.Arrays.stream(p.variances()).sum(), 1e-6 * trace);
+    for (int a = 0; a < 3; a++) {
+      for (int b = 0; b < 3; b++) {
+        double dot = 0;
+        for (int j = 0; j < 150; j++) {
+          dot += p.components()[a][j] * p.components()[b][j];
+        }
+        assertEquals(a == b ? 1 : 0, dot, 1e-9);
+      }
+    }
+  }
 }
