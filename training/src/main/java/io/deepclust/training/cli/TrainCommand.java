@@ -140,8 +140,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--mode", defaultValue = "session",
       description = "session (default): each step is one session run of the training graph; "
-          + "eager: the main objective (the last phase) runs as one compiled function per step "
-          + "and an eager Adam update, earlier phases in session mode (same numbers).")
+          + "eager: each step is one compiled function of weights and batch and an eager Adam "
+          + "update (every phase but k-DVAE's initialising VaDE; the same numbers).")
   Mode mode;
 
   private TrainingModel inMode(TrainingModel m) {

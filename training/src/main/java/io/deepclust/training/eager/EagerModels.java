@@ -14,6 +14,7 @@ import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.models.VariationalClustering;
 import io.deepclust.graphs.models.VcConfig;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.tensorflow.Operand;
@@ -33,11 +34,65 @@ public final class EagerModels {
 
   /** What one step is fed; a model uses the fields it has inputs for. */
   public record StepInputs(float[] pixels, float[] augmented, int batch, float temperature,
-      float reconsScale, float augWeight, long noiseSeed, long t) {}
+      float reconsScale, float augWeight, long noiseSeed, long t, int[] pairs) {
+    public StepInputs(float[] pixels, float[] augmented, int batch, float temperature,
+        float reconsScale, float augWeight, long noiseSeed, long t) {
+      this(pixels, augmented, batch, temperature, reconsScale, augWeight, noiseSeed, t, null);
+    }
+  }
 
-  /** A model's step graph, the feeds of a step, and the settings eager training needs. */
+  /**
+   * A model's step graph, the feeds of a step, and the settings eager training needs; {@code
+   * trainable} names the weights the step trains (null: all).
+   */
   public record EagerModel(StepGraph graph, Function<StepInputs, Map<String, Tensor>> feeds,
-      long seed, float adamEpsilon) {}
+      long seed, float adamEpsilon, List<String> trainable) {
+    public EagerModel(StepGraph graph, Function<StepInputs, Map<String, Tensor>> feeds, long seed,
+        float adamEpsilon) {
+      this(graph, feeds, seed, adamEpsilon, null);
+    }
+  }
+
+  /**
+   * The eager step of each phase that has one, by phase name: the main objective (as {@link #of})
+   * under the last phase's name, and VaDE's autoencoder pretraining ("pretrain") and k-DVAE's pair
+   * pretraining ("pair_pretrain"). k-DVAE's initialising VaDE has none (it runs in session mode).
+   */
+  public static Map<String, EagerModel> phases(String model, JsonElement config) {
+    Gson gson = new Gson();
+    Map<String, EagerModel> out = new LinkedHashMap<>();
+    switch (model) {
+      case Vade.MODEL -> {
+        var c = gson.fromJson(config, VadeConfig.class);
+        List<String> autoencoder = new java.util.ArrayList<>();
+        out.put("pretrain", new EagerModel((tf, p) -> {
+          var t = Vade.training(tf, p, c, Vade.imageInput(tf, c, "x"));
+          autoencoder.clear();
+          autoencoder.addAll(Vade.variables(tf, p, c).autoencoderNames());
+          return built(Map.of("x", t.x(), "noise_seed", t.noiseSeed()), "loss",
+              t.pretrainLoss());
+        }, in -> feeds(c, in, false, false), c.seed(), c.adamEpsilon(), autoencoder));
+        out.put("joint", of(model, config));
+      }
+      case Kdvae.MODEL -> {
+        var c = gson.fromJson(config, KdvaeConfig.class);
+        out.put("pair_pretrain", new EagerModel((tf, p) -> {
+          var t = Kdvae.training(tf, p, c, Kdvae.imageInput(tf, c, "x"));
+          return built(Map.of("x", t.x(), "noise_seed", t.noiseSeed(), "pair", t.pair()),
+              "loss", t.pairLoss());
+        }, in -> {
+          var f = feeds(c, in, false, false);
+          f.put("pair", TInt32.vectorOf(in.pairs()));
+          return f;
+        }, c.seed(), c.adamEpsilon()));
+        out.put("joint", of(model, config));
+      }
+      case GmvaeGumbel.MODEL, VariationalClustering.MODEL, Vab.MODEL ->
+          out.put("train", of(model, config));
+      default -> throw new IllegalArgumentException("no eager step for model '" + model + "'");
+    }
+    return out;
+  }
 
   public static EagerModel of(String model, JsonElement config) {
     Gson gson = new Gson();

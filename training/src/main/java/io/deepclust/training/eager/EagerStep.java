@@ -44,9 +44,19 @@ public final class EagerStep implements AutoCloseable {
    * graph of the same model draws) and zero Adam slots.
    */
   public EagerStep(StepGraph graph, long seed, float epsilon) {
+    this(graph, seed, epsilon, null);
+  }
+
+  /**
+   * As {@link #EagerStep(StepGraph, long, float)}, training only the weights named in {@code
+   * trainableSubset} (null: every trainable weight), e.g. VaDE's autoencoder in pretraining.
+   */
+  public EagerStep(StepGraph graph, long seed, float epsilon,
+      java.util.Collection<String> trainableSubset) {
     this.epsilon = epsilon;
     Params[] built = new Params[1];
     List<String> termNames = new ArrayList<>();
+    List<String> trainedNames = new ArrayList<>();
     function = ConcreteFunction.create(ftf -> {
       Params p = Params.function(ftf, seed);
       StepGraph.Built b = graph.build(ftf, p);
@@ -57,19 +67,22 @@ public final class EagerStep implements AutoCloseable {
         sig.output(n, out);
         termNames.add(n);
       });
+      List<String> trained = p.trainableNames().stream()
+          .filter(n -> trainableSubset == null || trainableSubset.contains(n)).toList();
       List<Operand<TFloat32>> weights = new ArrayList<>();
-      p.trainableNames().forEach(n -> weights.add(p.inputs().get(n)));
+      trained.forEach(n -> weights.add(p.inputs().get(n)));
       var grads = ftf.gradients(b.outputs().get("loss"), weights);
       for (int i = 0; i < weights.size(); i++) {
-        sig.output("grad_" + p.trainableNames().get(i), grads.dy(i));
+        sig.output("grad_" + trained.get(i), grads.dy(i));
       }
+      trainedNames.addAll(trained);
       p.updates().forEach((n, v) -> sig.output("update_" + n, v));
       built[0] = p;
       return sig.build();
     });
     Params p = built[0];
     shapes = new LinkedHashMap<>(p.shapes());
-    trainable = List.copyOf(p.trainableNames());
+    trainable = List.copyOf(trainedNames);
     statistics = List.copyOf(p.updates().keySet());
     terms = List.copyOf(termNames);
     eager = EagerSession.create();

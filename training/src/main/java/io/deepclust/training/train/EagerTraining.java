@@ -2,6 +2,7 @@ package io.deepclust.training.train;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.eager.EagerModels;
 import io.deepclust.training.eager.EagerStep;
@@ -16,19 +17,19 @@ import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat32;
 
 /**
- * {@code --mode eager}: the model's main objective (its last phase: the only one of GMVAE-Gumbel,
- * vc and VAB; VaDE's and k-DVAE's joint phase) runs as {@link EagerStep}s; earlier phases
- * (pretraining, initialisation) and evaluation, checkpoints and export use the session graph. The
- * weights and Adam slots move from the session graph into the eager variables when the phase
- * starts or resumes, and back after every epoch (before its evaluation and checkpoint), so a run
- * resumes exactly whichever mode wrote its checkpoint.
+ * {@code --mode eager}: every phase with an eager step ({@link EagerModels#phases}: all phases of
+ * GMVAE-Gumbel, vc and VAB, VaDE's pretraining and joint phase, k-DVAE's pair pretraining and
+ * joint phase) runs as {@link EagerStep}s; k-DVAE's initialising VaDE, the mixture fits, evaluation,
+ * checkpoints and export use the session graph. The weights and the phase's Adam slots move from
+ * the session graph into the eager variables when the phase starts or resumes, and back before
+ * every evaluation and checkpoint, so a run resumes exactly whichever mode wrote its checkpoint.
  */
 public final class EagerTraining implements TrainingModel {
   private final TrainingModel model;
   private final GraphModel<?> graph;
   private final EagerTrainable trainable;
-  private final EagerModels.EagerModel spec;
-  private final EagerStep eager;
+  private final Map<String, EagerModels.EagerModel> specs;
+  private final Map<String, EagerStep> steps = new LinkedHashMap<>();
 
   private EagerTraining(TrainingModel model) {
     if (!(model instanceof EagerTrainable t) || !(model instanceof GraphModel<?> g)) {
@@ -37,8 +38,9 @@ public final class EagerTraining implements TrainingModel {
     this.model = model;
     this.graph = g;
     this.trainable = t;
-    this.spec = EagerModels.of(model.modelName(), model.configJson());
-    this.eager = new EagerStep(spec.graph(), spec.seed(), spec.adamEpsilon());
+    this.specs = EagerModels.phases(model.modelName(), model.configJson());
+    specs.forEach((phase, spec) -> steps.put(phase,
+        new EagerStep(spec.graph(), spec.seed(), spec.adamEpsilon(), spec.trainable())));
   }
 
   /** Wraps a session-mode training graph; closing the wrapper closes it. */
@@ -48,19 +50,22 @@ public final class EagerTraining implements TrainingModel {
 
   @Override
   public List<Phase> phases() {
-    List<Phase> phases = new ArrayList<>(model.phases());
-    Phase main = phases.remove(phases.size() - 1);
-    phases.add(new EagerPhase(main));
+    List<Phase> phases = new ArrayList<>();
+    for (Phase p : model.phases()) {
+      phases.add(steps.containsKey(p.name()) ? new EagerPhase(p, specs.get(p.name()),
+          steps.get(p.name())) : p);
+    }
     return phases;
   }
 
-  /** Session weights and the main optimizer's slots → eager variables. */
-  private void toEager() {
+  /** Session weights and the phase optimizer's slots → the phase's eager variables. */
+  private void toEager(String phase, EagerStep eager) {
+    AdamStep adam = trainable.adamOf(phase);
     Map<String, TFloat32> weights = graph.params.read(graph.session());
     Map<String, TFloat32> slots = new LinkedHashMap<>();
-    Map<String, TFloat32> raw = trainable.mainAdam().slots.read(graph.session());
+    Map<String, TFloat32> raw = adam.slots.read(graph.session());
     // Session slots are <var>_<optimizer>_m; eager ones <var>_adam_m.
-    String optimizer = "_" + trainable.mainAdam().name + "_";
+    String optimizer = "_" + adam.name + "_";
     raw.forEach((n, v) -> slots.put(n.replace(optimizer, "_adam_"), v));
     try {
       eager.assign(weights, slots);
@@ -70,16 +75,17 @@ public final class EagerTraining implements TrainingModel {
     }
   }
 
-  /** Eager variables → session weights and slots (for evaluation, checkpoints, export). */
-  private void toSession() {
+  /** A phase's eager variables → session weights and slots (evaluation, checkpoints, export). */
+  private void toSession(String phase, EagerStep eager) {
+    AdamStep adam = trainable.adamOf(phase);
     Map<String, TFloat32> weights = eager.weights();
     Map<String, TFloat32> slots = eager.slots();
     Map<String, TFloat32> renamed = new LinkedHashMap<>();
-    String optimizer = "_" + trainable.mainAdam().name + "_";
+    String optimizer = "_" + adam.name + "_";
     slots.forEach((n, v) -> renamed.put(n.replace("_adam_", optimizer), v));
     try {
       graph.params.assign(graph.session(), weights);
-      trainable.mainAdam().slots.assignSome(graph.session(), renamed);
+      adam.slots.assignSome(graph.session(), renamed);
     } finally {
       weights.values().forEach(Tensor::close);
       slots.values().forEach(Tensor::close);
@@ -88,12 +94,18 @@ public final class EagerTraining implements TrainingModel {
 
   private final class EagerPhase implements Phase {
     private final Phase session;
+    private final EagerModels.EagerModel spec;
+    private final EagerStep eager;
 
-    EagerPhase(Phase session) {
+    EagerPhase(Phase session, EagerModels.EagerModel spec, EagerStep eager) {
       this.session = session;
-      if (!session.evaluates()) {
-        throw new IllegalStateException("an eager phase syncs back before its evaluation");
-      }
+      this.spec = spec;
+      this.eager = eager;
+    }
+
+    @Override
+    public boolean evaluates() {
+      return session.evaluates();
     }
 
     @Override
@@ -124,31 +136,32 @@ public final class EagerTraining implements TrainingModel {
     @Override
     public void begin(Dataset train, PrintStream out) {
       session.begin(train, out);
-      toEager();
+      toEager(name(), eager);
       out.println(name() + ": eager mode (one compiled function per step, eager Adam)");
     }
 
     @Override
     public void resume(Dataset train, PrintStream out) {
       session.resume(train, out);
-      toEager();
+      toEager(name(), eager);
     }
 
     @Override
     public int[] assign(TrainingModel m, Dataset data) {
-      toSession();
+      toSession(name(), eager);
       return session.assign(m, data);
     }
 
     @Override
     public void beforeCheckpoint() {
-      // A checkpoint inside an epoch (a stop request) comes before any evaluation's copy.
-      toSession();
+      // Every checkpoint (each epoch's, a phase end's, a stop request's) gets the eager state;
+      // the next phase's begin (e.g. VaDE's GMM fit on the embeddings) reads the session's.
+      toSession(name(), eager);
     }
 
     @Override
     public float[] step(float[] pixels, int[] indices, int epoch, long t) {
-      var inputs = trainable.stepInputs(pixels, indices.length, epoch, t);
+      var inputs = trainable.stepInputs(name(), pixels, indices, epoch, t);
       Map<String, Tensor> feeds = spec.feeds().apply(inputs);
       try {
         return eager.step(feeds, learningRate(epoch), t);
@@ -205,7 +218,7 @@ public final class EagerTraining implements TrainingModel {
 
   @Override
   public void close() {
-    eager.close();
+    steps.values().forEach(EagerStep::close);
     model.close();
   }
 }

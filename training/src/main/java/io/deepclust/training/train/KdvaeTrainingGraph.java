@@ -247,12 +247,20 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
   }
 
   @Override
-  public AdamStep mainAdam() {
-    return adam;
+  public AdamStep adamOf(String phase) {
+    return "pair_pretrain".equals(phase) ? pairAdam : adam;
   }
 
   @Override
-  public StepInputs stepInputs(float[] pixels, int batch, int epoch, long t) {
-    return new StepInputs(pixels, null, batch, 0f, 0f, 0f, config.seed(), t);
+  public StepInputs stepInputs(String phase, float[] pixels, int[] indices, int epoch, long t) {
+    if (!"pair_pretrain".equals(phase)) {
+      return new StepInputs(pixels, null, indices.length, 0f, 0f, 0f, config.seed(), t);
+    }
+    // The pair phase's begin (or resume) has found the initial clusters.
+    int[] pairs = new int[indices.length];
+    for (int i = 0; i < indices.length; i++) {
+      pairs[i] = initialClusters[indices[i]];
+    }
+    return new StepInputs(pixels, null, indices.length, 0f, 0f, 0f, config.seed() + 1, t, pairs);
   }
 }

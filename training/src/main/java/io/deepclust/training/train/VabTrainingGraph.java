@@ -168,12 +168,13 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   }
 
   @Override
-  public AdamStep mainAdam() {
+  public AdamStep adamOf(String phase) {
     return adam;
   }
 
   @Override
-  public StepInputs stepInputs(float[] pixels, int batch, int epoch, long t) {
+  public StepInputs stepInputs(String phase, float[] pixels, int[] indices, int epoch, long t) {
+    int batch = indices.length;
     return new StepInputs(pixels, null, batch, config.temperature(epoch), 0f, 0f, config.seed(),
         t);
   }

@@ -239,12 +239,13 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   }
 
   @Override
-  public AdamStep mainAdam() {
-    return adam;
+  public AdamStep adamOf(String phase) {
+    return "pretrain".equals(phase) ? pretrainAdam : adam;
   }
 
   @Override
-  public StepInputs stepInputs(float[] pixels, int batch, int epoch, long t) {
-    return new StepInputs(pixels, null, batch, 0f, 0f, 0f, config.seed(), t);
+  public StepInputs stepInputs(String phase, float[] pixels, int[] indices, int epoch, long t) {
+    // Pretraining is deterministic: its noise seed is fed but unused.
+    return new StepInputs(pixels, null, indices.length, 0f, 0f, 0f, config.seed(), t);
   }
 }

@@ -207,12 +207,13 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
   }
 
   @Override
-  public AdamStep mainAdam() {
+  public AdamStep adamOf(String phase) {
     return adam;
   }
 
   @Override
-  public StepInputs stepInputs(float[] pixels, int batch, int epoch, long t) {
+  public StepInputs stepInputs(String phase, float[] pixels, int[] indices, int epoch, long t) {
+    int batch = indices.length;
     return new StepInputs(pixels, augmented(pixels, batch, t), batch, 0f,
         config.reconsScaleAt(epoch), config.augWeightAt(epoch), config.seed(), t);
   }

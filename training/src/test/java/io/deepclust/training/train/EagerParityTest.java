@@ -107,7 +107,7 @@ class EagerParityTest {
       throws Exception {
     Dataset train = TrainerTest.twoPrototypes(64, 3);
     Dataset test = TrainerTest.twoPrototypes(16, 4);
-    // VaDE: session-mode pretraining, then the joint phase eagerly.
+    // VaDE: both phases eagerly (autoencoder pretraining on its own variables, then joint).
     var session = new RunDirectory(tmp.resolve("vade-session"));
     MultiPhaseTrainingTest.train(new VadeTrainingGraph(MultiPhaseTrainingTest.VADE), false, train,
         test, session);
@@ -115,6 +115,14 @@ class EagerParityTest {
     MultiPhaseTrainingTest.train(EagerTraining.wrap(
         new VadeTrainingGraph(MultiPhaseTrainingTest.VADE)), false, train, test, eager);
     assertEquals(VcTrainingTest.losses(session), VcTrainingTest.losses(eager));
+    // k-DVAE: its initialising VaDE in session mode, pair pretraining and joint phase eagerly.
+    var kSession = new RunDirectory(tmp.resolve("kdvae-session"));
+    MultiPhaseTrainingTest.train(new KdvaeTrainingGraph(MultiPhaseTrainingTest.KDVAE), false,
+        train, test, kSession);
+    var kEager = new RunDirectory(tmp.resolve("kdvae-eager"));
+    MultiPhaseTrainingTest.train(EagerTraining.wrap(
+        new KdvaeTrainingGraph(MultiPhaseTrainingTest.KDVAE)), false, train, test, kEager);
+    assertEquals(VcTrainingTest.losses(kSession), VcTrainingTest.losses(kEager));
     // VAB: an eager run stopped after one epoch and resumed eagerly repeats the session run.
     var straight = new RunDirectory(tmp.resolve("vab-session"));
     MultiPhaseTrainingTest.train(new VabTrainingGraph(VabTrainingTest.tiny(2)), false, train,
