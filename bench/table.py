@@ -41,7 +41,7 @@ def table():
           "| paper ACC | result |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     found = sorted(rows(), key=lambda r: (ORDER.index(r["model"]) if r["model"] in ORDER else 99,
-                                          r["benchmark"]))
+                                          r.get("config", {}).get("bits", 0), r["benchmark"]))
     for r in found:
         f = r["final"]
         name = r["model"]
