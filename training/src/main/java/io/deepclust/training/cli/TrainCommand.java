@@ -1,5 +1,6 @@
 package io.deepclust.training.cli;
 
+import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.models.VabConfig;
@@ -12,6 +13,7 @@ import io.deepclust.training.report.RunReport;
 import io.deepclust.training.train.Device;
 import io.deepclust.training.train.EagerTraining;
 import io.deepclust.training.train.GmvaeGumbelTrainingGraph;
+import io.deepclust.training.train.Models;
 import io.deepclust.training.train.KdvaeTrainingGraph;
 import io.deepclust.training.train.Trainer;
 import io.deepclust.training.train.TrainingModel;
@@ -46,7 +48,7 @@ final class TrainCommand implements Callable<Integer> {
       description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}); see tools/fetch-data.")
   String dataset;
 
-  @Option(names = "--run-dir", required = true,
+  @Option(names = "--run-dir",
       description = "Directory for config.json, metrics.jsonl, checkpoint-<step>/ and export/.")
   Path runDir;
 
@@ -88,8 +90,14 @@ final class TrainCommand implements Callable<Integer> {
           + "splits together (VaDE's protocol), evaluated on all of them and on the test split.")
   String trainOn;
 
-  @Option(names = "--resume", description = "Continue from the newest complete checkpoint in "
-      + "RUN_DIR, at the exact step it was saved (Ctrl-C saves one).")
+  @Option(names = "--resume", arity = "0..1", paramLabel = "RUN_DIR", fallbackValue = "",
+      description = "Continue from the newest complete checkpoint in RUN_DIR, at the exact step "
+          + "it was saved (Ctrl-C saves one). `--resume RUN_DIR` alone takes the model, dataset, "
+          + "config, --train-on and limits from RUN_DIR/config.json (--epochs N extends it); "
+          + "with --run-dir, the options given.")
+  String resumeFrom;
+
+  /** Whether this run continues a checkpoint (either form of --resume). */
   boolean resume;
 
   @Option(names = "--checkpoint-every", defaultValue = "1", paramLabel = "N",
@@ -197,8 +205,49 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /** config.json of the run that {@code --resume RUN_DIR} continues (null otherwise). */
+  private JsonObject saved;
+
+  /** Resolves --run-dir / --resume RUN_DIR; a bare --resume RUN_DIR adopts the run's settings. */
+  private void resolveRun() {
+    resume = resumeFrom != null;
+    if (resumeFrom != null && !resumeFrom.isEmpty()) {
+      Path dir = Path.of(resumeFrom);
+      if (runDir != null && !runDir.equals(dir)) {
+        throw new ParameterException(new CommandLine(this),
+            "--run-dir " + runDir + " and --resume " + dir + " name different runs");
+      }
+      runDir = dir;
+      saved = new RunDirectory(dir).readConfig().orElseThrow(() -> new IllegalArgumentException(
+          dir + " has no " + RunDirectory.CONFIG + ": not a training run to resume"));
+      model = ModelName.valueOf(saved.get("model").getAsString());
+      dataset = saved.get("dataset").getAsString();
+      trainOn = saved.has("all_size") ? "all" : "train";
+      if (trainLimit == null && "train".equals(trainOn)) {
+        trainLimit = saved.get("train_size").getAsInt();
+      }
+      if (testLimit == null && saved.has("test_size")) {
+        testLimit = saved.get("test_size").getAsInt();
+      }
+    }
+    if (runDir == null) {
+      throw new ParameterException(new CommandLine(this),
+          "give --run-dir DIR (a new or existing run) or --resume RUN_DIR");
+    }
+  }
+
+  /** The run's own config, with --epochs applied, for --resume RUN_DIR. */
+  private TrainingModel openSaved(SessionSettings session) {
+    JsonObject config = saved.getAsJsonObject("config").deepCopy();
+    if (epochs != null) {
+      config.addProperty("epochs", epochs);
+    }
+    return Models.open(saved.get("model").getAsString(), config, session);
+  }
+
   @Override
   public Integer call() {
+    resolveRun();
     DeepclustCli.requireDataset(this, dataset);
     requireAtLeast1("--checkpoint-every", checkpointEvery);
     requireAtLeast1("--keep-checkpoints", keepCheckpoints);
@@ -250,8 +299,8 @@ final class TrainCommand implements Callable<Integer> {
     }, "deepclust-stop");
     Runtime.getRuntime().addShutdownHook(onSignal);
     Trainer.Result result;
-    try (TrainingModel m = inMode(open(new int[] {train.height(), train.width(),
-        train.channels()}, session))) {
+    try (TrainingModel m = inMode(saved != null ? openSaved(session)
+        : open(new int[] {train.height(), train.width(), train.channels()}, session))) {
       result = trainer.train(m, train, evals, new RunDirectory(runDir));
     } catch (Trainer.Stopped stopped) {
       System.out.println(stopped.getMessage());

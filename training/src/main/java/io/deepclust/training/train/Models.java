@@ -23,15 +23,21 @@ public final class Models {
 
   /** A fresh training graph of {@code model} with the config given as JSON (config.json's form). */
   public static TrainingModel open(String model, JsonElement config) {
+    return open(model, config, SessionSettings.DEFAULTS);
+  }
+
+  /** As {@link #open(String, JsonElement)}, its session opened with {@code session}. */
+  public static TrainingModel open(String model, JsonElement config, SessionSettings session) {
     Gson gson = new Gson();
     return switch (model) {
       case GmvaeGumbel.MODEL ->
-          new GmvaeGumbelTrainingGraph(gson.fromJson(config, GmvaeGumbelConfig.class));
-      case Vade.MODEL -> new VadeTrainingGraph(gson.fromJson(config, VadeConfig.class));
-      case Kdvae.MODEL -> new KdvaeTrainingGraph(gson.fromJson(config, KdvaeConfig.class));
-      case Vab.MODEL -> new VabTrainingGraph(gson.fromJson(config, VabConfig.class));
+          new GmvaeGumbelTrainingGraph(gson.fromJson(config, GmvaeGumbelConfig.class), session);
+      case Vade.MODEL -> new VadeTrainingGraph(gson.fromJson(config, VadeConfig.class), session);
+      case Kdvae.MODEL ->
+          new KdvaeTrainingGraph(gson.fromJson(config, KdvaeConfig.class), session);
+      case Vab.MODEL -> new VabTrainingGraph(gson.fromJson(config, VabConfig.class), session);
       case VariationalClustering.MODEL ->
-          new VcTrainingGraph(gson.fromJson(config, VcConfig.class));
+          new VcTrainingGraph(gson.fromJson(config, VcConfig.class), session);
       default -> throw new IllegalArgumentException(
           "unknown model '" + model + "': one of " + NAMES);
     };

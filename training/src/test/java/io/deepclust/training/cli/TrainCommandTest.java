@@ -70,4 +70,49 @@ class TrainCommandTest {
     assertEquals(1, provenance.get("threads").getAsInt());
     assertEquals(1, Files.readAllLines(runDir.resolve("metrics.jsonl")).size());
   }
+
+  @Test
+  void resumeRunDirAloneContinuesTheRunWithItsOwnSettings(@TempDir Path tmp) throws Exception {
+    Path cache = Datasets.defaultCacheDir();
+    assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
+        "MNIST not in " + cache + "; run tools/fetch-data mnist");
+    String[] common = {"--model", "vab", "--bits", "6", "--batch-size", "50", "--train-limit",
+        "200", "--test-limit", "100", "--no-progress", "--no-report"};
+    Path straight = tmp.resolve("straight");
+    Path resumed = tmp.resolve("resumed");
+    PrintStream stdout = System.out;
+    try {
+      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      assertEquals(0, run(concat(common, "--run-dir", straight.toString(), "--epochs", "2"))
+          .code());
+      assertEquals(0, run(concat(common, "--run-dir", resumed.toString(), "--epochs", "1"))
+          .code());
+      // No --model, --bits, limits: they come from RUN_DIR/config.json; --epochs extends it.
+      var r = run("train", "--resume", resumed.toString(), "--epochs", "2", "--no-progress",
+          "--no-report");
+      assertEquals(0, r.code(), r.err());
+    } finally {
+      System.setOut(stdout);
+    }
+    var a = Files.readAllLines(straight.resolve("metrics.jsonl"));
+    var b = Files.readAllLines(resumed.resolve("metrics.jsonl"));
+    assertEquals(2, b.size());
+    for (int i = 0; i < 2; i++) {
+      assertEquals(JsonParser.parseString(a.get(i)).getAsJsonObject().get("loss"),
+          JsonParser.parseString(b.get(i)).getAsJsonObject().get("loss"), "epoch " + (i + 1));
+    }
+  }
+
+  @Test
+  void neitherRunDirNorResumeIsAUsageError() {
+    assertOneLineError(run("train"), 2, "give --run-dir DIR");
+  }
+
+  private static String[] concat(String[] common, String... more) {
+    String[] out = new String[common.length + more.length + 1];
+    out[0] = "train";
+    System.arraycopy(common, 0, out, 1, common.length);
+    System.arraycopy(more, 0, out, 1 + common.length, more.length);
+    return out;
+  }
 }
