@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.ModelConfig;
+import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.training.data.Dataset;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -74,11 +76,46 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
     this.session = shared;
   }
 
+  private Placeholder<TFloat32> input;
+  private Placeholder<TInt64> noiseSeedInput;
+  private Placeholder<TFloat32> temperatureInput;
+  private ClusterInference inferenceBranch;
+  private AdamStep mainAdam;
+
+  /**
+   * Names what the shared code feeds and fetches: the image input, the training branch's noise
+   * seed and (where it has one, else null) Gumbel temperature, the inference branch, and the main
+   * objective's optimizer (cross-check gradients, eager slots). Called by each constructor.
+   */
+  protected final void wire(Placeholder<TFloat32> x, Placeholder<TInt64> noiseSeed,
+      Placeholder<TFloat32> temperature, ClusterInference inference, AdamStep adam) {
+    this.input = x;
+    this.noiseSeedInput = noiseSeed;
+    this.temperatureInput = temperature;
+    this.inferenceBranch = inference;
+    this.mainAdam = adam;
+  }
+
   /** The image input placeholder. */
-  protected abstract Placeholder<TFloat32> input();
+  protected Placeholder<TFloat32> input() {
+    return input;
+  }
 
   /** The training branch's noise seed placeholder ([s, t], int64). */
-  protected abstract Placeholder<TInt64> noiseSeed();
+  protected Placeholder<TInt64> noiseSeed() {
+    return noiseSeedInput;
+  }
+
+  /** The main objective's optimizer. */
+  protected AdamStep mainAdam() {
+    return mainAdam;
+  }
+
+  /** Gradients of the main loss, in the order of the trainable variables. */
+  @Override
+  public List<Output<TFloat32>> gradients() {
+    return mainAdam.gradients;
+  }
 
   /** A batch of images (NHWC, flattened) as a tensor of the model's input shape. */
   protected TFloat32 images(float[] pixels, int batch) {
@@ -87,17 +124,28 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
         DataBuffers.of(pixels, true, false));
   }
 
-  /** Feeds images and the noise seed [noiseSeed, t]; a model with more inputs adds them. */
+  /**
+   * Feeds images, the noise seed [noiseSeed, t] and the temperature where the model has one; a
+   * model with more inputs adds them.
+   */
   @Override
   public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
       float temperature) {
     TInt64 seed = TInt64.vectorOf(noiseSeed, t);
     feedTensors.add(seed);
-    return runner.feed(input(), images).feed(noiseSeed(), seed);
+    Session.Runner r = runner.feed(input(), images).feed(noiseSeed(), seed);
+    if (temperatureInput != null) {
+      TFloat32 temp = TFloat32.scalarOf(temperature);
+      feedTensors.add(temp);
+      r.feed(temperatureInput, temp);
+    }
+    return r;
   }
 
   /** The inference branch: probs, cluster, embedding, reconstruction. */
-  protected abstract ClusterInference inference();
+  protected ClusterInference inference() {
+    return inferenceBranch;
+  }
 
   /** Writes the SavedModel of these weights (the model's exporter). */
   protected abstract void exportWeights(Map<String, TFloat32> weights, JsonObject info,

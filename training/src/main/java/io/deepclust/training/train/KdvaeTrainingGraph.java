@@ -1,7 +1,6 @@
 package io.deepclust.training.train;
 
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.Kdvae;
 import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -60,6 +58,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
         params.trainableNames(), List.of(), config.adamEpsilon());
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
+    wire(x, training.noiseSeed(), null, inference, adam);
     start(session);
     initVade.bind(session());
   }
@@ -201,21 +200,6 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
   }
 
   @Override
-  protected Placeholder<TFloat32> input() {
-    return x;
-  }
-
-  @Override
-  protected Placeholder<TInt64> noiseSeed() {
-    return training.noiseSeed();
-  }
-
-  @Override
-  protected ClusterInference inference() {
-    return inference;
-  }
-
-  @Override
   protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
     KdvaeExport.export(config, weights, info, target);
   }
@@ -227,11 +211,6 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     out.put("score", training.score());
     out.put("assigned", training.assigned());
     return out;
-  }
-
-  @Override
-  public List<Output<TFloat32>> gradients() {
-    return adam.gradients;
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.deepclust.training.train;
 
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.Vab;
 import io.deepclust.graphs.models.VabConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -16,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
-import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -51,6 +48,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
     inference = Vab.inference(tf, params, config, x);
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
+    wire(x, training.noiseSeed(), training.temperature(), inference, adam);
     start(session);
   }
 
@@ -115,21 +113,6 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   }
 
   @Override
-  protected Placeholder<TFloat32> input() {
-    return x;
-  }
-
-  @Override
-  protected Placeholder<TInt64> noiseSeed() {
-    return training.noiseSeed();
-  }
-
-  @Override
-  protected ClusterInference inference() {
-    return inference;
-  }
-
-  @Override
   protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
     VabExport.export(config, weights, info, target);
   }
@@ -145,20 +128,6 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
     out.put("entropy_c", training.entropyC());
     out.put("logits", training.logits());
     return out;
-  }
-
-  @Override
-  public List<Output<TFloat32>> gradients() {
-    return adam.gradients;
-  }
-
-  @Override
-  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
-      float temperature) {
-    TFloat32 temp = TFloat32.scalarOf(temperature);
-    feedTensors.add(temp);
-    return super.feed(runner, images, noiseSeed, t, temperature)
-        .feed(training.temperature(), temp);
   }
 
   @Override

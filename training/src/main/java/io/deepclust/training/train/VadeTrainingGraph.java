@@ -1,7 +1,6 @@
 package io.deepclust.training.train;
 
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.Vade;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
@@ -71,6 +69,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
         List.of(), config.adamEpsilon());
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
+    wire(x, training.noiseSeed(), null, inference, adam);
   }
 
   /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns the loss terms. */
@@ -189,21 +188,6 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   }
 
   @Override
-  protected Placeholder<TFloat32> input() {
-    return x;
-  }
-
-  @Override
-  protected Placeholder<TInt64> noiseSeed() {
-    return training.noiseSeed();
-  }
-
-  @Override
-  protected ClusterInference inference() {
-    return inference;
-  }
-
-  @Override
   protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
     VadeExport.export(config, weights, info, target);
   }
@@ -217,11 +201,6 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     out.put("categorical_kl", training.categoricalKl());
     out.put("log_gamma", training.logGamma());
     return out;
-  }
-
-  @Override
-  public List<Output<TFloat32>> gradients() {
-    return adam.gradients;
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.deepclust.training.train;
 
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.VariationalClustering;
 import io.deepclust.graphs.models.VcConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -57,6 +55,7 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
     inference = VariationalClustering.inference(tf, params, config, x);
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
+    wire(x, training.noiseSeed(), null, inference, adam);
     augment = switch (config.augmentation()) {
       case "rotation" -> new Augment(Augment.Kind.ROTATION, config.inputShape());
       case "brightness_binarise" ->
@@ -121,21 +120,6 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
   }
 
   @Override
-  protected Placeholder<TFloat32> input() {
-    return x;
-  }
-
-  @Override
-  protected Placeholder<TInt64> noiseSeed() {
-    return training.noiseSeed();
-  }
-
-  @Override
-  protected ClusterInference inference() {
-    return inference;
-  }
-
-  @Override
   protected void exportWeights(Map<String, TFloat32> weights, JsonObject info, Path target) {
     VcExport.export(config, weights, info, target);
   }
@@ -151,11 +135,6 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
     out.put("aug_w2", training.augW2());
     out.put("logits", training.logits());
     return out;
-  }
-
-  @Override
-  public List<Output<TFloat32>> gradients() {
-    return adam.gradients;
   }
 
   /**
