@@ -18,7 +18,7 @@ import tensorflow as tf
 from . import dist
 from . import layers
 from . import params as P
-from .params import Params
+from .params import Twin
 
 MODEL = "kdvae"
 
@@ -121,28 +121,10 @@ class KdvaeConfig:
             epochs=max(1, self.init_vade_epochs))
 
 
-class Kdvae(tf.Module):
+class Kdvae(Twin):
     """The K pairs' variables (in `params`) and the model's branches as methods of tensors."""
 
     model_name = MODEL
-
-    def __init__(self, config, name=MODEL):
-        super().__init__(name=name)
-        self.config = config
-        self.params = Params(config.seed)
-        self._create_variables()
-
-    # Properties, not attributes: a tracked list would give the variables a second object path.
-
-    @property
-    def trainable_names(self):
-        """Every variable's name, in creation order."""
-        return list(self.params.trainable_names)
-
-    @property
-    def trainable(self):
-        """Every variable, in creation order."""
-        return self.params.trainable_variables_in_order()
 
     def _create_variables(self):
         """Every variable, in docs/models.md's order: kernel [K, in, out], bias [K, 1, out]."""

@@ -86,3 +86,33 @@ class Params(tf.Module):
                 raise ValueError(f"variable {n} has shape {tuple(v.shape)}, "
                                  f"value has {value.shape}")
             v.assign(value)
+
+
+class Twin(tf.Module):
+    """What every model twin shares (mirrors training/.../GraphModel.java's role): its config, its
+    `Params` seeded by config.seed, and the variables its `_create_variables` makes in
+    docs/models.md's order. Subclasses set `model_name` and add their branches."""
+
+    model_name = None
+
+    def __init__(self, config, name=None):
+        super().__init__(name=name or self.model_name)
+        self.config = config
+        self.params = Params(config.seed)
+        self._create_variables()
+
+    # The variable lists are properties, not attributes: a tracked list would give the variables
+    # a second object path, and the SavedModel could key them by it instead of their flat names.
+
+    @property
+    def trainable_names(self):
+        """Every trained variable's name, in creation order."""
+        return list(self.params.trainable_names)
+
+    @property
+    def trainable(self):
+        """Every trained variable, in creation order."""
+        return self.params.trainable_variables_in_order()
+
+    def _create_variables(self):
+        raise NotImplementedError

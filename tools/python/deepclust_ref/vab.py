@@ -20,7 +20,7 @@ import tensorflow as tf
 from . import dist
 from . import layers
 from . import params as P
-from .params import Params
+from .params import Twin
 
 MODEL = "vab"
 BERNOULLI = "bernoulli"
@@ -177,30 +177,12 @@ def psnr(x, x_hat):
     return float(np.mean(10.0 * np.log10(1.0 / mse)))
 
 
-class Vab(tf.Module):
+class Vab(Twin):
     """The model's variables (in `params`) and its branches as methods of tensors."""
 
     model_name = MODEL
     # prior(c) is mu_{z|c} alone: a Bernoulli has no standard deviation to export.
     prior_has_stddev = False
-
-    def __init__(self, config, name=MODEL):
-        super().__init__(name=name)
-        self.config = config
-        self.params = Params(config.seed)
-        self._create_variables()
-
-    # Properties, not attributes: a tracked list would give the variables a second object path.
-
-    @property
-    def trainable_names(self):
-        """Every variable's name, in creation order (all are trained)."""
-        return list(self.params.trainable_names)
-
-    @property
-    def trainable(self):
-        """Every variable, in creation order."""
-        return self.params.trainable_variables_in_order()
 
     def _create_variables(self):
         """Every variable, in docs/models.md's order (the init counter is the creation index)."""

@@ -17,7 +17,7 @@ import tensorflow as tf
 from . import dist
 from . import layers
 from . import params as P
-from .params import Params
+from .params import Twin
 
 MODEL = "vade"
 
@@ -119,29 +119,10 @@ class VadeConfig:
         }
 
 
-class Vade(tf.Module):
+class Vade(Twin):
     """The model's variables (in `params`) and its branches as methods of tensors."""
 
     model_name = MODEL
-
-    def __init__(self, config, name=MODEL):
-        super().__init__(name=name)
-        self.config = config
-        self.params = Params(config.seed)
-        self._create_variables()
-
-    # The variable lists are properties, not attributes: a tracked list would give the variables
-    # a second object path, and the SavedModel could key them by it instead of their flat names.
-
-    @property
-    def trainable_names(self):
-        """Every variable's name, in creation order (all are trained in the joint phase)."""
-        return list(self.params.trainable_names)
-
-    @property
-    def trainable(self):
-        """The joint phase's variables, in creation order."""
-        return self.params.trainable_variables_in_order()
 
     @property
     def pretrain_names(self):

@@ -19,7 +19,7 @@ import tensorflow as tf
 from . import dist
 from . import layers
 from . import params as P
-from .params import Params
+from .params import Twin
 
 MODEL = "vc"
 RELU = "relu"
@@ -304,28 +304,10 @@ class VcConfig:
         }
 
 
-class Vc(tf.Module):
+class Vc(Twin):
     """The model's variables (in `params`) and its branches as methods of tensors."""
 
     model_name = MODEL
-
-    def __init__(self, config, name=MODEL):
-        super().__init__(name=name)
-        self.config = config
-        self.params = Params(config.seed)
-        self._create_variables()
-
-    # Properties, not attributes: a tracked list would give the variables a second object path.
-
-    @property
-    def trainable_names(self):
-        """Every variable's name, in creation order (all are trained)."""
-        return list(self.params.trainable_names)
-
-    @property
-    def trainable(self):
-        """Every variable, in creation order."""
-        return self.params.trainable_variables_in_order()
 
     def _create_variables(self):
         """Every variable, in docs/models.md's order (the order Java's graph asks for them)."""
