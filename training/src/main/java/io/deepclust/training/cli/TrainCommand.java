@@ -45,7 +45,8 @@ final class TrainCommand implements Callable<Integer> {
   ModelName model;
 
   @Option(names = {"--dataset", "--data"}, defaultValue = "mnist",
-      description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}); see tools/fetch-data.")
+      description = "mnist or fashion-mnist (alias fashion; default: ${DEFAULT-VALUE}); see "
+          + "tools/fetch-data.")
   String dataset;
 
   @Option(names = "--run-dir",
@@ -248,6 +249,9 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     resolveRun();
+    if ("fashion".equals(dataset)) {
+      dataset = Datasets.FASHION_MNIST;
+    }
     DeepclustCli.requireDataset(this, dataset);
     requireAtLeast1("--checkpoint-every", checkpointEvery);
     requireAtLeast1("--keep-checkpoints", keepCheckpoints);

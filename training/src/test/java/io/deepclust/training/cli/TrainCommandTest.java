@@ -104,6 +104,26 @@ class TrainCommandTest {
   }
 
   @Test
+  void dataFashionIsFashionMnist(@TempDir Path tmp) throws Exception {
+    Path cache = Datasets.defaultCacheDir();
+    assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.FASHION_MNIST,
+        Split.TRAIN)), "Fashion-MNIST not in " + cache + "; run tools/fetch-data fashion-mnist");
+    Path runDir = tmp.resolve("run");
+    PrintStream stdout = System.out;
+    try {
+      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      var r = run("train", "--model", "vab", "--bits", "6", "--data", "fashion", "--run-dir",
+          runDir.toString(), "--epochs", "1", "--train-limit", "100", "--test-limit", "50",
+          "--no-progress", "--no-report");
+      assertEquals(0, r.code(), r.err());
+    } finally {
+      System.setOut(stdout);
+    }
+    assertEquals("fashion-mnist", JsonParser.parseString(Files.readString(
+        runDir.resolve("config.json"))).getAsJsonObject().get("dataset").getAsString());
+  }
+
+  @Test
   void neitherRunDirNorResumeIsAUsageError() {
     assertOneLineError(run("train"), 2, "give --run-dir DIR");
   }
