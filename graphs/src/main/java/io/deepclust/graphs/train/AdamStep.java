@@ -84,6 +84,11 @@ public final class AdamStep {
 
   /** β₁ᵗ and β₂ᵗ for the t-th update (t counts from 1). */
   public float[] betaPowers(long t) {
-    return new float[] {(float) Math.pow(beta1, t), (float) Math.pow(beta2, t)};
+    return powers(t);
+  }
+
+  /** β₁ᵗ and β₂ᵗ of the default betas (eager training's resource Adam uses the same). */
+  public static float[] powers(long t) {
+    return new float[] {(float) Math.pow(BETA1, t), (float) Math.pow(BETA2, t)};
   }
 }

@@ -249,9 +249,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     resolveRun();
-    if ("fashion".equals(dataset)) {
-      dataset = Datasets.FASHION_MNIST;
-    }
+    dataset = Datasets.canonicalName(dataset);
     DeepclustCli.requireDataset(this, dataset);
     requireAtLeast1("--checkpoint-every", checkpointEvery);
     requireAtLeast1("--keep-checkpoints", keepCheckpoints);

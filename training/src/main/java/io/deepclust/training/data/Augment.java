@@ -1,7 +1,6 @@
 package io.deepclust.training.data;
 
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -91,11 +90,11 @@ public final class Augment {
    */
   public static Augment forDataset(String dataset, int[] shape) {
     checkShape(shape);
-    String key = dataset == null ? "" : dataset.toLowerCase(Locale.ROOT);
+    String key = dataset == null ? "" : Datasets.canonicalName(dataset);
     Kind kind;
     if (key.equals(Datasets.MNIST)) {
       kind = Kind.ROTATION;
-    } else if (key.equals("fashion") || key.equals(Datasets.FASHION_MNIST)) {
+    } else if (key.equals(Datasets.FASHION_MNIST)) {
       kind = Kind.BRIGHTNESS_BINARISE;
     } else if (shape[2] == 3) {
       kind = Kind.AFFINE_FLIP;

@@ -24,6 +24,15 @@ public final class Datasets {
   /** The names {@link #byName} accepts. */
   public static final List<String> NAMES = List.of(MNIST, FASHION_MNIST);
 
+  /**
+   * A dataset name as {@link #NAMES} spells it: lower case, and {@code fashion} (the
+   * issue's and the paper's spelling) for {@code fashion-mnist}; other names are returned lowered.
+   */
+  public static String canonicalName(String name) {
+    String key = name.toLowerCase(Locale.ROOT);
+    return key.equals("fashion") ? FASHION_MNIST : key;
+  }
+
   private Datasets() {}
 
   /** {@code $DEEPCLUST_DATA}, or {@code ~/.cache/deepclust} when it is unset or blank. */
@@ -61,7 +70,7 @@ public final class Datasets {
    * @throws DatasetException when a file is missing or malformed
    */
   public static Dataset byName(String name, Path cacheDir, Split split) {
-    String key = name.toLowerCase(Locale.ROOT);
+    String key = canonicalName(name);
     if (!NAMES.contains(key)) {
       throw new IllegalArgumentException(
           "unknown dataset '" + name + "'; known datasets: " + String.join(", ", NAMES));

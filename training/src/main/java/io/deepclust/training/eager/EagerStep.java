@@ -37,7 +37,10 @@ public final class EagerStep implements AutoCloseable {
   private final Map<String, Operand<?>> handles = new LinkedHashMap<>();
   private final Map<String, Operand<?>> slotsM = new LinkedHashMap<>();
   private final Map<String, Operand<?>> slotsV = new LinkedHashMap<>();
-  private final float epsilon;
+  /** Adam's fixed scalars, made once in the eager session. */
+  private final Operand<TFloat32> beta1;
+  private final Operand<TFloat32> beta2;
+  private final Operand<TFloat32> epsilonConstant;
 
   /**
    * Compiles the step and creates the variables at the seed's initial values (those a session
@@ -53,7 +56,6 @@ public final class EagerStep implements AutoCloseable {
    */
   public EagerStep(StepGraph graph, long seed, float epsilon,
       java.util.Collection<String> trainableSubset) {
-    this.epsilon = epsilon;
     Params[] built = new Params[1];
     List<String> termNames = new ArrayList<>();
     List<String> trainedNames = new ArrayList<>();
@@ -87,6 +89,9 @@ public final class EagerStep implements AutoCloseable {
     terms = List.copyOf(termNames);
     eager = EagerSession.create();
     tf = Ops.create(eager);
+    beta1 = tf.constant(AdamStep.BETA1);
+    beta2 = tf.constant(AdamStep.BETA2);
+    epsilonConstant = tf.constant(epsilon);
     String run = UUID.randomUUID().toString();
     for (var e : shapes.entrySet()) {
       var h = tf.varHandleOp(TFloat32.class, e.getValue(),
@@ -120,15 +125,16 @@ public final class EagerStep implements AutoCloseable {
     feeds.forEach((n, v) -> in.put(n, constant(v)));
     handles.forEach((n, h) -> in.put("w_" + n, tf.readVariableOp(h, TFloat32.class)));
     Map<String, Operand<?>> out = function.call(tf, in);
-    float b1p = (float) Math.pow(AdamStep.BETA1, t);
-    float b2p = (float) Math.pow(AdamStep.BETA2, t);
+    float[] powers = AdamStep.powers(t);
+    // One constant per step for each scalar, not one per variable.
+    var b1p = tf.constant(powers[0]);
+    var b2p = tf.constant(powers[1]);
     var lr = tf.constant(learningRate);
     for (String n : trainable) {
       @SuppressWarnings("unchecked")
       Operand<TFloat32> grad = (Operand<TFloat32>) out.get("grad_" + n);
-      tf.train.resourceApplyAdam(handles.get(n), slotsM.get(n), slotsV.get(n), tf.constant(b1p),
-          tf.constant(b2p), lr, tf.constant(AdamStep.BETA1), tf.constant(AdamStep.BETA2),
-          tf.constant(epsilon), grad);
+      tf.train.resourceApplyAdam(handles.get(n), slotsM.get(n), slotsV.get(n), b1p, b2p, lr,
+          beta1, beta2, epsilonConstant, grad);
     }
     for (String n : statistics) {
       tf.assignVariableOp(handles.get(n), out.get("update_" + n));
