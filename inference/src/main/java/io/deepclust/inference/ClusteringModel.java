@@ -14,6 +14,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.ndarray.index.Indices;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -78,9 +79,18 @@ public final class ClusteringModel implements AutoCloseable {
    * @throws ContractException if it does not (nothing stays open then)
    */
   public static ClusteringModel load(Path dir, int batchSize) {
+    return load(dir, batchSize, null);
+  }
+
+  /**
+   * {@link #load(Path, int)} with the session's config: e.g. {@code
+   * ConfigProto.newBuilder().setIntraOpParallelismThreads(4).build()} for its thread pools; null
+   * for TensorFlow's defaults.
+   */
+  public static ClusteringModel load(Path dir, int batchSize, ConfigProto config) {
     if (batchSize < 1) throw new IllegalArgumentException("batchSize must be ≥ 1: " + batchSize);
     ModelInfo info = ModelInfo.read(dir);
-    SavedModelBundle bundle = ContractValidator.load(dir);
+    SavedModelBundle bundle = ContractValidator.load(dir, config);
     try {
       ContractValidator.check(bundle.metaGraphDef(), dir, info);
       return new ClusteringModel(dir, bundle, info, batchSize);

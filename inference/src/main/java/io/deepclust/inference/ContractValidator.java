@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SignatureDef;
@@ -134,12 +135,19 @@ public final class ContractValidator {
 
   /** Loads {@code dir} with tag {@code serve}, turning load failures into ContractExceptions. */
   static SavedModelBundle load(Path dir) {
+    return load(dir, null);
+  }
+
+  /** {@link #load(Path)} with a session config (threads, device), or TensorFlow's when null. */
+  static SavedModelBundle load(Path dir, ConfigProto config) {
     if (!Files.isRegularFile(dir.resolve("saved_model.pb"))
         && !Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
       throw new ContractException(dir + ": no saved_model.pb, not a SavedModel directory");
     }
     try {
-      return SavedModelBundle.loader(dir.toString()).withTags(Contract.TAG).load();
+      SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString())
+          .withTags(Contract.TAG);
+      return (config == null ? loader : loader.withConfigProto(config)).load();
     } catch (RuntimeException e) {
       throw new ContractException(
           dir + ": cannot load the SavedModel with tag '" + Contract.TAG + "': " + e.getMessage(),

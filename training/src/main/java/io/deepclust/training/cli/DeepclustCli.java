@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {TrainCommand.class, EvaluateCommand.class, ExportCommand.class,
         PredictCommand.class, GenerateCommand.class, CompressCommand.class,
         ClassifyBitsCommand.class, CrossCheckCommand.class, BaselineCommand.class,
-        SweepPlotCommand.class, ReportCommand.class,
+        SweepPlotCommand.class, ReportCommand.class, PerfWorkerCommand.class,
         CommandLine.HelpCommand.class})
 public final class DeepclustCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -15,6 +15,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.VarHandleOp;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.family.TType;
 
@@ -56,6 +57,15 @@ public final class EagerStep implements AutoCloseable {
    */
   public EagerStep(StepGraph graph, long seed, float epsilon,
       java.util.Collection<String> trainableSubset) {
+    this(graph, seed, epsilon, trainableSubset, null);
+  }
+
+  /**
+   * As {@link #EagerStep(StepGraph, long, float, java.util.Collection)}, the eager session made
+   * with {@code config} (thread pools, device; null: TensorFlow's defaults), as session mode's.
+   */
+  public EagerStep(StepGraph graph, long seed, float epsilon,
+      java.util.Collection<String> trainableSubset, ConfigProto config) {
     Params[] built = new Params[1];
     List<String> termNames = new ArrayList<>();
     List<String> trainedNames = new ArrayList<>();
@@ -87,7 +97,8 @@ public final class EagerStep implements AutoCloseable {
     trainable = List.copyOf(trainedNames);
     statistics = List.copyOf(p.updates().keySet());
     terms = List.copyOf(termNames);
-    eager = EagerSession.create();
+    eager = config == null ? EagerSession.create()
+        : EagerSession.options().config(config).build();
     tf = Ops.create(eager);
     beta1 = tf.constant(AdamStep.BETA1);
     beta2 = tf.constant(AdamStep.BETA2);

@@ -40,7 +40,8 @@ public final class EagerTraining implements TrainingModel {
     this.trainable = t;
     this.specs = EagerModels.phases(model.modelName(), model.configJson());
     specs.forEach((phase, spec) -> steps.put(phase,
-        new EagerStep(spec.graph(), spec.seed(), spec.adamEpsilon(), spec.trainable())));
+        new EagerStep(spec.graph(), spec.seed(), spec.adamEpsilon(), spec.trainable(),
+            model.sessionSettings().configProto())));
   }
 
   /** Wraps a session-mode training graph; closing the wrapper closes it. */
