@@ -17,8 +17,10 @@ median); each model's analytic FLOPs per training step (flops.py: matmuls and co
 traced step, forward and backward) over the session step's median time, as a fraction of it.
 Memory: each worker's peak RSS (VmHWM) after its steps / calls.
 
-Usage: bench/perf [--models a,b] [--steps 50] [--rounds 5] [--threads N] [--out bench/results]
-Writes perf-<model>.json per model and perf-summary.json (the table, machine, commit, command).
+Usage: bench/perf [--models a,b] [--steps 50] [--rounds 5] [--threads N] [--xla]
+                  [--out bench/results]
+Writes perf-<model>.json per model and perf-summary.json (the table, machine, commit, command);
+with --xla (XLA auto-clustering in every worker, Java and Python alike) perf-xla-*.
 """
 
 import argparse
@@ -37,6 +39,7 @@ PYTHON = os.path.join(ROOT, "tools", "python", ".venv", "bin", "python")
 MODELS = ("gmvae_gumbel", "vade", "kdvae", "vc", "vab")
 INFER_BATCHES = (1, 64, 1024)
 MATMUL_SIZE = 2048
+XLA = False  # --xla: every worker with XLA auto-clustering
 
 
 class Worker:
@@ -86,15 +89,24 @@ class Worker:
         self.log.close()
 
 
+def _env(**extra):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **extra)
+    if XLA:
+        # XLA auto-clustering on a CPU needs this flag in both runtimes.
+        env["TF_XLA_FLAGS"] = (env.get("TF_XLA_FLAGS", "") + " --tf_xla_cpu_global_jit").strip()
+    return env
+
+
 def java(name, args, log_dir):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env = _env()
+    args = [*args, "--xla"] if XLA else args
     return Worker(name, [os.path.join(ROOT, "deepclust"), "perf-worker", *args], ROOT, log_dir,
                   env)
 
 
 def python(name, args, log_dir):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
-               PYTHONPATH=os.path.join(ROOT, "tools", "python"))
+    env = _env(PYTHONPATH=os.path.join(ROOT, "tools", "python"))
+    args = [*args, "--xla"] if XLA else args
     return Worker(name, [PYTHON, "-m", "deepclust_ref.perf_worker", *args],
                   os.path.join(ROOT, "tools", "python"), log_dir, env)
 
@@ -251,7 +263,8 @@ def measure_model(model, a, log_dir, peak_gflops):
 
 def table(results, matmul, info):
     lines = [f"Measured {info['date']} on {info['machine']['cpu']} ({info['machine']['cores']} "
-             f"cores), TensorFlow 2.18 (both), {info['threads']} threads, commit "
+             f"cores), TensorFlow 2.18 (both), {info['threads']} threads"
+             f"{', XLA auto-clustering' if info['xla'] else ''}, commit "
              f"{info['commit']}; matmul peak {matmul['gflops']} GFLOP/s "
              f"(fp32 {MATMUL_SIZE}²: Java {matmul['java_gflops']}, Python "
              f"{matmul['python_gflops']}).", "",
@@ -286,8 +299,13 @@ def main(argv=None):
     p.add_argument("--warmup", type=int, default=10, help="warm-up steps (vc: a fifth)")
     p.add_argument("--threads", type=int, default=os.cpu_count(),
                    help="intra- and inter-op threads of every worker (default: the cores)")
+    p.add_argument("--xla", action="store_true",
+                   help="XLA auto-clustering in every worker (results named perf-xla-*)")
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     a = p.parse_args(argv)
+    global XLA
+    XLA = a.xla
+    prefix = "perf-xla-" if XLA else "perf-"
     models = [m for m in a.models.split(",") if m]
     for m in models:
         if m not in MODELS:
@@ -295,7 +313,7 @@ def main(argv=None):
     log_dir = tempfile.mkdtemp(prefix="deepclust-perf-")
     info = {"benchmark": "perf", "command": "bench/perf " + " ".join(argv or sys.argv[1:]),
             "commit": commit(), "date": time.strftime("%Y-%m-%d"), "machine": machine(),
-            "threads": a.threads, "steps": a.steps, "rounds": a.rounds}
+            "threads": a.threads, "steps": a.steps, "rounds": a.rounds, "xla": XLA}
     start = time.time()
     try:
         print("== matmul peak", flush=True)
@@ -307,7 +325,7 @@ def main(argv=None):
             r = measure_model(m, a, log_dir, mm["gflops"])
             results.append(r)
             os.makedirs(a.out, exist_ok=True)
-            with open(os.path.join(a.out, f"perf-{m}.json"), "w") as f:
+            with open(os.path.join(a.out, f"{prefix}{m}.json"), "w") as f:
                 json.dump(dict(info, matmul=mm, **r), f, indent=2)
                 f.write("\n")
     except Exception:
@@ -315,7 +333,7 @@ def main(argv=None):
         raise
     info["seconds"] = round(time.time() - start)
     text = table(results, mm, info)
-    with open(os.path.join(a.out, "perf-summary.json"), "w") as f:
+    with open(os.path.join(a.out, f"{prefix}summary.json"), "w") as f:
         json.dump(dict(info, matmul=mm, table=text,
                        models=[r["model"] for r in results]), f, indent=2)
         f.write("\n")

@@ -11,8 +11,8 @@ stdin, one command per line, one answer line on stdout:
     rss           -> "rss PEAK_KB CURRENT_KB"
     quit
 
-    python -m deepclust_ref.perf_worker --model M --config FILE [--threads T]
-    python -m deepclust_ref.perf_worker --savedmodel DIR [--max-batch 1024] [--threads T]
+    python -m deepclust_ref.perf_worker --model M --config FILE [--threads T] [--xla]
+    python -m deepclust_ref.perf_worker --savedmodel DIR [--max-batch 1024] [--threads T] [--xla]
 
 --config is the config JSON Java's worker printed (the same model, batch and seeds); the batch is
 the first B images of MNIST's training set, the inference images the first ones of its test set.
@@ -176,12 +176,16 @@ def main(argv=None):
     p.add_argument("--savedmodel")
     p.add_argument("--max-batch", type=int, default=1024)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--xla", action="store_true",
+                   help="XLA auto-clustering (tf.config.optimizer.set_jit), as Java's --xla")
     a = p.parse_args(argv)
     if (a.model is None) == (a.savedmodel is None):
         p.error("give exactly one of --model and --savedmodel")
     if a.model and not a.config:
         p.error("--model needs --config")
     set_threads(a.threads)
+    if a.xla:
+        tf.config.optimizer.set_jit("autoclustering")
     if a.model:
         worker = TrainWorker(a.model, json.load(open(a.config)))
     else:

@@ -5,6 +5,7 @@ import org.tensorflow.Result;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TUint8;
@@ -101,9 +102,11 @@ final class Rows {
   /** A float tensor of {@code shape} holding rows {@code [from, to)} of {@code rows}. */
   static TFloat32 floats(float[][] rows, int from, int to, Shape shape) {
     int cols = rows[from].length;
-    float[] flat = new float[(to - from) * cols];
-    for (int i = from; i < to; i++) System.arraycopy(rows[i], 0, flat, (i - from) * cols, cols);
-    return TFloat32.tensorOf(shape, DataBuffers.of(flat, true, false));
+    // Each row straight into the tensor's memory: no intermediate array of the whole batch.
+    TFloat32 t = TFloat32.tensorOf(shape);
+    FloatDataBuffer data = t.asRawTensor().data().asFloats();
+    for (int i = from; i < to; i++) data.offset((long) (i - from) * cols).write(rows[i]);
+    return t;
   }
 
   /** A u8 tensor [to - from, Z] holding rows {@code [from, to)} of {@code rows}. */

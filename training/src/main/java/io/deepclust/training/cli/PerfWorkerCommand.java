@@ -30,14 +30,17 @@ final class PerfWorkerCommand implements Callable<Integer> {
       description = "Intra- and inter-op threads; 0: TensorFlow's choice.")
   int threads;
 
+  @Option(names = "--xla", description = "XLA auto-clustering (global_jit_level ON_1).")
+  boolean xla;
+
   @Override
   public Integer call() {
     if ((model == null) == (savedModel == null)) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "give exactly one of --model and --savedmodel");
     }
-    try (PerfWorker w = model != null ? PerfWorker.training(model, mode, threads)
-        : PerfWorker.inference(savedModel, maxBatch, threads)) {
+    try (PerfWorker w = model != null ? PerfWorker.training(model, mode, threads, xla)
+        : PerfWorker.inference(savedModel, maxBatch, threads, xla)) {
       PerfWorker.run(w, w.describe(model != null ? "train" : "infer", mode, threads));
     }
     return 0;

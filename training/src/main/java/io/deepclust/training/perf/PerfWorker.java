@@ -99,13 +99,13 @@ public final class PerfWorker implements AutoCloseable {
   }
 
   /** The session config every worker uses: CPU, {@code threads} intra- and inter-op threads. */
-  static SessionSettings settings(int threads) {
-    return new SessionSettings(Device.DEFAULT, threads, false);
+  static SessionSettings settings(int threads, boolean xla) {
+    return new SessionSettings(Device.DEFAULT, threads, false, xla);
   }
 
   /** A worker that trains {@code model} (mode "session" or "eager") at its config's batch size. */
-  public static PerfWorker training(String model, String mode, int threads) {
-    SessionSettings settings = settings(threads);
+  public static PerfWorker training(String model, String mode, int threads, boolean xla) {
+    SessionSettings settings = settings(threads, xla);
     TrainingModel m = Models.open(model, defaultConfig(model, 1), settings);
     try {
       if (mode.equals("eager")) {
@@ -126,8 +126,8 @@ public final class PerfWorker implements AutoCloseable {
   }
 
   /** A worker that serves the SavedModel at {@code dir} through the inference module. */
-  public static PerfWorker inference(Path dir, int maxBatch, int threads) {
-    ConfigProto proto = settings(threads).configProto();
+  public static PerfWorker inference(Path dir, int maxBatch, int threads, boolean xla) {
+    ConfigProto proto = settings(threads, xla).configProto();
     ClusteringModel served = ClusteringModel.load(dir, maxBatch, proto);
     try {
       Dataset test = Datasets.byName(Datasets.MNIST, Split.TEST);

@@ -2,6 +2,8 @@ package io.deepclust.training.train;
 
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.GPUOptions;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.OptimizerOptions;
 
 /**
  * How a model's TensorFlow session runs: its device, its thread pools and whether TensorFlow logs
@@ -11,10 +13,18 @@ import org.tensorflow.proto.GPUOptions;
  * @param device the device ({@link Device#DEFAULT}: TensorFlow's own placement)
  * @param threads intra- and inter-op parallelism; 0 is TensorFlow's choice (one per core)
  * @param logDevicePlacement TensorFlow logs (to stderr) the device of every op
+ * @param xla XLA auto-clustering of the graph ({@code global_jit_level ON_1}); on a CPU TensorFlow
+ *     also needs {@code TF_XLA_FLAGS=--tf_xla_cpu_global_jit} in the environment
  */
-public record SessionSettings(Device device, int threads, boolean logDevicePlacement) {
+public record SessionSettings(Device device, int threads, boolean logDevicePlacement,
+    boolean xla) {
   /** No ConfigProto at all: a session as {@code new Session(graph)} makes it. */
   public static final SessionSettings DEFAULTS = new SessionSettings(Device.DEFAULT, 0, false);
+
+  /** Without XLA. */
+  public SessionSettings(Device device, int threads, boolean logDevicePlacement) {
+    this(device, threads, logDevicePlacement, false);
+  }
 
   public SessionSettings {
     if (device == null) {
@@ -48,6 +58,10 @@ public record SessionSettings(Device device, int threads, boolean logDevicePlace
     }
     if (logDevicePlacement) {
       b.setLogDevicePlacement(true);
+    }
+    if (xla) {
+      b.setGraphOptions(GraphOptions.newBuilder().setOptimizerOptions(
+          OptimizerOptions.newBuilder().setGlobalJitLevel(OptimizerOptions.GlobalJitLevel.ON_1)));
     }
     return b.build();
   }

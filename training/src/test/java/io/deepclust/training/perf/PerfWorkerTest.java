@@ -21,7 +21,7 @@ class PerfWorkerTest {
 
   @Test
   void answersEachCommandWithOneLine() {
-    try (PerfWorker w = PerfWorker.training("vab", "session", 1)) {
+    try (PerfWorker w = PerfWorker.training("vab", "session", 1, false)) {
       String[] lines = serve(w, "train 3\nmatmul 32 2\nrss\ninfer 1 1\nbogus\nquit\ntrain 1\n");
       assertEquals(5, lines.length, String.join("|", lines)); // nothing after quit
       String[] times = lines[0].split(" ");
