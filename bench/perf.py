@@ -17,10 +17,11 @@ median); each model's analytic FLOPs per training step (flops.py: matmuls and co
 traced step, forward and backward) over the session step's median time, as a fraction of it.
 Memory: each worker's peak RSS (VmHWM) after its steps / calls.
 
-Usage: bench/perf [--models a,b] [--steps 50] [--rounds 5] [--threads N] [--xla]
+Usage: bench/perf [--models a,b] [--steps 50] [--rounds 5] [--threads N] [--xla] [--tag T]
                   [--out bench/results]
 Writes perf-<model>.json per model and perf-summary.json (the table, machine, commit, command);
-with --xla (XLA auto-clustering in every worker, Java and Python alike) perf-xla-*.
+with --xla (XLA auto-clustering in every worker, Java and Python alike) perf-xla-*, with --tag T
+perf-T-*.
 """
 
 import argparse
@@ -301,11 +302,13 @@ def main(argv=None):
                    help="intra- and inter-op threads of every worker (default: the cores)")
     p.add_argument("--xla", action="store_true",
                    help="XLA auto-clustering in every worker (results named perf-xla-*)")
+    p.add_argument("--tag", help="results named perf-TAG-* (default: none; xla with --xla)")
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     a = p.parse_args(argv)
     global XLA
     XLA = a.xla
-    prefix = "perf-xla-" if XLA else "perf-"
+    tag = a.tag or ("xla" if XLA else None)
+    prefix = f"perf-{tag}-" if tag else "perf-"
     models = [m for m in a.models.split(",") if m]
     for m in models:
         if m not in MODELS:
