@@ -19,6 +19,7 @@ Memory: each worker's peak RSS (VmHWM) after its steps / calls.
 
 Usage: bench/perf [--models a,b] [--steps 50] [--rounds 5] [--threads N] [--xla] [--tag T]
                   [--out bench/results]
+       bench/perf --table [--tag T]     (the tables of the results already written)
 Writes perf-<model>.json per model and perf-summary.json (the table, machine, commit, command);
 with --xla (XLA auto-clustering in every worker, Java and Python alike) perf-xla-*, with --tag T
 perf-T-*.
@@ -263,33 +264,60 @@ def measure_model(model, a, log_dir, peak_gflops):
 
 
 def table(results, matmul, info):
-    lines = [f"Measured {info['date']} on {info['machine']['cpu']} ({info['machine']['cores']} "
-             f"cores), TensorFlow 2.18 (both), {info['threads']} threads"
-             f"{', XLA auto-clustering' if info['xla'] else ''}, commit "
-             f"{info['commit']}; matmul peak {matmul['gflops']} GFLOP/s "
-             f"(fp32 {MATMUL_SIZE}²: Java {matmul['java_gflops']}, Python "
+    """The README's two tables (training, inference) and the line saying where they were measured."""
+    m = info["machine"]
+    lines = [f"Measured {info['date']} on {m['cpu']} ({m['cores']} cores, "
+             f"{', '.join(m.get('isa', [])) or 'no AVX2'}), TensorFlow 2.18.0 (TF-Java 1.1.0) and "
+             f"2.18.1 (Python), {info['threads']} intra- and inter-op threads"
+             f"{', XLA auto-clustering' if info.get('xla') else ''}, commit {info['commit']}, "
+             f"`{info['command']}`. Matmul peak: {matmul['gflops']} GFLOP/s (fp32 "
+             f"{MATMUL_SIZE}×{MATMUL_SIZE}; Java {matmul['java_gflops']}, Python "
              f"{matmul['python_gflops']}).", "",
-             "| model | batch | step ms: Java session | Java eager | Python | session / Python "
-             "| eager / Python | GFLOP/step | GFLOP/s (% of peak) | infer img/s b=1 J/P | b=64 J/P"
-             " | b=1024 J/P | p50/p99 ms b=1 J | P | peak RSS MB train S/E/P | infer J/P |",
-             "|" + "---|" * 16]
+             "| model | batch | step ms: Java session | Java eager | Python `tf.function` |"
+             " session / Python | eager / Python | GFLOP per step | Java session GFLOP/s (of peak)"
+             " | peak RSS MB: session / eager / Python |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        t, i, m = r["train"], r["inference"], r["train"]["peak_rss_mb"]
+        t, rss = r["train"], r["train"]["peak_rss_mb"]
         ms = t["median_step_ms"]
         lines.append(
             f"| {r['model']} | {t['batch']} | {ms['java-session']:.2f} | {ms['java-eager']:.2f} |"
-            f" {ms['python']:.2f} | {t['ratio_session_over_python']:.2f} |"
+            f" {ms['python']:.2f} | **{t['ratio_session_over_python']:.2f}** |"
             f" {t['ratio_eager_over_python']:.2f} | {t['flops_per_step'] / 1e9:.2f} |"
             f" {t['achieved_gflops_session']:.1f} ({100 * t['fraction_of_matmul_peak_session']:.0f}"
-            f"%) | {i['1']['java_images_per_s']:.0f} / {i['1']['python_images_per_s']:.0f} |"
-            f" {i['64']['java_images_per_s']:.0f} / {i['64']['python_images_per_s']:.0f} |"
-            f" {i['1024']['java_images_per_s']:.0f} / {i['1024']['python_images_per_s']:.0f} |"
-            f" {i['1']['java_p50_ms']:.2f}/{i['1']['java_p99_ms']:.2f} |"
-            f" {i['1']['python_p50_ms']:.2f}/{i['1']['python_p99_ms']:.2f} |"
-            f" {m['java-session']:.0f} / {m['java-eager']:.0f} / {m['python']:.0f} |"
-            f" {r['inference_peak_rss_mb']['java']:.0f} / {r['inference_peak_rss_mb']['python']:.0f}"
-            f" |")
+            f"%) | {rss['java-session']:.0f} / {rss['java-eager']:.0f} / {rss['python']:.0f} |")
+    lines += ["", "| model | images/s at batch 1: Java / Python | batch 64 | batch 1024 |"
+              " latency at batch 1, p50 / p99 ms: Java | Python | peak RSS MB: Java / Python |",
+              "|---|---|---|---|---|---|---|"]
+    for r in results:
+        i = r["inference"]
+
+        def cell(b):
+            return (f"{i[b]['java_images_per_s']:.0f} / {i[b]['python_images_per_s']:.0f} "
+                    f"(**{i[b]['ratio_java_over_python']:.2f}**)")
+
+        lines.append(
+            f"| {r['model']} | {cell('1')} | {cell('64')} | {cell('1024')} |"
+            f" {i['1']['java_p50_ms']:.2f} / {i['1']['java_p99_ms']:.2f} |"
+            f" {i['1']['python_p50_ms']:.2f} / {i['1']['python_p99_ms']:.2f} |"
+            f" {r['inference_peak_rss_mb']['java']:.0f} / "
+            f"{r['inference_peak_rss_mb']['python']:.0f} |")
     return "\n".join(lines)
+
+
+def saved_table(out, tag):
+    """The tables of the results written earlier (perf-[TAG-]<model>.json), in MODELS order."""
+    prefix = f"perf-{tag}-" if tag else "perf-"
+    results = []
+    for m in MODELS:
+        path = os.path.join(out, f"{prefix}{m}.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                results.append(json.load(f))
+    if not results:
+        sys.exit(f"no {prefix}<model>.json in {out}")
+    first = results[0]
+    return table(results, first["matmul"], first)
 
 
 def main(argv=None):
@@ -304,7 +332,12 @@ def main(argv=None):
                    help="XLA auto-clustering in every worker (results named perf-xla-*)")
     p.add_argument("--tag", help="results named perf-TAG-* (default: none; xla with --xla)")
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    p.add_argument("--table", action="store_true",
+                   help="only print the tables of the results already in --out (of --tag)")
     a = p.parse_args(argv)
+    if a.table:
+        print(saved_table(a.out, a.tag or ("xla" if a.xla else None)))
+        return
     global XLA
     XLA = a.xla
     tag = a.tag or ("xla" if XLA else None)
