@@ -93,15 +93,15 @@ class Worker:
 
 def _env(**extra):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **extra)
-    if XLA:
-        # XLA auto-clustering on a CPU needs this flag in both runtimes.
-        env["TF_XLA_FLAGS"] = (env.get("TF_XLA_FLAGS", "") + " --tf_xla_cpu_global_jit").strip()
+    # XLA auto-clustering on a CPU needs this flag (a session that does not ask is unaffected).
+    env["TF_XLA_FLAGS"] = (env.get("TF_XLA_FLAGS", "") + " --tf_xla_cpu_global_jit").strip()
     return env
 
 
 def java(name, args, log_dir):
     env = _env()
-    args = [*args, "--xla"] if XLA else args
+    # Java's session default is train's (--xla auto: on for kdvae); --xla turns it on everywhere.
+    args = [*args, "--xla", "on" if XLA else "auto"]
     return Worker(name, [os.path.join(ROOT, "deepclust"), "perf-worker", *args], ROOT, log_dir,
                   env)
 
@@ -218,6 +218,7 @@ def measure_model(model, a, log_dir, peak_gflops):
         "p90_step_ms": {k: round(percentile(v, 90) * 1e3, 3) for k, v in got.items()},
         "ratio_session_over_python": round(med["java-session"] / med["python"], 3),
         "ratio_eager_over_python": round(med["java-eager"] / med["python"], 3),
+        "java_xla": session.ready.get("xla", False), "python_xla": XLA,
         "flops_per_step": flops["flops"], "flops_by_op": flops["by_type"],
         "achieved_gflops_session": round(gflops, 2),
         "achieved_gflops_python": round(flops["flops"] / med["python"] / 1e9, 2),
@@ -281,7 +282,8 @@ def table(results, matmul, info):
         t, rss = r["train"], r["train"]["peak_rss_mb"]
         ms = t["median_step_ms"]
         lines.append(
-            f"| {r['model']} | {t['batch']} | {ms['java-session']:.2f} | {ms['java-eager']:.2f} |"
+            f"| {r['model']}{' (Java: XLA)' if t.get('java_xla') and not info.get('xla') else ''}"
+            f" | {t['batch']} | {ms['java-session']:.2f} | {ms['java-eager']:.2f} |"
             f" {ms['python']:.2f} | **{t['ratio_session_over_python']:.2f}** |"
             f" {t['ratio_eager_over_python']:.2f} | {t['flops_per_step'] / 1e9:.2f} |"
             f" {t['achieved_gflops_session']:.1f} ({100 * t['fraction_of_matmul_peak_session']:.0f}"

@@ -1,6 +1,7 @@
 package io.deepclust.training.cli;
 
 import io.deepclust.training.perf.PerfWorker;
+import io.deepclust.training.train.Models;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,8 +31,9 @@ final class PerfWorkerCommand implements Callable<Integer> {
       description = "Intra- and inter-op threads; 0: TensorFlow's choice.")
   int threads;
 
-  @Option(names = "--xla", description = "XLA auto-clustering (global_jit_level ON_1).")
-  boolean xla;
+  @Option(names = "--xla", defaultValue = "auto", description = "auto (as train: on for kdvae),"
+      + " on or off: XLA auto-clustering (global_jit_level ON_1).")
+  TrainCommand.Xla xla;
 
   @Override
   public Integer call() {
@@ -39,8 +41,10 @@ final class PerfWorkerCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "give exactly one of --model and --savedmodel");
     }
-    try (PerfWorker w = model != null ? PerfWorker.training(model, mode, threads, xla)
-        : PerfWorker.inference(savedModel, maxBatch, threads, xla)) {
+    boolean useXla = xla == TrainCommand.Xla.on
+        || (xla == TrainCommand.Xla.auto && model != null && Models.xlaByDefault(model));
+    try (PerfWorker w = model != null ? PerfWorker.training(model, mode, threads, useXla)
+        : PerfWorker.inference(savedModel, maxBatch, threads, useXla)) {
       PerfWorker.run(w, w.describe(model != null ? "train" : "infer", mode, threads));
     }
     return 0;

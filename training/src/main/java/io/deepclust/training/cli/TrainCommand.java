@@ -120,6 +120,16 @@ final class TrainCommand implements Callable<Integer> {
       description = "TensorFlow's intra- and inter-op threads (default: TensorFlow's choice).")
   Integer threads;
 
+  /** XLA auto-clustering of the training session. */
+  public enum Xla { auto, on, off }
+
+  @Option(names = "--xla", defaultValue = "auto", paramLabel = "auto|on|off",
+      description = "XLA auto-clustering of the training session: auto (on for kdvae on the CPU,"
+          + " where it measured faster; off for the others), on or off; default: "
+          + "${DEFAULT-VALUE}. On a CPU TensorFlow also needs TF_XLA_FLAGS="
+          + Models.XLA_CPU_FLAG + ", which ./deepclust sets.")
+  Xla xla;
+
   @Option(names = "--log-device-placement",
       description = "TensorFlow logs the device of every op (stderr).")
   boolean logDevicePlacement;
@@ -262,8 +272,18 @@ final class TrainCommand implements Callable<Integer> {
     }
     Device chosen = Device.resolve(device);
     System.out.println(chosen.logLine());
-    SessionSettings session =
-        new SessionSettings(chosen, threads != null ? threads : 0, logDevicePlacement);
+    boolean useXla = xla == Xla.on || (xla == Xla.auto && Models.xlaByDefault(model.name())
+        && chosen.kind() != Device.Kind.GPU);
+    if (useXla) {
+      System.out.println("XLA auto-clustering: on" + (xla == Xla.auto ? " (" + model.name()
+          + "'s default on the CPU; --xla off turns it off)" : ""));
+      if (chosen.kind() != Device.Kind.GPU && !Models.xlaCpuFlagSet()) {
+        System.out.println("  note: TF_XLA_FLAGS lacks " + Models.XLA_CPU_FLAG + ", so TensorFlow"
+            + " will not cluster on the CPU (./deepclust sets it)");
+      }
+    }
+    SessionSettings session = new SessionSettings(chosen, threads != null ? threads : 0,
+        logDevicePlacement, useXla);
     Dataset train = Datasets.byName(dataset, Split.TRAIN);
     Dataset test = Datasets.byName(dataset, Split.TEST);
     if (trainLimit != null) {

@@ -70,10 +70,11 @@ public final class PerfWorker implements AutoCloseable {
   private final ClusteringModel served;
   private final float[][] images;
   private final ConfigProto config;
+  private final boolean xla;
   private long t;
 
   private PerfWorker(TrainingModel model, Phase phase, float[] pixels, int[] indices,
-      ClusteringModel served, float[][] images, ConfigProto config) {
+      ClusteringModel served, float[][] images, ConfigProto config, boolean xla) {
     this.model = model;
     this.phase = phase;
     this.pixels = pixels;
@@ -81,6 +82,7 @@ public final class PerfWorker implements AutoCloseable {
     this.served = served;
     this.images = images;
     this.config = config;
+    this.xla = xla;
   }
 
   /** The paper's MNIST config of a model (as {@code train} makes it without options), as JSON. */
@@ -118,7 +120,7 @@ public final class PerfWorker implements AutoCloseable {
       Dataset train = Datasets.byName(Datasets.MNIST, Split.TRAIN);
       int[] idx = IntStream.range(0, main.batchSize()).toArray();
       return new PerfWorker(m, main, Batcher.gatherPixels(train, idx), idx, null, null,
-          settings.configProto());
+          settings.configProto(), xla);
     } catch (RuntimeException e) {
       m.close();
       throw e;
@@ -135,7 +137,7 @@ public final class PerfWorker implements AutoCloseable {
       for (int i = 0; i < maxBatch; i++) {
         rows[i] = Batcher.gatherPixels(test, new int[] {i % test.n()});
       }
-      return new PerfWorker(null, null, null, null, served, rows, proto);
+      return new PerfWorker(null, null, null, null, served, rows, proto, xla);
     } catch (RuntimeException e) {
       served.close();
       throw e;
@@ -147,6 +149,7 @@ public final class PerfWorker implements AutoCloseable {
     JsonObject o = new JsonObject();
     o.addProperty("role", role);
     o.addProperty("threads", threads);
+    o.addProperty("xla", xla);
     if (model != null) {
       o.addProperty("model", model.modelName());
       o.addProperty("mode", mode);

@@ -21,6 +21,26 @@ public final class Models {
 
   private Models() {}
 
+  /**
+   * Whether {@code --xla auto} turns XLA auto-clustering on for a model's training session on a
+   * CPU: only k-DVAE, where it measured better (bench/perf, 2-core Xeon, workers taking turns:
+   * step 0.90-0.98× Python's with XLA against 1.18× without; its batched matmuls' gradients are
+   * BatchMatMulV3 ops, which TensorFlow's oneDNN pass leaves on the Eigen kernel). XLA was neutral
+   * for VaDE and GMVAE-Gumbel and slower for VAB (1.10×) and Variational Clustering (2.5×).
+   */
+  public static boolean xlaByDefault(String model) {
+    return Kdvae.MODEL.equals(model);
+  }
+
+  /** The environment flag without which TensorFlow does not auto-cluster on a CPU. */
+  public static final String XLA_CPU_FLAG = "--tf_xla_cpu_global_jit";
+
+  /** Whether this process's TF_XLA_FLAGS has {@link #XLA_CPU_FLAG} (read by TensorFlow at start). */
+  public static boolean xlaCpuFlagSet() {
+    String flags = System.getenv("TF_XLA_FLAGS");
+    return flags != null && flags.contains("tf_xla_cpu_global_jit");
+  }
+
   /** A fresh training graph of {@code model} with the config given as JSON (config.json's form). */
   public static TrainingModel open(String model, JsonElement config) {
     return open(model, config, SessionSettings.DEFAULTS);
