@@ -46,12 +46,14 @@ MAIN_STEP = {T.GMVAE_GUMBEL: "_train_step", T.VADE: "_joint_step", T.KDVAE: "_jo
              T.VC: "_train_step", T.VAB: "_train_step"}
 
 
-def set_threads(threads):
-    """Intra- and inter-op threads (0: TensorFlow's choice), as Java's SessionSettings; before any
-    op runs."""
+def set_threads(threads, inter_threads=None):
+    """Intra- and inter-op threads (0: TensorFlow's choice; inter: as intra unless given), as
+    Java's SessionSettings; before any op runs."""
     if threads > 0:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    inter = threads if inter_threads is None else inter_threads
+    if inter > 0:
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
 
 
 def rss():
@@ -176,6 +178,7 @@ def main(argv=None):
     p.add_argument("--savedmodel")
     p.add_argument("--max-batch", type=int, default=1024)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--inter-threads", type=int, help="inter-op threads (default: --threads)")
     p.add_argument("--xla", action="store_true",
                    help="XLA auto-clustering (tf.config.optimizer.set_jit), as Java's --xla")
     a = p.parse_args(argv)
@@ -183,14 +186,15 @@ def main(argv=None):
         p.error("give exactly one of --model and --savedmodel")
     if a.model and not a.config:
         p.error("--model needs --config")
-    set_threads(a.threads)
+    set_threads(a.threads, a.inter_threads)
     if a.xla:
         tf.config.optimizer.set_jit("autoclustering")
     if a.model:
         worker = TrainWorker(a.model, json.load(open(a.config)))
     else:
         worker = InferWorker(a.savedmodel, a.max_batch)
-    ready = dict(worker.describe(), threads=a.threads)
+    ready = dict(worker.describe(), threads=a.threads,
+                 inter_threads=a.threads if a.inter_threads is None else a.inter_threads)
     print("ready " + json.dumps(ready), flush=True)
     serve(worker, sys.stdin, sys.stdout)
 
