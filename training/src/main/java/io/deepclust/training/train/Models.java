@@ -24,9 +24,10 @@ public final class Models {
   /**
    * Whether {@code --xla auto} turns XLA auto-clustering on for a model's training session on a
    * CPU: only k-DVAE, where it measured better (bench/perf, 2-core Xeon, workers taking turns:
-   * step 0.90-0.98× Python's with XLA against 1.18× without; its batched matmuls' gradients are
-   * BatchMatMulV3 ops, which TensorFlow's oneDNN pass leaves on the Eigen kernel). XLA was neutral
-   * for VaDE and GMVAE-Gumbel and slower for VAB (1.10×) and Variational Clustering (2.5×).
+   * step 0.98× Python's with XLA against 1.18× without; its batched matmuls' gradients are
+   * BatchMatMulV3 ops, which TensorFlow's oneDNN pass leaves on the Eigen kernel). With XLA the
+   * step was as fast for VaDE and GMVAE-Gumbel, 1.10× as long for VAB and 2.5× for Variational
+   * Clustering.
    */
   public static boolean xlaByDefault(String model) {
     return Kdvae.MODEL.equals(model);
