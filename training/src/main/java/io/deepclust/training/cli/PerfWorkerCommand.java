@@ -1,7 +1,8 @@
 package io.deepclust.training.cli;
 
 import io.deepclust.training.perf.PerfWorker;
-import io.deepclust.training.train.Models;
+import io.deepclust.training.train.Device;
+import io.deepclust.training.train.Xla;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ final class PerfWorkerCommand implements Callable<Integer> {
 
   @Option(names = "--xla", defaultValue = "auto", description = "auto (as train: on for kdvae),"
       + " on or off: XLA auto-clustering (global_jit_level ON_1).")
-  TrainCommand.Xla xla;
+  Xla xla;
 
   @Override
   public Integer call() {
@@ -41,8 +42,7 @@ final class PerfWorkerCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "give exactly one of --model and --savedmodel");
     }
-    boolean useXla = xla == TrainCommand.Xla.on
-        || (xla == TrainCommand.Xla.auto && model != null && Models.xlaByDefault(model));
+    boolean useXla = xla.use(model, Device.DEFAULT);
     try (PerfWorker w = model != null ? PerfWorker.training(model, mode, threads, useXla)
         : PerfWorker.inference(savedModel, maxBatch, threads, useXla)) {
       PerfWorker.run(w, w.describe(model != null ? "train" : "infer", mode, threads));

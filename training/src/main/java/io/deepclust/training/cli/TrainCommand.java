@@ -22,6 +22,7 @@ import io.deepclust.training.train.VadeTrainingGraph;
 import io.deepclust.training.train.VcTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
 import io.deepclust.training.train.SessionSettings;
+import io.deepclust.training.train.Xla;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -119,9 +120,6 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N",
       description = "TensorFlow's intra- and inter-op threads (default: TensorFlow's choice).")
   Integer threads;
-
-  /** XLA auto-clustering of the training session. */
-  public enum Xla { auto, on, off }
 
   @Option(names = "--xla", defaultValue = "auto", paramLabel = "auto|on|off",
       description = "XLA auto-clustering of the training session: auto (on for kdvae on the CPU,"
@@ -272,8 +270,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     Device chosen = Device.resolve(device);
     System.out.println(chosen.logLine());
-    boolean useXla = xla == Xla.on || (xla == Xla.auto && Models.xlaByDefault(model.name())
-        && chosen.kind() != Device.Kind.GPU);
+    boolean useXla = xla.use(model.name(), chosen);
     if (useXla) {
       System.out.println("XLA auto-clustering: on" + (xla == Xla.auto ? " (" + model.name()
           + "'s default on the CPU; --xla off turns it off)" : ""));
