@@ -12,9 +12,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -115,6 +117,30 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
   @Override
   public List<Output<TFloat32>> gradients() {
     return mainAdam.gradients;
+  }
+
+  /**
+   * Runs one update of {@code adam} at step t (from 1) and {@code learningRate}, with the feeds that
+   * {@code inputs} adds to the runner (images, noise seed, schedules); returns the scalars {@code
+   * terms}, computed before the update.
+   */
+  protected final float[] adamStep(AdamStep adam, float learningRate, long t,
+      UnaryOperator<Session.Runner> inputs, List<? extends Operand<TFloat32>> terms) {
+    float[] powers = adam.betaPowers(t);
+    try (TFloat32 lr = TFloat32.scalarOf(learningRate);
+        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
+        TFloat32 b2 = TFloat32.scalarOf(powers[1])) {
+      Session.Runner runner = inputs.apply(session.runner()).feed(adam.learningRate, lr)
+          .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2).addTarget(adam.step);
+      terms.forEach(runner::fetch);
+      try (Result r = runner.run()) {
+        float[] out = new float[terms.size()];
+        for (int i = 0; i < out.length; i++) {
+          out[i] = ((TFloat32) r.get(i)).getFloat();
+        }
+        return out;
+      }
+    }
   }
 
   /** A batch of images (NHWC, flattened) as a tensor of the model's input shape. */

@@ -77,19 +77,13 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
   private float[] step(AdamStep opt, Operand<TFloat32> loss, float[] pixels, int[] pairs,
       float learningRate, long noiseSeed, long t) {
     int batch = pixels.length / config.inputDim();
-    float[] powers = opt.betaPowers(t);
     int[] pairFeed = pairs != null ? pairs : new int[batch];
     try (TFloat32 xs = images(pixels, batch);
         TInt32 pair = TInt32.vectorOf(pairFeed);
-        TFloat32 lr = TFloat32.scalarOf(learningRate);
-        TInt64 seed = TInt64.vectorOf(noiseSeed, t);
-        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
-        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-        var r = session().runner().feed(x, xs).feed(training.pair(), pair)
-            .feed(training.noiseSeed(), seed).feed(opt.learningRate, lr)
-            .feed(opt.beta1Power, b1).feed(opt.beta2Power, b2).fetch(loss)
-            .addTarget(opt.step).run()) {
-      return new float[] {((TFloat32) r.get(0)).getFloat()};
+        TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
+      return adamStep(opt, learningRate, t,
+          r -> r.feed(x, xs).feed(training.pair(), pair).feed(training.noiseSeed(), seed),
+          List.of(loss));
     }
   }
 

@@ -55,24 +55,13 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   /** One Adam step at step t (from 1), noise seed [noiseSeed, t]; returns {@link #TERMS}. */
   public float[] trainStep(float[] pixels, int batch, float temperature, float learningRate,
       long noiseSeed, long t) {
-    float[] powers = adam.betaPowers(t);
     try (TFloat32 xs = images(pixels, batch);
         TFloat32 temp = TFloat32.scalarOf(temperature);
-        TFloat32 lr = TFloat32.scalarOf(learningRate);
-        TInt64 seed = TInt64.vectorOf(noiseSeed, t);
-        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
-        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-        var r = session().runner().feed(x, xs).feed(training.temperature(), temp)
-            .feed(training.noiseSeed(), seed).feed(adam.learningRate, lr)
-            .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
-            .fetch(training.loss()).fetch(training.reconstruction()).fetch(training.logPz())
-            .fetch(training.logPc()).fetch(training.logQz()).fetch(training.entropyC())
-            .addTarget(adam.step).run()) {
-      float[] out = new float[TERMS.size()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = ((TFloat32) r.get(i)).getFloat();
-      }
-      return out;
+        TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
+      return adamStep(adam, learningRate, t,
+          r -> r.feed(x, xs).feed(training.temperature(), temp).feed(training.noiseSeed(), seed),
+          List.of(training.loss(), training.reconstruction(), training.logPz(),
+              training.logPc(), training.logQz(), training.entropyC()));
     }
   }
 

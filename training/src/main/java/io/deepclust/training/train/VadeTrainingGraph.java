@@ -74,31 +74,19 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
 
   /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns the loss terms. */
   public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
-    float[] powers = adam.betaPowers(t);
     try (TFloat32 xs = images(pixels, batch);
-        TFloat32 lr = TFloat32.scalarOf(learningRate);
-        TInt64 seed = TInt64.vectorOf(noiseSeed, t);
-        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
-        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-        var r = session().runner().feed(x, xs).feed(training.noiseSeed(), seed)
-            .feed(adam.learningRate, lr).feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
-            .fetch(training.loss()).fetch(training.reconstruction()).fetch(training.latentKl())
-            .fetch(training.categoricalKl()).addTarget(adam.step).run()) {
-      return floats(r, 4);
+        TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
+      return adamStep(adam, learningRate, t, r -> r.feed(x, xs).feed(training.noiseSeed(), seed),
+          List.of(training.loss(), training.reconstruction(), training.latentKl(),
+              training.categoricalKl()));
     }
   }
 
   /** One autoencoder pretraining step; returns its loss. */
   public float[] pretrainStep(float[] pixels, int batch, float learningRate, long t) {
-    float[] powers = pretrainAdam.betaPowers(t);
-    try (TFloat32 xs = images(pixels, batch);
-        TFloat32 lr = TFloat32.scalarOf(learningRate);
-        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
-        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-        var r = session().runner().feed(x, xs).feed(pretrainAdam.learningRate, lr)
-            .feed(pretrainAdam.beta1Power, b1).feed(pretrainAdam.beta2Power, b2)
-            .fetch(training.pretrainLoss()).addTarget(pretrainAdam.step).run()) {
-      return floats(r, 1);
+    try (TFloat32 xs = images(pixels, batch)) {
+      return adamStep(pretrainAdam, learningRate, t, r -> r.feed(x, xs),
+          List.of(training.pretrainLoss()));
     }
   }
 
@@ -207,14 +195,6 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
     jointStep(pixels, batch, learningRate, noiseSeed, t);
-  }
-
-  private static float[] floats(org.tensorflow.Result r, int n) {
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = ((TFloat32) r.get(i)).getFloat();
-    }
-    return out;
   }
 
   @Override

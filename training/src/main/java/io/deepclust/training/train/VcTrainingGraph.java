@@ -72,27 +72,16 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
    */
   public float[] trainStep(float[] pixels, float[] augmented, int batch, float reconsScale,
       float augWeight, float learningRate, long noiseSeed, long t) {
-    float[] powers = adam.betaPowers(t);
     try (TFloat32 xs = images(pixels, batch);
         TFloat32 xa = images(augmented, batch);
         TFloat32 recons = TFloat32.scalarOf(reconsScale);
         TFloat32 aug = TFloat32.scalarOf(augWeight);
-        TFloat32 lr = TFloat32.scalarOf(learningRate);
-        TInt64 seed = TInt64.vectorOf(noiseSeed, t);
-        TFloat32 b1 = TFloat32.scalarOf(powers[0]);
-        TFloat32 b2 = TFloat32.scalarOf(powers[1]);
-        var r = session().runner().feed(x, xs).feed(training.xAug(), xa)
-            .feed(training.reconsScale(), recons).feed(training.augWeight(), aug)
-            .feed(training.noiseSeed(), seed).feed(adam.learningRate, lr)
-            .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2)
-            .fetch(training.loss()).fetch(training.reconstruction()).fetch(training.entropy())
-            .fetch(training.gaussianKl()).fetch(training.augL2()).fetch(training.augW2())
-            .addTarget(adam.step).run()) {
-      float[] out = new float[TERMS.size()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = ((TFloat32) r.get(i)).getFloat();
-      }
-      return out;
+        TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
+      return adamStep(adam, learningRate, t,
+          r -> r.feed(x, xs).feed(training.xAug(), xa).feed(training.reconsScale(), recons)
+              .feed(training.augWeight(), aug).feed(training.noiseSeed(), seed),
+          List.of(training.loss(), training.reconstruction(), training.entropy(),
+              training.gaussianKl(), training.augL2(), training.augW2()));
     }
   }
 
