@@ -7,7 +7,6 @@ import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.GmvaeGumbelExport;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -28,6 +27,8 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   public final GmvaeGumbel.Training training;
   public final GmvaeGumbel.Inference inference;
   public final AdamStep adam;
+  /** loss, reconstruction, categorical_kl, gaussian_kl: fetched and logged each step. */
+  final LossTerms terms;
 
   public GmvaeGumbelTrainingGraph(GmvaeGumbelConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -43,13 +44,15 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), training.batchNormUpdates(), config.adamEpsilon());
     wire(x, training.noiseSeed(), training.temperature(), inference, adam);
+    terms = new LossTerms().add("loss", training.loss())
+        .add("reconstruction", training.reconstruction())
+        .add("categorical_kl", training.categoricalKl()).add("gaussian_kl", training.gaussianKl());
     start(session);
   }
 
   /**
    * One Adam step on a batch of images (NHWC, flattened) at optimizer step t (from 1), with noise
-   * seed [noiseSeed, t]; returns the loss and its terms (reconstruction, categorical KL, Gaussian KL)
-   * computed before the update.
+   * seed [noiseSeed, t]; returns {@link #terms}, computed before the update.
    */
   public float[] trainStep(float[] pixels, int batch, float temperature, float learningRate,
       long noiseSeed, long t) {
@@ -58,16 +61,14 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
       return adamStep(adam, learningRate, t,
           r -> r.feed(x, xs).feed(training.temperature(), temp).feed(training.noiseSeed(), seed),
-          List.of(training.loss(), training.reconstruction(), training.categoricalKl(),
-              training.gaussianKl()));
+          terms);
     }
   }
 
   @Override
   public List<Phase> phases() {
     return List.of(new SimplePhase("train", config.epochs(), config.batchSize(),
-        List.of("loss", "reconstruction", "categorical_kl", "gaussian_kl"),
-        e -> config.learningRate(), true) {
+        terms.names(), e -> config.learningRate(), true) {
       @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
         return trainStep(pixels, indices.length, config.temperature(epoch),
@@ -88,11 +89,7 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
 
   @Override
   public Map<String, Operand<?>> trainingOutputs() {
-    Map<String, Operand<?>> out = new LinkedHashMap<>();
-    out.put("loss", training.loss());
-    out.put("reconstruction", training.reconstruction());
-    out.put("categorical_kl", training.categoricalKl());
-    out.put("gaussian_kl", training.gaussianKl());
+    Map<String, Operand<?>> out = terms.outputs();
     out.put("logits", training.logits());
     return out;
   }

@@ -121,11 +121,12 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
 
   /**
    * Runs one update of {@code adam} at step t (from 1) and {@code learningRate}, with the feeds that
-   * {@code inputs} adds to the runner (images, noise seed, schedules); returns the scalars {@code
-   * terms}, computed before the update.
+   * {@code inputs} adds to the runner (images, noise seed, schedules); returns the values of
+   * {@code terms}, in their order, computed before the update.
    */
   protected final float[] adamStep(AdamStep adam, float learningRate, long t,
-      UnaryOperator<Session.Runner> inputs, List<? extends Operand<TFloat32>> terms) {
+      UnaryOperator<Session.Runner> inputs, LossTerms lossTerms) {
+    List<Operand<TFloat32>> terms = lossTerms.operands();
     float[] powers = adam.betaPowers(t);
     try (TFloat32 lr = TFloat32.scalarOf(learningRate);
         TFloat32 b1 = TFloat32.scalarOf(powers[0]);

@@ -12,7 +12,6 @@ import io.deepclust.training.mixture.KMeans;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -39,6 +38,10 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
   public final Kdvae.Inference inference;
   public final AdamStep pairAdam;
   public final AdamStep adam;
+  /** The joint step's loss (Eq. 6). */
+  final LossTerms terms;
+  /** The pair pretraining step's loss. */
+  final LossTerms pairTerms;
   private final VadeTrainingGraph initVade;
   private int[] initialClusters;
 
@@ -59,22 +62,24 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
+    terms = new LossTerms().add("loss", training.loss());
+    pairTerms = new LossTerms().add("loss", training.pairLoss());
     start(session);
     initVade.bind(session());
   }
 
   /** One joint step (Eq. 6) at step t with noise seed [noiseSeed, t]; returns the loss. */
   public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
-    return step(adam, training.loss(), pixels, null, learningRate, noiseSeed, t);
+    return step(adam, terms, pixels, null, learningRate, noiseSeed, t);
   }
 
   /** One step of each pair's VAE on its own samples ({@code pairs} [batch]); returns the loss. */
   public float[] pairStep(float[] pixels, int[] pairs, float learningRate, long noiseSeed,
       long t) {
-    return step(pairAdam, training.pairLoss(), pixels, pairs, learningRate, noiseSeed, t);
+    return step(pairAdam, pairTerms, pixels, pairs, learningRate, noiseSeed, t);
   }
 
-  private float[] step(AdamStep opt, Operand<TFloat32> loss, float[] pixels, int[] pairs,
+  private float[] step(AdamStep opt, LossTerms loss, float[] pixels, int[] pairs,
       float learningRate, long noiseSeed, long t) {
     int batch = pixels.length / config.inputDim();
     int[] pairFeed = pairs != null ? pairs : new int[batch];
@@ -83,7 +88,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
       return adamStep(opt, learningRate, t,
           r -> r.feed(x, xs).feed(training.pair(), pair).feed(training.noiseSeed(), seed),
-          List.of(loss));
+          loss);
     }
   }
 
@@ -152,7 +157,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
       });
     }
     phases.add(new SimplePhase("pair_pretrain", config.pairPretrainEpochs(), config.batchSize(),
-        List.of("loss"), e -> config.learningRate(), true) {
+        pairTerms.names(), e -> config.learningRate(), true) {
       private Dataset train;
       private PrintStream out = System.out;
 
@@ -178,7 +183,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
         return pairStep(pixels, pairs, config.learningRate(), config.seed() + 1, t);
       }
     });
-    phases.add(new SimplePhase("joint", config.epochs(), config.batchSize(), List.of("loss"),
+    phases.add(new SimplePhase("joint", config.epochs(), config.batchSize(), terms.names(),
         e -> config.learningRate(), true) {
       @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
@@ -200,8 +205,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
 
   @Override
   public Map<String, Operand<?>> trainingOutputs() {
-    Map<String, Operand<?>> out = new LinkedHashMap<>();
-    out.put("loss", training.loss());
+    Map<String, Operand<?>> out = terms.outputs();
     out.put("score", training.score());
     out.put("assigned", training.assigned());
     return out;

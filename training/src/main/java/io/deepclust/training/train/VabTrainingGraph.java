@@ -10,7 +10,6 @@ import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.metrics.Compression;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -27,13 +26,12 @@ import org.tensorflow.types.TInt64;
  */
 public final class VabTrainingGraph extends GraphModel<VabConfig>
     implements EagerTrainable {
-  public static final List<String> TERMS =
-      List.of("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c");
-
   public final Placeholder<TFloat32> x;
   public final Vab.Training training;
   public final Vab.Inference inference;
   public final AdamStep adam;
+  /** loss, reconstruction, log_p_z, log_p_c, log_q_z, entropy_c: fetched and logged each step. */
+  final LossTerms terms;
 
   public VabTrainingGraph(VabConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -49,10 +47,14 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), training.temperature(), inference, adam);
+    terms = new LossTerms().add("loss", training.loss())
+        .add("reconstruction", training.reconstruction()).add("log_p_z", training.logPz())
+        .add("log_p_c", training.logPc()).add("log_q_z", training.logQz())
+        .add("entropy_c", training.entropyC());
     start(session);
   }
 
-  /** One Adam step at step t (from 1), noise seed [noiseSeed, t]; returns {@link #TERMS}. */
+  /** One Adam step at step t (from 1), noise seed [noiseSeed, t]; returns {@link #terms}. */
   public float[] trainStep(float[] pixels, int batch, float temperature, float learningRate,
       long noiseSeed, long t) {
     try (TFloat32 xs = images(pixels, batch);
@@ -60,14 +62,13 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
       return adamStep(adam, learningRate, t,
           r -> r.feed(x, xs).feed(training.temperature(), temp).feed(training.noiseSeed(), seed),
-          List.of(training.loss(), training.reconstruction(), training.logPz(),
-              training.logPc(), training.logQz(), training.entropyC()));
+          terms);
     }
   }
 
   @Override
   public List<Phase> phases() {
-    return List.of(new SimplePhase("train", config.epochs(), config.batchSize(), TERMS,
+    return List.of(new SimplePhase("train", config.epochs(), config.batchSize(), terms.names(),
         config::learningRate, true) {
       @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
@@ -108,13 +109,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
 
   @Override
   public Map<String, Operand<?>> trainingOutputs() {
-    Map<String, Operand<?>> out = new LinkedHashMap<>();
-    out.put("loss", training.loss());
-    out.put("reconstruction", training.reconstruction());
-    out.put("log_p_z", training.logPz());
-    out.put("log_p_c", training.logPc());
-    out.put("log_q_z", training.logQz());
-    out.put("entropy_c", training.entropyC());
+    Map<String, Operand<?>> out = terms.outputs();
     out.put("logits", training.logits());
     return out;
   }

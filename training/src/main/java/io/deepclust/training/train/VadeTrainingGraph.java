@@ -13,7 +13,6 @@ import io.deepclust.training.mixture.DiagonalGmm;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -42,6 +41,10 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   public final Vade.Inference inference;
   public final AdamStep pretrainAdam;
   public final AdamStep adam;
+  /** The joint step's loss, reconstruction, latent_kl, categorical_kl. */
+  final LossTerms terms;
+  /** The pretraining step's loss. */
+  final LossTerms pretrainTerms;
 
   public VadeTrainingGraph(VadeConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -70,15 +73,18 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
+    terms = new LossTerms().add("loss", training.loss())
+        .add("reconstruction", training.reconstruction()).add("latent_kl", training.latentKl())
+        .add("categorical_kl", training.categoricalKl());
+    pretrainTerms = new LossTerms().add("loss", training.pretrainLoss());
   }
 
-  /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns the loss terms. */
+  /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns {@link #terms}. */
   public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
     try (TFloat32 xs = images(pixels, batch);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
       return adamStep(adam, learningRate, t, r -> r.feed(x, xs).feed(training.noiseSeed(), seed),
-          List.of(training.loss(), training.reconstruction(), training.latentKl(),
-              training.categoricalKl()));
+          terms);
     }
   }
 
@@ -86,7 +92,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   public float[] pretrainStep(float[] pixels, int batch, float learningRate, long t) {
     try (TFloat32 xs = images(pixels, batch)) {
       return adamStep(pretrainAdam, learningRate, t, r -> r.feed(x, xs),
-          List.of(training.pretrainLoss()));
+          pretrainTerms);
     }
   }
 
@@ -137,7 +143,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     List<Phase> phases = new ArrayList<>();
     if (config.pretrainEpochs() > 0) {
       phases.add(new SimplePhase("pretrain", config.pretrainEpochs(), config.batchSize(),
-          List.of("loss"), e -> config.pretrainLearningRate(), false) {
+          pretrainTerms.names(), e -> config.pretrainLearningRate(), false) {
         @Override
         public float[] step(float[] pixels, int[] indices, int epoch, long t) {
         int batch = indices.length;
@@ -146,8 +152,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
       });
     }
     phases.add(new SimplePhase("joint", config.epochs(), config.batchSize(),
-        List.of("loss", "reconstruction", "latent_kl", "categorical_kl"), config::learningRate,
-        true) {
+        terms.names(), config::learningRate, true) {
       @Override
       public void begin(Dataset train, PrintStream out) {
         long start = System.nanoTime();
@@ -182,11 +187,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
 
   @Override
   public Map<String, Operand<?>> trainingOutputs() {
-    Map<String, Operand<?>> out = new LinkedHashMap<>();
-    out.put("loss", training.loss());
-    out.put("reconstruction", training.reconstruction());
-    out.put("latent_kl", training.latentKl());
-    out.put("categorical_kl", training.categoricalKl());
+    Map<String, Operand<?>> out = terms.outputs();
     out.put("log_gamma", training.logGamma());
     return out;
   }

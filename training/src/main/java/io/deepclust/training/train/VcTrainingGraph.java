@@ -9,7 +9,6 @@ import io.deepclust.savedmodels.VcExport;
 import io.deepclust.training.data.Augment;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -28,13 +27,12 @@ import org.tensorflow.types.TInt64;
  */
 public final class VcTrainingGraph extends GraphModel<VcConfig>
     implements EagerTrainable {
-  public static final List<String> TERMS =
-      List.of("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2");
-
   public final Placeholder<TFloat32> x;
   public final VariationalClustering.Training training;
   public final VariationalClustering.Inference inference;
   public final AdamStep adam;
+  /** loss, reconstruction, entropy, gaussian_kl, aug_l2, aug_w2: fetched and logged each step. */
+  final LossTerms terms;
   private final Augment augment;
   /** Cross-check settings: λ's and the reference's augmented batches (null: x̂ = x). */
   private float crossCheckRecons = 1f;
@@ -56,6 +54,10 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
+    terms = new LossTerms().add("loss", training.loss())
+        .add("reconstruction", training.reconstruction()).add("entropy", training.entropy())
+        .add("gaussian_kl", training.gaussianKl()).add("aug_l2", training.augL2())
+        .add("aug_w2", training.augW2());
     augment = switch (config.augmentation()) {
       case "rotation" -> new Augment(Augment.Kind.ROTATION, config.inputShape());
       case "brightness_binarise" ->
@@ -68,7 +70,7 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
 
   /**
    * One Adam step on x and its augmented copy at step t (from 1) with noise seed [noiseSeed, t];
-   * returns {@link #TERMS}, computed before the update.
+   * returns {@link #terms}, computed before the update.
    */
   public float[] trainStep(float[] pixels, float[] augmented, int batch, float reconsScale,
       float augWeight, float learningRate, long noiseSeed, long t) {
@@ -80,8 +82,7 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
       return adamStep(adam, learningRate, t,
           r -> r.feed(x, xs).feed(training.xAug(), xa).feed(training.reconsScale(), recons)
               .feed(training.augWeight(), aug).feed(training.noiseSeed(), seed),
-          List.of(training.loss(), training.reconstruction(), training.entropy(),
-              training.gaussianKl(), training.augL2(), training.augW2()));
+          terms);
     }
   }
 
@@ -92,7 +93,7 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
 
   @Override
   public List<Phase> phases() {
-    return List.of(new SimplePhase("train", config.epochs(), config.batchSize(), TERMS,
+    return List.of(new SimplePhase("train", config.epochs(), config.batchSize(), terms.names(),
         e -> config.learningRate(), true) {
       @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
@@ -115,13 +116,7 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
 
   @Override
   public Map<String, Operand<?>> trainingOutputs() {
-    Map<String, Operand<?>> out = new LinkedHashMap<>();
-    out.put("loss", training.loss());
-    out.put("reconstruction", training.reconstruction());
-    out.put("entropy", training.entropy());
-    out.put("gaussian_kl", training.gaussianKl());
-    out.put("aug_l2", training.augL2());
-    out.put("aug_w2", training.augW2());
+    Map<String, Operand<?>> out = terms.outputs();
     out.put("logits", training.logits());
     return out;
   }
