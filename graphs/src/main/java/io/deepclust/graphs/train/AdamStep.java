@@ -39,6 +39,14 @@ public final class AdamStep {
   public final float beta1;
   public final float beta2;
   public final float epsilon;
+  /**
+   * β₁, β₂ and ε as the update reads them: one named constant each ({@code <name>_beta1}, ...),
+   * which a caller may feed to run the same update with another value (the cross-check's broken
+   * variants do).
+   */
+  public final Operand<TFloat32> beta1Input;
+  public final Operand<TFloat32> beta2Input;
+  public final Operand<TFloat32> epsilonInput;
 
   /**
    * @param loss the scalar to minimise
@@ -59,6 +67,9 @@ public final class AdamStep {
         .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
     this.beta2Power = tf.withName(name + "_beta2_power")
         .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    this.beta1Input = tf.withName(name + "_beta1").constant(beta1);
+    this.beta2Input = tf.withName(name + "_beta2").constant(beta2);
+    this.epsilonInput = tf.withName(name + "_epsilon").constant(epsilon);
     var grads = tf.gradients(loss, variables);
     this.gradients = new ArrayList<>();
     for (int i = 0; i < variables.size(); i++) {
@@ -77,7 +88,7 @@ public final class AdamStep {
       var m = slots.get(names.get(i) + "_" + name + "_m", shape, Params.Init.ZEROS, false);
       var s = slots.get(names.get(i) + "_" + name + "_v", shape, Params.Init.ZEROS, false);
       applies.add(after.train.applyAdam(v, m, s, beta1Power, beta2Power, learningRate,
-          tf.constant(beta1), tf.constant(beta2), tf.constant(epsilon), gradients.get(i)));
+          beta1Input, beta2Input, epsilonInput, gradients.get(i)));
     }
     this.step = tf.withControlDependencies(applies).withName(name + "_step").noOp();
   }

@@ -1,6 +1,7 @@
 package io.deepclust.training.train;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.train.AdamStep;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -26,6 +27,15 @@ public interface CrossCheckable {
 
   /** Gradients of the main loss, in the order of {@code params().trainableNames()}. */
   List<Output<TFloat32>> gradients();
+
+  /** The main optimizer: its slots are part of the training state the per-step check loads. */
+  AdamStep adam();
+
+  /**
+   * Taps every following step of the main optimizer (null: none): its feeds, gradients and the
+   * gradients it applied (per-step parity).
+   */
+  void tapMainStep(StepTap tap);
 
   /** Feeds the forward pass: images, noise seed [noiseSeed, t] and, where used, a temperature. */
   Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,

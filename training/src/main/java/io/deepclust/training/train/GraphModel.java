@@ -83,6 +83,7 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
   private Placeholder<TFloat32> temperatureInput;
   private ClusterInference inferenceBranch;
   private AdamStep mainAdam;
+  private StepTap mainStepTap;
 
   /**
    * Names what the shared code feeds and fetches: the image input, the training branch's noise
@@ -119,6 +120,16 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
     return mainAdam.gradients;
   }
 
+  @Override
+  public AdamStep adam() {
+    return mainAdam;
+  }
+
+  @Override
+  public void tapMainStep(StepTap tap) {
+    this.mainStepTap = tap;
+  }
+
   /**
    * Runs one update of {@code adam} at step t (from 1) and {@code learningRate}, with the feeds that
    * {@code inputs} adds to the runner (images, noise seed, schedules); returns the values of
@@ -131,17 +142,78 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
     try (TFloat32 lr = TFloat32.scalarOf(learningRate);
         TFloat32 b1 = TFloat32.scalarOf(powers[0]);
         TFloat32 b2 = TFloat32.scalarOf(powers[1])) {
-      Session.Runner runner = inputs.apply(session.runner()).feed(adam.learningRate, lr)
-          .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2).addTarget(adam.step);
+      UnaryOperator<Session.Runner> feeds = r -> inputs.apply(r).feed(adam.learningRate, lr)
+          .feed(adam.beta1Power, b1).feed(adam.beta2Power, b2);
+      StepTap tap = adam == mainAdam ? mainStepTap : null;
+      if (tap != null) {
+        return tappedStep(adam, r -> tap.feed(feeds.apply(r)), tap, terms);
+      }
+      Session.Runner runner = feeds.apply(session.runner()).addTarget(adam.step);
       terms.forEach(runner::fetch);
       try (Result r = runner.run()) {
-        float[] out = new float[terms.size()];
-        for (int i = 0; i < out.length; i++) {
-          out[i] = ((TFloat32) r.get(i)).getFloat();
-        }
-        return out;
+        return scalars(r, 0, terms.size());
       }
     }
+  }
+
+  /**
+   * The cross-check's step ({@link StepTap}): the update with the tap's feeds, its gradients
+   * replaced by the tap's change of them when it has one (computed by a first run with the same
+   * feeds, then fed in place of the graph's gradient outputs), and the gradients it applied
+   * recorded.
+   */
+  private float[] tappedStep(AdamStep adam, UnaryOperator<Session.Runner> feeds, StepTap tap,
+      List<Operand<TFloat32>> terms) {
+    List<Tensor> replaced = new ArrayList<>();
+    try {
+      Session.Runner runner = feeds.apply(session.runner());
+      List<float[]> changed = null;
+      if (tap.changesGradients()) {
+        Session.Runner first = feeds.apply(session.runner());
+        adam.gradients.forEach(first::fetch);
+        try (Result r = first.run()) {
+          changed = tap.change(floats(r, 0, adam.gradients.size()));
+        }
+        for (int i = 0; i < changed.size(); i++) {
+          Output<TFloat32> g = adam.gradients.get(i);
+          // A variable's gradient has the variable's (static) shape.
+          TFloat32 value = TFloat32.tensorOf(g.shape(),
+              DataBuffers.of(changed.get(i), true, false));
+          replaced.add(value);
+          runner.feed(g, value);
+        }
+      }
+      runner.addTarget(adam.step);
+      terms.forEach(runner::fetch);
+      if (changed == null) {
+        adam.gradients.forEach(runner::fetch);
+      }
+      try (Result r = runner.run()) {
+        tap.applied(changed != null ? changed : floats(r, terms.size(), adam.gradients.size()));
+        return scalars(r, 0, terms.size());
+      }
+    } finally {
+      replaced.forEach(Tensor::close);
+    }
+  }
+
+  private static float[] scalars(Result r, int from, int count) {
+    float[] out = new float[count];
+    for (int i = 0; i < count; i++) {
+      out[i] = ((TFloat32) r.get(from + i)).getFloat();
+    }
+    return out;
+  }
+
+  private static List<float[]> floats(Result r, int from, int count) {
+    List<float[]> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      TFloat32 t = (TFloat32) r.get(from + i);
+      float[] v = new float[(int) t.shape().size()];
+      t.asRawTensor().data().asFloats().read(v);
+      out.add(v);
+    }
+    return out;
   }
 
   /** A batch of images (NHWC, flattened) as a tensor of the model's input shape. */
