@@ -3,6 +3,7 @@
     python -m deepclust_ref.crosscheck make --model gmvae_gumbel|vade|kdvae|vc|vab --out DIR
         [--batch-size 32] [--steps 20] [--seed 7] [--temperature 0.8] [--adam-epsilon EPS]
     python -m deepclust_ref.crosscheck verify --ref DIR
+    python -m deepclust_ref.crosscheck summary < ROWS
 
 `make` writes DIR/manifest.json, the name-keyed checkpoint DIR/ref (inputs, initial weights, forward
 outputs and gradients at the initial weights, weights and inference outputs after T Adam steps) and
@@ -41,6 +42,7 @@ from . import contract as C  # noqa: E402
 from . import export as E  # noqa: E402
 from .adam_step import AdamStep  # noqa: E402
 from .gmvae_gumbel import MODEL as GMVAE_GUMBEL  # noqa: E402
+from .step_states import STEPS_DIR, StepStates, tensor_specs, training_state  # noqa: E402,F401
 from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
 from .kdvae import MODEL as KDVAE  # noqa: E402
 from .kdvae import Kdvae, KdvaeConfig  # noqa: E402
@@ -110,8 +112,8 @@ TINY_VAB = dict(encoder_hidden=(16, 8), decoder_hidden=(8, 16), bits=6, clusters
 CHECK_JAVA_TO_PYTHON = "savedmodel java→python"
 CHECK_PYTHON_TO_PYTHON = "savedmodel python→python"
 
-HEADER = ("| model | check | quantity | max abs diff | max rel diff | result |\n"
-          "|---|---|---|---|---|---|")
+HEADER = ("| model | check | quantity | max abs diff | max rel diff | of gate | result |\n"
+          "|---|---|---|---|---|---|---|")
 
 
 class MissingFile(Exception):
@@ -184,9 +186,12 @@ def _inference_fn(model):
     return tf.function(inference, input_signature=[spec])
 
 
-def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=None):
+def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=None,
+                           step_states=None):
     """Every tensor of the reference checkpoint, by name, in the manifest's order. The initial
-    weights are the seed's, or read by name from the checkpoint `init_from` when given."""
+    weights are the seed's, or read by name from the checkpoint `init_from` when given. Each
+    training step's state before it and its gradients go to `step_states` (a `StepStates`) when
+    given."""
     b = x.shape[0]
     if x_train.shape[0] != steps * b:
         raise ValueError(f"x_train has {x_train.shape[0]} rows, need steps * B = {steps * b}")
@@ -215,8 +220,8 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
     def train_step(xs, temp, noise_seed, lr, b1p, b2p):
         with tf.GradientTape() as tape:
             out = model.training(xs, temp, noise_seed)
-        adam.apply_with_powers(tape, out["loss"], out["updates"], lr, b1p, b2p)
-        return out["loss"]
+        grads = adam.apply_with_powers(tape, out["loss"], out["updates"], lr, b1p, b2p)
+        return out["loss"], grads
 
     tensors = collections.OrderedDict()
     tensors["in__x"] = x
@@ -234,10 +239,16 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
     losses = []
     for t in range(1, steps + 1):
         b1p, b2p = AdamStep.beta_powers(t)
-        loss = train_step(tf.constant(x_train[(t - 1) * b:t * b]), tf.constant(tau),
-                          tf.constant([s, t], tf.int64), tf.constant(lr), tf.constant(b1p),
-                          tf.constant(b2p))
+        before = training_state(p, adam)
+        xs = x_train[(t - 1) * b:t * b]
+        loss, grads = train_step(tf.constant(xs), tf.constant(tau),
+                                 tf.constant([s, t], tf.int64), tf.constant(lr),
+                                 tf.constant(b1p), tf.constant(b2p))
+        if step_states is not None:
+            step_states.write(t, before, dict(zip(p.trainable_names, grads)))
         losses.append(float(loss))
+    if step_states is not None:
+        step_states.write(steps + 1, training_state(p, adam))
     if not np.isfinite(losses).all():
         raise FloatingPointError(f"training loss not finite: {losses}")
     for n, v in p.read().items():
@@ -260,7 +271,8 @@ def seeded_prior(config):
     return pi, mean, var
 
 
-def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperature=None):
+def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperature=None,
+               step_states=None):
     """The reference tensors of a model without batch norm (VaDE, k-DVAE, vc, vab): its training
     branch `model.training(x, noise_seed)` (outputs `outputs`, loss `loss`), gradients of every
     variable in `model.trainable`, T joint-phase Adam steps (lr = config.learning_rate, the
@@ -319,8 +331,8 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
     def train_step(xs, noise_seed, lr, b1p, b2p, *extra):
         with tf.GradientTape() as tape:
             out = training(xs, noise_seed, *extra)
-        adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
-        return out["loss"]
+        grads = adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+        return out["loss"], grads
 
     def extra_feeds(rows):
         """The vc feeds (x_aug rows, lambda_recons, lambda_aug), vab's (tau,), none for the
@@ -356,10 +368,15 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
     for t in range(1, steps + 1):
         b1p, b2p = AdamStep.beta_powers(t)
         rows = slice((t - 1) * b, t * b)
-        loss = train_step(tf.constant(x_train[rows]), tf.constant([s, t], tf.int64),
-                          tf.constant(lr), tf.constant(b1p), tf.constant(b2p),
-                          *extra_feeds(rows))
+        before = training_state(p, adam)
+        loss, grads = train_step(tf.constant(x_train[rows]), tf.constant([s, t], tf.int64),
+                                 tf.constant(lr), tf.constant(b1p), tf.constant(b2p),
+                                 *extra_feeds(rows))
+        if step_states is not None:
+            step_states.write(t, before, dict(zip(names, grads)))
         losses.append(float(loss))
+    if step_states is not None:
+        step_states.write(steps + 1, training_state(p, adam))
     if not np.isfinite(losses).all():
         raise FloatingPointError(f"training loss not finite: {losses}")
     for n, v in p.read().items():
@@ -373,21 +390,23 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
 INIT_NOT_FROM_SEED = {"vade": ("pc_logits", "pz_mean", "pz_logvar")}
 
 
-def reference_vade(config, x, x_train, steps, temperature, init_from=None):
+def reference_vade(config, x, x_train, steps, temperature, init_from=None, step_states=None):
     """VaDE's reference tensors: the seed's weights with `seeded_prior` as the prior (so init__*
     hold a non-trivial GMM), or `init_from`; joint-phase steps on every variable. The temperature
     is unused."""
     del temperature
     model = Vade(config)
     model.set_prior(*seeded_prior(config))
-    return _reference(model, VADE_TRAINING_OUTPUTS, x, x_train, steps, init_from)
+    return _reference(model, VADE_TRAINING_OUTPUTS, x, x_train, steps, init_from,
+                      step_states=step_states)
 
 
-def reference_kdvae(config, x, x_train, steps, temperature, init_from=None):
+def reference_kdvae(config, x, x_train, steps, temperature, init_from=None, step_states=None):
     """k-DVAE's reference tensors: the seed's weights (or `init_from`), joint phase (Eq. 6). The
     temperature is unused."""
     del temperature
-    return _reference(Kdvae(config), KDVAE_TRAINING_OUTPUTS, x, x_train, steps, init_from)
+    return _reference(Kdvae(config), KDVAE_TRAINING_OUTPUTS, x, x_train, steps, init_from,
+                      step_states=step_states)
 
 
 def augment_fixed(images):
@@ -406,20 +425,21 @@ def vc_scalars(config):
     return config.recons_scale(0), VC_CROSSCHECK_AUG_WEIGHT
 
 
-def reference_vc(config, x, x_train, steps, temperature, init_from=None):
+def reference_vc(config, x, x_train, steps, temperature, init_from=None, step_states=None):
     """Variational Clustering's reference tensors: the seed's weights (or `init_from`), x^ =
     `augment_fixed` of x and x_train, lambda's of `vc_scalars`. The temperature is unused."""
     del temperature
     recons_scale, aug_weight = vc_scalars(config)
     aug = (augment_fixed(x), augment_fixed(x_train), recons_scale, aug_weight)
-    return _reference(Vc(config), VC_TRAINING_OUTPUTS, x, x_train, steps, init_from, aug=aug)
+    return _reference(Vc(config), VC_TRAINING_OUTPUTS, x, x_train, steps, init_from, aug=aug,
+                      step_states=step_states)
 
 
-def reference_vab(config, x, x_train, steps, temperature, init_from=None):
+def reference_vab(config, x, x_train, steps, temperature, init_from=None, step_states=None):
     """VAB's reference tensors: the seed's weights (or `init_from`); the Gumbel temperature tau
     (the manifest's "temperature") fed at the forward, gradient and every training step."""
     return _reference(Vab(config), VAB_TRAINING_OUTPUTS, x, x_train, steps, init_from,
-                      temperature=temperature)
+                      temperature=temperature, step_states=step_states)
 
 
 MODELS = {GMVAE_GUMBEL: (GmvaeGumbelConfig.mnist, reference_gmvae_gumbel),
@@ -433,22 +453,24 @@ TINY_BY_MODEL = {GMVAE_GUMBEL: TINY, VADE: TINY_VADE, KDVAE: TINY_KDVAE, VC: TIN
 MANIFEST_EXTRAS = {VC: lambda c: dict(zip(("recons_scale", "aug_weight"), vc_scalars(c)))}
 
 
-def tensor_specs(tensors):
-    specs = collections.OrderedDict()
-    for n, v in tensors.items():
-        v = np.asarray(v)
-        if v.dtype not in (np.float32, np.int64):
-            raise TypeError(f"{n} has dtype {v.dtype}; only float32 and int64")
-        specs[n] = {"dtype": v.dtype.name, "shape": list(v.shape)}
-    return specs
-
-
 def manifest_text(manifest):
-    """The manifest as JSON: two-space indents, one line per tensor."""
-    head = {k: v for k, v in manifest.items() if k != "tensors"}
-    lines = [f"    {json.dumps(n)}: {json.dumps(spec)}" for n, spec in manifest["tensors"].items()]
-    return (json.dumps(head, indent=2)[:-2] + ',\n  "tensors": {\n' + ",\n".join(lines)
-            + "\n  }\n}\n")
+    """The manifest as JSON: two-space indents, one line per tensor spec."""
+
+    def is_specs(v):
+        return isinstance(v, dict) and v and all(
+            isinstance(e, dict) and set(e) == {"dtype", "shape"} for e in v.values())
+
+    def text(v, indent):
+        pad = " " * indent
+        if is_specs(v):
+            lines = [f"{pad}  {json.dumps(n)}: {json.dumps(spec)}" for n, spec in v.items()]
+            return "{\n" + ",\n".join(lines) + f"\n{pad}}}"
+        if isinstance(v, dict):
+            lines = [f"{pad}  {json.dumps(k)}: {text(e, indent + 2)}" for k, e in v.items()]
+            return "{\n" + ",\n".join(lines) + f"\n{pad}}}" if v else "{}"
+        return json.dumps(v)
+
+    return text(manifest, 0) + "\n"
 
 
 def _replace_dir(tmp, target):
@@ -489,27 +511,31 @@ def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0
         x, x_train = synthetic(batch_size, steps, seed, config.input_shape)
     else:
         x, x_train = mnist(batch_size, steps, data)
-    net, tensors, losses = build(config, x, x_train, steps, temperature, init_from=init_from)
-    manifest = {
-        "model": model,
-        "config": config.to_json(),
-        "batch_size": batch_size,
-        "steps": steps,
-        "temperature": float(temperature),
-        "learning_rate": config.learning_rate,
-        "noise_seed": config.seed,
-        # Variables whose init__ value the reference set itself (not the seed's draw), e.g. VaDE's
-        # prior, or all of them with --init-from: Java loads them but does not compare its own.
-        "init_not_from_seed": (sorted(net.params.all) if init_from
-                               else list(INIT_NOT_FROM_SEED.get(model, ()))),
-    }
-    manifest.update(MANIFEST_EXTRAS[model](config) if model in MANIFEST_EXTRAS else {})
-    manifest["tensors"] = tensor_specs(tensors)
     parent = os.path.dirname(target)
     os.makedirs(parent, exist_ok=True)
     tmp = os.path.join(parent, f".{os.path.basename(target)}.tmp-{uuid.uuid4().hex}")
     try:
         os.makedirs(tmp)
+        step_states = StepStates(os.path.join(tmp, STEPS_DIR))
+        net, tensors, losses = build(config, x, x_train, steps, temperature, init_from=init_from,
+                                     step_states=step_states)
+        manifest = {
+            "model": model,
+            "config": config.to_json(),
+            "batch_size": batch_size,
+            "steps": steps,
+            "temperature": float(temperature),
+            "learning_rate": config.learning_rate,
+            "noise_seed": config.seed,
+            # Variables whose init__ value the reference set itself (not the seed's draw), e.g.
+            # VaDE's prior, or all of them with --init-from: Java loads them but does not compare
+            # its own.
+            "init_not_from_seed": (sorted(net.params.all) if init_from
+                                   else list(INIT_NOT_FROM_SEED.get(model, ()))),
+        }
+        manifest.update(MANIFEST_EXTRAS[model](config) if model in MANIFEST_EXTRAS else {})
+        manifest["per_step"] = step_states.manifest(steps, config.adam_epsilon)
+        manifest["tensors"] = tensor_specs(tensors)
         checkpoint.save(os.path.join(tmp, REF), tensors)
         E.export(net, os.path.join(tmp, PYTHON_EXPORT), "mnist")
         with open(os.path.join(tmp, MANIFEST), "w", encoding="utf-8") as f:
@@ -530,6 +556,8 @@ def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0
 
 @dataclasses.dataclass(frozen=True)
 class Row:
+    """One table row (Java's Comparison prints the same columns). `of_gate` is the fraction of the
+    row's gate used (rel / threshold; 0 or inf for counts); a row passes iff it is at most 1."""
     model: str
     check: str
     quantity: str
@@ -537,34 +565,40 @@ class Row:
     rel_diff: float
     passed: bool
     count: bool = False  # abs_diff is a number of mismatching entries (formatted as Java: %.2e)
+    of_gate: float = float("nan")
 
     def format(self):
         return (f"| {self.model} | {self.check} | {self.quantity} | {self.abs_diff:.2e} | "
-                f"{self.rel_diff:.2e} | {'pass' if self.passed else 'fail'} |")
+                f"{self.rel_diff:.2e} | {self.of_gate:.2e} | "
+                f"{'pass' if self.passed else 'fail'} |")
 
 
 def compare(model, check, quantity, got, want, threshold):
     """One row: `got` against the Python value `want`. Floats: max abs diff and max abs diff /
     max |want|, pass iff rel <= threshold. Integers (clusters): the number and fraction of
     mismatching entries, pass iff none. A shape or dtype mismatch or a non-finite value fails."""
+    inf = float("inf")
     if got is None or want is None:
-        return Row(model, check, quantity, float("inf"), float("inf"), False)
+        return Row(model, check, quantity, inf, inf, False, of_gate=inf)
     got, want = np.asarray(got), np.asarray(want)
     integer = np.issubdtype(want.dtype, np.integer)
     if got.shape != want.shape or np.issubdtype(got.dtype, np.integer) != integer:
-        return Row(model, check, quantity, float("inf"), float("inf"), False, integer)
+        return Row(model, check, quantity, inf, inf, False, integer, of_gate=inf)
     if integer:
         wrong = int(np.count_nonzero(got != want))
-        return Row(model, check, quantity, wrong, wrong / max(want.size, 1), wrong == 0, True)
+        return Row(model, check, quantity, wrong, wrong / max(want.size, 1), wrong == 0, True,
+                   of_gate=0.0 if wrong == 0 else inf)
     a, b = got.astype(np.float64), want.astype(np.float64)
     if a.size == 0:
-        return Row(model, check, quantity, 0.0, 0.0, True)
+        return Row(model, check, quantity, 0.0, 0.0, True, of_gate=0.0)
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        return Row(model, check, quantity, float("nan"), float("nan"), False)
+        nan = float("nan")
+        return Row(model, check, quantity, nan, nan, False, of_gate=nan)
     abs_diff = float(np.max(np.abs(a - b)))
     scale = float(np.max(np.abs(b)))
-    rel = abs_diff / scale if scale > 0 else (0.0 if abs_diff == 0 else float("inf"))
-    return Row(model, check, quantity, abs_diff, rel, rel <= threshold)
+    rel = abs_diff / scale if scale > 0 else (0.0 if abs_diff == 0 else inf)
+    of_gate = rel / threshold if threshold > 0 else (0.0 if rel == 0 else inf)
+    return Row(model, check, quantity, abs_diff, rel, of_gate <= 1, of_gate=of_gate)
 
 
 def compare_outputs(model, check, got, want, threshold=SAVEDMODEL_TOL):
@@ -591,7 +625,8 @@ def asset_row(model, check, export_dir, made_by):
         print(f"crosscheck verify: {export_dir}: {p}", file=sys.stderr)
     checks = len(C.JSON_KEYS) + len(expect)
     n = len(problems)
-    return Row(model, check, "asset", n, n / checks, n == 0, True)
+    return Row(model, check, "asset", n, n / checks, n == 0, True,
+               of_gate=0.0 if n == 0 else float("inf"))
 
 
 def run_export(export_dir, x):
@@ -671,6 +706,66 @@ def verify(ref, out=None):
     return 0 if all(r.passed for r in rows) else 1
 
 
+# ---- summary -----------------------------------------------------------------------------------
+
+# The summary's columns: name -> the checks (the row's check before " (T steps)") it takes the
+# worst of.
+SUMMARY_COLUMNS = collections.OrderedDict([
+    ("init", ("init",)),
+    ("forward", ("forward",)),
+    ("gradients", ("gradient",)),
+    ("per-step gradients", ("per-step gradient",)),
+    ("per-step training", ("per-step training",)),
+    ("free-run drift", ("free-run drift",)),
+    ("SavedModels both ways", (CHECK_JAVA_TO_PYTHON, "savedmodel python→java",
+                               CHECK_PYTHON_TO_PYTHON)),
+])
+
+
+def parse_rows(lines):
+    """The table rows among `lines`: (model, check, quantity, abs, rel, of_gate, result)."""
+    rows = []
+    for line in lines:
+        cells = [c.strip() for c in line.strip().split("|")[1:-1]]
+        if len(cells) != 7 or cells[0] == "model" or cells[0].startswith("---"):
+            continue
+        nums = [float("nan") if c == "-" else float(c) for c in cells[3:6]]
+        rows.append((cells[0], cells[1], cells[2], *nums, cells[6]))
+    return rows
+
+
+def summary(lines):
+    """One line per model (in first-seen order, e.g. `vc:tiny` apart from `vc` by its label): per
+    column the worst max rel diff over its rows, with the worst fraction of the gate used in
+    brackets (none for the printed drift), T, and whether every row passed."""
+    by_model = collections.OrderedDict()
+    for model, check, _, _, rel, gate, result in parse_rows(lines):
+        base, _, rest = check.partition(" (")
+        cols = by_model.setdefault(model, {"steps": set(), "failed": 0, "rows": 0})
+        if rest.endswith(" steps)"):
+            cols["steps"].add(rest[:-len(" steps)")])
+        cols["rows"] += 1
+        cols["failed"] += result == "fail"
+        for name, checks in SUMMARY_COLUMNS.items():
+            if base in checks:
+                worst = cols.setdefault(name, [0.0, 0.0, result == "info"])
+                worst[0] = max(worst[0], rel) if rel == rel else float("nan")
+                worst[1] = max(worst[1], gate) if gate == gate else worst[1]
+    head = ["model", "T"] + list(SUMMARY_COLUMNS) + ["rows", "result"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for model, cols in by_model.items():
+        cells = [model, "/".join(sorted(cols["steps"], key=int)) or "-"]
+        for name in SUMMARY_COLUMNS:
+            if name not in cols:
+                cells.append("-")
+                continue
+            rel, gate, info = cols[name]
+            cells.append(f"{rel:.1e}" if info else f"{rel:.1e} ({gate:.2f})")
+        cells += [str(cols["rows"]), "fail" if cols["failed"] else "pass"]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 # ---- command line ------------------------------------------------------------------------------
 
 
@@ -697,6 +792,9 @@ def main(argv=None):
                          "Java run's RUN_DIR/checkpoint/ckpt) instead of the seed's")
     vf = sub.add_parser("verify", help="compare Java's export and outputs with Python's")
     vf.add_argument("--ref", required=True)
+    sm = sub.add_parser("summary", help="one line per model from table rows on stdin: the worst "
+                                        "max rel diff (and fraction of the gate) per check")
+    del sm
     args = ap.parse_args(argv)
     if args.command == "make":
         try:
@@ -709,6 +807,9 @@ def main(argv=None):
         except ValueError as e:
             print(f"crosscheck make: {e}", file=sys.stderr)
             return 1
+        return 0
+    if args.command == "summary":
+        print(summary(sys.stdin.read().splitlines()))
         return 0
     return verify(args.ref)
 

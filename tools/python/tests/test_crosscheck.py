@@ -120,6 +120,62 @@ class MakeTest(unittest.TestCase):
         self.assertEqual((m["batch_size"], m["steps"], m["temperature"], m["learning_rate"],
                           m["noise_seed"]), (B, T, TAU, 1e-3, SEED))
 
+    # ---- per-step states ------------------------------------------------------------------------
+
+    def step(self, t):
+        return checkpoint.restore(X.StepStates.path(os.path.join(self.ref, X.STEPS_DIR), t))
+
+    def test_per_step_files_hold_every_state_variable_and_gradient(self):
+        per_step = self.manifest["per_step"]
+        self.assertEqual((per_step["dir"], per_step["files"]), (X.STEPS_DIR, T + 1))
+        self.assertEqual(per_step["adam"], {"beta1": float(np.float32(0.9)),
+                                            "beta2": float(np.float32(0.999)),
+                                            "epsilon": X.CROSSCHECK_ADAM_EPSILON})
+        p = self.model.params
+        state = set(p.all) | {n + s for n in p.trainable_names for s in ("_adam_m", "_adam_v")}
+        self.assertEqual(set(per_step["state"]), {"t"} | {"state__" + n for n in state})
+        self.assertEqual(set(per_step["gradients"]), {"grad__" + n for n in p.trainable_names})
+        for t in range(1, T + 2):
+            values = self.step(t)
+            self.assertEqual(int(values["t"]), t)
+            want = set(per_step["state"]) | (set(per_step["gradients"]) if t <= T else set())
+            self.assertEqual(set(values), want, t)
+
+    def test_the_states_run_from_the_initial_weights_to_the_trained_ones(self):
+        first, last = self.step(1), self.step(T + 1)
+        for n in self.model.params.all:
+            np.testing.assert_array_equal(first["state__" + n], self.values["init__" + n], n)
+            np.testing.assert_array_equal(last["state__" + n], self.values["trained__" + n], n)
+        for n in self.model.params.trainable_names:
+            self.assertFalse(first["state__" + n + "_adam_m"].any(), n)
+            self.assertFalse(first["state__" + n + "_adam_v"].any(), n)
+        # Step 1's gradients are the gradient rows' (same weights; the training batch differs).
+        self.assertFalse(np.array_equal(first["grad__px_logits_bias"],
+                                        self.values["grad__px_logits_bias"]))
+
+    def test_each_state_is_adams_step_of_the_one_before(self):
+        # Adam's update (docs/crosscheck.md) in float64 from the recorded state and gradient.
+        b1, b2, eps = np.float64(np.float32(0.9)), np.float64(np.float32(0.999)), 1e-4
+        for t in range(1, T + 1):
+            before, after = self.step(t), self.step(t + 1)
+            b1p = np.float64(np.float32(float(np.float32(0.9)) ** t))
+            b2p = np.float64(np.float32(float(np.float32(0.999)) ** t))
+            alpha = 1e-3 * np.sqrt(1 - b2p) / (1 - b1p)
+            for n in self.model.params.trainable_names:
+                w, m, v = (before["state__" + n + k].astype(np.float64)
+                           for k in ("", "_adam_m", "_adam_v"))
+                g = before["grad__" + n].astype(np.float64)
+                m1 = b1 * m + (1 - b1) * g
+                v1 = b2 * v + (1 - b2) * g * g
+                w1 = w - alpha * m1 / (np.sqrt(v1) + eps)
+                for k, want in (("", w1), ("_adam_m", m1), ("_adam_v", v1)):
+                    got = after["state__" + n + k]
+                    scale = np.max(np.abs(want)) + 1e-30
+                    self.assertLess(np.max(np.abs(got - want)) / scale, 1e-6, (t, n + k))
+            # Batch norm's moving mean moves 1% toward the batch each step.
+            self.assertFalse(np.array_equal(after["state__features_1_bn_moving_mean"],
+                                            before["state__features_1_bn_moving_mean"]))
+
     def test_inputs_are_the_first_mnist_images(self):
         d = os.path.join(X.data_dir(), "mnist")
         np.testing.assert_array_equal(
@@ -278,7 +334,7 @@ class MakeTest(unittest.TestCase):
                       a, 1e-6)
         self.assertTrue(r.passed)
         self.assertRegex(r.format(), r"^\| gmvae_gumbel \| savedmodel java→python \| probs \| "
-                                     r"1\.19e-07 \| 1\.19e-07 \| pass \|$")
+                                     r"1\.19e-07 \| 1\.19e-07 \| 1\.19e-01 \| pass \|$")
 
     def test_verify_flags_a_perturbed_java_output_and_exits_1(self):
         ref = os.path.join(self.tmp.name, "verify")
@@ -293,7 +349,7 @@ class MakeTest(unittest.TestCase):
         failed = [r.split(" | ")[1:3] for r in rows if r.endswith("| fail |")]
         self.assertEqual(failed, [[X.CHECK_JAVA_TO_PYTHON, "z"]], out)
         self.assertIn(f"| gmvae_gumbel | {X.CHECK_JAVA_TO_PYTHON} | asset | 0.00e+00 | 0.00e+00 "
-                      "| pass |", out)
+                      "| 0.00e+00 | pass |", out)
         self.assertIn(f"| gmvae_gumbel | {X.CHECK_PYTHON_TO_PYTHON} | probs |", out)
 
     def test_verify_without_java_files_exits_2_naming_the_file(self):
@@ -301,6 +357,41 @@ class MakeTest(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn(os.path.join(self.ref, X.JAVA_EXPORT, "saved_model.pb"), err)
         self.assertEqual(out, "")
+
+
+class SummaryTest(unittest.TestCase):
+    ROWS = """| model | check | quantity | max abs diff | max rel diff | of gate | result |
+|---|---|---|---|---|---|---|
+| vab | forward | loss | 0.00e+00 | 0.00e+00 | 0.00e+00 | pass |
+| vab | gradient | a | 1.00e-06 | 2.00e-07 | 2.00e-03 | pass |
+| vab | gradient | b | 3.00e-06 | 4.00e-07 | 5.00e-03 | pass |
+| vab | per-step training (20 steps) | a | 1.00e-05 | 6.00e-06 | 3.00e-01 | pass |
+| vab | free-run drift (20 steps) | a | 1.00e-07 | 9.10e-07 | - | info |
+| vab | savedmodel python→java | z | 0.00e+00 | 1.20e-07 | 1.20e-01 | pass |
+| vc:tiny | per-step gradient (2 steps) | a | 1.00e-05 | 2.00e-05 | 1.50e+00 | fail |
+noise that is not a row
+"""
+
+    def test_each_column_is_the_worst_of_its_rows_and_a_failing_row_fails_the_model(self):
+        lines = X.summary(self.ROWS.splitlines()).splitlines()
+        head = [c.strip() for c in lines[0].split("|")[1:-1]]
+        self.assertEqual(head, ["model", "T", *X.SUMMARY_COLUMNS, "rows", "result"])
+        vab = dict(zip(head, [c.strip() for c in lines[2].split("|")[1:-1]]))
+        self.assertEqual(vab["T"], "20")
+        self.assertEqual(vab["gradients"], "4.0e-07 (0.01)")
+        self.assertEqual(vab["per-step training"], "6.0e-06 (0.30)")
+        self.assertEqual(vab["free-run drift"], "9.1e-07")
+        self.assertEqual(vab["SavedModels both ways"], "1.2e-07 (0.12)")
+        self.assertEqual((vab["init"], vab["rows"], vab["result"]), ("-", "6", "pass"))
+        tiny = dict(zip(head, [c.strip() for c in lines[3].split("|")[1:-1]]))
+        self.assertEqual((tiny["T"], tiny["per-step gradients"], tiny["result"]),
+                         ("2", "2.0e-05 (1.50)", "fail"))
+
+    def test_rows_are_parsed_and_everything_else_is_skipped(self):
+        rows = X.parse_rows(self.ROWS.splitlines())
+        self.assertEqual(len(rows), 7)
+        self.assertEqual(rows[4][5] != rows[4][5], True)  # "-" is NaN
+        self.assertEqual(rows[6][:3], ("vc:tiny", "per-step gradient (2 steps)", "a"))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 package io.deepclust.training.cli;
 
 import io.deepclust.training.crosscheck.CrossCheck;
+import io.deepclust.training.crosscheck.Variant;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,9 +17,20 @@ final class CrossCheckCommand implements Callable<Integer> {
   @Option(names = "--ref", required = true, description = "Reference directory.")
   Path ref;
 
+  @Option(names = "--gradient-noise", paramLabel = "REL", description = "Add noise of REL times "
+      + "each gradient tensor's max |g| to Java's gradients at every per-step update (e.g. 1e-6, "
+      + "the size of rounding across CPUs), to see that the per-step gate holds (default: none).")
+  Double gradientNoise;
+
   @Override
   public Integer call() {
-    var rows = new CrossCheck(ref).run(System.out);
+    if (gradientNoise != null && !(gradientNoise >= 0 && gradientNoise < 1)) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--gradient-noise must be in [0, 1), got " + gradientNoise);
+    }
+    Variant variant = gradientNoise == null ? Variant.NONE
+        : Variant.gradientNoise(gradientNoise, 20261203L);
+    var rows = new CrossCheck(ref, variant).run(System.out);
     long failed = rows.stream().filter(c -> !c.pass()).count();
     System.err.printf("java crosscheck: %d rows, %d failed%n", rows.size(), failed);
     return failed == 0 ? 0 : 1;

@@ -15,6 +15,8 @@ import java.util.stream.Collectors;
 import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The cross-check against the committed golden fixture (a tiny-config reference directory and
@@ -94,8 +96,12 @@ class GoldenCrossCheckTest {
     List<Comparison> failed = rows.stream().filter(c -> !c.pass()).toList();
     assertTrue(failed.isEmpty(), "failed rows: " + failed);
     Set<String> checks = rows.stream().map(Comparison::check).collect(Collectors.toSet());
-    assertEquals(Set.of("init (same seed)", "forward", "gradient", "training (3 Adam steps)",
-        "savedmodel python→java"), checks);
+    assertEquals(Set.of("init (same seed)", "forward", "gradient", "free-run drift (2 steps)",
+        "per-step gradient (2 steps)", "per-step training (2 steps)", "savedmodel python→java"),
+        checks);
+    // Every variable and both Adam slots of each trained one have a per-step training row.
+    assertEquals(42 + 2 * 30,
+        rows.stream().filter(c -> c.check().startsWith("per-step training")).count());
     // Every trainable variable has its gradient row; the Python SavedModel meets the contract.
     assertEquals(30, rows.stream().filter(c -> c.check().equals("gradient")).count());
     assertEquals("python", ContractValidator.validate(ref.resolve("python_export")).madeBy());
@@ -115,10 +121,68 @@ class GoldenCrossCheckTest {
         && c.quantity().equals("loss")).findFirst().orElseThrow();
     assertFalse(loss.pass(), "the loss differs when w_G differs: " + loss);
     assertTrue(rows.stream().anyMatch(c -> c.check().equals("gradient") && !c.pass()));
-    assertTrue(rows.stream().anyMatch(c -> c.check().startsWith("training") && !c.pass()));
+    assertTrue(rows.stream().anyMatch(c -> c.check().startsWith("per-step") && !c.pass()));
     // What w_G does not touch still agrees: the forward outputs of the inference branch.
     assertTrue(rows.stream().filter(c -> c.check().equals("forward")
         && c.quantity().equals("probs")).allMatch(Comparison::pass));
+  }
+
+  static List<Comparison> perStep(List<Comparison> rows) {
+    return rows.stream().filter(c -> c.check().startsWith("per-step")).toList();
+  }
+
+  /** Every model with a golden fixture. */
+  static List<String> goldenModels() {
+    return List.of("gmvae_gumbel", "vade", "vc", "vab");
+  }
+
+  @ParameterizedTest
+  @MethodSource("goldenModels")
+  void perStepParityHoldsWithRoundingSizedNoiseInJavasGradients(String model, @TempDir Path tmp)
+      throws Exception {
+    // Noise of 1e-6 of each gradient tensor's max |g|: cross-CPU rounding is below that (the
+    // gradient rows measure 1e-7 to 1e-6 where the loss does not cancel).
+    List<Comparison> rows = perStep(new CrossCheck(copy(tmp, model),
+        Variant.gradientNoise(1e-6, 5)).run(QUIET));
+    List<Comparison> failed = rows.stream().filter(c -> !c.pass()).toList();
+    assertTrue(failed.isEmpty(), "failed rows: " + failed);
+    // The noise reached the update: the gradients it applied differ from Python's by about it.
+    double worst = rows.stream().filter(c -> c.check().startsWith("per-step gradient"))
+        .mapToDouble(Comparison::maxRel).max().orElseThrow();
+    assertTrue(worst > 5e-7, "the noise was applied: " + worst);
+  }
+
+  @ParameterizedTest
+  @MethodSource("goldenModels")
+  void aJavaOptimizerWithAnotherBeta2FailsPerStepTrainingOnly(String model, @TempDir Path tmp)
+      throws Exception {
+    List<Comparison> rows = perStep(new CrossCheck(copy(tmp, model), Variant.adamBeta2(0.99f))
+        .run(QUIET));
+    assertTrue(rows.stream().filter(c -> c.check().startsWith("per-step gradient"))
+        .allMatch(Comparison::pass), "the gradients are the same");
+    assertTrue(rows.stream().anyMatch(c -> c.check().startsWith("per-step training")
+        && !c.pass() && c.ofGate() > 100), "β₂ = 0.99 is far outside the rounding: " + rows);
+  }
+
+  @ParameterizedTest
+  @MethodSource("goldenModels")
+  void aJavaModelWithAMisplacedKernelFailsPerStepParity(String model, @TempDir Path tmp)
+      throws Exception {
+    List<Comparison> rows = perStep(new CrossCheck(copy(tmp, model), Variant.misplacedKernel())
+        .run(QUIET));
+    assertTrue(rows.stream().anyMatch(c -> c.check().startsWith("per-step gradient")
+        && !c.pass()), "the gradients differ");
+    assertTrue(rows.stream().anyMatch(c -> c.check().startsWith("per-step training")
+        && !c.pass()), "the kernel Java stepped is not Python's");
+  }
+
+  @Test
+  void aReferenceWithoutPerStepStatesIsAClearError(@TempDir Path tmp) throws Exception {
+    Path ref = copy(tmp, "vab");
+    PathUtils.deleteDirectory(ref.resolve("steps"));
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new CrossCheck(ref).run(QUIET));
+    assertTrue(e.getMessage().contains("step-001"), e.getMessage());
   }
 
   @Test
