@@ -37,9 +37,9 @@ class TrainCommandTest {
   @Test
   void checkpointsEveryZeroEpochsIsAUsageError(@TempDir Path tmp) {
     assertOneLineError(run("train", "--run-dir", tmp.toString(), "--checkpoint-every", "0"), 2,
-        "--checkpoint-every must be at least 1");
+        "option '--checkpoint-every': must be at least 1, not 0");
     assertOneLineError(run("train", "--run-dir", tmp.toString(), "--threads", "0"), 2,
-        "--threads must be at least 1");
+        "option '--threads': must be at least 1, not 0");
   }
 
   @Test
