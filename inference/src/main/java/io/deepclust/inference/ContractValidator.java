@@ -144,6 +144,7 @@ public final class ContractValidator {
         && !Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
       throw new ContractException(dir + ": no saved_model.pb, not a SavedModel directory");
     }
+    SavedModelFiles.requireVariables(dir);
     try {
       SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString())
           .withTags(Contract.TAG);
