@@ -181,7 +181,8 @@ class ContractValidatorTest {
     new TinyModel().export(dir);
     deleteTree(dir.resolve("variables"));
     for (Executable load :
-        List.<Executable>of(() -> ClusteringModel.load(dir), () -> ContractValidator.validate(dir))) {
+        List.<Executable>of(
+            () -> ClusteringModel.load(dir), () -> ContractValidator.validate(dir))) {
       ContractException e = assertThrows(ContractException.class, load);
       assertEquals(1, e.getMessage().lines().count(), e.getMessage());
       assertTrue(e.getMessage().startsWith(dir.resolve("variables") + ": missing"), e.getMessage());
