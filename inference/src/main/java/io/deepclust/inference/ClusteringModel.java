@@ -20,7 +20,7 @@ import org.tensorflow.types.TInt32;
 
 /**
  * A loaded deepclust SavedModel (Java- or Python-made) that assigns clusters, embeds, reconstructs,
- * decodes and gives the prior, through the signatures of the contract (DESIGN.md).
+ * decodes and gives the prior, through the signatures of the contract (docs/contract.md).
  *
  * <p>Optional signatures: VAB models add {@link #compress} and {@link #classifyBits}; the vc model
  * adds {@code prior_mix}, the prior p(z|ẽ) of a soft one-hot ẽ ({@link #priorMix}, for

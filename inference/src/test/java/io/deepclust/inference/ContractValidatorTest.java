@@ -135,6 +135,24 @@ class ContractValidatorTest {
   }
 
   @Test
+  void genericModelWithTheCommonSignaturesValidatesAndLoads() throws IOException {
+    TinyModel tiny = new TinyModel().model(Contract.MODEL_GENERIC);
+    assertEquals(tiny.info(), ContractValidator.validate(tiny.export(dir)));
+    try (ClusteringModel m = ClusteringModel.load(dir)) {
+      assertEquals(Contract.MODEL_GENERIC, m.info().model());
+    }
+  }
+
+  @Test
+  void genericModelStillNeedsEveryCommonSignature() throws IOException {
+    for (String sig : Contract.COMMON_SIGNATURES) {
+      assertViolation(
+          new TinyModel().model(Contract.MODEL_GENERIC).omit(sig),
+          "missing signature '" + sig + "'");
+    }
+  }
+
+  @Test
   void missingDescriptionIsNamed() throws IOException {
     assertViolation(new TinyModel().withoutJson(), "deepclust.json: missing");
   }
