@@ -3,9 +3,9 @@ package io.deepclust.inference;
 import java.util.List;
 
 /**
- * Names of the SavedModel contract (version 1, docs/contract.md): tag, signature keys, their input and
- * output keys, and the asset that describes the model. Java exporters, the validator, the inference
- * loader and the Python reference all use exactly these strings.
+ * Names of the SavedModel contract (version 1, docs/contract.md): tag, signature keys, their input
+ * and output keys, and the asset that describes the model. Java exporters, the validator, the
+ * inference loader and the Python reference all use exactly these strings.
  */
 public final class Contract {
   public static final int VERSION = 1;

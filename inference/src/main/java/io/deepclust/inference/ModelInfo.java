@@ -13,7 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What {@code assets/deepclust.json} of an exported model says (contract version 1, docs/contract.md).
+ * What {@code assets/deepclust.json} of an exported model says (contract version 1,
+ * docs/contract.md).
  *
  * @param contract the contract version, {@link Contract#VERSION}
  * @param model one of {@link Contract#MODELS}: our five kinds or {@link Contract#MODEL_GENERIC}
