@@ -70,6 +70,9 @@ def check(export_dir, batch=8, seed=0):
     missing = [k for k in C.JSON_KEYS if k not in info]
     if missing:
         problems.append(f"deepclust.json lacks {missing}")
+    if info.get(C.JSON_MODEL) not in C.MODELS:
+        problems.append(f"deepclust.json: model {info.get(C.JSON_MODEL)!r} is not one of "
+                        f"{C.MODELS}")
     loaded = tf.saved_model.load(export_dir, tags=[C.TAG])
     model_name = info.get(C.JSON_MODEL)
     required = _REQUIRED_OPTIONAL.get(model_name, ())

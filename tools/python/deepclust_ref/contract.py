@@ -1,4 +1,5 @@
-"""Names of the SavedModel contract, version 1 (mirrors inference/.../Contract.java)."""
+"""Names of the SavedModel contract, version 1 (docs/contract.md; mirrors
+inference/.../Contract.java)."""
 
 VERSION = 1
 TAG = "serve"
@@ -48,5 +49,8 @@ JSON_METRICS = "metrics"
 JSON_KEYS = (JSON_CONTRACT, JSON_MODEL, JSON_CLUSTERS, JSON_LATENT_DIM, JSON_INPUT_SHAPE,
              JSON_LIKELIHOOD, JSON_MADE_BY, JSON_DATASET, JSON_CONFIG, JSON_METRICS)
 
-MODELS = ("vade", "gmvae_gumbel", "vc", "kdvae", "vab")
+# The kind a model that is none of ours declares: the common signatures only (prior_mix optional).
+MODEL_GENERIC = "generic"
+# The kinds deepclust.json's `model` may name: our five, then the generic one.
+MODELS = ("vade", "gmvae_gumbel", "vc", "kdvae", "vab", MODEL_GENERIC)
 LIKELIHOODS = ("bernoulli", "gaussian")

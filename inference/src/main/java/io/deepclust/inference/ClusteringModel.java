@@ -20,7 +20,7 @@ import org.tensorflow.types.TInt32;
 
 /**
  * A loaded deepclust SavedModel (Java- or Python-made) that assigns clusters, embeds, reconstructs,
- * decodes and gives the prior, through the signatures of the contract (DESIGN.md).
+ * decodes and gives the prior, through the signatures of the contract (docs/contract.md).
  *
  * <p>Optional signatures: VAB models add {@link #compress} and {@link #classifyBits}; the vc model
  * adds {@code prior_mix}, the prior p(z|ẽ) of a soft one-hot ẽ ({@link #priorMix}, for
@@ -73,7 +73,9 @@ public final class ClusteringModel implements AutoCloseable {
   }
 
   /**
-   * Loads the SavedModel at {@code dir} with tag {@code serve} and checks it meets the contract.
+   * Loads the SavedModel at {@code dir} with tag {@code serve} and checks it meets the contract:
+   * its signatures ({@link ContractValidator}), then its invariants on a probe batch ({@link
+   * LoadProbe}: probs rows sum to 1, cluster = argmax probs, output widths as K and Z say).
    *
    * @param batchSize the most rows fed to one session run, ≥ 1
    * @throws ContractException if it does not (nothing stays open then)
@@ -93,7 +95,9 @@ public final class ClusteringModel implements AutoCloseable {
     SavedModelBundle bundle = ContractValidator.load(dir, config);
     try {
       ContractValidator.check(bundle.metaGraphDef(), dir, info);
-      return new ClusteringModel(dir, bundle, info, batchSize);
+      ClusteringModel model = new ClusteringModel(dir, bundle, info, batchSize);
+      LoadProbe.check(model);
+      return model;
     } catch (RuntimeException e) {
       bundle.close();
       throw e;

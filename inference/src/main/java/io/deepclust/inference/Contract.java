@@ -3,9 +3,9 @@ package io.deepclust.inference;
 import java.util.List;
 
 /**
- * Names of the SavedModel contract (version 1, see DESIGN.md): tag, signature keys, their input and
- * output keys, and the asset that describes the model. Java exporters, the validator, the inference
- * loader and the Python reference all use exactly these strings.
+ * Names of the SavedModel contract (version 1, docs/contract.md): tag, signature keys, their input
+ * and output keys, and the asset that describes the model. Java exporters, the validator, the
+ * inference loader and the Python reference all use exactly these strings.
  */
 public final class Contract {
   public static final int VERSION = 1;
@@ -67,7 +67,15 @@ public final class Contract {
   public static final String JSON_CONFIG = "config";
   public static final String JSON_METRICS = "metrics";
 
-  public static final List<String> MODELS = List.of("vade", "gmvae_gumbel", "vc", "kdvae", "vab");
+  /**
+   * The kind a model that is none of ours declares in {@code deepclust.json}: it needs the {@link
+   * #COMMON_SIGNATURES} only (and may have the {@link #OPTIONAL_SIGNATURES}); see docs/contract.md.
+   */
+  public static final String MODEL_GENERIC = "generic";
+
+  /** The kinds {@code deepclust.json}'s {@code model} may name: our five, then the generic one. */
+  public static final List<String> MODELS =
+      List.of("vade", "gmvae_gumbel", "vc", "kdvae", "vab", MODEL_GENERIC);
   public static final List<String> LIKELIHOODS = List.of("bernoulli", "gaussian");
 
   private Contract() {}

@@ -16,7 +16,7 @@ import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 
 /**
- * Checks that a SavedModel meets the deepclust contract (version 1, DESIGN.md): {@code
+ * Checks that a SavedModel meets the deepclust contract (version 1, docs/contract.md): {@code
  * assets/deepclust.json} reads as a {@link ModelInfo}, the {@code serve} meta graph has every
  * signature of {@link Contract#COMMON_SIGNATURES} (and for VAB {@code compress} and {@code
  * classify_bits}), and each signature has exactly the contract's input keys and at least its output
@@ -144,6 +144,7 @@ public final class ContractValidator {
         && !Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
       throw new ContractException(dir + ": no saved_model.pb, not a SavedModel directory");
     }
+    SavedModelFiles.requireVariables(dir);
     try {
       SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString())
           .withTags(Contract.TAG);
@@ -204,7 +205,7 @@ public final class ContractValidator {
     }
   }
 
-  /** The contract's signatures for one model: DESIGN.md, "The SavedModel contract". */
+  /** The contract's signatures for one model: docs/contract.md. */
   static List<SignatureSpec> expected(ModelInfo info) {
     long z = info.latentDim();
     TensorSpec x = spec(Contract.IN_X, DataType.DT_FLOAT, image(info));

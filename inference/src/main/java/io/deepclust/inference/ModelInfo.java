@@ -13,10 +13,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What {@code assets/deepclust.json} of an exported model says (contract version 1, DESIGN.md).
+ * What {@code assets/deepclust.json} of an exported model says (contract version 1,
+ * docs/contract.md).
  *
  * @param contract the contract version, {@link Contract#VERSION}
- * @param model one of {@link Contract#MODELS}
+ * @param model one of {@link Contract#MODELS}: our five kinds or {@link Contract#MODEL_GENERIC}
  * @param clusters K ≥ 1, the number of clusters
  * @param latentDim Z ≥ 1, the width of z (VAB: the number of bits)
  * @param inputShape {@code [H, W, C]} of one image, each ≥ 1

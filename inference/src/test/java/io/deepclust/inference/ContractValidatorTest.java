@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.SavedModelBundle;
 
@@ -131,6 +135,24 @@ class ContractValidatorTest {
   }
 
   @Test
+  void genericModelWithTheCommonSignaturesValidatesAndLoads() throws IOException {
+    TinyModel tiny = new TinyModel().model(Contract.MODEL_GENERIC);
+    assertEquals(tiny.info(), ContractValidator.validate(tiny.export(dir)));
+    try (ClusteringModel m = ClusteringModel.load(dir)) {
+      assertEquals(Contract.MODEL_GENERIC, m.info().model());
+    }
+  }
+
+  @Test
+  void genericModelStillNeedsEveryCommonSignature() throws IOException {
+    for (String sig : Contract.COMMON_SIGNATURES) {
+      assertViolation(
+          new TinyModel().model(Contract.MODEL_GENERIC).omit(sig),
+          "missing signature '" + sig + "'");
+    }
+  }
+
+  @Test
   void missingDescriptionIsNamed() throws IOException {
     assertViolation(new TinyModel().withoutJson(), "deepclust.json: missing");
   }
@@ -170,6 +192,46 @@ class ContractValidatorTest {
     new TinyModel().omit(Contract.SIG_PRIOR).export(dir);
     ContractException e = assertThrows(ContractException.class, () -> ClusteringModel.load(dir));
     assertTrue(e.getMessage().contains("missing signature 'prior'"), e.getMessage());
+  }
+
+  @Test
+  void missingVariablesDirectoryIsRefusedAtLoadNamingIt() throws IOException {
+    new TinyModel().export(dir);
+    deleteTree(dir.resolve("variables"));
+    for (Executable load :
+        List.<Executable>of(
+            () -> ClusteringModel.load(dir), () -> ContractValidator.validate(dir))) {
+      ContractException e = assertThrows(ContractException.class, load);
+      assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+      assertTrue(e.getMessage().startsWith(dir.resolve("variables") + ": missing"), e.getMessage());
+    }
+  }
+
+  @Test
+  void variablesWithoutTheirDataShardAreRefusedAtLoadNamingTheShard() throws IOException {
+    new TinyModel().export(dir);
+    Path variables = dir.resolve("variables");
+    Files.delete(variables.resolve("variables.data-00000-of-00001"));
+    ContractException e = assertThrows(ContractException.class, () -> ClusteringModel.load(dir));
+    assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    assertTrue(e.getMessage().startsWith(variables + ": "), e.getMessage());
+    assertTrue(e.getMessage().contains("variables.data-00000-of-00001"), e.getMessage());
+  }
+
+  @Test
+  void variablesWithoutTheirIndexAreRefusedAtLoadNamingIt() throws IOException {
+    new TinyModel().export(dir);
+    Path variables = dir.resolve("variables");
+    Files.delete(variables.resolve("variables.index"));
+    ContractException e = assertThrows(ContractException.class, () -> ClusteringModel.load(dir));
+    assertTrue(e.getMessage().startsWith(variables + ": "), e.getMessage());
+    assertTrue(e.getMessage().contains("variables.index"), e.getMessage());
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
   }
 
   private void assertViolation(TinyModel tiny, String... parts) throws IOException {

@@ -2,6 +2,7 @@ package io.deepclust.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,6 +105,18 @@ class ModelInfoTest {
     assertMessage(
         write(VALID.replace("[28, 28, 1]", "[784]")), "\"input_shape\" must be [H, W, C]");
     assertMessage(write(VALID.replace("\"bernoulli\"", "\"poisson\"")), "\"likelihood\"");
+  }
+
+  @Test
+  void genericKindIsReadForAModelOfNoneOfOurKinds() throws IOException {
+    ModelInfo info = ModelInfo.read(write(VALID.replace("\"vade\"", "\"generic\"")));
+    assertEquals("generic", info.model());
+    assertFalse(info.isVab());
+  }
+
+  @Test
+  void unknownKindIsRefusedNamingTheGenericKind() throws IOException {
+    assertMessage(write(VALID.replace("\"vade\"", "\"dec\"")), "\"model\" is 'dec'", "generic");
   }
 
   @Test

@@ -58,6 +58,9 @@ final class TinyModel {
   private boolean probsAsDouble;
   private boolean clusterAsInt32;
   private boolean zWithExtraAxis;
+  private boolean probsNotNormalised;
+  private boolean clusterNotArgMax;
+  private boolean zTwiceAsWideAtRunTime;
   private boolean priorMix;
   private boolean priorMixWeightsAsDouble;
   private boolean priorMixStddevWithExtraAxis;
@@ -92,6 +95,27 @@ final class TinyModel {
   /** Makes {@code embed}'s {@code z} rank 3: [-1, 1, Z]. */
   TinyModel zWithExtraAxis() {
     zWithExtraAxis = true;
+    return this;
+  }
+
+  /** Makes {@code probs} sigmoid(logits): rows that do not sum to 1 (1.5 for x = 0). */
+  TinyModel probsNotNormalised() {
+    probsNotNormalised = true;
+    return this;
+  }
+
+  /** Makes {@code cluster} argmin instead of argmax of the logits. */
+  TinyModel clusterNotArgMax() {
+    clusterNotArgMax = true;
+    return this;
+  }
+
+  /**
+   * Makes {@code embed}'s {@code z} [z, z], 2·Z wide, by a tiling whose factor is computed at run
+   * time, so that the static shape is [-1, -1] and only a call shows the width.
+   */
+  TinyModel zTwiceAsWideAtRunTime() {
+    zTwiceAsWideAtRunTime = true;
     return this;
   }
 
@@ -174,7 +198,7 @@ final class TinyModel {
           Signature.builder()
               .key(Contract.SIG_EMBED)
               .input(Contract.IN_X, x)
-              .output(Contract.OUT_Z, zWithExtraAxis ? tf.expandDims(z, tf.constant(1)) : z)
+              .output(Contract.OUT_Z, embedding(tf, x, z))
               .build());
       sigs.add(
           Signature.builder()
@@ -226,14 +250,31 @@ final class TinyModel {
     return dir;
   }
 
+  private Operand<TFloat32> embedding(Ops tf, Operand<TFloat32> x, Operand<TFloat32> z) {
+    if (zWithExtraAxis) return tf.expandDims(z, tf.constant(1));
+    if (!zTwiceAsWideAtRunTime) return z;
+    // 1 + [sum(x) ≥ -1] = 2 for images in [0, 1], a value no shape inference folds
+    Operand<TInt32> two =
+        tf.math.add(
+            tf.constant(1),
+            tf.dtypes.cast(
+                tf.math.greaterEqual(
+                    tf.reduceSum(x, tf.constant(new int[] {0, 1, 2, 3})), tf.constant(-1f)),
+                TInt32.class));
+    return tf.tile(z, tf.stack(List.of(tf.constant(1), two)));
+  }
+
   private Signature assignSignature(
       Ops tf, String key, String inKey, Operand<?> in, Operand<TFloat32> logits) {
-    Operand<? extends TNumber> probs = tf.nn.softmax(logits);
+    Operand<? extends TNumber> probs =
+        probsNotNormalised ? tf.math.sigmoid(logits) : tf.nn.softmax(logits);
     if (probsAsDouble) probs = tf.dtypes.cast(probs, TFloat64.class);
-    var cluster =
+    Operand<?> cluster =
         clusterAsInt32
             ? tf.math.argMax(logits, tf.constant(1), TInt32.class)
-            : tf.math.argMax(logits, tf.constant(1), TInt64.class);
+            : clusterNotArgMax
+                ? tf.math.argMin(logits, tf.constant(1), TInt64.class)
+                : tf.math.argMax(logits, tf.constant(1), TInt64.class);
     return Signature.builder()
         .key(key)
         .input(inKey, in)

@@ -33,10 +33,12 @@ final class BaselineCommand implements Callable<Integer> {
       description = "Images to cluster: test, train or all (default: ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--clusters", defaultValue = "10", description = "K (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--clusters", converter = OptionValues.AtLeast1.class,
+      defaultValue = "10", description = "K (default: ${DEFAULT-VALUE}).")
   int clusters;
 
-  @Option(names = "--restarts", defaultValue = "3", description = "Seeded restarts.")
+  @Option(names = "--restarts", converter = OptionValues.AtLeast1.class,
+      defaultValue = "3", description = "Seeded restarts.")
   int restarts;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed.")

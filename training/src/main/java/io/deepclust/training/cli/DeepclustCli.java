@@ -2,6 +2,8 @@ package io.deepclust.training.cli;
 
 import io.deepclust.training.data.Datasets;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -55,10 +57,29 @@ public final class DeepclustCli implements Runnable {
         ex.printStackTrace(err);
       }
       String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-      err.println("deepclust " + commandLine.getCommandName() + ": " + msg.lines().findFirst()
-          .orElse(msg));
+      err.println("deepclust " + commandLine.getCommandName() + ": " + oneLine(msg));
       return 1;
     });
     return cl.execute(args);
+  }
+
+  /**
+   * A failure's message as one line: its first line, then the list items ({@code "- reason"}) that
+   * follow it joined by "; ", so a contract violation keeps its reasons. Other continuation lines
+   * (TensorFlow's node dumps) are left out; {@code DEEPCLUST_DEBUG} shows them.
+   */
+  static String oneLine(String message) {
+    List<String> lines = message.lines().map(String::strip).toList();
+    if (lines.isEmpty()) {
+      return message;
+    }
+    List<String> reasons = new ArrayList<>();
+    for (String line : lines.subList(1, lines.size())) {
+      if (!line.startsWith("- ")) {
+        break;
+      }
+      reasons.add(line.substring(2).strip());
+    }
+    return reasons.isEmpty() ? lines.get(0) : lines.get(0) + " " + String.join("; ", reasons);
   }
 }

@@ -32,7 +32,8 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "train or test (default: ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--limit", description = "Evaluate the first N images only.")
+  @Option(names = "--limit", converter = OptionValues.AtLeast1.class,
+      description = "Evaluate the first N images only.")
   Integer limit;
 
   @Option(names = "--no-progress", description = "No progress bar.")

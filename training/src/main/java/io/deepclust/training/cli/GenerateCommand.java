@@ -36,7 +36,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "PNG file to write.")
   Path out;
 
-  @Option(names = "--samples", defaultValue = "10",
+  @Option(names = "--samples", converter = OptionValues.AtLeast1.class, defaultValue = "10",
       description = "Columns of the sample grid, ≥ 1 (default: ${DEFAULT-VALUE}).")
   int samples;
 
@@ -49,26 +49,17 @@ final class GenerateCommand implements Callable<Integer> {
           + "clusters) instead of sampling.")
   String interpolate;
 
-  @Option(names = "--steps", defaultValue = "10",
+  @Option(names = "--steps", converter = OptionValues.AtLeast2.class, defaultValue = "10",
       description = "Columns of an interpolation, ≥ 2 (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--scale", defaultValue = "2",
+  @Option(names = "--scale", converter = OptionValues.AtLeast1.class, defaultValue = "2",
       description = "Pixel upscaling, ≥ 1 (default: ${DEFAULT-VALUE}).")
   int scale;
 
   @Override
   public Integer call() {
     Mode mode = mode();
-    if (samples < 1) {
-      throw usage("--samples must be ≥ 1, not " + samples);
-    }
-    if (steps < 2) {
-      throw usage("--steps must be ≥ 2, not " + steps);
-    }
-    if (scale < 1) {
-      throw usage("--scale must be ≥ 1, not " + scale);
-    }
     if (!Files.isDirectory(modelDir)) {
       throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
     }

@@ -20,16 +20,12 @@ final class ReportCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "RUN_DIR", description = "Training run directory.")
   Path runDir;
 
-  @Option(names = "--limit",
+  @Option(names = "--limit", converter = OptionValues.AtLeast1.class,
       description = "Use the first N test images (default: as many as the run evaluated on).")
   Integer limit;
 
   @Override
   public Integer call() {
-    if (limit != null && limit < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "--limit must be ≥ 1, not " + limit);
-    }
     var result = RunReport.write(runDir, RunReport.testSet(runDir, limit));
     spec.commandLine().getOut().println("report: " + result.markdown());
     spec.commandLine().getOut().flush();

@@ -54,25 +54,26 @@ final class TrainCommand implements Callable<Integer> {
       description = "Directory for config.json, metrics.jsonl, checkpoint-<step>/ and export/.")
   Path runDir;
 
-  @Option(names = "--epochs", description = "Epochs (default: the paper's: 300 for "
-          + "GMVAE-Gumbel and VaDE, 100 for k-DVAE and vc).")
+  @Option(names = "--epochs", converter = OptionValues.AtLeast1.class,
+      description = "Epochs (default: the paper's: 300 for GMVAE-Gumbel and VaDE, 100 for "
+          + "k-DVAE and vc).")
   Integer epochs;
 
-  @Option(names = "--pretrain-epochs",
+  @Option(names = "--pretrain-epochs", converter = OptionValues.AtLeast0.class,
       description = "VaDE (and k-DVAE's initialising VaDE): autoencoder pretraining epochs before"
           + " the GMM fit (default 20).")
   Integer pretrainEpochs;
 
-  @Option(names = "--init-vade-epochs",
+  @Option(names = "--init-vade-epochs", converter = OptionValues.AtLeast0.class,
       description = "k-DVAE: joint epochs of the VaDE whose latent space gives the initial "
           + "clusters (default 30).")
   Integer initVadeEpochs;
 
-  @Option(names = "--pair-pretrain-epochs",
+  @Option(names = "--pair-pretrain-epochs", converter = OptionValues.AtLeast0.class,
       description = "k-DVAE: epochs of each pair's VAE on its initial cluster (default 20).")
   Integer pairPretrainEpochs;
 
-  @Option(names = "--batch-size",
+  @Option(names = "--batch-size", converter = OptionValues.AtLeast1.class,
       description = "Batch size (default: the paper's: 300 for GMVAE-Gumbel, 100 for VaDE, "
           + "k-DVAE and vc on MNIST).")
   Integer batchSize;
@@ -80,11 +81,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of every random draw.")
   long seed;
 
-  @Option(names = "--train-limit",
+  @Option(names = "--train-limit", converter = OptionValues.AtLeast1.class,
       description = "Use only the first N training images (quick runs).")
   Integer trainLimit;
 
-  @Option(names = "--test-limit", description = "Evaluate on the first N test images only.")
+  @Option(names = "--test-limit", converter = OptionValues.AtLeast1.class,
+      description = "Evaluate on the first N test images only.")
   Integer testLimit;
 
   @Option(names = "--train-on", defaultValue = "train",
@@ -102,12 +104,14 @@ final class TrainCommand implements Callable<Integer> {
   /** Whether this run continues a checkpoint (either form of --resume). */
   boolean resume;
 
-  @Option(names = "--checkpoint-every", defaultValue = "1", paramLabel = "N",
+  @Option(names = "--checkpoint-every", converter = OptionValues.AtLeast1.class,
+      defaultValue = "1", paramLabel = "N",
       description = "A checkpoint every N epochs and at the end of each phase (default: "
           + "${DEFAULT-VALUE}); Ctrl-C or SIGTERM saves one after the current step.")
   int checkpointEvery;
 
-  @Option(names = "--keep-checkpoints", defaultValue = "2", paramLabel = "K",
+  @Option(names = "--keep-checkpoints", converter = OptionValues.AtLeast1.class,
+      defaultValue = "2", paramLabel = "K",
       description = "Keep the newest K checkpoints (default: ${DEFAULT-VALUE}).")
   int keepCheckpoints;
 
@@ -117,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}.")
   String device;
 
-  @Option(names = "--threads", paramLabel = "N",
+  @Option(names = "--threads", converter = OptionValues.AtLeast1.class, paramLabel = "N",
       description = "TensorFlow's intra- and inter-op threads (default: TensorFlow's choice).")
   Integer threads;
 
@@ -143,8 +147,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-report", description = "Do not write RUN_DIR/report/ after training.")
   boolean noReport;
 
-  @Option(names = "--bits",
-      description = "vab: code bits d per image (default 28; BPP = d / pixels).")
+  @Option(names = "--bits", converter = OptionValues.Bits.class,
+      description = "vab: code bits d per image, 1..65535 (default 28; BPP = d / pixels).")
   Integer bits;
 
   @Option(names = "--straight-through",
@@ -167,13 +171,6 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), its checkpoint saved. */
   static final int STOPPED = 130;
-
-  private void requireAtLeast1(String option, int value) {
-    if (value < 1) {
-      throw new ParameterException(new CommandLine(this),
-          option + " must be at least 1, not " + value);
-    }
-  }
 
   /** The model's training graph with the paper's MNIST config and the options applied. */
   private TrainingModel open(int[] shape, SessionSettings session) {
@@ -259,11 +256,6 @@ final class TrainCommand implements Callable<Integer> {
     resolveRun();
     dataset = Datasets.canonicalName(dataset);
     DeepclustCli.requireDataset(this, dataset);
-    requireAtLeast1("--checkpoint-every", checkpointEvery);
-    requireAtLeast1("--keep-checkpoints", keepCheckpoints);
-    if (threads != null) {
-      requireAtLeast1("--threads", threads);
-    }
     if (!Device.isValidSpec(device)) {
       throw new ParameterException(new CommandLine(this),
           "--device must be auto, cpu, gpu or gpu:N, not '" + device + "'");
@@ -284,6 +276,7 @@ final class TrainCommand implements Callable<Integer> {
     Dataset train = Datasets.byName(dataset, Split.TRAIN);
     Dataset test = Datasets.byName(dataset, Split.TEST);
     if (trainLimit != null) {
+      // --resume RUN_DIR takes the limit from config.json, where a run that trained has one ≥ 1.
       train = train.first(Math.min(trainLimit, train.n()));
     }
     if (testLimit != null) {

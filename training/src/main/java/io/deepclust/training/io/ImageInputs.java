@@ -2,7 +2,6 @@ package io.deepclust.training.io;
 
 import io.deepclust.training.data.DatasetException;
 import io.deepclust.training.data.IdxReader;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /**
  * Images for {@code predict}: an idx image file (plain or gzipped), or a folder of PNG files, as
- * rows of H·W·C floats in [0, 1] (NHWC order) with a name per row.
+ * rows of H·W·C floats in [0, 1] (NHWC order) with a name per row. idx bytes are divided by 255;
+ * PNG samples by their maximum, colour and alpha as {@link PngPixels} says.
  */
 public final class ImageInputs {
   /** Rows of pixels and the name of each row (file name, or index in an idx file). */
@@ -66,43 +65,8 @@ public final class ImageInputs {
     float[][] rows = new float[files.size()][];
     for (int i = 0; i < files.size(); i++) {
       names.add(files.get(i).getFileName().toString());
-      rows[i] = readPng(files.get(i), height, width, channels);
+      rows[i] = PngPixels.read(files.get(i), height, width, channels);
     }
     return new Images(names, rows);
-  }
-
-  /** One PNG as H·W·C floats: grey (mean of R, G, B) for C = 1, RGB for C = 3. */
-  static float[] readPng(Path file, int height, int width, int channels) {
-    BufferedImage img;
-    try {
-      img = ImageIO.read(file.toFile());
-    } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": not a readable PNG (" + e.getMessage() + ")");
-    }
-    if (img == null) {
-      throw new IllegalArgumentException(file + ": not a readable PNG");
-    }
-    if (img.getHeight() != height || img.getWidth() != width) {
-      throw new IllegalArgumentException(String.format("%s: image is %dx%d, the model expects "
-          + "%dx%d", file, img.getWidth(), img.getHeight(), width, height));
-    }
-    float[] out = new float[height * width * channels];
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        int rgb = img.getRGB(x, y);
-        float r = ((rgb >> 16) & 0xff) / 255f;
-        float g = ((rgb >> 8) & 0xff) / 255f;
-        float b = (rgb & 0xff) / 255f;
-        int o = (y * width + x) * channels;
-        if (channels == 1) {
-          out[o] = (r + g + b) / 3f;
-        } else {
-          out[o] = r;
-          out[o + 1] = g;
-          out[o + 2] = b;
-        }
-      }
-    }
-    return out;
   }
 }

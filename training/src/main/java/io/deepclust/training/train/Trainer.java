@@ -108,10 +108,8 @@ public final class Trainer {
       RunDirectory run) {
     String primary = evals.keySet().iterator().next();
     Dataset test = evals.get(primary);
-    checkShape(model, train);
-    for (Dataset d : evals.values()) {
-      checkShape(model, d);
-    }
+    List<Phase> phases = model.phases();
+    checkData(model, phases, train, evals);
     JsonObject runConfig = new JsonObject();
     runConfig.addProperty("model", model.modelName());
     runConfig.addProperty("dataset", options.datasetName());
@@ -144,7 +142,6 @@ public final class Trainer {
             + " one)%n", removed, run.path());
       }
     }
-    List<Phase> phases = model.phases();
     int linesBefore = at.epochsDone();
     for (int p = 0; p < at.phase(); p++) {
       linesBefore += phases.get(p).epochs();
@@ -166,10 +163,6 @@ public final class Trainer {
     }
     for (int p = at.phase(); p < phases.size(); p++) {
       Phase phase = phases.get(p);
-      if (train.n() < phase.batchSize()) {
-        throw new IllegalArgumentException("the training set has " + train.n()
-            + " images, fewer than one batch of " + phase.batchSize());
-      }
       int startEpoch = p == at.phase() ? at.epochsDone() : 0;
       long step = p == at.phase() ? at.steps() : 0;
       int skip = p == at.phase() ? at.batchesDone() : 0;
@@ -432,6 +425,33 @@ public final class Trainer {
     return new double[] {ClusteringMetrics.accuracy(test.labels(), clusters).acc(),
         ClusteringMetrics.nmi(test.labels(), clusters),
         ClusteringMetrics.ari(test.labels(), clusters)};
+  }
+
+  /**
+   * Refuses data that cannot train or be evaluated: an image shape other than the model's, no
+   * images, fewer training images than a phase's batch. It runs before anything in the run
+   * directory changes, so a refused run leaves an earlier run there as it was.
+   */
+  private static void checkData(TrainingModel model, List<Phase> phases, Dataset train,
+      Map<String, Dataset> evals) {
+    checkShape(model, train);
+    if (train.n() == 0) {
+      throw new IllegalArgumentException("the training set " + train.name() + " has no images");
+    }
+    for (Phase phase : phases) {
+      if (train.n() < phase.batchSize()) {
+        throw new IllegalArgumentException("the training set " + train.name() + " has "
+            + train.n() + " images, fewer than one batch of " + phase.batchSize() + " ("
+            + phase.name() + " phase)");
+      }
+    }
+    for (var e : evals.entrySet()) {
+      checkShape(model, e.getValue());
+      if (e.getValue().n() == 0) {
+        throw new IllegalArgumentException("the evaluation set '" + e.getKey() + "' ("
+            + e.getValue().name() + ") has no images");
+      }
+    }
   }
 
   private static void checkShape(TrainingModel model, Dataset d) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.deepclust.inference.Contract;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -48,6 +49,19 @@ class DeepclustCliTest {
   void missingModelDirectoryIsAOneLineFailure(@TempDir Path tmp) {
     assertOneLineError(run("predict", "--model-dir", tmp.resolve("none").toString(), "--input",
         tmp.toString(), "--output", tmp.resolve("o.csv").toString()), 1, "none");
+  }
+
+  @Test
+  void aContractViolationPrintsItsReasonsOnTheOneLine(@TempDir Path tmp) throws Exception {
+    Path model = new TinyVab(3).omit(Contract.SIG_PRIOR).omit(Contract.SIG_DECODE)
+        .export(tmp.resolve("model"));
+    Path idx = tmp.resolve("x-idx3-ubyte");
+    TinyVab.writeIdx(idx, 2, 5);
+    Run r = run("predict", "--model-dir", model.toString(), "--input", idx.toString(),
+        "--output", tmp.resolve("o.csv").toString());
+    assertOneLineError(r, 1, "does not meet the deepclust SavedModel contract");
+    assertTrue(r.err().contains("missing signature 'prior'"), r.err());
+    assertTrue(r.err().contains("missing signature 'decode'"), r.err());
   }
 
   @Test

@@ -238,11 +238,11 @@ class GenerateCommandTest {
     String out = root.resolve("bad.png").toString();
     String dir = VADE.toString();
     assertOneLineError(run("generate", "--model-dir", dir, "--out", out, "--samples", "0"), 2,
-        "--samples must be ≥ 1, not 0");
+        "option '--samples': must be at least 1, not 0");
     assertOneLineError(run("generate", "--model-dir", dir, "--out", out, "--interpolate", "z",
-        "--steps", "1"), 2, "--steps must be ≥ 2, not 1");
+        "--steps", "1"), 2, "option '--steps': must be at least 2, not 1");
     assertOneLineError(run("generate", "--model-dir", dir, "--out", out, "--scale", "0"), 2,
-        "--scale must be ≥ 1, not 0");
+        "option '--scale': must be at least 1, not 0");
     assertOneLineError(run("generate", "--model-dir", dir, "--out", out, "--interpolate", "x"),
         2, "--interpolate must be z or k, not 'x'");
     assertOneLineError(run("generate", "--model-dir", dir, "--out", out, "--samples",

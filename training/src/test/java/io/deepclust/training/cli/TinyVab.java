@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
@@ -46,6 +48,7 @@ final class TinyVab {
   final float[][] p = new float[K][Z];
   final float[] pc = new float[K];
   final float[][] wd = new float[Z][D];
+  private final Set<String> omitted = new HashSet<>();
 
   /** Random weights; bq centres l on images of mean 1/2, so bits are about half ones. */
   TinyVab(long seed) {
@@ -67,6 +70,12 @@ final class TinyVab {
         row[i] = (float) r.nextGaussian();
       }
     }
+  }
+
+  /** Leaves signature {@code key} out of the export (a model that breaks the contract). */
+  TinyVab omit(String key) {
+    omitted.add(key);
+    return this;
   }
 
   /** Exports the model (tag serve, assets/deepclust.json with model "vab") to {@code dir}. */
@@ -107,6 +116,7 @@ final class TinyVab {
           .output(Contract.OUT_MEAN,
               tf.math.sigmoid(tf.gather(pLogits, priorCluster, tf.constant(0))))
           .build());
+      sigs.removeIf(sig -> omitted.contains(sig.key()));
       try (Session s = new Session(g)) {
         s.initialize();
         SavedModelBundle.exporter(dir.toString()).withTags(Contract.TAG).withSession(s)

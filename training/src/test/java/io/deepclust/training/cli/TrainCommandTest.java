@@ -11,11 +11,13 @@ import com.google.gson.JsonParser;
 import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.Split;
 import io.deepclust.training.train.Device;
+import io.deepclust.training.train.RunFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,9 +39,9 @@ class TrainCommandTest {
   @Test
   void checkpointsEveryZeroEpochsIsAUsageError(@TempDir Path tmp) {
     assertOneLineError(run("train", "--run-dir", tmp.toString(), "--checkpoint-every", "0"), 2,
-        "--checkpoint-every must be at least 1");
+        "option '--checkpoint-every': must be at least 1, not 0");
     assertOneLineError(run("train", "--run-dir", tmp.toString(), "--threads", "0"), 2,
-        "--threads must be at least 1");
+        "option '--threads': must be at least 1, not 0");
   }
 
   @Test
@@ -121,6 +123,52 @@ class TrainCommandTest {
     }
     assertEquals("fashion-mnist", JsonParser.parseString(Files.readString(
         runDir.resolve("config.json"))).getAsJsonObject().get("dataset").getAsString());
+  }
+
+  @Test
+  void trainLimitZeroLeavesTheEarlierRunAsItWas(@TempDir Path tmp) throws Exception {
+    Path runDir = earlierRun(tmp);
+    var before = RunFiles.snapshot(runDir);
+    var r = run("train", "--model", "vab", "--bits", "6", "--run-dir", runDir.toString(),
+        "--train-limit", "0", "--no-progress", "--no-report");
+    assertOneLineError(r, 2, "option '--train-limit': must be at least 1, not 0");
+    RunFiles.assertUnchanged(before, RunFiles.snapshot(runDir));
+  }
+
+  @Test
+  void aBatchLargerThanTheTrainingSetLeavesTheEarlierRunAsItWas(@TempDir Path tmp)
+      throws Exception {
+    Path runDir = earlierRun(tmp);
+    var before = RunFiles.snapshot(runDir);
+    var r = quietly(() -> run("train", "--model", "vab", "--bits", "6", "--run-dir",
+        runDir.toString(), "--epochs", "1", "--train-limit", "50", "--batch-size", "100",
+        "--test-limit", "100", "--no-progress", "--no-report"));
+    assertOneLineError(r, 1, "has 50 images, fewer than one batch of 100");
+    RunFiles.assertUnchanged(before, RunFiles.snapshot(runDir));
+  }
+
+  /** A finished one-epoch VAB run on 200 MNIST images (skips the test without MNIST). */
+  private static Path earlierRun(Path tmp) {
+    Path cache = Datasets.defaultCacheDir();
+    assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
+        "MNIST not in " + cache + "; run tools/fetch-data mnist");
+    Path runDir = tmp.resolve("run");
+    var r = quietly(() -> run("train", "--model", "vab", "--bits", "6", "--batch-size", "50",
+        "--epochs", "1", "--train-limit", "200", "--test-limit", "100", "--run-dir",
+        runDir.toString(), "--no-progress", "--no-report"));
+    assertEquals(0, r.code(), r.err());
+    return runDir;
+  }
+
+  /** Runs {@code command} with stdout (training's progress lines) discarded. */
+  private static DeepclustCliTest.Run quietly(Supplier<DeepclustCliTest.Run> command) {
+    PrintStream stdout = System.out;
+    try {
+      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      return command.get();
+    } finally {
+      System.setOut(stdout);
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.deepclust.training.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
@@ -112,5 +113,48 @@ class TrainerTest {
       assertArrayEquals(m1.embed(rows)[0], m2.embed(rows)[0], 0f);
       assertArrayEquals(m1.assign(rows).probs()[1], m2.assign(rows).probs()[1], 0f);
     }
+  }
+
+  @Test
+  void aTrainingSetOfNoImagesLeavesTheEarlierRunAsItWas(@TempDir Path tmp) throws Exception {
+    Dataset test = twoPrototypes(32, 8);
+    var run = earlierRun(tmp, test);
+    var before = RunFiles.snapshot(run.path());
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> train(CONFIG, false, twoPrototypes(64, 7).first(0), test, run));
+    assertTrue(e.getMessage().contains("no images"), e.getMessage());
+    RunFiles.assertUnchanged(before, RunFiles.snapshot(run.path()));
+  }
+
+  @Test
+  void aBatchLargerThanTheTrainingSetLeavesTheEarlierRunAsItWas(@TempDir Path tmp)
+      throws Exception {
+    Dataset test = twoPrototypes(32, 8);
+    var run = earlierRun(tmp, test);
+    var before = RunFiles.snapshot(run.path());
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> train(CONFIG, false, twoPrototypes(15, 7), test, run));
+    assertTrue(e.getMessage().contains("has 15 images, fewer than one batch of 16"),
+        e.getMessage());
+    RunFiles.assertUnchanged(before, RunFiles.snapshot(run.path()));
+  }
+
+  @Test
+  void anEvaluationSetOfNoImagesLeavesTheEarlierRunAsItWas(@TempDir Path tmp) throws Exception {
+    Dataset test = twoPrototypes(32, 8);
+    var run = earlierRun(tmp, test);
+    var before = RunFiles.snapshot(run.path());
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> train(CONFIG, false, twoPrototypes(64, 7), test.first(0), run));
+    assertTrue(e.getMessage().contains("'test'") && e.getMessage().contains("no images"),
+        e.getMessage());
+    RunFiles.assertUnchanged(before, RunFiles.snapshot(run.path()));
+  }
+
+  /** A finished 2-epoch run: checkpoints, config.json, two metrics lines, an export. */
+  private static RunDirectory earlierRun(Path tmp, Dataset test) {
+    var run = new RunDirectory(tmp.resolve("run"));
+    train(CONFIG.withEpochs(2), false, twoPrototypes(64, 7), test, run);
+    return run;
   }
 }
