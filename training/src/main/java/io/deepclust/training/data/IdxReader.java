@@ -105,8 +105,7 @@ public final class IdxReader {
       if (!gzip) {
         long size = Files.size(file);
         if (size < header + total) {
-          throw truncatedData(file, total, what, size - header, ", the file holds " + size
-              + " bytes");
+          throw truncatedData(file, total, what, size - header, " in a file of " + size + " bytes");
         }
         if (size > header + total) {
           throw trailing(file, "it", size, header, total, what);
