@@ -44,8 +44,8 @@ class BadInputCorpusTest {
   static Path runDir;
   static Path out;
 
-  /** One entry: the arguments, the exit code and what its line must contain. */
-  record Case(String name, int code, List<String> says, String... args) {}
+  /** One entry: the exit code, the arguments and what its one line must contain. */
+  record Case(String name, int code, List<String> args, String... says) {}
 
   @BeforeAll
   static void corpus() throws IOException {
@@ -69,7 +69,7 @@ class BadInputCorpusTest {
 
   static void check(Case c) {
     Map<String, byte[]> before = snapshot();
-    Run r = run(c.args());
+    Run r = run(c.args().toArray(new String[0]));
     String err = r.err().strip();
     assertEquals(c.code(), r.code(), c.name() + ": " + err);
     assertEquals(1, err.lines().count(), c.name() + ": one line, got:\n" + r.err());
@@ -78,27 +78,27 @@ class BadInputCorpusTest {
     }
     for (String stream : new String[] {r.err(), r.out()}) {
       assertFalse(stream.contains("Exception"), c.name() + ": exception text: " + stream);
-      assertFalse(stream.contains("\tat ") || stream.contains("at io."),
+      assertFalse(
+          stream.contains("\tat ") || stream.contains("at io."),
           c.name() + ": stack trace: " + stream);
     }
     Map<String, byte[]> after = snapshot();
     assertEquals(before.keySet(), after.keySet(), c.name() + ": files added or removed");
     for (var e : before.entrySet()) {
-      assertTrue(Arrays.equals(e.getValue(), after.get(e.getKey())),
+      assertTrue(
+          Arrays.equals(e.getValue(), after.get(e.getKey())),
           c.name() + ": " + e.getKey() + " changed");
     }
   }
 
   static List<Case> cases() throws IOException {
     List<Case> cases = new ArrayList<>();
-    String csv = out.resolve("o.csv").toString();
-    String bitsOut = out.resolve("o.bits").toString();
     String m = model.toString();
 
     // --- idx image files, through predict and compress ---
     Map<String, Path> idx = new TreeMap<>();
     idx.put("wrong magic number", file("magic-idx3-ubyte", idx(0x00000903, 1, 4, 3, 12)));
-    idx.put("truncated header", file("header-idx3-ubyte", Arrays.copyOf(idx(0x803, 1, 4, 3, 12), 6)));
+    idx.put("truncated header", file("header-idx3-ubyte", cut(idx(0x803, 1, 4, 3, 12), 6)));
     idx.put("truncated data", file("short-idx3-ubyte", idx(0x803, 3, 4, 3, 20)));
     idx.put("trailing bytes", file("long-idx3-ubyte", idx(0x803, 2, 4, 3, 31)));
     idx.put("in a file of 32 bytes", file("huge-idx3-ubyte", idx(0x803, 178_000_000, 4, 3, 16)));
@@ -109,56 +109,55 @@ class BadInputCorpusTest {
     idx.put("looks like a labels file", file("labels-idx1-ubyte", idx(0x801, 12, -1, -1, 12)));
     idx.put("does not start with the gzip magic", file("plain.gz", idx(0x803, 1, 4, 3, 12)));
     idx.put("not valid gzip", file("corrupt.gz", corrupt(gzip(idx(0x803, 40, 4, 3, 480)))));
-    idx.put("gzip header", file("stub.gz", Arrays.copyOf(gzip(idx(0x803, 1, 4, 3, 12)), 6)));
-    idx.put("after decompressing", file("cut.gz", cut(gzip(idx(0x803, 400, 4, 3, 4800)))));
+    idx.put("gzip header", file("stub.gz", cut(gzip(idx(0x803, 1, 4, 3, 12)), 6)));
+    byte[] longGzip = gzip(idx(0x803, 400, 4, 3, 4800));
+    idx.put("after decompressing", file("cut.gz", cut(longGzip, longGzip.length / 2)));
     for (var e : idx.entrySet()) {
       String f = e.getValue().toString();
-      cases.add(new Case("predict " + e.getKey(), 1, List.of(f, e.getKey()),
-          "predict", "--model-dir", m, "--input", f, "--output", csv));
+      cases.add(new Case("predict " + e.getKey(), 1, predict(m, f), f, e.getKey()));
     }
-    Path trailing = idx.get("trailing bytes");
-    cases.add(new Case("compress trailing bytes", 1, List.of(trailing.toString(), "7 trailing"),
-        "compress", "--model-dir", m, "--input", trailing.toString(), "--output", bitsOut));
+    String trailing = idx.get("trailing bytes").toString();
+    cases.add(new Case("compress trailing", 1, compress(m, trailing), trailing, "7 trailing"));
 
     // --- PNG folders ---
     Path notPng = folder("not-png", Map.of("a.png", "GIF89a".getBytes()));
-    Path cutPng = folder("cut-png", Map.of("a.png", Arrays.copyOf(png(3, 4), 40)));
+    Path cutPng = folder("cut-png", Map.of("a.png", cut(png(3, 4), 40)));
     Path bigPng = folder("big-png", Map.of("a.png", png(5, 5)));
     Path noPng = folder("no-png", Map.of("notes.txt", "x".getBytes()));
     Path nested = folder("nested", Map.of("a.png", png(3, 4), "sevens/b.png", png(3, 4)));
-    cases.add(pngCase("not a PNG", notPng.resolve("a.png"), notPng, m, csv));
-    cases.add(pngCase("not a readable PNG", cutPng.resolve("a.png"), cutPng, m, csv));
-    cases.add(pngCase("image is 5x5", bigPng.resolve("a.png"), bigPng, m, csv));
-    cases.add(pngCase("holds no .png files", noPng, noPng, m, csv));
-    cases.add(pngCase("1 subfolder (sevens)", nested, nested, m, csv));
     Path none = root.resolve("no-such-input");
-    cases.add(pngCase("does not exist", none, none, m, csv));
+    Map<String, List<Path>> png = new TreeMap<>();
+    png.put("not a PNG", List.of(notPng, notPng.resolve("a.png")));
+    png.put("not a readable PNG", List.of(cutPng, cutPng.resolve("a.png")));
+    png.put("image is 5x5", List.of(bigPng, bigPng.resolve("a.png")));
+    png.put("holds no .png files", List.of(noPng, noPng));
+    png.put("1 subfolder (sevens)", List.of(nested, nested));
+    png.put("does not exist", List.of(none, none));
+    for (var e : png.entrySet()) {
+      String input = e.getValue().get(0).toString();
+      String named = e.getValue().get(1).toString();
+      cases.add(new Case("predict PNG " + e.getKey(), 1, predict(m, input), named, e.getKey()));
+    }
 
     // --- SavedModel directories, through every command that loads one ---
-    Path empty = Files.createDirectories(root.resolve("empty-dir"));
-    Path aFile = file("model-file", new byte[] {1});
-    Path nowhere = root.resolve("no-such-model");
+    Map<String, Path> dirs = new TreeMap<>();
+    dirs.put("no such directory", root.resolve("no-such-model"));
+    dirs.put("not a SavedModel: no saved_model.pb", folder("empty-dir", Map.of()));
+    dirs.put("not a directory", file("model-file", new byte[] {1}));
+    dirs.put("a run directory, not a SavedModel: use " + runDir.resolve("export"), runDir);
     String in = goodIdx.toString();
-    Map<String, Path> dirs = Map.of(
-        "no such directory", nowhere,
-        "not a SavedModel: no saved_model.pb", empty,
-        "not a directory", aFile,
-        "a run directory, not a SavedModel: use " + runDir.resolve("export"), runDir);
     for (var e : dirs.entrySet()) {
+      String says = e.getValue() + ": " + e.getKey();
       String d = e.getValue().toString();
-      List<String> says = List.of(d + ": " + e.getKey());
-      cases.add(new Case("predict " + e.getKey(), 1, says,
-          "predict", "--model-dir", d, "--input", in, "--output", csv));
-      cases.add(new Case("compress " + e.getKey(), 1, says,
-          "compress", "--model-dir", d, "--input", in, "--output", bitsOut));
-      cases.add(new Case("generate " + e.getKey(), 1, says,
-          "generate", "--model-dir", d, "--out", out.resolve("g.png").toString()));
+      cases.add(new Case("predict " + e.getKey(), 1, predict(d, in), says));
+      cases.add(new Case("compress " + e.getKey(), 1, compress(d, in), says));
+      cases.add(new Case("generate " + e.getKey(), 1, generate(d), says));
     }
 
     // --- bit codes files, through classify-bits (the model's d is 10: 2 bytes a code) ---
     Map<String, Path> bits = new TreeMap<>();
     bits.put("not a bit codes file", file("magic.bits", bits("DCB2", 1, 10, 2)));
-    bits.put("the header alone needs 12", file("header.bits", Arrays.copyOf(bits("DCB1", 1, 10, 0), 7)));
+    bits.put("the header alone needs 12", file("header.bits", cut(bits("DCB1", 1, 10, 0), 7)));
     bits.put("needs 16 for 2 codes", file("short.bits", bits("DCB1", 2, 10, 3)));
     bits.put("1 trailing", file("long.bits", bits("DCB1", 2, 10, 5)));
     bits.put("declares d = 0", file("width0.bits", bits("DCB1", 1, 0, 2)));
@@ -170,35 +169,59 @@ class BadInputCorpusTest {
     bits.put("does not exist", root.resolve("missing.bits"));
     for (var e : bits.entrySet()) {
       String f = e.getValue().toString();
-      cases.add(new Case("classify-bits " + e.getKey(), 1, List.of(f, e.getKey()),
-          "classify-bits", "--model-dir", m, "--input", f, "--output", csv));
+      cases.add(new Case("classify-bits " + e.getKey(), 1, classifyBits(m, f), f, e.getKey()));
     }
 
     // --- bad option values: usage errors before anything is read or written ---
-    String run = runDir.toString();
-    cases.add(new Case("train --epochs 0", 2, List.of("--epochs", "0"),
-        "train", "--run-dir", run, "--epochs", "0"));
-    cases.add(new Case("train --batch-size -3", 2, List.of("--batch-size", "-3"),
-        "train", "--run-dir", run, "--batch-size", "-3"));
-    cases.add(new Case("train --bits 65536", 2, List.of("--bits", "65536"),
-        "train", "--model", "vab", "--run-dir", run, "--bits", "65536"));
-    cases.add(new Case("train --train-limit -5", 2, List.of("--train-limit", "-5"),
-        "train", "--run-dir", run, "--train-limit", "-5"));
-    cases.add(new Case("train --dataset cifar", 2, List.of("cifar"),
-        "train", "--run-dir", run, "--dataset", "cifar"));
-    cases.add(new Case("evaluate --limit 0", 2, List.of("--limit", "0"),
-        "evaluate", "--model-dir", m, "--limit", "0"));
-    cases.add(new Case("generate --steps 1", 2, List.of("--steps", "1"),
-        "generate", "--model-dir", m, "--out", out.resolve("g.png").toString(),
-        "--interpolate", "z", "--steps", "1"));
-    cases.add(new Case("predict without --input", 2, List.of("--input"),
-        "predict", "--model-dir", m, "--output", csv));
+    for (String[] option : new String[][] {{"--epochs", "0"}, {"--batch-size", "-3"}}) {
+      cases.add(new Case("train " + String.join(" ", option), 2, train(option), option));
+    }
+    cases.add(new Case("train --train-limit -5", 2, train("--train-limit", "-5"), "-5"));
+    cases.add(new Case("train --dataset cifar", 2, train("--dataset", "cifar"), "dataset 'cifar'"));
+    cases.add(
+        new Case("train --bits 65536", 2, train("--model", "vab", "--bits", "65536"), "65536"));
+    cases.add(new Case("evaluate --limit 0", 2, evaluate(m, "--limit", "0"), "--limit", "0"));
+    List<String> steps = concat(generate(m), "--interpolate", "z", "--steps", "1");
+    cases.add(new Case("generate --steps 1", 2, steps, "--steps", "1"));
+    cases.add(new Case("predict no --input", 2, List.of("predict", "--model-dir", m), "--input"));
     return cases;
   }
 
-  static Case pngCase(String problem, Path named, Path input, String model, String csv) {
-    return new Case("predict PNG " + problem, 1, List.of(named.toString(), problem),
-        "predict", "--model-dir", model, "--input", input.toString(), "--output", csv);
+  static List<String> predict(String model, String input) {
+    return List.of("predict", "--model-dir", model, "--input", input, "--output", output("o.csv"));
+  }
+
+  static List<String> compress(String model, String input) {
+    return List.of(
+        "compress", "--model-dir", model, "--input", input, "--output", output("o.bits"));
+  }
+
+  static List<String> classifyBits(String model, String input) {
+    return List.of(
+        "classify-bits", "--model-dir", model, "--input", input, "--output", output("o.csv"));
+  }
+
+  static List<String> generate(String model) {
+    return List.of("generate", "--model-dir", model, "--out", output("g.png"));
+  }
+
+  static List<String> evaluate(String model, String... more) {
+    return concat(List.of("evaluate", "--model-dir", model), more);
+  }
+
+  /** {@code train} on the existing run directory, whose files must stay as they are. */
+  static List<String> train(String... more) {
+    return concat(List.of("train", "--run-dir", runDir.toString()), more);
+  }
+
+  static String output(String name) {
+    return out.resolve(name).toString();
+  }
+
+  static List<String> concat(List<String> head, String... more) {
+    List<String> all = new ArrayList<>(head);
+    all.addAll(List.of(more));
+    return all;
   }
 
   /**
@@ -244,8 +267,8 @@ class BadInputCorpusTest {
     return gz;
   }
 
-  static byte[] cut(byte[] gz) {
-    return Arrays.copyOf(gz, gz.length / 2);
+  static byte[] cut(byte[] bytes, int length) {
+    return Arrays.copyOf(bytes, length);
   }
 
   static byte[] png(int w, int h) throws IOException {
@@ -259,7 +282,7 @@ class BadInputCorpusTest {
   }
 
   static Path folder(String name, Map<String, byte[]> files) throws IOException {
-    Path dir = root.resolve(name);
+    Path dir = Files.createDirectories(root.resolve(name));
     for (var e : files.entrySet()) {
       Path f = dir.resolve(e.getKey());
       Files.createDirectories(f.getParent());
@@ -287,7 +310,8 @@ class BadInputCorpusTest {
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.toList()) {
         String key = root.relativize(p).toString();
-        files.put(Files.isDirectory(p) ? key + "/" : key,
+        files.put(
+            Files.isDirectory(p) ? key + "/" : key,
             Files.isDirectory(p) ? new byte[0] : Files.readAllBytes(p));
       }
     } catch (IOException e) {

@@ -193,7 +193,8 @@ class IdxReaderTest {
 
     DatasetException e = expect(Problem.TRAILING_BYTES, () -> IdxReader.readImages(file));
 
-    assertMessageHas(e, "long-images", "holds 33 bytes", "5 trailing", "the 28 its header declares");
+    assertMessageHas(
+        e, "long-images", "holds 33 bytes", "5 trailing", "the 28 its header declares");
   }
 
   @Test
