@@ -38,6 +38,10 @@ public record ModelInfo(
     String dataset,
     Map<String, Object> config,
     Map<String, Object> metrics) {
+  // A training run directory's export and config (training's RunDirectory), recognised so that
+  // a run directory given as a model is named as one.
+  private static final String RUN_EXPORT = "export";
+  private static final String RUN_CONFIG = "config.json";
 
   /**
    * Checks every field.
@@ -93,17 +97,21 @@ public record ModelInfo(
   /**
    * Reads and checks {@code assets/deepclust.json} of an export directory.
    *
-   * @throws ContractException naming the file and what is wrong: missing file, malformed JSON (with
-   *     its position), a missing key, a value of the wrong type, an unsupported contract version or
-   *     a value out of range
+   * @throws ContractException naming the file and what is wrong: a directory that does not exist,
+   *     is no SavedModel or is a training run's (pointing at its {@code export/}), missing file,
+   *     malformed JSON (with its position), a missing key, a value of the wrong type, an
+   *     unsupported contract version or a value out of range
    */
   public static ModelInfo read(Path exportDir) {
     Path file = file(exportDir);
+    if (!Files.isRegularFile(file)) {
+      throw new ContractException(withoutDescription(exportDir, file));
+    }
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
-      throw new ContractException(file + ": missing (every exported model carries it)", e);
+      throw new ContractException(withoutDescription(exportDir, file), e);
     } catch (IOException e) {
       throw new ContractException(file + ": cannot read: " + e, e);
     }
@@ -138,6 +146,37 @@ public record ModelInfo(
     } catch (IllegalArgumentException e) {
       throw new ContractException(file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Why {@code exportDir} has no description, saying what it is instead: nothing, a file, a run
+   * directory (whose SavedModel is its {@code export/}), a directory that is no SavedModel, or a
+   * SavedModel without {@code deepclust.json}.
+   */
+  private static String withoutDescription(Path exportDir, Path file) {
+    if (!Files.exists(exportDir)) {
+      return exportDir + ": no such directory";
+    }
+    if (!Files.isDirectory(exportDir)) {
+      return exportDir + ": not a directory (a SavedModel is a directory with saved_model.pb)";
+    }
+    if (isSavedModel(exportDir)) {
+      return file + ": missing (every exported model carries it)";
+    }
+    Path export = exportDir.resolve(RUN_EXPORT);
+    if (isSavedModel(export)) {
+      return exportDir + ": a run directory, not a SavedModel: use " + export;
+    }
+    if (Files.exists(exportDir.resolve(RUN_CONFIG))) {
+      return exportDir + ": a run directory with no export/ yet, not a SavedModel (deepclust"
+          + " export --run-dir " + exportDir + " writes one)";
+    }
+    return exportDir + ": not a SavedModel: no saved_model.pb";
+  }
+
+  private static boolean isSavedModel(Path dir) {
+    return Files.isRegularFile(dir.resolve("saved_model.pb"))
+        || Files.isRegularFile(dir.resolve("saved_model.pbtxt"));
   }
 
   /**

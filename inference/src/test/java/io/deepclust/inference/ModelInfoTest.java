@@ -56,8 +56,48 @@ class ModelInfoTest {
   }
 
   @Test
-  void missingFileIsNamed() {
+  void missingFileOfASavedModelIsNamed() throws IOException {
+    Files.writeString(dir.resolve("saved_model.pb"), "");
     assertMessage(dir, "deepclust.json", "missing");
+  }
+
+  @Test
+  void nonexistentDirectorySaysSo() {
+    assertDirectory(dir.resolve("nowhere"), "no such directory");
+  }
+
+  @Test
+  void fileInsteadOfADirectorySaysSo() throws IOException {
+    assertDirectory(Files.writeString(dir.resolve("model.pb"), ""), "not a directory");
+  }
+
+  @Test
+  void directoryWithoutSavedModelPbIsNotASavedModel() throws IOException {
+    Files.writeString(dir.resolve("notes.txt"), "");
+    assertDirectory(dir, "not a SavedModel: no saved_model.pb");
+  }
+
+  @Test
+  void runDirectoryPointsAtItsExport() throws IOException {
+    Files.createDirectories(dir.resolve("export"));
+    Files.writeString(dir.resolve("export/saved_model.pb"), "");
+    Files.writeString(dir.resolve("config.json"), "{}");
+    assertDirectory(dir, "a run directory, not a SavedModel: use " + dir.resolve("export"));
+  }
+
+  @Test
+  void runDirectoryWithoutExportSaysHowToMakeOne() throws IOException {
+    Files.writeString(dir.resolve("config.json"), "{}");
+    Files.createDirectories(dir.resolve("checkpoint-600"));
+    assertDirectory(dir, "a run directory with no export/ yet");
+  }
+
+  /** The message starts with the directory and says what it is; no assets/ path to confuse. */
+  private static void assertDirectory(Path exportDir, String says) {
+    ContractException e = assertThrows(ContractException.class, () -> ModelInfo.read(exportDir));
+    assertTrue(e.getMessage().startsWith(exportDir + ": "), e.getMessage());
+    assertTrue(e.getMessage().contains(says), e.getMessage());
+    assertTrue(!e.getMessage().contains("deepclust.json"), e.getMessage());
   }
 
   @Test

@@ -4,7 +4,6 @@ import io.deepclust.inference.Assignment;
 import io.deepclust.inference.ClusteringModel;
 import io.deepclust.inference.ModelInfo;
 import io.deepclust.training.io.BitCodes;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -38,9 +37,6 @@ final class ClassifyBitsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Files.isDirectory(modelDir)) {
-      throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
-    }
     try (ClusteringModel model = ClusteringModel.load(modelDir)) {
       ModelInfo info = model.info();
       byte[][] bits = BitCodes.read(input);

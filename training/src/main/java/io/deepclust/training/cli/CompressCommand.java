@@ -5,7 +5,6 @@ import io.deepclust.inference.ModelInfo;
 import io.deepclust.training.io.BitCodes;
 import io.deepclust.training.io.ImageInputs;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -44,9 +43,6 @@ final class CompressCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Files.isDirectory(modelDir)) {
-      throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
-    }
     try (ClusteringModel model = ClusteringModel.load(modelDir)) {
       ModelInfo info = model.info();
       var images = ImageInputs.read(input, info.height(), info.width(), info.channels());

@@ -6,7 +6,6 @@ import io.deepclust.training.io.ImageGrid;
 import io.deepclust.training.report.PriorSamples;
 import io.deepclust.training.report.PriorSamples.Grid;
 import io.deepclust.training.report.PriorSamples.Mode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -60,9 +59,6 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Mode mode = mode();
-    if (!Files.isDirectory(modelDir)) {
-      throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
-    }
     try (ClusteringModel model = ClusteringModel.load(modelDir)) {
       ModelInfo info = model.info();
       int h = info.height();

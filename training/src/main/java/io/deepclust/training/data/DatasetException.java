@@ -24,11 +24,17 @@ public final class DatasetException extends RuntimeException {
     WRONG_DIMENSIONS,
     /** The file ends before its header or data does. */
     TRUNCATED,
+    /** Bytes follow the data that the header declares. */
+    TRAILING_BYTES,
+    /** The file is named or marked as gzip but is not a valid gzip stream. */
+    NOT_GZIP,
+    /** The file is well formed but holds no items. */
+    EMPTY,
     /** The images file and the labels file hold different numbers of items. */
     COUNT_MISMATCH,
     /** A label lies outside {@code [0, numClasses)}. */
     LABEL_OUT_OF_RANGE,
-    /** Reading failed for another reason (permissions, a corrupt gzip stream, ...). */
+    /** Reading failed for another reason (permissions, an I/O error, ...). */
     UNREADABLE
   }
 

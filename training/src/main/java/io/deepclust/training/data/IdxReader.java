@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads the idx format of LeCun's MNIST distribution, plain or gzip-compressed.
@@ -15,9 +17,9 @@ import java.util.zip.GZIPInputStream;
  * <p>Layout (all integers big-endian, 32 bits): magic {@code 0x0000TTDD} where {@code TT} is the
  * element type ({@code 0x08}: unsigned byte, the only type accepted here) and {@code DD} the number
  * of dimensions; then {@code DD} dimension sizes; then {@code prod(sizes)} elements in row-major
- * order. Images are {@code 0x00000803} ({@code [count, rows, cols]}), labels {@code 0x00000801}
- * ({@code [count]}). A file is decompressed when its name ends in {@code .gz} or it starts with the
- * gzip magic {@code 0x1f8b}.
+ * order, and nothing after them (trailing bytes are refused). Images are {@code 0x00000803}
+ * ({@code [count, rows, cols]}), labels {@code 0x00000801} ({@code [count]}). A file is
+ * decompressed when its name ends in {@code .gz} or it starts with the gzip magic {@code 0x1f8b}.
  *
  * <p>Every failure is a {@link DatasetException} whose message names the file and the problem.
  */
@@ -38,6 +40,8 @@ public final class IdxReader {
   private static final int UNSIGNED_BYTE_TYPE = 0x08;
   private static final int GZIP_MAGIC = 0x1f8b;
   private static final int BUFFER_SIZE = 1 << 16;
+  /** The first array a gzip stream's data is read into; it doubles as the data keeps coming. */
+  private static final int FIRST_CHUNK = 1 << 20;
 
   private IdxReader() {}
 
@@ -53,14 +57,8 @@ public final class IdxReader {
 
   /** Reads an idx3 unsigned-byte images file (magic {@code 0x00000803}). */
   public static Images readImages(Path file) {
-    try (InputStream in = open(file)) {
-      int[] dims = readHeader(file, in, IMAGES_MAGIC);
-      long total = checkedSize(file, dims);
-      byte[] data = readData(file, in, (int) total, "pixel");
-      return new Images(dims[0], dims[1], dims[2], data);
-    } catch (IOException e) {
-      throw unreadable(file, e);
-    }
+    Contents c = read(file, IMAGES_MAGIC, "pixel");
+    return new Images(c.dims()[0], c.dims()[1], c.dims()[2], c.data());
   }
 
   /** Reads an idx1 labels file, requiring every label to lie in {@code [0, numClasses)}. */
@@ -69,14 +67,7 @@ public final class IdxReader {
       throw new IllegalArgumentException(
           "numClasses must be in [1, 256] for unsigned-byte labels, got " + numClasses);
     }
-    byte[] data;
-    try (InputStream in = open(file)) {
-      int[] dims = readHeader(file, in, LABELS_MAGIC);
-      long total = checkedSize(file, dims);
-      data = readData(file, in, (int) total, "label");
-    } catch (IOException e) {
-      throw unreadable(file, e);
-    }
+    byte[] data = read(file, LABELS_MAGIC, "label").data();
     int[] labels = new int[data.length];
     for (int i = 0; i < data.length; i++) {
       labels[i] = data[i] & 0xFF;
@@ -97,6 +88,48 @@ public final class IdxReader {
     return readLabels(file, DEFAULT_NUM_CLASSES);
   }
 
+  private record Contents(int[] dims, byte[] data) {}
+
+  /**
+   * The header's dimension sizes and exactly the data they declare. Nothing is allocated beyond
+   * what the file holds: a plain file's declared size is checked against its length before the
+   * data array exists, and a gzip stream's data array grows only as bytes arrive, so a header that
+   * claims 2^31 images costs a message, not the heap.
+   */
+  private static Contents read(Path file, int expectedMagic, String what) {
+    try (InputStream in = open(file)) {
+      boolean gzip = in instanceof GZIPInputStream;
+      int[] dims = readHeader(file, in, expectedMagic);
+      long header = 4L + 4L * dims.length;
+      int total = (int) checkedSize(file, dims);
+      if (!gzip) {
+        long size = Files.size(file);
+        if (size < header + total) {
+          throw truncatedData(file, total, what, size - header, " in a file of " + size + " bytes");
+        }
+        if (size > header + total) {
+          throw trailing(file, "it", size, header, total, what);
+        }
+      }
+      byte[] data = gzip ? readGrowing(in, total) : new byte[total];
+      int got = gzip ? data.length : readFully(in, data, total);
+      if (got < total) {
+        throw truncatedData(file, total, what, got, gzip ? " after decompressing" : "");
+      }
+      if (gzip) {
+        long extra = drain(in);
+        if (extra > 0) {
+          throw trailing(file, "decompressed, it", header + total + extra, header, total, what);
+        }
+      }
+      return new Contents(dims, data);
+    } catch (ZipException e) {
+      throw notGzip(file, e);
+    } catch (IOException e) {
+      throw unreadable(file, e);
+    }
+  }
+
   /**
    * Opens {@code file} for reading, decompressing when its name ends in {@code .gz} or its first
    * two bytes are the gzip magic.
@@ -115,6 +148,10 @@ public final class IdxReader {
       boolean gzip =
           file.getFileName().toString().endsWith(".gz") || ((b0 << 8) | b1) == GZIP_MAGIC;
       return gzip ? new GZIPInputStream(in, BUFFER_SIZE) : in;
+    } catch (EOFException e) {
+      in.close();
+      throw new DatasetException(
+          file, Problem.TRUNCATED, "truncated: the file ends inside its gzip header", e);
     } catch (IOException | RuntimeException e) {
       in.close();
       throw e;
@@ -191,25 +228,58 @@ public final class IdxReader {
         throw new DatasetException(
             file,
             Problem.WRONG_DIMENSIONS,
-            "dimension sizes " + java.util.Arrays.toString(dims) + " exceed one Java array");
+            "dimension sizes " + Arrays.toString(dims) + " exceed one Java array");
       }
     }
     return total;
   }
 
-  private static byte[] readData(Path file, InputStream in, int expected, String what)
-      throws IOException {
-    byte[] data = new byte[expected];
-    int got = readFully(in, data, expected);
-    if (got < expected) {
-      throw new DatasetException(
-          file,
-          Problem.TRUNCATED,
-          String.format(
-              "truncated data: expected %d bytes of %s data after the header, found %d",
-              expected, what, got));
+  /**
+   * Up to {@code expected} bytes of a stream whose length is unknown until read (gzip), in an
+   * array that grows as they arrive; shorter than {@code expected} if the stream ends first.
+   */
+  private static byte[] readGrowing(InputStream in, int expected) throws IOException {
+    byte[] data = new byte[Math.min(expected, FIRST_CHUNK)];
+    int off = 0;
+    while (true) {
+      off += readFully(in, data, off, data.length - off);
+      if (off < data.length || off == expected) {
+        return off == data.length ? data : Arrays.copyOf(data, off);
+      }
+      data = Arrays.copyOf(data, (int) Math.min(expected, 2L * data.length));
     }
-    return data;
+  }
+
+  /** Reads {@code in} to its end and returns how many bytes that was. */
+  private static long drain(InputStream in) throws IOException {
+    byte[] buf = new byte[BUFFER_SIZE];
+    long count = 0;
+    int got;
+    while ((got = readFully(in, buf, 0, buf.length)) > 0) {
+      count += got;
+    }
+    return count;
+  }
+
+  private static DatasetException truncatedData(
+      Path file, int expected, String what, long found, String note) {
+    return new DatasetException(
+        file,
+        Problem.TRUNCATED,
+        String.format(
+            "truncated data: expected %d bytes of %s data after the header, found %d%s",
+            expected, what, found, note));
+  }
+
+  private static DatasetException trailing(
+      Path file, String subject, long size, long header, int data, String what) {
+    return new DatasetException(
+        file,
+        Problem.TRAILING_BYTES,
+        String.format(
+            "trailing bytes: %s holds %d bytes, %d trailing after the %d its header declares"
+                + " (%d-byte header, %d bytes of %s data)",
+            subject, size, size - header - data, header + data, header, data, what));
   }
 
   /**
@@ -217,10 +287,15 @@ public final class IdxReader {
    * raises {@link EOFException}, which here counts as the end of the data.
    */
   private static int readFully(InputStream in, byte[] buf, int len) throws IOException {
+    return readFully(in, buf, 0, len);
+  }
+
+  /** Reads up to {@code len} bytes into {@code buf} from {@code from}; returns how many. */
+  private static int readFully(InputStream in, byte[] buf, int from, int len) throws IOException {
     int off = 0;
     try {
       while (off < len) {
-        int r = in.read(buf, off, len - off);
+        int r = in.read(buf, from + off, len - off);
         if (r < 0) {
           break;
         }
@@ -237,6 +312,14 @@ public final class IdxReader {
         | ((b[at + 1] & 0xFF) << 16)
         | ((b[at + 2] & 0xFF) << 8)
         | (b[at + 3] & 0xFF);
+  }
+
+  private static DatasetException notGzip(Path file, ZipException e) {
+    String why =
+        "Not in GZIP format".equals(e.getMessage())
+            ? "it does not start with the gzip magic 1f 8b"
+            : String.valueOf(e.getMessage());
+    return new DatasetException(file, Problem.NOT_GZIP, "not valid gzip: " + why, e);
   }
 
   private static DatasetException unreadable(Path file, IOException e) {

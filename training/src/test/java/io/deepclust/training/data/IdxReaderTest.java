@@ -5,11 +5,13 @@ import static io.deepclust.training.data.IdxTestFiles.ramp;
 import static io.deepclust.training.data.IdxTestFiles.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deepclust.training.data.DatasetException.Problem;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -182,6 +184,98 @@ class IdxReaderTest {
     DatasetException e = expect(Problem.LABEL_OUT_OF_RANGE, () -> IdxReader.readLabels(file, 3));
 
     assertMessageHas(e, "index 3", "value 3", "[0, 3)");
+  }
+
+  @Test
+  void trailingBytesAfterTheDataAreRefusedWithTheByteCounts() throws IOException {
+    byte[] whole = idx(IdxReader.IMAGES_MAGIC, new int[] {2, 2, 3}, ramp(12));
+    Path file = write(dir.resolve("long-images"), Arrays.copyOf(whole, whole.length + 5));
+
+    DatasetException e = expect(Problem.TRAILING_BYTES, () -> IdxReader.readImages(file));
+
+    assertMessageHas(
+        e, "long-images", "holds 33 bytes", "5 trailing", "the 28 its header declares");
+  }
+
+  @Test
+  void trailingBytesInsideAGzippedFileAreRefused() throws IOException {
+    byte[] whole = idx(IdxReader.LABELS_MAGIC, new int[] {3}, new byte[] {1, 2, 3, 4, 5, 6, 7});
+    Path file = write(dir.resolve("long-labels.gz"), whole);
+
+    DatasetException e = expect(Problem.TRAILING_BYTES, () -> IdxReader.readLabels(file));
+
+    assertMessageHas(e, "long-labels.gz", "decompressed", "holds 15 bytes", "4 trailing",
+        "the 11 its header declares");
+  }
+
+  @Test
+  void aGzSuffixOnAPlainFileSaysItIsNotValidGzip() throws IOException {
+    Path file = Files.write(dir.resolve("plain.gz"),
+        idx(IdxReader.IMAGES_MAGIC, new int[] {1, 2, 2}, ramp(4)));
+
+    DatasetException e = expect(Problem.NOT_GZIP, () -> IdxReader.readImages(file));
+
+    assertMessageHas(e, "plain.gz", "not valid gzip");
+    assertFalse(e.getMessage().contains("Exception"), e.getMessage());
+  }
+
+  @Test
+  void corruptCompressedDataSaysItIsNotValidGzip() throws IOException {
+    byte[] gz = Files.readAllBytes(write(dir.resolve("whole.gz"),
+        idx(IdxReader.IMAGES_MAGIC, new int[] {50, 28, 28}, ramp(39200))));
+    // Deflate block headers right after the 10-byte gzip header: 0xff there is an invalid block.
+    Arrays.fill(gz, 10, 14, (byte) 0xff);
+    Path file = Files.write(dir.resolve("corrupt.gz"), gz);
+
+    DatasetException e = expect(Problem.NOT_GZIP, () -> IdxReader.readImages(file));
+
+    assertMessageHas(e, "corrupt.gz", "not valid gzip");
+    assertFalse(e.getMessage().contains("Exception"), e.getMessage());
+  }
+
+  @Test
+  void aGzipFileCutInsideItsGzipHeaderIsTruncated() throws IOException {
+    byte[] gz = Files.readAllBytes(write(dir.resolve("whole.gz"),
+        idx(IdxReader.LABELS_MAGIC, new int[] {2}, new byte[] {1, 2})));
+    Path file = Files.write(dir.resolve("stub.gz"), Arrays.copyOf(gz, 5));
+
+    DatasetException e = expect(Problem.TRUNCATED, () -> IdxReader.readLabels(file));
+
+    assertMessageHas(e, "stub.gz", "gzip header");
+    assertFalse(e.getMessage().contains("Exception"), e.getMessage());
+  }
+
+  /** 2,739,000 images of 28×28: 2,147,376,000 bytes, just under one Java array. */
+  static final int[] HUGE = {2_739_000, 28, 28};
+
+  @Test
+  void aHeaderClaimingGigabytesIsRefusedFromTheFileLengthBeforeAllocating() throws IOException {
+    Path file = write(dir.resolve("huge-idx3-ubyte"), idx(IdxReader.IMAGES_MAGIC, HUGE, ramp(100)));
+
+    long before = allocatedBytes();
+    DatasetException e = expect(Problem.TRUNCATED, () -> IdxReader.readImages(file));
+    long allocated = allocatedBytes() - before;
+
+    assertMessageHas(e, "huge-idx3-ubyte", "2147376000 bytes", "found 100 in a file of 116 bytes");
+    assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes for a 116-byte file");
+  }
+
+  @Test
+  void aGzippedHeaderClaimingGigabytesAllocatesOnlyWhatTheStreamHolds() throws IOException {
+    Path file = write(dir.resolve("huge.gz"), idx(IdxReader.IMAGES_MAGIC, HUGE, ramp(100)));
+
+    long before = allocatedBytes();
+    DatasetException e = expect(Problem.TRUNCATED, () -> IdxReader.readImages(file));
+    long allocated = allocatedBytes() - before;
+
+    assertMessageHas(e, "huge.gz", "expected 2147376000 bytes", "found 100");
+    assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes for 116 decompressed");
+  }
+
+  /** Bytes this thread has allocated so far (HotSpot's per-thread counter). */
+  static long allocatedBytes() {
+    return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+        .getCurrentThreadAllocatedBytes();
   }
 
   static DatasetException expect(Problem problem, Executable call) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.deepclust.training.data.DatasetException;
 import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.IdxReader;
 import io.deepclust.training.data.Split;
@@ -78,6 +79,32 @@ class ImageInputsTest {
   void emptyFolderIsAClearError(@TempDir Path dir) {
     var e = assertThrows(IllegalArgumentException.class, () -> ImageInputs.read(dir, 28, 28, 1));
     assertTrue(e.getMessage().contains("no .png"), e.getMessage());
+  }
+
+  @Test
+  void idxFileOfNoImagesNamesTheFile(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("none-idx3-ubyte");
+    try (var out = new DataOutputStream(Files.newOutputStream(f))) {
+      out.writeInt(0x00000803);
+      out.writeInt(0);
+      out.writeInt(28);
+      out.writeInt(28);
+    }
+    var e = assertThrows(DatasetException.class, () -> ImageInputs.read(f, 28, 28, 1));
+    assertEquals(DatasetException.Problem.EMPTY, e.problem());
+    assertTrue(e.getMessage().startsWith(f + ": ") && e.getMessage().contains("no images"),
+        e.getMessage());
+  }
+
+  @Test
+  void pngFolderWithSubfoldersIsRefusedNamingThem(@TempDir Path dir) throws Exception {
+    writeGreyPng(dir.resolve("a.png"), 3, 2, 0);
+    Files.createDirectories(dir.resolve("sevens"));
+    writeGreyPng(dir.resolve("sevens/b.png"), 3, 2, 0);
+    Files.createDirectories(dir.resolve("ones"));
+    var e = assertThrows(IllegalArgumentException.class, () -> ImageInputs.read(dir, 2, 3, 1));
+    assertTrue(e.getMessage().startsWith(dir.toString()) && e.getMessage().contains("2 subfolders")
+        && e.getMessage().contains("ones, sevens"), e.getMessage());
   }
 
   // --- each PNG kind against known pixel values: samples / (2^bits - 1), no colour conversion ---
