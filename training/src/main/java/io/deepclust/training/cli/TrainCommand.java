@@ -21,6 +21,7 @@ import io.deepclust.training.train.VabTrainingGraph;
 import io.deepclust.training.train.VadeTrainingGraph;
 import io.deepclust.training.train.VcTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
+import io.deepclust.training.train.Precision;
 import io.deepclust.training.train.SessionSettings;
 import io.deepclust.training.train.Xla;
 import java.nio.file.Path;
@@ -131,6 +132,13 @@ final class TrainCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}. On a CPU TensorFlow also needs TF_XLA_FLAGS="
           + Models.XLA_CPU_FLAG + ", which ./deepclust sets.")
   Xla xla;
+
+  @Option(names = "--precision", defaultValue = "auto", paramLabel = "auto|fp32|bf16",
+      description = "Arithmetic of the training session on the CPU: fp32, or bf16 (oneDNN's "
+          + "bfloat16 auto mixed precision: matmuls and convolutions in bfloat16, variables and "
+          + "optimizer in float32; fast only on CPUs with avx512_bf16 or AMX); auto is fp32 (see "
+          + "README, Performance); default: ${DEFAULT-VALUE}. Recorded in the run's provenance.")
+  Precision precision;
 
   @Option(names = "--log-device-placement",
       description = "TensorFlow logs the device of every op (stderr).")
@@ -271,8 +279,14 @@ final class TrainCommand implements Callable<Integer> {
             + " will not cluster on the CPU (./deepclust sets it)");
       }
     }
+    boolean bf16 = precision.use(model.name(), chosen);
+    if (bf16) {
+      System.out.println("precision: bf16 (oneDNN auto mixed precision)"
+          + (Precision.cpuHasBf16() ? "" : "; note: this CPU has no avx512_bf16 or amx_bf16, so "
+          + "oneDNN emulates bfloat16, slower than fp32"));
+    }
     SessionSettings session = new SessionSettings(chosen, threads != null ? threads : 0,
-        logDevicePlacement, useXla);
+        logDevicePlacement, useXla, bf16);
     Dataset train = Datasets.byName(dataset, Split.TRAIN);
     Dataset test = Datasets.byName(dataset, Split.TEST);
     if (trainLimit != null) {

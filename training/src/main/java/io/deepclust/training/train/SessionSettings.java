@@ -4,6 +4,7 @@ import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.OptimizerOptions;
+import org.tensorflow.proto.RewriterConfig;
 
 /**
  * How a model's TensorFlow session runs: its device, its thread pools and whether TensorFlow logs
@@ -15,15 +16,24 @@ import org.tensorflow.proto.OptimizerOptions;
  * @param logDevicePlacement TensorFlow logs (to stderr) the device of every op
  * @param xla XLA auto-clustering of the graph ({@code global_jit_level ON_1}); on a CPU TensorFlow
  *     also needs {@code TF_XLA_FLAGS=--tf_xla_cpu_global_jit} in the environment
+ * @param bf16 oneDNN's bfloat16 auto mixed precision ({@code
+ *     rewrite_options.auto_mixed_precision_onednn_bfloat16 ON}): grappler runs the ops oneDNN has
+ *     in bfloat16 (matmuls, convolutions and their gradients), casting at their edges; variables,
+ *     the optimizer and the loss stay float32 ({@link Precision})
  */
 public record SessionSettings(Device device, int threads, boolean logDevicePlacement,
-    boolean xla) {
+    boolean xla, boolean bf16) {
   /** No ConfigProto at all: a session as {@code new Session(graph)} makes it. */
   public static final SessionSettings DEFAULTS = new SessionSettings(Device.DEFAULT, 0, false);
 
-  /** Without XLA. */
+  /** Without XLA, in float32. */
   public SessionSettings(Device device, int threads, boolean logDevicePlacement) {
     this(device, threads, logDevicePlacement, false);
+  }
+
+  /** In float32. */
+  public SessionSettings(Device device, int threads, boolean logDevicePlacement, boolean xla) {
+    this(device, threads, logDevicePlacement, xla, false);
   }
 
   public SessionSettings {
@@ -59,9 +69,17 @@ public record SessionSettings(Device device, int threads, boolean logDevicePlace
     if (logDevicePlacement) {
       b.setLogDevicePlacement(true);
     }
-    if (xla) {
-      b.setGraphOptions(GraphOptions.newBuilder().setOptimizerOptions(
-          OptimizerOptions.newBuilder().setGlobalJitLevel(OptimizerOptions.GlobalJitLevel.ON_1)));
+    if (xla || bf16) {
+      GraphOptions.Builder graph = GraphOptions.newBuilder();
+      if (xla) {
+        graph.setOptimizerOptions(OptimizerOptions.newBuilder()
+            .setGlobalJitLevel(OptimizerOptions.GlobalJitLevel.ON_1));
+      }
+      if (bf16) {
+        graph.setRewriteOptions(RewriterConfig.newBuilder()
+            .setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON));
+      }
+      b.setGraphOptions(graph);
     }
     return b.build();
   }

@@ -119,8 +119,9 @@ public final class Trainer {
     }
     runConfig.add("config", model.configJson());
     SessionSettings session = model.sessionSettings();
-    runConfig.add("provenance",
-        Provenance.now(session.device().provenanceName(), session.threads()));
+    JsonObject provenance = Provenance.now(session.device().provenanceName(), session.threads());
+    provenance.addProperty("precision", session.bf16() ? "bf16" : "fp32");
+    runConfig.add("provenance", provenance);
 
     RunDirectory.State at = RunDirectory.State.START;
     if (options.resume()) {

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.OptimizerOptions;
+import org.tensorflow.proto.RewriterConfig;
 
 /** Devices, threads and placement logging: the ConfigProto of each, detection, provenance. */
 class DeviceTest {
@@ -95,5 +97,41 @@ class DeviceTest {
     JsonObject provenance = run.readConfig().orElseThrow().getAsJsonObject("provenance");
     assertEquals("cpu", provenance.get("device").getAsString());
     assertEquals(1, provenance.get("threads").getAsInt());
+    assertEquals("fp32", provenance.get("precision").getAsString());
+  }
+
+  @Test
+  void bf16TurnsOnOneDnnsBfloat16MixedPrecisionAndKeepsXla() {
+    ConfigProto c = new SessionSettings(CPU, 0, false, true, true).configProto();
+    assertEquals(RewriterConfig.Toggle.ON,
+        c.getGraphOptions().getRewriteOptions().getAutoMixedPrecisionOnednnBfloat16());
+    assertEquals(OptimizerOptions.GlobalJitLevel.ON_1,
+        c.getGraphOptions().getOptimizerOptions().getGlobalJitLevel());
+    ConfigProto fp32 = new SessionSettings(CPU, 0, false, false, false).configProto();
+    assertFalse(fp32.hasGraphOptions());
+  }
+
+  @Test
+  void precisionIsBf16OnlyWhenAskedAndNeverOnAGpu() {
+    Device gpu = new Device(Device.Kind.GPU, 0, "--device gpu");
+    assertTrue(Precision.bf16.use("vc", CPU));
+    assertFalse(Precision.bf16.use("vc", gpu));
+    assertFalse(Precision.fp32.use("vc", CPU));
+    assertFalse(Precision.auto.use("vc", CPU));
+  }
+
+  @Test
+  void aBf16RunTrainsAndConfigJsonRecordsItsPrecision(@TempDir Path tmp) {
+    Dataset train = TrainerTest.twoPrototypes(64, 21);
+    Dataset test = TrainerTest.twoPrototypes(32, 22);
+    var run = new RunDirectory(tmp.resolve("run"));
+    var settings = new SessionSettings(CPU, 0, false, false, true);
+    try (var model = new GmvaeGumbelTrainingGraph(TrainerTest.CONFIG.withEpochs(1), settings)) {
+      var result = new Trainer(new Trainer.Options(false, false, TrainerTest.QUIET, "toy"))
+          .train(model, train, test, run);
+      assertTrue(Double.isFinite(result.testAcc()));
+    }
+    JsonObject provenance = run.readConfig().orElseThrow().getAsJsonObject("provenance");
+    assertEquals("bf16", provenance.get("precision").getAsString());
   }
 }
