@@ -154,6 +154,14 @@ public record VcConfig(
         stopGradientTarget, newAugmentation, seed);
   }
 
+  /** This config with another λ_recons schedule {@code [v0, e1, v1, ...]}. */
+  public VcConfig withReconsScale(float[] schedule) {
+    return new VcConfig(inputShape, clusters, latentDim, encoderConvs, posteriorHidden,
+        priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
+        learningRate, adamEpsilon, batchSize, epochs, schedule, augWeight, augTargetStopGradient,
+        augmentation, seed);
+  }
+
   /** λ_recons at epoch e (from 0). */
   public float reconsScaleAt(int epoch) {
     return scheduleAt(reconsScale, epoch);

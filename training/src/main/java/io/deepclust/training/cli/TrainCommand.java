@@ -144,6 +144,11 @@ final class TrainCommand implements Callable<Integer> {
       description = "TensorFlow logs the device of every op (stderr).")
   boolean logDevicePlacement;
 
+  @Option(names = "--recons-scale", paramLabel = "V0[,E1,V1...]", split = ",",
+      description = "vc: the λ_recons schedule, V0 from epoch 0, V1 from epoch E1, ... (default: "
+          + "the dataset's, 0.5 for MNIST and Fashion-MNIST, docs/models.md).")
+  float[] reconsScale;
+
   @Option(names = "--aug-stop-gradient",
       description = "vc: the clean image's posterior is a fixed target in the augmentation loss "
           + "(gradient through the augmented branch only); default: through both.")
@@ -205,9 +210,17 @@ final class TrainCommand implements Callable<Integer> {
       }
       case vc: {
         VcConfig c = VcConfig.forShape(shape, seed).forDataset(dataset);
-        return new VcTrainingGraph(c.withTraining(epochs != null ? epochs : c.epochs(),
-            batchSize != null ? batchSize : c.batchSize(), augStopGradient, c.augmentation()),
-            session);
+        c = c.withTraining(epochs != null ? epochs : c.epochs(),
+            batchSize != null ? batchSize : c.batchSize(), augStopGradient, c.augmentation());
+        if (reconsScale != null) {
+          try {
+            c = c.withReconsScale(reconsScale);
+          } catch (IllegalArgumentException e) {
+            throw new ParameterException(new CommandLine(this), "--recons-scale: "
+                + e.getMessage());
+          }
+        }
+        return new VcTrainingGraph(c, session);
       }
       case gmvae_gumbel:
       default: {

@@ -74,6 +74,32 @@ class TrainCommandTest {
   }
 
   @Test
+  void reconsScaleSetsVcsLambdaScheduleAndABadOneIsAUsageError(@TempDir Path tmp)
+      throws Exception {
+    Path cache = Datasets.defaultCacheDir();
+    assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
+        "MNIST not in " + cache + "; run tools/fetch-data mnist");
+    Path runDir = tmp.resolve("run");
+    PrintStream stdout = System.out;
+    DeepclustCliTest.Run r;
+    try {
+      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      r = run("train", "--model", "vc", "--run-dir", runDir.toString(), "--epochs", "1",
+          "--batch-size", "2", "--train-limit", "2", "--test-limit", "2", "--recons-scale",
+          "1,3,0.25", "--no-progress", "--no-report");
+    } finally {
+      System.setOut(stdout);
+    }
+    assertEquals(0, r.code(), r.err());
+    var config = JsonParser.parseString(Files.readString(runDir.resolve("config.json")))
+        .getAsJsonObject().getAsJsonObject("config");
+    assertEquals("[1.0,3.0,0.25]", config.get("reconsScale").toString());
+    var bad = run("train", "--model", "vc", "--run-dir", tmp.resolve("bad").toString(),
+        "--recons-scale", "1,0,2", "--no-progress", "--no-report");
+    assertOneLineError(bad, 2, "--recons-scale");
+  }
+
+  @Test
   void resumeRunDirAloneContinuesTheRunWithItsOwnSettings(@TempDir Path tmp) throws Exception {
     Path cache = Datasets.defaultCacheDir();
     assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
