@@ -15,9 +15,6 @@ Euclidean distance; the vote is uniform, a tie going to the smallest label (scik
 KNeighborsClassifier does the same).
 """
 
-import argparse
-import gzip
-import json
 import os
 import sys
 
@@ -27,28 +24,13 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from . import checkpoint  # noqa: E402
+from . import diagnostics  # noqa: E402
 from .crosscheck import data_dir, read_idx_images  # noqa: E402
+from .diagnostics import load_run  # noqa: E402
 from .gmvae_gumbel import MODEL, GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
+from .train import read_idx_labels  # noqa: E402
 
 PAPER_ERROR = {3: 3.46, 5: 3.30, 10: 3.44}
-
-
-def read_idx_labels(path):
-    """The labels of an idx1 ubyte file (plain or .gz) as int64."""
-    found = next((p for p in (path, path + ".gz") if os.path.isfile(p)), None)
-    if found is None:
-        raise FileNotFoundError(f"no MNIST file {path}[.gz]; run tools/fetch-data mnist")
-    opener = gzip.open if found.endswith(".gz") else open
-    with opener(found, "rb") as f:
-        header = f.read(8)
-        if len(header) < 8 or int.from_bytes(header[:4], "big") != 0x801:
-            raise ValueError(f"{found} is not an idx1 ubyte file")
-        n = int.from_bytes(header[4:8], "big")
-        raw = f.read(n)
-    if len(raw) != n:
-        raise ValueError(f"{found} is truncated: expected {n} labels, found {len(raw)}")
-    return np.frombuffer(raw, np.uint8).astype(np.int64)
 
 
 def knn_errors(train_x, train_y, test_x, test_y, ks, chunk=500):
@@ -95,22 +77,9 @@ def representations(model, images, batch=1000):
     return np.concatenate(feats), np.concatenate(zs)
 
 
-def newest_checkpoint(run_dir):
-    steps = [int(n.split("-")[1]) for n in os.listdir(run_dir)
-             if n.startswith("checkpoint-") and n.split("-")[1].isdigit()]
-    if not steps:
-        raise FileNotFoundError(f"{run_dir} has no checkpoint-N directory")
-    return os.path.join(run_dir, f"checkpoint-{max(steps)}"), max(steps)
-
-
 def diagnose(run_dir, ks=(3, 5, 10), data=None):
-    with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as f:
-        run = json.load(f)
-    if run.get("model") != MODEL:
-        raise ValueError(f"{run_dir} is a {run.get('model')} run; the diagnostic is for {MODEL}")
-    model = GmvaeGumbel(GmvaeGumbelConfig.from_json(run["config"]))
-    ckpt, step = newest_checkpoint(run_dir)
-    checkpoint.restore_params(os.path.join(ckpt, "ckpt"), model.params)
+    model, _, step = load_run(run_dir, MODEL,
+                              lambda c: GmvaeGumbel(GmvaeGumbelConfig.from_json(c)))
     d = os.path.join(data or data_dir(), "mnist")
     split = {}
     for name, prefix in (("train", "train"), ("test", "t10k")):
@@ -127,23 +96,11 @@ def diagnose(run_dir, ks=(3, 5, 10), data=None):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m deepclust_ref.knn",
-                                 description=__doc__.splitlines()[0])
-    ap.add_argument("--run-dir", required=True)
-    ap.add_argument("--out", default=None, help="write the result as JSON here")
-    ap.add_argument("--k", type=int, nargs="+", default=[3, 5, 10])
-    args = ap.parse_args(argv)
-    try:
-        result = diagnose(args.run_dir, tuple(args.k))
-    except (OSError, ValueError, KeyError) as e:
-        print(f"knn: {e}", file=sys.stderr)
-        return 1
-    text = json.dumps(result, indent=2)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-    print(text)
-    return 0
+    def add_arguments(ap):
+        ap.add_argument("--k", type=int, nargs="+", default=[3, 5, 10])
+
+    return diagnostics.main(argv, "python -m deepclust_ref.knn", __doc__, add_arguments,
+                            lambda args: diagnose(args.run_dir, tuple(args.k)))
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ entropy of q*_lambda for every lambda, and how often argmax q(k|x) = argmax q*_l
 averaged over `samples` draws of z (stateless normal, seeded) per (image, k).
 """
 
-import argparse
-import json
 import os
 import sys
 
@@ -28,10 +26,10 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from . import checkpoint  # noqa: E402
+from . import diagnostics  # noqa: E402
 from . import dist  # noqa: E402
 from .crosscheck import data_dir, read_idx_images  # noqa: E402
-from .knn import newest_checkpoint  # noqa: E402
+from .diagnostics import load_run  # noqa: E402
 from .vc import MODEL, Vc, VcConfig  # noqa: E402
 
 
@@ -63,13 +61,7 @@ def per_cluster_terms(model, x, samples, seed):
 
 
 def diagnose(run_dir, lambdas=(0.5, 1.0), n=1000, samples=4, seed=1, batch=50, data=None):
-    with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as f:
-        run = json.load(f)
-    if run.get("model") != MODEL:
-        raise ValueError(f"{run_dir} is a {run.get('model')} run; the diagnostic is for {MODEL}")
-    model = Vc(VcConfig.from_json(run["config"]))
-    ckpt, step = newest_checkpoint(run_dir)
-    checkpoint.restore_params(os.path.join(ckpt, "ckpt"), model.params)
+    model, run, step = load_run(run_dir, MODEL, lambda c: Vc(VcConfig.from_json(c)))
     images = read_idx_images(os.path.join(data or data_dir(), run.get("dataset", "mnist"),
                                           "t10k-images-idx3-ubyte"), n)
     log_q, rec, kl = [], [], []
@@ -92,25 +84,14 @@ def diagnose(run_dir, lambdas=(0.5, 1.0), n=1000, samples=4, seed=1, batch=50, d
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m deepclust_ref.vc_posterior",
-                                 description=__doc__.splitlines()[0])
-    ap.add_argument("--run-dir", required=True)
-    ap.add_argument("--lambdas", type=float, nargs="+", default=[0.5, 1.0])
-    ap.add_argument("--n", type=int, default=1000, help="test images (default %(default)s)")
-    ap.add_argument("--samples", type=int, default=4, help="z draws per (image, k)")
-    ap.add_argument("--out", default=None, help="write the result as JSON here")
-    args = ap.parse_args(argv)
-    try:
-        result = diagnose(args.run_dir, tuple(args.lambdas), args.n, args.samples)
-    except (OSError, ValueError, KeyError) as e:
-        print(f"vc_posterior: {e}", file=sys.stderr)
-        return 1
-    text = json.dumps(result, indent=2)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-    print(text)
-    return 0
+    def add_arguments(ap):
+        ap.add_argument("--lambdas", type=float, nargs="+", default=[0.5, 1.0])
+        ap.add_argument("--n", type=int, default=1000, help="test images (default %(default)s)")
+        ap.add_argument("--samples", type=int, default=4, help="z draws per (image, k)")
+
+    return diagnostics.main(
+        argv, "python -m deepclust_ref.vc_posterior", __doc__, add_arguments,
+        lambda args: diagnose(args.run_dir, tuple(args.lambdas), args.n, args.samples))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import unittest
 import _common  # noqa: F401  (import path, TF logging)
 import numpy as np
 
-from deepclust_ref import knn
+from deepclust_ref import diagnostics, knn
 
 
 def brute_force_error(train_x, train_y, test_x, test_y, k):
@@ -53,33 +53,15 @@ class KnnErrorsTest(unittest.TestCase):
                            np.zeros(1, np.int64), (3,))
 
 
-class ReadLabelsTest(unittest.TestCase):
-    def test_reads_an_idx1_file_and_refuses_a_truncated_or_foreign_one(self):
-        with tempfile.TemporaryDirectory() as d:
-            good = os.path.join(d, "good")
-            with open(good, "wb") as f:
-                f.write((0x801).to_bytes(4, "big") + (3).to_bytes(4, "big") + bytes([7, 0, 9]))
-            np.testing.assert_array_equal(knn.read_idx_labels(good), [7, 0, 9])
-            short = os.path.join(d, "short")
-            with open(short, "wb") as f:
-                f.write((0x801).to_bytes(4, "big") + (5).to_bytes(4, "big") + bytes([1, 2]))
-            with self.assertRaisesRegex(ValueError, "truncated"):
-                knn.read_idx_labels(short)
-            images = os.path.join(d, "images")
-            with open(images, "wb") as f:
-                f.write((0x803).to_bytes(4, "big") + bytes(12))
-            with self.assertRaisesRegex(ValueError, "not an idx1"):
-                knn.read_idx_labels(images)
-
-
 class RunDirTest(unittest.TestCase):
     def test_the_newest_checkpoint_is_the_largest_step(self):
         with tempfile.TemporaryDirectory() as d:
             for n in ("checkpoint-900", "checkpoint-1200", "checkpoint-x", "export"):
                 os.makedirs(os.path.join(d, n))
-            self.assertEqual(knn.newest_checkpoint(d), (os.path.join(d, "checkpoint-1200"), 1200))
+            self.assertEqual(diagnostics.newest_checkpoint(d),
+                             (os.path.join(d, "checkpoint-1200"), 1200))
             with self.assertRaises(FileNotFoundError):
-                knn.newest_checkpoint(os.path.join(d, "export"))
+                diagnostics.newest_checkpoint(os.path.join(d, "export"))
 
     def test_a_run_of_another_model_is_refused_by_name(self):
         with tempfile.TemporaryDirectory() as d:
