@@ -8,7 +8,8 @@ import json
 import os
 import sys
 
-# The papers' numbers for each model on MNIST (see ../shared/papers/ and DESIGN.md).
+# The numbers each paper reports on MNIST (the README's "Papers" paragraph names the papers;
+# the k-means and GMM ranges are the ones those papers quote for raw pixels).
 ANCHORS = {
     "gmvae_gumbel": {"test": "85.75 ± 8 (300 epochs)"},
     "vade": {"all": "94.46 (94.06 in VaDE's own table)"},
