@@ -25,8 +25,8 @@ public record Comparison(String model, String check, String quantity, double max
       return failed(model, check, quantity + " (size " + actual.length + " vs "
           + reference.length + ")");
     }
-    double maxRel = relative(actual, reference);
     double maxAbs = maxAbs(actual, reference);
+    double maxRel = relative(maxAbs, reference);
     double ofGate = threshold == 0 ? (maxRel == 0 ? 0 : Double.POSITIVE_INFINITY)
         : maxRel / threshold;
     return new Comparison(model, check, quantity, maxAbs, maxRel, ofGate, true, ofGate <= 1);
@@ -39,8 +39,9 @@ public record Comparison(String model, String check, String quantity, double max
       return failed(model, check, quantity + " (size " + actual.length + " vs "
           + reference.length + ")");
     }
-    return new Comparison(model, check, quantity, maxAbs(actual, reference),
-        relative(actual, reference), Double.NaN, false, true);
+    double maxAbs = maxAbs(actual, reference);
+    return new Comparison(model, check, quantity, maxAbs, relative(maxAbs, reference), Double.NaN,
+        false, true);
   }
 
   /** Compares integer arrays: every entry must agree. */
@@ -80,11 +81,15 @@ public record Comparison(String model, String check, String quantity, double max
 
   /** max_i |a_i − b_i| / max_i |b_i| (the abs diff itself when b is all zeros). */
   static double relative(float[] actual, float[] reference) {
+    return relative(maxAbs(actual, reference), reference);
+  }
+
+  /** {@code maxAbs} / max_i |b_i| (maxAbs itself when b is all zeros). */
+  static double relative(double maxAbs, float[] reference) {
     double scale = 0;
     for (float r : reference) {
       scale = Math.max(scale, Math.abs(r));
     }
-    double maxAbs = maxAbs(actual, reference);
     return scale == 0 ? maxAbs : maxAbs / scale;
   }
 

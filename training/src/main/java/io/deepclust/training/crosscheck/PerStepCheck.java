@@ -78,8 +78,7 @@ final class PerStepCheck {
       for (int i = 0; i < trainable.size(); i++) {
         String n = trainable.get(i);
         float[] gPython = python.get(i);
-        worst("per-step gradient", n).add(Comparison.relative(applied.get(i), gPython),
-            Comparison.maxAbs(applied.get(i), gPython),
+        worst("per-step gradient", n).add(applied.get(i), gPython,
             CrossCheck.gradientGate(gPython, modelScale));
         String mn = slot(n, "m");
         String vn = slot(n, "v");
@@ -94,8 +93,7 @@ final class PerStepCheck {
       for (String n : m.params().variables().keySet()) {
         if (!trainable.contains(n)) {
           float[] py = state(next, "state__" + n);
-          worst("per-step training", n).add(Comparison.relative(java.get(n), py),
-              Comparison.maxAbs(java.get(n), py), CrossCheck.FORWARD);
+          worst("per-step training", n).add(java.get(n), py, CrossCheck.FORWARD);
         }
       }
       current = next;
@@ -199,7 +197,10 @@ final class PerStepCheck {
     private double ofGate;
     private boolean nan;
 
-    void add(double rel, double abs, double threshold) {
+    /** A tensor-relative measure of {@code actual} against {@code reference}. */
+    void add(float[] actual, float[] reference, double threshold) {
+      double abs = Comparison.maxAbs(actual, reference);
+      double rel = Comparison.relative(abs, reference);
       add(new AdamBound.Measure(abs, rel, rel / threshold));
     }
 
