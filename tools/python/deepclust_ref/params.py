@@ -11,6 +11,8 @@ import numpy as np
 import tensorflow as tf
 
 GLOROT_UNIFORM = "glorot_uniform"
+# U(-a, a), a = sqrt(1 / fan_in): Keras' VarianceScaling(1/3, "fan_in", "uniform") (DEC-keras).
+FAN_IN_UNIFORM = "fan_in_uniform"
 ZEROS = "zeros"
 ONES = "ones"
 
@@ -47,7 +49,7 @@ class Params(tf.Module):
             return tf.zeros(dims, tf.float32)
         if init == ONES:
             return tf.ones(dims, tf.float32)
-        if init == GLOROT_UNIFORM:
+        if init in (GLOROT_UNIFORM, FAN_IN_UNIFORM):
             # Fan-in/out from the last two dims (docs/models.md), so a batched kernel [K, in, out]
             # draws each slice with the limit of an [in, out] kernel; 2-D kernels are unchanged. A
             # rank-4 convolution kernel [k1, k2, a, b] multiplies both by its receptive field
@@ -56,7 +58,8 @@ class Params(tf.Module):
             fan_in = (shape[-2] if len(shape) > 1 else 1) * receptive
             fan_out = shape[-1] * receptive
             # Java computes the limit in double, then rounds it to float.
-            limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
+            limit = np.float32(math.sqrt(1.0 / fan_in if init == FAN_IN_UNIFORM
+                                         else 6.0 / (fan_in + fan_out)))
             u = tf.random.stateless_uniform(
                 dims, seed=tf.constant([self.seed, index], tf.int64), dtype=tf.float32)
             return (u * 2.0 - 1.0) * limit

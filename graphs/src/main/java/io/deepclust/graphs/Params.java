@@ -39,6 +39,11 @@ public final class Params {
      * convolution kernel [k1, k2, a, b] multiplies both by its receptive field k1·k2.
      */
     GLOROT_UNIFORM,
+    /**
+     * U(−a, a), a = √(1 / fan_in) (fan_in as for Glorot): Keras' {@code VarianceScaling(1/3,
+     * "fan_in", "uniform")}, the initialiser of DEC-keras's autoencoder (and Torch's Linear).
+     */
+    FAN_IN_UNIFORM,
     ZEROS,
     ONES
   }
@@ -165,11 +170,13 @@ public final class Params {
       case ONES:
         return tf.ones(dims, TFloat32.class);
       case GLOROT_UNIFORM:
+      case FAN_IN_UNIFORM:
         int rank = shape.numDimensions();
         long receptive = rank == 4 ? shape.size(0) * shape.size(1) : 1;
         long fanIn = (rank > 1 ? shape.size(rank - 2) : 1) * receptive;
         long fanOut = (rank > 1 ? shape.size(rank - 1) : shape.size(0)) * receptive;
-        float limit = (float) Math.sqrt(6.0 / (fanIn + fanOut));
+        float limit = (float) Math.sqrt(init == Init.FAN_IN_UNIFORM ? 1.0 / fanIn
+            : 6.0 / (fanIn + fanOut));
         Operand<TFloat32> u =
             tf.random.statelessRandomUniform(dims, tf.constant(new long[] {seed, index}));
         return tf.math.mul(tf.math.sub(tf.math.mul(u, tf.constant(2f)), tf.constant(1f)),

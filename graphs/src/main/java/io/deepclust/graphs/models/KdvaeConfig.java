@@ -5,8 +5,8 @@ package io.deepclust.graphs.models;
  * Z-100-500-D, Z = 10, batch 100, Adam 1e-3. The paper gives no epoch counts: {@code epochs} (the
  * joint phase of Eq. 6) and {@code pairPretrainEpochs} (each pair a VAE on its k-means cluster) are
  * this project's, as is the VaDE that gives the initial clusters by k-means on its latent means
- * ({@code initVadePretrainEpochs} of pretraining, {@code initVadeEpochs} joint; the paper takes this
- * initialisation from DGG without its settings).
+ * (pretrained by {@code initVadePretraining}, its prior started by {@code initVadeGmmStart}, then
+ * {@code initVadeEpochs} joint; the paper takes this initialisation from DGG without its settings).
  */
 public record KdvaeConfig(
     int[] inputShape,
@@ -19,7 +19,8 @@ public record KdvaeConfig(
     int batchSize,
     int epochs,
     int pairPretrainEpochs,
-    int initVadePretrainEpochs,
+    Pretraining initVadePretraining,
+    GmmStart initVadeGmmStart,
     int initVadeEpochs,
     long seed) implements ModelConfig {
 
@@ -33,7 +34,6 @@ public record KdvaeConfig(
   public static final int BATCH_SIZE = 100;
   public static final int EPOCHS = 100;
   public static final int PAIR_PRETRAIN_EPOCHS = 20;
-  public static final int INIT_VADE_PRETRAIN_EPOCHS = 20;
   public static final int INIT_VADE_EPOCHS = 30;
 
   public KdvaeConfig {
@@ -56,28 +56,43 @@ public record KdvaeConfig(
     require(batchSize >= 1, "batchSize must be positive");
     require(epochs >= 1, "epochs must be positive");
     require(pairPretrainEpochs >= 0, "pairPretrainEpochs must be ≥ 0");
-    require(initVadePretrainEpochs >= 0 && initVadeEpochs >= 0, "VaDE epochs must be ≥ 0");
+    require(initVadePretraining != null && initVadeGmmStart != null,
+        "initVadePretraining and initVadeGmmStart are required");
+    require(initVadeEpochs >= 0, "VaDE epochs must be ≥ 0");
   }
 
   public static KdvaeConfig mnist(long seed) {
     return new KdvaeConfig(MNIST_SHAPE, CLUSTERS, LATENT_DIM, ENCODER_HIDDEN, DECODER_HIDDEN,
         LEARNING_RATE, ADAM_EPSILON, BATCH_SIZE, EPOCHS, PAIR_PRETRAIN_EPOCHS,
-        INIT_VADE_PRETRAIN_EPOCHS, INIT_VADE_EPOCHS, seed);
+        Pretraining.decKeras(), GmmStart.paper(), INIT_VADE_EPOCHS, seed);
   }
 
   public int inputDim() {
     return inputShape[0] * inputShape[1] * inputShape[2];
   }
 
+  /** The initialising VaDE's pretraining epochs. */
+  public int initVadePretrainEpochs() {
+    return initVadePretraining.epochs();
+  }
+
   public KdvaeConfig withEpochs(int vadePretrain, int vade, int pairPretrain, int joint) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
-        learningRate, adamEpsilon, batchSize, joint, pairPretrain, vadePretrain, vade, seed);
+        learningRate, adamEpsilon, batchSize, joint, pairPretrain,
+        initVadePretraining.withEpochs(vadePretrain), initVadeGmmStart, vade, seed);
   }
 
   public KdvaeConfig withBatchSize(int b) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
-        learningRate, adamEpsilon, b, epochs, pairPretrainEpochs, initVadePretrainEpochs,
-        initVadeEpochs, seed);
+        learningRate, adamEpsilon, b, epochs, pairPretrainEpochs, initVadePretraining,
+        initVadeGmmStart, initVadeEpochs, seed);
+  }
+
+  /** The initialising VaDE's pretraining recipe and GMM start taken from {@code v}. */
+  public KdvaeConfig withInitVade(VadeConfig v) {
+    return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, v.pretraining(),
+        v.gmmStart(), initVadeEpochs, seed);
   }
 
   /** The VaDE that initialises the clusters: MNIST settings with this config's epochs and seed. */
@@ -85,7 +100,7 @@ public record KdvaeConfig(
     VadeConfig v = VadeConfig.mnist(seed);
     return new VadeConfig(inputShape, clusters, v.latentDim(), v.encoderHidden(),
         v.decoderHidden(), v.learningRate(), v.learningRateDecay(), v.learningRateDecayEpochs(),
-        v.learningRateFloor(), v.adamEpsilon(), initVadePretrainEpochs, v.pretrainLearningRate(),
+        v.learningRateFloor(), v.adamEpsilon(), initVadePretraining, initVadeGmmStart,
         batchSize, Math.max(1, initVadeEpochs), seed);
   }
 

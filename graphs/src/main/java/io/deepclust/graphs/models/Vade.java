@@ -35,7 +35,11 @@ public final class Vade {
       Operand<TFloat32> priorLogits, Operand<TFloat32> priorMeans,
       Operand<TFloat32> priorLogVars) {}
 
-  /** The training branch: the joint loss (−ELBO) and its terms, and the pretraining loss. */
+  /**
+   * The training branch: the joint loss (−ELBO) and its terms, and the pretraining loss ({@link
+   * Pretraining}'s BCE or MSE of the deterministic autoencoder x → μ̃ → x̂), and the decoder
+   * refit's loss (the mean BCE of that autoencoder, summed over pixels).
+   */
   public record Training(
       Placeholder<TFloat32> x,
       Placeholder<TInt64> noiseSeed,
@@ -44,7 +48,8 @@ public final class Vade {
       Operand<TFloat32> latentKl,
       Operand<TFloat32> categoricalKl,
       Operand<TFloat32> logGamma,
-      Operand<TFloat32> pretrainLoss) {}
+      Operand<TFloat32> pretrainLoss,
+      Operand<TFloat32> refitLoss) {}
 
   /** The deterministic inference branch. */
   public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
@@ -62,13 +67,14 @@ public final class Vade {
         {h[0], h[1]}, {h[1], h[2]}, {h[2], d}};
     List<Operand<TFloat32>> ae = new ArrayList<>();
     List<String> aeNames = new ArrayList<>();
+    Params.Init kernelInit = Pretraining.FAN_IN_UNIFORM.equals(c.pretraining().init())
+        ? Params.Init.FAN_IN_UNIFORM : Params.Init.GLOROT_UNIFORM;
     for (int i = 0; i < names.length; i++) {
       for (String role : new String[] {"_kernel", "_bias"}) {
         String n = names[i] + role;
         Shape shape = role.equals("_kernel") ? Shape.of(sizes[i][0], sizes[i][1])
             : Shape.of(sizes[i][1]);
-        ae.add(p.get(n, shape, role.equals("_kernel") ? Params.Init.GLOROT_UNIFORM
-            : Params.Init.ZEROS, true));
+        ae.add(p.get(n, shape, role.equals("_kernel") ? kernelInit : Params.Init.ZEROS, true));
         aeNames.add(n);
       }
     }
@@ -125,9 +131,26 @@ public final class Vade {
     var latentMean = tf.math.mean(latentKl, axis);
     var catMean = tf.math.mean(categoricalKl, axis);
     var loss = tf.withName("loss").math.add(recMean, tf.math.add(latentMean, catMean));
+    var aeLogits = pXGivenZ(tf, p, c, q[0]);
     var pretrain = tf.withName("pretrain_loss").math.mean(
-        Bernoulli.crossEntropyFromLogits(tf, pXGivenZ(tf, p, c, q[0]), flat), axis);
-    return new Training(x, noiseSeed, loss, recMean, latentMean, catMean, logGamma, pretrain);
+        pretrainLoss(tf, c, aeLogits, flat), axis);
+    var refit = tf.withName("refit_loss").math.mean(
+        Bernoulli.crossEntropyFromLogits(tf, aeLogits, flat), axis);
+    return new Training(x, noiseSeed, loss, recMean, latentMean, catMean, logGamma, pretrain,
+        refit);
+  }
+
+  /**
+   * The pretraining loss per image [B] of the decoder's logits at z = μ̃ ({@link Pretraining}):
+   * BCE summed over pixels, or the squared error of the logits read as a linear output (DEC-keras),
+   * averaged over pixels.
+   */
+  static Operand<TFloat32> pretrainLoss(Ops tf, VadeConfig c, Operand<TFloat32> logits,
+      Operand<TFloat32> flat) {
+    if (Pretraining.BCE.equals(c.pretraining().loss())) {
+      return Bernoulli.crossEntropyFromLogits(tf, logits, flat);
+    }
+    return tf.math.mean(tf.math.square(tf.math.sub(logits, flat)), tf.constant(1));
   }
 
   /** Inference at z = μ̃: probs = γ(μ̃), cluster = argmax, embedding = μ̃, reconstruction. */

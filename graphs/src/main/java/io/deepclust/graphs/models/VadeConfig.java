@@ -3,8 +3,9 @@ package io.deepclust.graphs.models;
 /**
  * VaDE settings (vade.txt §4.1; docs/models.md). Defaults are the paper's MNIST settings: encoder
  * D-500-500-2000-10, decoder the reverse, K = 10, batch 100, Adam 2e-3 decayed ×0.9 every 10
- * epochs (floor 2e-4, as the issue asks), ε = 1e-4 as the original code; autoencoder pretraining
- * ("only a few epochs ... are enough") with Adam 1e-3.
+ * epochs (floor 2e-4), ε = 1e-4 as the original code; the autoencoder pretrained by {@link
+ * Pretraining#decKeras()} and the prior started by {@link GmmStart#paper()} (README, "VaDE: the
+ * pretraining and the restarts", has the measurements behind both).
  */
 public record VadeConfig(
     int[] inputShape,
@@ -17,8 +18,8 @@ public record VadeConfig(
     int learningRateDecayEpochs,
     float learningRateFloor,
     float adamEpsilon,
-    int pretrainEpochs,
-    float pretrainLearningRate,
+    Pretraining pretraining,
+    GmmStart gmmStart,
     int batchSize,
     int epochs,
     long seed) implements ModelConfig {
@@ -33,8 +34,6 @@ public record VadeConfig(
   public static final int LEARNING_RATE_DECAY_EPOCHS = 10;
   public static final float LEARNING_RATE_FLOOR = 2e-4f;
   public static final float ADAM_EPSILON = 1e-4f;
-  public static final int PRETRAIN_EPOCHS = 20;
-  public static final float PRETRAIN_LEARNING_RATE = 1e-3f;
   public static final int BATCH_SIZE = 100;
   public static final int EPOCHS = 300;
 
@@ -54,12 +53,12 @@ public record VadeConfig(
     }
     require(clusters >= 2, "clusters must be at least 2");
     require(latentDim >= 1, "latentDim must be positive");
-    require(learningRate > 0 && learningRateFloor > 0 && pretrainLearningRate > 0,
+    require(pretraining != null && gmmStart != null, "pretraining and gmmStart are required");
+    require(learningRate > 0 && learningRateFloor > 0,
         "learning rates must be positive");
     require(learningRateDecay > 0 && learningRateDecay <= 1, "learningRateDecay in (0, 1]");
     require(learningRateDecayEpochs >= 1, "learningRateDecayEpochs must be positive");
     require(adamEpsilon > 0, "adamEpsilon must be positive");
-    require(pretrainEpochs >= 0, "pretrainEpochs must be ≥ 0");
     require(batchSize >= 1, "batchSize must be positive");
     require(epochs >= 1, "epochs must be positive");
   }
@@ -67,7 +66,7 @@ public record VadeConfig(
   public static VadeConfig mnist(long seed) {
     return new VadeConfig(MNIST_SHAPE, CLUSTERS, LATENT_DIM, ENCODER_HIDDEN, DECODER_HIDDEN,
         LEARNING_RATE, LEARNING_RATE_DECAY, LEARNING_RATE_DECAY_EPOCHS, LEARNING_RATE_FLOOR,
-        ADAM_EPSILON, PRETRAIN_EPOCHS, PRETRAIN_LEARNING_RATE, BATCH_SIZE, EPOCHS, seed);
+        ADAM_EPSILON, Pretraining.decKeras(), GmmStart.paper(), BATCH_SIZE, EPOCHS, seed);
   }
 
   public int inputDim() {
@@ -83,13 +82,26 @@ public record VadeConfig(
   public VadeConfig withEpochs(int pretrain, int joint) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        pretrain, pretrainLearningRate, batchSize, joint, seed);
+        pretraining.withEpochs(pretrain), gmmStart, batchSize, joint, seed);
   }
 
+  /** The joint phase's batch size (the pretraining recipe keeps its own). */
   public VadeConfig withBatchSize(int b) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        pretrainEpochs, pretrainLearningRate, b, epochs, seed);
+        pretraining, gmmStart, b, epochs, seed);
+  }
+
+  public VadeConfig withPretraining(Pretraining p) {
+    return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        p, gmmStart, batchSize, epochs, seed);
+  }
+
+  public VadeConfig withGmmStart(GmmStart g) {
+    return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        pretraining, g, batchSize, epochs, seed);
   }
 
   private static void require(boolean ok, String message) {

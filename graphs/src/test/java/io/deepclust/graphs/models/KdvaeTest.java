@@ -19,7 +19,8 @@ import org.tensorflow.types.TInt64;
 /** k-DVAE's objective (Eq. 6) and clustering (Eq. 8) on a tiny model. */
 class KdvaeTest {
   static final KdvaeConfig CONFIG = new KdvaeConfig(new int[] {2, 2, 1}, 3, 2, new int[] {5},
-      new int[] {5}, 1e-3f, 1e-7f, 4, 1, 1, 0, 0, 9L);
+      new int[] {5}, 1e-3f, 1e-7f, 4, 1, 1, Pretraining.adamBce().withEpochs(0), GmmStart.paper(),
+      0, 9L);
 
   static float[] values(org.tensorflow.Tensor t) {
     float[] out = new float[(int) t.shape().size()];

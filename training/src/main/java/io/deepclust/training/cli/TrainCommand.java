@@ -1,8 +1,10 @@
 package io.deepclust.training.cli;
 
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.GmmStart;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.models.KdvaeConfig;
+import io.deepclust.graphs.models.Pretraining;
 import io.deepclust.graphs.models.VabConfig;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.models.VcConfig;
@@ -22,6 +24,7 @@ import io.deepclust.training.train.VadeTrainingGraph;
 import io.deepclust.training.train.VcTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
 import io.deepclust.training.train.Precision;
+import io.deepclust.training.train.PretrainCache;
 import io.deepclust.training.train.SessionSettings;
 import io.deepclust.training.train.Xla;
 import java.nio.file.Path;
@@ -62,8 +65,46 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--pretrain-epochs", converter = OptionValues.AtLeast0.class,
       description = "VaDE (and k-DVAE's initialising VaDE): autoencoder pretraining epochs before"
-          + " the GMM fit (default 20).")
+          + " the GMM fit (default: the recipe's, 300 for dec-keras, 20 for adam-bce).")
   Integer pretrainEpochs;
+
+  enum Recipe { dec_keras, adam_bce }
+
+  @Option(names = "--pretrain-recipe", defaultValue = "dec_keras",
+      description = "VaDE / k-DVAE: autoencoder pretraining recipe: dec_keras (SGD lr 1 momentum "
+          + "0.9, MSE of a linear output, batch 256, 300 epochs, fan-in init, then 5 epochs "
+          + "refitting the decoder to the BCE; default) or adam_bce (Adam 1e-3, BCE, batch 100, "
+          + "20 epochs, Glorot init).")
+  Recipe pretrainRecipe;
+
+  @Option(names = "--pretrain-loss",
+      description = "VaDE / k-DVAE: the recipe's pretraining loss replaced: bce or mse.")
+  String pretrainLoss;
+
+  @Option(names = "--refit-epochs", converter = OptionValues.AtLeast0.class,
+      description = "VaDE / k-DVAE: epochs refitting the decoder alone to the BCE after the "
+          + "pretraining (default: the recipe's, 5 for dec_keras, 0 for adam_bce).")
+  Integer refitEpochs;
+
+  @Option(names = "--pretrain-cache", defaultValue = "auto",
+      description = "VaDE / k-DVAE: directory of pretrained autoencoders reused across runs "
+          + "(auto: $DEEPCLUST_CACHE/pretrained or ~/.cache/deepclust/pretrained; none: off).")
+  String pretrainCache;
+
+  @Option(names = "--restarts", converter = OptionValues.AtLeast1.class,
+      description = "VaDE / k-DVAE: GMM starts after pretraining, the one with the best training "
+          + "objective kept (default 10, the paper's).")
+  Integer restarts;
+
+  @Option(names = "--kmeans-restarts", converter = OptionValues.AtLeast1.class,
+      description = "VaDE / k-DVAE: k-means runs per GMM start, least squared error kept "
+          + "(default 10).")
+  Integer kmeansRestarts;
+
+  @Option(names = "--prior-weights",
+      description = "VaDE / k-DVAE: the prior's pi at the start: uniform (default, as the "
+          + "original code) or fit (the GMM's weights).")
+  String priorWeights;
 
   @Option(names = "--init-vade-epochs", converter = OptionValues.AtLeast0.class,
       description = "k-DVAE: joint epochs of the VaDE whose latent space gives the initial "
@@ -189,13 +230,13 @@ final class TrainCommand implements Callable<Integer> {
   private TrainingModel open(int[] shape, SessionSettings session) {
     switch (model) {
       case vade: {
-        VadeConfig c = VadeConfig.mnist(seed);
-        c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.pretrainEpochs(),
+        VadeConfig c = vadeStart(VadeConfig.mnist(seed));
+        c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.pretraining().epochs(),
             epochs != null ? epochs : c.epochs());
         return new VadeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c, session);
       }
       case kdvae: {
-        KdvaeConfig c = KdvaeConfig.mnist(seed);
+        KdvaeConfig c = KdvaeConfig.mnist(seed).withInitVade(vadeStart(VadeConfig.mnist(seed)));
         c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.initVadePretrainEpochs(),
             initVadeEpochs != null ? initVadeEpochs : c.initVadeEpochs(),
             pairPretrainEpochs != null ? pairPretrainEpochs : c.pairPretrainEpochs(),
@@ -229,6 +270,41 @@ final class TrainCommand implements Callable<Integer> {
         return new GmvaeGumbelTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c,
             session);
       }
+    }
+  }
+
+  /** The pretraining recipe and GMM start of the options, on VaDE config {@code c}. */
+  private VadeConfig vadeStart(VadeConfig c) {
+    Pretraining p = pretrainRecipe == Recipe.adam_bce ? Pretraining.adamBce()
+        : Pretraining.decKeras();
+    GmmStart g = c.gmmStart();
+    try {
+      if (pretrainLoss != null) {
+        p = new Pretraining(p.optimizer(), p.learningRate(), p.momentum(), pretrainLoss,
+            p.batchSize(), p.epochs(), p.init(), p.refitEpochs());
+      }
+      p = refitEpochs != null ? p.withRefitEpochs(refitEpochs) : p;
+      g = new GmmStart(restarts != null ? restarts : g.restarts(),
+          kmeansRestarts != null ? kmeansRestarts : g.kmeansRestarts(),
+          priorWeights != null ? priorWeights : g.weights());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(new CommandLine(this), e.getMessage());
+    }
+    return c.withPretraining(p).withGmmStart(g);
+  }
+
+  /** Gives a VaDE or k-DVAE the pretraining cache of --pretrain-cache. */
+  private void attachCache(TrainingModel m, boolean bf16) {
+    if ("none".equals(pretrainCache)) {
+      return;
+    }
+    PretrainCache cache = new PretrainCache("auto".equals(pretrainCache)
+        ? PretrainCache.defaultRoot() : Path.of(pretrainCache));
+    String precisionName = bf16 ? "bf16" : "fp32";
+    if (m instanceof VadeTrainingGraph v) {
+      v.usePretrainCache(cache, precisionName);
+    } else if (m instanceof KdvaeTrainingGraph k) {
+      k.usePretrainCache(cache, precisionName);
     }
   }
 
@@ -338,8 +414,10 @@ final class TrainCommand implements Callable<Integer> {
     }, "deepclust-stop");
     Runtime.getRuntime().addShutdownHook(onSignal);
     Trainer.Result result;
-    try (TrainingModel m = inMode(saved != null ? openSaved(session)
-        : open(new int[] {train.height(), train.width(), train.channels()}, session))) {
+    TrainingModel base = saved != null ? openSaved(session)
+        : open(new int[] {train.height(), train.width(), train.channels()}, session);
+    attachCache(base, bf16);
+    try (TrainingModel m = inMode(base)) {
       result = trainer.train(m, train, evals, new RunDirectory(runDir));
     } catch (Trainer.Stopped stopped) {
       System.out.println(stopped.getMessage());

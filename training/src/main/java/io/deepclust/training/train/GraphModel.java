@@ -7,6 +7,7 @@ import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.graphs.train.MomentumStep;
 import io.deepclust.training.data.Dataset;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -149,6 +150,23 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
         return tappedStep(adam, r -> tap.feed(feeds.apply(r)), tap, terms);
       }
       Session.Runner runner = feeds.apply(session.runner()).addTarget(adam.step);
+      terms.forEach(runner::fetch);
+      try (Result r = runner.run()) {
+        return scalars(r, 0, terms.size());
+      }
+    }
+  }
+
+  /**
+   * Runs one update of {@code sgd} at {@code learningRate} with the feeds {@code inputs} adds;
+   * returns the values of {@code lossTerms}, computed before the update.
+   */
+  protected final float[] momentumStep(MomentumStep sgd, float learningRate,
+      UnaryOperator<Session.Runner> inputs, LossTerms lossTerms) {
+    List<Operand<TFloat32>> terms = lossTerms.operands();
+    try (TFloat32 lr = TFloat32.scalarOf(learningRate)) {
+      Session.Runner runner = inputs.apply(session.runner()).feed(sgd.learningRate, lr)
+          .addTarget(sgd.step);
       terms.forEach(runner::fetch);
       try (Result r = runner.run()) {
         return scalars(r, 0, terms.size());

@@ -68,6 +68,11 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     initVade.bind(session());
   }
 
+  /** The initialising VaDE's pretraining cache ({@link VadeTrainingGraph#usePretrainCache}). */
+  public void usePretrainCache(PretrainCache cache, String precision) {
+    initVade.usePretrainCache(cache, precision);
+  }
+
   /** One joint step (Eq. 6) at step t with noise seed [noiseSeed, t]; returns the loss. */
   public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
     return step(adam, terms, pixels, null, learningRate, noiseSeed, t);
@@ -138,6 +143,21 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
         @Override
         public void begin(Dataset train, PrintStream out) {
           p.begin(train, out);
+        }
+
+        @Override
+        public boolean restore(Dataset train, PrintStream out) {
+          return p.restore(train, out);
+        }
+
+        @Override
+        public void end(Dataset train, PrintStream out) {
+          p.end(train, out);
+        }
+
+        @Override
+        public com.google.gson.JsonObject startReport() {
+          return p.startReport();
         }
 
         @Override

@@ -2,10 +2,13 @@ package io.deepclust.training.train;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.GmmStart;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.models.Kdvae;
 import io.deepclust.graphs.models.KdvaeConfig;
+import io.deepclust.graphs.models.Pretraining;
 import io.deepclust.graphs.models.Vade;
 import io.deepclust.graphs.models.Vab;
 import io.deepclust.graphs.models.VabConfig;
@@ -53,14 +56,39 @@ public final class Models {
     return switch (model) {
       case GmvaeGumbel.MODEL ->
           new GmvaeGumbelTrainingGraph(gson.fromJson(config, GmvaeGumbelConfig.class), session);
-      case Vade.MODEL -> new VadeTrainingGraph(gson.fromJson(config, VadeConfig.class), session);
-      case Kdvae.MODEL ->
-          new KdvaeTrainingGraph(gson.fromJson(config, KdvaeConfig.class), session);
+      case Vade.MODEL -> new VadeTrainingGraph(
+          gson.fromJson(upgradeVade(config, "pretraining", "gmmStart", "pretrainEpochs"),
+              VadeConfig.class), session);
+      case Kdvae.MODEL -> new KdvaeTrainingGraph(
+          gson.fromJson(upgradeVade(config, "initVadePretraining", "initVadeGmmStart",
+              "initVadePretrainEpochs"), KdvaeConfig.class), session);
       case Vab.MODEL -> new VabTrainingGraph(gson.fromJson(config, VabConfig.class), session);
       case VariationalClustering.MODEL ->
           new VcTrainingGraph(gson.fromJson(config, VcConfig.class), session);
       default -> throw new IllegalArgumentException(
           "unknown model '" + model + "': one of " + NAMES);
     };
+  }
+
+  /**
+   * A config.json written before the pretraining recipe was configurable (it held only the
+   * pretraining's epochs and, for VaDE, its Adam learning rate) in today's form: the recipe it
+   * ran (Adam, summed BCE, the joint batch, Glorot) and its GMM start (3 fits of one k-means++
+   * each, π from the fit; the best log-likelihood was kept then, the best ELBO is now). Runs
+   * resumed from such a directory continue as they were started.
+   */
+  static JsonElement upgradeVade(JsonElement config, String recipe, String start, String epochs) {
+    if (!config.isJsonObject() || config.getAsJsonObject().has(recipe)
+        || !config.getAsJsonObject().has(epochs)) {
+      return config;
+    }
+    JsonObject c = config.getAsJsonObject().deepCopy();
+    float lr = c.has("pretrainLearningRate") ? c.get("pretrainLearningRate").getAsFloat() : 1e-3f;
+    Pretraining p = new Pretraining(Pretraining.ADAM, lr, 0f, Pretraining.BCE,
+        c.get("batchSize").getAsInt(), c.get(epochs).getAsInt(), Pretraining.GLOROT_UNIFORM, 0);
+    Gson gson = new Gson();
+    c.add(recipe, gson.toJsonTree(p));
+    c.add(start, gson.toJsonTree(new GmmStart(3, 1, GmmStart.FIT)));
+    return c;
   }
 }

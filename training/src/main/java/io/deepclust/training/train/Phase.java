@@ -30,6 +30,26 @@ public interface Phase {
   /** Called instead of {@link #begin} when a run resumes inside this phase. */
   default void resume(Dataset train, java.io.PrintStream out) {}
 
+  /**
+   * Called when the phase would start at its epoch 0, before {@link #begin}: true when it took its
+   * result from elsewhere (e.g. a cached pretrained autoencoder), so its epochs are skipped and
+   * training goes on with the next phase.
+   */
+  default boolean restore(Dataset train, java.io.PrintStream out) {
+    return false;
+  }
+
+  /** Called after the phase's last epoch, before its checkpoint (e.g. to cache its result). */
+  default void end(Dataset train, java.io.PrintStream out) {}
+
+  /**
+   * What {@link #begin} measured (e.g. every restart of an initialisation), written to the run
+   * directory as {@code <phase>-start.json}; null when there is nothing.
+   */
+  default com.google.gson.JsonObject startReport() {
+    return null;
+  }
+
   /** Hard assignments for the evaluation after an epoch: the model's, unless a phase trains another. */
   default int[] assign(TrainingModel model, Dataset data) {
     return model.assign(data);

@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -106,6 +107,11 @@ public final class RunDirectory {
     writeString(dir.resolve(CONFIG), GSON.toJson(config) + "\n");
   }
 
+  /** Writes {@code name} (e.g. {@code joint-start.json}) in the run directory, atomically. */
+  public void writeJson(String name, JsonElement json) {
+    writeString(dir.resolve(name), GSON.toJson(json) + "\n");
+  }
+
   public Optional<JsonObject> readConfig() {
     Path p = dir.resolve(CONFIG);
     if (!Files.exists(p)) {
@@ -139,21 +145,59 @@ public final class RunDirectory {
       return;
     }
     try {
-      var lines = Files.readAllLines(p);
-      if (lines.size() > epochs) {
-        Path backup = p.resolveSibling(METRICS + ".bak-1");
-        for (int i = 2; Files.exists(backup); i++) {
-          backup = p.resolveSibling(METRICS + ".bak-" + i);
-        }
-        Files.copy(p, backup);
-        writeString(p, String.join("\n", lines.subList(0, epochs)) + (epochs > 0 ? "\n" : ""));
-        notes.accept(String.format("%s: kept its first %d of %d lines (the epochs the checkpoint"
-            + " has done); all %d are in %s", METRICS, epochs, lines.size(), lines.size(),
-            backup.getFileName()));
-      }
+      keepFirst(p, epochs, Files.readAllLines(p), notes);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot truncate " + p, e);
     }
+  }
+
+  /**
+   * As {@link #truncateMetrics(int, Consumer)}, counting lines by phase: keeps the lines of the
+   * phases {@code before} and the first {@code epochsDone} of {@code phase}. A phase that wrote no
+   * lines (restored from a cache) is counted right.
+   */
+  public void truncateMetrics(Set<String> before, String phase, int epochsDone,
+      Consumer<String> notes) {
+    Path p = dir.resolve(METRICS);
+    if (!Files.exists(p)) {
+      return;
+    }
+    try {
+      var lines = Files.readAllLines(p);
+      int keep = 0;
+      int inPhase = 0;
+      for (String line : lines) {
+        JsonObject o = GSON.fromJson(line, JsonObject.class);
+        String name = o != null && o.has("phase") ? o.get("phase").getAsString() : "";
+        if (before.contains(name)) {
+          keep++;
+        } else if (name.equals(phase) && inPhase < epochsDone) {
+          keep++;
+          inPhase++;
+        } else {
+          break;
+        }
+      }
+      keepFirst(p, keep, lines, notes);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException("cannot truncate " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void keepFirst(Path p, int epochs, List<String> lines,
+      Consumer<String> notes) throws IOException {
+    if (lines.size() <= epochs) {
+      return;
+    }
+    Path backup = p.resolveSibling(METRICS + ".bak-1");
+    for (int i = 2; Files.exists(backup); i++) {
+      backup = p.resolveSibling(METRICS + ".bak-" + i);
+    }
+    Files.copy(p, backup);
+    writeString(p, String.join("\n", lines.subList(0, epochs)) + (epochs > 0 ? "\n" : ""));
+    notes.accept(String.format("%s: kept its first %d of %d lines (the epochs the checkpoint"
+        + " has done); all %d are in %s", METRICS, epochs, lines.size(), lines.size(),
+        backup.getFileName()));
   }
 
   /**

@@ -7,10 +7,12 @@ import io.deepclust.training.data.Dataset;
 import io.deepclust.training.metrics.ClusteringMetrics;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -143,11 +145,13 @@ public final class Trainer {
             + " one)%n", removed, run.path());
       }
     }
-    int linesBefore = at.epochsDone();
+    // Lines are counted by phase: a phase restored from a cache wrote none.
+    Set<String> phasesBefore = new HashSet<>();
     for (int p = 0; p < at.phase(); p++) {
-      linesBefore += phases.get(p).epochs();
+      phasesBefore.add(phases.get(p).name());
     }
-    run.truncateMetrics(linesBefore, options.out()::println);
+    run.truncateMetrics(phasesBefore, at.phase() < phases.size()
+        ? phases.get(at.phase()).name() : "", at.epochsDone(), options.out()::println);
     run.writeConfig(runConfig);
 
     double[] last = {Double.NaN, Double.NaN, Double.NaN};
@@ -168,7 +172,19 @@ public final class Trainer {
       long step = p == at.phase() ? at.steps() : 0;
       int skip = p == at.phase() ? at.batchesDone() : 0;
       if (startEpoch == 0 && skip == 0) {
+        if (phase.restore(train, options.out())) {
+          // Restored (e.g. from a pretraining cache): the checkpoint says the next phase starts.
+          if (p + 1 < phases.size()) {
+            run.saveCheckpoint(model.session(), stepsBefore, new RunDirectory.State(p + 1, 0, 0),
+                options.keepCheckpoints());
+          }
+          epochsBefore += phase.epochs();
+          continue;
+        }
         phase.begin(train, options.out());
+        if (phase.startReport() != null) {
+          run.writeJson(phase.name() + "-start.json", phase.startReport());
+        }
       } else {
         phase.resume(train, options.out());
       }
@@ -236,6 +252,9 @@ public final class Trainer {
         boolean phaseEnds = epoch + 1 == phase.epochs();
         boolean stopping = stop.get();
         Path saved = null;
+        if (phaseEnds) {
+          phase.end(train, options.out());
+        }
         if (phaseEnds || stopping
             || (epochsBefore + epoch + 1) % options.checkpointEvery() == 0) {
           // At a phase's end the checkpoint says the next phase starts (so a resume runs its

@@ -1,18 +1,21 @@
 package io.deepclust.training.train;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.Vade;
+import io.deepclust.graphs.models.Pretraining;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.graphs.train.MomentumStep;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.VadeExport;
 import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
-import io.deepclust.training.metrics.ClusteringMetrics;
 import io.deepclust.training.mixture.DiagonalGmm;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -26,25 +29,41 @@ import org.tensorflow.types.TInt64;
 
 /**
  * The VaDE training graph (vade.txt §4.1): phase "pretrain" trains the deterministic autoencoder
- * (its own Adam, slots {@code <var>_pretrain_adam_*}); phase "joint" starts by fitting a diagonal
- * GMM on the encoder means of the training set ({@link DiagonalGmm}: k-means++, EM, best of
- * {@link #GMM_RESTARTS}) to set π, μ_c, σ²_c, then maximises the ELBO with Adam over every variable
- * at the config's decayed learning rate.
+ * with the config's {@link Pretraining} recipe (Adam, slots {@code <var>_pretrain_adam_*}, or SGD
+ * with momentum, slots {@code <var>_pretrain_sgd_momentum}); phase "refit", when the recipe has
+ * refit epochs, then fits the decoder alone to the summed BCE (Adam, slots
+ * {@code <var>_refit_adam_*}). With a {@link PretrainCache} the autoencoder is taken from the
+ * cache when an earlier run pretrained the same thing (both phases are then skipped), and stored
+ * there when the last of them ends. Phase "joint" starts with {@link VadeStart} (GMM restarts on the encoder means, the best by
+ * the training objective) and maximises the ELBO with Adam over every variable at the config's
+ * decayed learning rate.
  */
 public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     implements EagerTrainable {
-  public static final int GMM_RESTARTS = 3;
-  public static final int GMM_MAX_ITERATIONS = 200;
 
   public final Placeholder<TFloat32> x;
   public final Vade.Training training;
   public final Vade.Inference inference;
+  /** The pretraining optimizer: one of these two is built, after the recipe; the other is null. */
   public final AdamStep pretrainAdam;
+  /** The decoder refit's Adam learning rate (Keras' default). */
+  public static final float REFIT_LEARNING_RATE = 1e-3f;
+  public final MomentumStep pretrainSgd;
   public final AdamStep adam;
   /** The joint step's loss, reconstruction, latent_kl, categorical_kl. */
   final LossTerms terms;
+  /** The decoder refit's Adam (slots {@code <var>_refit_adam_*}); null when the recipe has none. */
+  public final AdamStep refitAdam;
   /** The pretraining step's loss. */
   final LossTerms pretrainTerms;
+  /** The decoder refit step's loss. */
+  final LossTerms refitTerms;
+  /** Whether the autoencoder came from the cache (the refit is then skipped too). */
+  private boolean fromCache;
+  private final List<String> autoencoderNames;
+  private PretrainCache cache;
+  private String precision = "fp32";
+  private JsonObject startReport;
 
   public VadeTrainingGraph(VadeConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -67,9 +86,18 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     training = Vade.training(tf, params, config, x);
     inference = Vade.inference(tf, params, config, x);
     Vade.Variables v = Vade.variables(tf, params, config);
-    pretrainAdam = new AdamStep(tf, "pretrain_adam", training.pretrainLoss(),
-        v.autoencoderNames().stream().map(params::variable).toList(), v.autoencoderNames(),
-        List.of(), config.adamEpsilon());
+    var autoencoder = v.autoencoderNames().stream().map(params::variable).toList();
+    Pretraining recipe = config.pretraining();
+    boolean sgd = Pretraining.SGD_MOMENTUM.equals(recipe.optimizer());
+    pretrainAdam = sgd ? null : new AdamStep(tf, "pretrain_adam", training.pretrainLoss(),
+        autoencoder, v.autoencoderNames(), List.of(), config.adamEpsilon());
+    pretrainSgd = sgd ? new MomentumStep(tf, "pretrain_sgd", training.pretrainLoss(),
+        autoencoder, v.autoencoderNames(), recipe.momentum()) : null;
+    autoencoderNames = v.autoencoderNames();
+    List<String> decoder = autoencoderNames.stream().filter(n -> n.startsWith("px_")).toList();
+    refitAdam = recipe.refitEpochs() == 0 ? null : new AdamStep(tf, "refit_adam",
+        training.refitLoss(), decoder.stream().map(params::variable).toList(), decoder, List.of(),
+        config.adamEpsilon());
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
@@ -77,6 +105,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
         .add("reconstruction", training.reconstruction()).add("latent_kl", training.latentKl())
         .add("categorical_kl", training.categoricalKl());
     pretrainTerms = new LossTerms().add("loss", training.pretrainLoss());
+    refitTerms = new LossTerms().add("loss", training.refitLoss());
   }
 
   /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns {@link #terms}. */
@@ -88,12 +117,45 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     }
   }
 
-  /** One autoencoder pretraining step; returns its loss. */
+  /** One autoencoder pretraining step with the recipe's optimizer; returns its loss. */
   public float[] pretrainStep(float[] pixels, int batch, float learningRate, long t) {
     try (TFloat32 xs = images(pixels, batch)) {
-      return adamStep(pretrainAdam, learningRate, t, r -> r.feed(x, xs),
-          pretrainTerms);
+      if (pretrainSgd != null) {
+        return momentumStep(pretrainSgd, learningRate, r -> r.feed(x, xs), pretrainTerms);
+      }
+      return adamStep(pretrainAdam, learningRate, t, r -> r.feed(x, xs), pretrainTerms);
     }
+  }
+
+  /** One decoder refit step (Adam on the BCE, encoder frozen); returns its loss. */
+  public float[] refitStep(float[] pixels, int batch, float learningRate, long t) {
+    try (TFloat32 xs = images(pixels, batch)) {
+      return adamStep(refitAdam, learningRate, t, r -> r.feed(x, xs), refitTerms);
+    }
+  }
+
+  /**
+   * Takes the pretrained autoencoder from {@code cache} when an earlier run pretrained the same
+   * architecture with the same recipe, data, seed and {@code precision}, and stores it there when
+   * this run pretrains it.
+   */
+  public void usePretrainCache(PretrainCache cache, String precision) {
+    this.cache = cache;
+    this.precision = precision;
+  }
+
+  /** The mean −ELBO over {@code data} with noise seed [noiseSeed, 0] (the restarts' objective). */
+  public double meanLoss(Dataset data, long noiseSeed) {
+    double sum = 0;
+    for (int[] batch : Batcher.forEvaluation(data.n(), Assignments.EVAL_BATCH).batches(0)) {
+      try (TFloat32 xs = images(Batcher.gatherPixels(data, batch), batch.length);
+          TInt64 seed = TInt64.vectorOf(noiseSeed, 0);
+          var r = session().runner().feed(x, xs).feed(training.noiseSeed(), seed)
+              .fetch(training.loss()).run()) {
+        sum += ((TFloat32) r.get(0)).getFloat() * (double) batch.length;
+      }
+    }
+    return sum / data.n();
   }
 
   /** Encoder means μ̃ of every image, [n][Z]. */
@@ -117,15 +179,23 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     return out;
   }
 
-  /** Sets π, μ_c, σ²_c from a mixture fit: pc_logits = log π, pz_logvar = log σ². */
+  /** Sets π (the fit's weights), μ_c, σ²_c from a mixture fit. */
   public void setPrior(DiagonalGmm.Fit fit) {
+    setPrior(fit, false);
+  }
+
+  /**
+   * Sets μ_c and σ²_c from a mixture fit (pz_logvar = log σ²), and π from its weights or uniform
+   * (pc_logits = log π, or 0).
+   */
+  public void setPrior(DiagonalGmm.Fit fit, boolean uniformWeights) {
     int k = config.clusters();
     int z = config.latentDim();
     float[] logits = new float[k];
     float[] means = new float[k * z];
     float[] logVars = new float[k * z];
     for (int c = 0; c < k; c++) {
-      logits[c] = (float) Math.log(Math.max(fit.weights()[c], 1e-12));
+      logits[c] = uniformWeights ? 0f : (float) Math.log(Math.max(fit.weights()[c], 1e-12));
       for (int j = 0; j < z; j++) {
         means[c * z + j] = (float) fit.means()[c][j];
         logVars[c * z + j] = (float) Math.log(fit.variances()[c][j]);
@@ -141,13 +211,46 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   @Override
   public List<Phase> phases() {
     List<Phase> phases = new ArrayList<>();
-    if (config.pretrainEpochs() > 0) {
-      phases.add(new SimplePhase("pretrain", config.pretrainEpochs(), config.batchSize(),
-          pretrainTerms.names(), e -> config.pretrainLearningRate(), false) {
+    Pretraining recipe = config.pretraining();
+    boolean refit = recipe.refitEpochs() > 0;
+    if (recipe.epochs() > 0) {
+      phases.add(new SimplePhase("pretrain", recipe.epochs(), recipe.batchSize(),
+          pretrainTerms.names(), e -> recipe.learningRate(), false) {
+        @Override
+        public boolean restore(Dataset train, PrintStream out) {
+          fromCache = restorePretrained(train, out);
+          return fromCache;
+        }
+
+        @Override
+        public void end(Dataset train, PrintStream out) {
+          if (!refit) {
+            storePretrained(train, out);
+          }
+        }
+
         @Override
         public float[] step(float[] pixels, int[] indices, int epoch, long t) {
-        int batch = indices.length;
-          return pretrainStep(pixels, batch, config.pretrainLearningRate(), t);
+          return pretrainStep(pixels, indices.length, recipe.learningRate(), t);
+        }
+      });
+    }
+    if (refit) {
+      phases.add(new SimplePhase("refit", recipe.refitEpochs(), recipe.batchSize(),
+          refitTerms.names(), e -> REFIT_LEARNING_RATE, false) {
+        @Override
+        public boolean restore(Dataset train, PrintStream out) {
+          return fromCache || recipe.epochs() == 0 && restorePretrained(train, out);
+        }
+
+        @Override
+        public void end(Dataset train, PrintStream out) {
+          storePretrained(train, out);
+        }
+
+        @Override
+        public float[] step(float[] pixels, int[] indices, int epoch, long t) {
+          return refitStep(pixels, indices.length, REFIT_LEARNING_RATE, t);
         }
       });
     }
@@ -155,15 +258,12 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
         terms.names(), config::learningRate, true) {
       @Override
       public void begin(Dataset train, PrintStream out) {
-        long start = System.nanoTime();
-        DiagonalGmm.Fit fit = DiagonalGmm.fit(embed(train), config.clusters(), GMM_RESTARTS,
-            config.seed(), GMM_MAX_ITERATIONS);
-        setPrior(fit);
-        int[] labels = train.labels();
-        out.printf("GMM on the autoencoder's embedding of the training set: mean log-likelihood"
-            + " %.3f, k-means ACC %.4f (training set), %.1fs%n", fit.logLikelihood(),
-            ClusteringMetrics.accuracy(labels, fit.kmeansLabels()).acc(),
-            (System.nanoTime() - start) / 1e9);
+        startReport = VadeStart.run(VadeTrainingGraph.this, train, out);
+      }
+
+      @Override
+      public JsonObject startReport() {
+        return startReport;
       }
 
       @Override
@@ -173,6 +273,54 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
       }
     });
     return phases;
+  }
+
+  private PretrainCache.Key cacheKey(Dataset train) {
+    JsonObject recipe = new JsonObject();
+    Gson gson = new Gson();
+    recipe.add("input_shape", gson.toJsonTree(config.inputShape()));
+    recipe.add("encoder_hidden", gson.toJsonTree(config.encoderHidden()));
+    recipe.add("decoder_hidden", gson.toJsonTree(config.decoderHidden()));
+    recipe.addProperty("latent_dim", config.latentDim());
+    recipe.addProperty("clusters", config.clusters());
+    recipe.add("pretraining", gson.toJsonTree(config.pretraining()));
+    return PretrainCache.key(Vade.MODEL, recipe, train, config.seed(), precision);
+  }
+
+  private boolean restorePretrained(Dataset train, PrintStream out) {
+    if (cache == null) {
+      return false;
+    }
+    PretrainCache.Key key = cacheKey(train);
+    var weights = cache.load(key, out::println);
+    if (weights.isEmpty()) {
+      out.printf("pretraining cache: no entry %s yet; pretraining (%s)%n", key.directoryName(),
+          config.pretraining().key());
+      return false;
+    }
+    try {
+      params.assignSome(session(), weights.get());
+    } finally {
+      weights.get().values().forEach(TFloat32::close);
+    }
+    out.printf("pretraining cache: took the autoencoder from %s (%s)%n",
+        cache.root().resolve(key.directoryName()), config.pretraining().key());
+    return true;
+  }
+
+  private void storePretrained(Dataset train, PrintStream out) {
+    if (cache == null) {
+      return;
+    }
+    Map<String, TFloat32> all = params.read(session());
+    try {
+      Map<String, TFloat32> ae = new LinkedHashMap<>();
+      autoencoderNames.forEach(n -> ae.put(n, all.get(n)));
+      Path dir = cache.store(cacheKey(train), ae, new JsonObject());
+      out.println("pretraining cache: stored the autoencoder in " + dir);
+    } finally {
+      all.values().forEach(TFloat32::close);
+    }
   }
 
   @Override
@@ -200,7 +348,16 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
 
   @Override
   public AdamStep adamOf(String phase) {
-    return "pretrain".equals(phase) ? pretrainAdam : adam;
+    if ("pretrain".equals(phase) && pretrainAdam == null) {
+      throw new IllegalArgumentException("eager training runs Adam phases only; this VaDE's"
+          + " pretraining recipe is " + config.pretraining().optimizer() + " (train it in session"
+          + " mode, or pick --pretrain-recipe adam-bce)");
+    }
+    return switch (phase) {
+      case "pretrain" -> pretrainAdam;
+      case "refit" -> refitAdam;
+      default -> adam;
+    };
   }
 
   @Override

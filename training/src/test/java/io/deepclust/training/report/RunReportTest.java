@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.deepclust.graphs.models.GmmStart;
+import io.deepclust.graphs.models.Pretraining;
 import io.deepclust.graphs.models.VabConfig;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.training.data.Dataset;
@@ -31,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 class RunReportTest {
   /** VaDE, K = Z = 2: one pretraining epoch, then one joint epoch (two phases). */
   static final VadeConfig VADE = new VadeConfig(new int[] {4, 4, 1}, 2, 2, new int[] {16, 16, 8},
-      new int[] {8, 16, 16}, 2e-3f, 0.9f, 10, 2e-4f, 1e-4f, 1, 1e-3f, 16, 1, 3L);
+      new int[] {8, 16, 16}, 2e-3f, 0.9f, 10, 2e-4f, 1e-4f,
+      new Pretraining(Pretraining.ADAM, 1e-3f, 0f, Pretraining.BCE, 16, 1,
+          Pretraining.GLOROT_UNIFORM, 0), new GmmStart(1, 2, GmmStart.UNIFORM), 16, 1, 3L);
   /** VAB, K = 2, 6 bits, two epochs: its prior is Bernoulli, without stddev. */
   static final VabConfig VAB = new VabConfig(new int[] {4, 4, 1}, 2, 6, new int[] {16},
       new int[] {16}, VabConfig.BERNOULLI, 1f, 0.5f, 10, false, 2e-3f, 0.9f, 10, 2e-4f, 1e-8f, 16,

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
 import io.deepclust.graphs.models.KdvaeConfig;
+import io.deepclust.graphs.models.GmmStart;
+import io.deepclust.graphs.models.Pretraining;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.inference.ClusteringModel;
 import io.deepclust.training.data.Dataset;
@@ -17,10 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** VaDE and k-DVAE through the trainer's phases on a toy dataset: export, load, exact resume. */
 class MultiPhaseTrainingTest {
+  /** Two epochs of Adam 1e-3 on the summed BCE, batch 16. */
+  static final Pretraining TOY_PRETRAINING = new Pretraining(Pretraining.ADAM, 1e-3f, 0f,
+      Pretraining.BCE, 16, 2, Pretraining.GLOROT_UNIFORM, 0);
   static final VadeConfig VADE = new VadeConfig(new int[] {4, 4, 1}, 2, 2, new int[] {16, 16, 8},
-      new int[] {8, 16, 16}, 2e-3f, 0.9f, 10, 2e-4f, 1e-4f, 2, 1e-3f, 16, 2, 3L);
+      new int[] {8, 16, 16}, 2e-3f, 0.9f, 10, 2e-4f, 1e-4f, TOY_PRETRAINING,
+      new GmmStart(2, 2, GmmStart.UNIFORM), 16, 2, 3L);
   static final KdvaeConfig KDVAE = new KdvaeConfig(new int[] {4, 4, 1}, 2, 2, new int[] {16},
-      new int[] {16}, 1e-3f, 1e-7f, 16, 2, 1, 1, 1, 4L);
+      new int[] {16}, 1e-3f, 1e-7f, 16, 2, 1, TOY_PRETRAINING.withEpochs(1),
+      new GmmStart(1, 2, GmmStart.UNIFORM), 1, 4L);
 
   static Trainer.Result train(TrainingModel m, boolean resume, Dataset train, Dataset test,
       RunDirectory run) {
