@@ -1,4 +1,5 @@
-"""One Adam step on an explicit list of variables (mirrors graphs/.../train/AdamStep.java).
+"""One Adam step on an explicit list of variables (mirrors graphs/.../train/AdamStep.java), and
+one SGD-with-momentum step (MomentumStep.java).
 
 Slots are variables `<var>_adam_m` and `<var>_adam_v` in their own Params, so the model's variables
 stay free of optimizer state; beta powers for step t (from 1) and the learning rate are passed per
@@ -52,4 +53,29 @@ class AdamStep(tf.Module):
                 var=v.handle, m=self.slots.all[n + "_adam_m"].handle,
                 v=self.slots.all[n + "_adam_v"].handle, beta1_power=b1p, beta2_power=b2p,
                 lr=lr, beta1=BETA1, beta2=BETA2, epsilon=self.epsilon, grad=g)
+        return grads
+
+
+class MomentumStep(tf.Module):
+    """SGD with momentum as Java's MomentumStep (ApplyMomentum, no Nesterov): per variable
+    accum <- momentum * accum + g, var <- var - lr * accum; Keras' SGD(momentum) with a constant
+    learning rate takes the same steps (its velocity is -lr * accum)."""
+
+    def __init__(self, variables, names, momentum, name="momentum"):
+        super().__init__(name=name)
+        self.variables_ = list(variables)
+        self.names = list(names)
+        self.momentum = np.float32(momentum)
+        self.slots = Params(0)
+        for n, v in zip(self.names, self.variables_):
+            self.slots.get(n + "_momentum", v.shape, P.ZEROS, False)
+
+    def apply(self, tape, loss, learning_rate):
+        """One step on the gradients of `loss` recorded on `tape`; returns them."""
+        grads = tape.gradient(loss, self.variables_)
+        lr = tf.convert_to_tensor(learning_rate, tf.float32)
+        for n, v, g in zip(self.names, self.variables_, grads):
+            tf.raw_ops.ResourceApplyMomentum(
+                var=v.handle, accum=self.slots.all[n + "_momentum"].handle, lr=lr, grad=g,
+                momentum=self.momentum, use_nesterov=False)
         return grads

@@ -19,6 +19,7 @@ from . import dist
 from . import layers
 from . import params as P
 from .params import Twin
+from .vade import GmmStart, Pretraining, legacy_start
 
 MODEL = "kdvae"
 
@@ -42,8 +43,9 @@ class KdvaeConfig:
     epochs: int = 100
     pair_pretrain_epochs: int = 20
     # The VaDE whose latent means give the initial clusters (Java's KdvaeConfig keys
-    # initVadePretrainEpochs and initVadeEpochs; see `init_vade`).
-    init_vade_pretrain_epochs: int = 20
+    # initVadePretraining, initVadeGmmStart and initVadeEpochs; see `init_vade`).
+    init_vade_pretraining: Pretraining = Pretraining()
+    init_vade_gmm_start: GmmStart = GmmStart()
     init_vade_epochs: int = 30
 
     def __post_init__(self):
@@ -69,8 +71,10 @@ class KdvaeConfig:
         require(self.batch_size >= 1, "batch_size must be positive")
         require(self.epochs >= 1, "epochs must be positive")
         require(self.pair_pretrain_epochs >= 0, "pair_pretrain_epochs must be >= 0")
-        require(self.init_vade_pretrain_epochs >= 0 and self.init_vade_epochs >= 0,
-                "VaDE epochs must be >= 0")
+        require(isinstance(self.init_vade_pretraining, Pretraining)
+                and isinstance(self.init_vade_gmm_start, GmmStart),
+                "init_vade_pretraining and init_vade_gmm_start are required")
+        require(self.init_vade_epochs >= 0, "VaDE epochs must be >= 0")
 
     @staticmethod
     def mnist(seed):
@@ -80,16 +84,27 @@ class KdvaeConfig:
     def input_dim(self):
         return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
 
+    @property
+    def init_vade_pretrain_epochs(self):
+        return self.init_vade_pretraining.epochs
+
     @staticmethod
     def from_json(j):
-        """The inverse of `to_json`."""
+        """The inverse of `to_json`; an older config (initVadePretrainEpochs) reads as the recipe
+        it ran (`vade.legacy_start`)."""
+        if "initVadePretraining" in j:
+            recipe = Pretraining.from_json(j["initVadePretraining"])
+            start = GmmStart.from_json(j["initVadeGmmStart"])
+        else:
+            recipe, start = legacy_start({"e": j.get("initVadePretrainEpochs", 20)}, "e",
+                                         j["batchSize"])
         return KdvaeConfig(
             seed=int(j["seed"]), input_shape=tuple(j["inputShape"]), clusters=int(j["clusters"]),
             latent_dim=int(j["latentDim"]), encoder_hidden=tuple(j["encoderHidden"]),
             decoder_hidden=tuple(j["decoderHidden"]), learning_rate=float(j["learningRate"]),
             adam_epsilon=float(j["adamEpsilon"]), batch_size=int(j["batchSize"]),
             epochs=int(j["epochs"]), pair_pretrain_epochs=int(j["pairPretrainEpochs"]),
-            init_vade_pretrain_epochs=int(j.get("initVadePretrainEpochs", 20)),
+            init_vade_pretraining=recipe, init_vade_gmm_start=start,
             init_vade_epochs=int(j.get("initVadeEpochs", 30)))
 
     def to_json(self):
@@ -105,19 +120,21 @@ class KdvaeConfig:
             "batchSize": self.batch_size,
             "epochs": self.epochs,
             "pairPretrainEpochs": self.pair_pretrain_epochs,
-            "initVadePretrainEpochs": self.init_vade_pretrain_epochs,
+            "initVadePretraining": self.init_vade_pretraining.to_json(),
+            "initVadeGmmStart": self.init_vade_gmm_start.to_json(),
             "initVadeEpochs": self.init_vade_epochs,
             "seed": self.seed,
         }
 
     def init_vade(self):
         """The VaDE that initialises the clusters, as Java's KdvaeConfig.initVade(): VaDE's MNIST
-        settings with this config's input shape, K, batch size and seed, init_vade_pretrain_epochs
-        of pretraining and max(1, init_vade_epochs) joint epochs."""
+        settings with this config's input shape, K, batch size and seed, its pretraining recipe and
+        GMM start, and max(1, init_vade_epochs) joint epochs."""
         from .vade import VadeConfig
         return dataclasses.replace(
             VadeConfig.mnist(self.seed), input_shape=self.input_shape, clusters=self.clusters,
-            pretrain_epochs=self.init_vade_pretrain_epochs, batch_size=self.batch_size,
+            pretraining=self.init_vade_pretraining, gmm_start=self.init_vade_gmm_start,
+            batch_size=self.batch_size,
             epochs=max(1, self.init_vade_epochs))
 
 

@@ -9,9 +9,10 @@ and the *TrainingGraph classes), on the TF 2.18 reference models.
 Phases (as Java's; the phase index p counts every phase of the model, from 0):
 - gmvae_gumbel: "train": Adam (lr, config eps) with the Gumbel temperature
   tau(e) = max(tau_min, tau_0 exp(-r e)), r = ln(tau_0/tau_min)/temperature_epochs, per epoch e.
-- vade: "pretrain" (only when pretrain_epochs > 0; the autoencoder on mu~, its own Adam at
-  pretrain_learning_rate, no evaluation), then "joint": at its start a diagonal GMM on mu~ of the
-  training set sets pi, mu_c, sigma^2_c; then Adam over every variable at
+- vade: "pretrain" (only when the recipe has epochs; the autoencoder on mu~ by the recipe's
+  optimizer, loss and batch, no evaluation), "refit" (only when the recipe has refit epochs: the
+  decoder alone, Adam 1e-3 on the BCE), then "joint": at its start R GMM restarts on mu~ of the
+  training set (`VadeTraining.fit_prior`), the least -ELBO kept; then Adam over every variable at
   lr(e) = max(floor, lr0 decay^floor(e / decay_epochs)).
 - kdvae: "vade_pretrain", "vade_joint" (the initialising VaDE of `KdvaeConfig.init_vade`, evaluated
   by its own assignments), then "pair_pretrain" (at its start k-means on the VaDE's mu~ of the
@@ -31,10 +32,10 @@ Where this differs from Java (by design):
   seeded by (seed + p, epoch); numpy cannot reproduce that bit for bit, so the batch order (hence the
   trained weights) differs from a Java run with the same seed. The noise is the same scheme: noise
   seed [s, t], t the optimizer step within the phase, from 1.
-- VaDE's mixture: scikit-learn `GaussianMixture(covariance_type='diag', n_init=3,
-  init_params='k-means++', random_state=seed, max_iter=200, tol=1e-6)` (Java: its own diagonal EM
-  from k-means++ labels, best of 3, 200 iterations, stop at a mean log-likelihood gain < 1e-6,
-  variance floor 1e-6 where scikit-learn adds reg_covar = 1e-6).
+- VaDE's mixture: per restart scikit-learn `KMeans(n_init=N)`, then `GaussianMixture(diag)` started
+  from its clusters, 200 iterations, tol 1e-6, reg_covar 1e-6 (Java: Hipparchus k-means++ best of
+  N, its own diagonal EM from the labels, stop at a mean log-likelihood gain < 1e-6, variance floor
+  1e-6). No pretraining cache.
 - k-DVAE's initial clusters: scikit-learn `KMeans(n_clusters=K, n_init=5, random_state=seed)`
   (Java: Hipparchus k-means++, best of 5 by squared error).
 - No checkpoints and no resume; metrics.jsonl is rewritten from scratch by each run.
@@ -64,7 +65,7 @@ import tensorflow as tf  # noqa: E402
 from . import augment  # noqa: E402
 from . import crosscheck as X  # noqa: E402
 from . import export as E  # noqa: E402
-from .adam_step import AdamStep  # noqa: E402
+from .adam_step import AdamStep, MomentumStep  # noqa: E402
 from .gmvae_gumbel import MODEL as GMVAE_GUMBEL  # noqa: E402
 from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
 from .kdvae import MODEL as KDVAE  # noqa: E402
@@ -73,6 +74,7 @@ from .vab import MODEL as VAB  # noqa: E402
 from .vab import Vab, VabConfig  # noqa: E402
 from .vab import psnr  # noqa: E402
 from .vade import MODEL as VADE  # noqa: E402
+from .vade import SGD_MOMENTUM, UNIFORM  # noqa: E402
 from .vade import Vade, VadeConfig  # noqa: E402
 from .vc import MODEL as VC  # noqa: E402
 from .vc import Vc, VcConfig  # noqa: E402
@@ -83,9 +85,10 @@ CONFIG = "config.json"
 METRICS = "metrics.jsonl"
 EXPORT = "export"
 EVAL_BATCH = 1000  # Java's Assignments.EVAL_BATCH
-GMM_RESTARTS = 3
+GMM_RIDGE = 1e-6
 GMM_MAX_ITERATIONS = 200
 GMM_TOLERANCE = 1e-6
+REFIT_LEARNING_RATE = 1e-3  # VadeTrainingGraph.REFIT_LEARNING_RATE
 KMEANS_RESTARTS = 5
 AUG_STREAM = 0xA06  # vc: the rotation angles' numpy stream, [seed, AUG_STREAM, step]
 
@@ -254,19 +257,36 @@ class VadeTraining:
         self.prefix = prefix
         self.model = Vade(config)
         m = self.model
-        self.pretrain_adam = AdamStep(m.pretrain_variables, m.pretrain_names, config.adam_epsilon,
-                                      name="pretrain_adam")
+        recipe = config.pretraining
+        sgd = recipe.optimizer == SGD_MOMENTUM
+        self.pretrain_opt = (MomentumStep(m.pretrain_variables, m.pretrain_names, recipe.momentum,
+                                          name="pretrain_sgd") if sgd else
+                             AdamStep(m.pretrain_variables, m.pretrain_names, config.adam_epsilon,
+                                      name="pretrain_adam"))
+        refit_vars = [m.params.all[n] for n in m.refit_names]
+        self.refit_adam = AdamStep(refit_vars, m.refit_names, config.adam_epsilon,
+                                   name="refit_adam")
         self.adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon)
         x_spec, scalar, seed_spec = _specs(config)
-        pretrain_adam, adam = self.pretrain_adam, self.adam
+        pretrain_opt, refit_adam, adam = self.pretrain_opt, self.refit_adam, self.adam
         self.terms = ("loss", "reconstruction", "latent_kl", "categorical_kl")
 
         @tf.function(input_signature=[x_spec, scalar, scalar, scalar])
         def pretrain_step(xs, lr, b1p, b2p):
             with tf.GradientTape() as tape:
                 out = m.pretraining(xs)
-            pretrain_adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+            if sgd:
+                pretrain_opt.apply(tape, out["loss"], lr)
+            else:
+                pretrain_opt.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
             return tf.stack([out["loss"]])
+
+        @tf.function(input_signature=[x_spec, scalar, scalar, scalar])
+        def refit_step(xs, lr, b1p, b2p):
+            with tf.GradientTape() as tape:
+                out = m.pretraining(xs)
+            refit_adam.apply_with_powers(tape, out["refit_loss"], [], lr, b1p, b2p)
+            return tf.stack([out["refit_loss"]])
 
         @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar])
         def joint_step(xs, noise_seed, lr, b1p, b2p):
@@ -279,41 +299,80 @@ class VadeTraining:
         def embed(xs):
             return m.encode_mean(xs)
 
-        self._pretrain_step, self._joint_step, self._embed = pretrain_step, joint_step, embed
+        @tf.function(input_signature=[x_spec, seed_spec])
+        def loss(xs, noise_seed):
+            return m.training(xs, noise_seed)["loss"]
+
+        self._pretrain_step, self._refit_step = pretrain_step, refit_step
+        self._joint_step, self._embed, self._loss = joint_step, embed, loss
         self.assign = _assign_fn(m)
-        self.gmm = None  # the scikit-learn fit of the last joint-phase start
+        self.start_report = None  # the restarts of the last joint-phase start
 
     def embed(self, x):
         """mu~ of every image, [n, Z] float32."""
         return _batched(self._embed, x)
 
+    def mean_loss(self, x, noise_seed):
+        """The mean -ELBO over x with noise seed [noise_seed, 0] (Java's meanLoss)."""
+        total = 0.0
+        for i in range(0, len(x), EVAL_BATCH):
+            xs = x[i:i + EVAL_BATCH]
+            total += float(self._loss(tf.constant(xs), _seed(noise_seed, 0))) * len(xs)
+        return total / len(x)
+
     def fit_prior(self, x_train, y_train, log):
-        """The joint phase's start: a diagonal GMM on mu~ of the training set sets the prior."""
-        from sklearn.mixture import GaussianMixture
+        """The joint phase's start (Java's VadeStart): R restarts, each k-means (best of N) on mu~
+        of the training set, diagonal EM from its clusters, the prior set from the fit; the restart
+        with the least -ELBO on the training set is kept. Labels only score each restart."""
         start = time.time()
         c = self.config
+        g = c.gmm_start
         points = self.embed(x_train).astype(np.float64)
-        gmm = GaussianMixture(n_components=c.clusters, covariance_type="diag", n_init=GMM_RESTARTS,
-                              init_params="k-means++", random_state=c.seed,
-                              max_iter=GMM_MAX_ITERATIONS, tol=GMM_TOLERANCE)
-        gmm.fit(points)
-        self.model.set_prior(np.maximum(gmm.weights_, 1e-12), gmm.means_, gmm.covariances_)
-        self.gmm = gmm
-        acc = clustering_metrics(y_train, gmm.predict(points))[0]
-        log(f"GMM (scikit-learn) on the autoencoder's embedding of the training set: mean "
-            f"log-likelihood {gmm.score(points):.3f}, GMM ACC {acc:.4f} (training set), "
-            f"{time.time() - start:.1f}s")
+        rows, best = [], None
+        for r in range(g.restarts):
+            seed = c.seed + 7919 * r
+            kmeans, gmm = gmm_from_kmeans(points, c.clusters, g.kmeans_restarts, seed)
+            self._set_prior(gmm)
+            loss = self.mean_loss(x_train, seed)
+            acc = clustering_metrics(y_train, self.assign(x_train))[0]
+            kmeans_acc = clustering_metrics(y_train, kmeans)[0]
+            rows.append({"restart": r, "seed": seed, "kmeans_acc": kmeans_acc,
+                         "gmm_log_likelihood": float(gmm.score(points)), "loss": loss,
+                         "acc": acc})
+            log(f"GMM start {r + 1}/{g.restarts}: k-means (best of {g.kmeans_restarts}) ACC "
+                f"{kmeans_acc:.4f}, VaDE -ELBO {loss:.3f}, ACC {acc:.4f}")
+            if best is None or loss < best[0]:
+                best = (loss, r, gmm)
+        self._set_prior(best[2])
+        log(f"GMM start: kept restart {best[1] + 1} of {g.restarts} by the training objective "
+            f"(-ELBO {best[0]:.3f}), {time.time() - start:.1f}s")
+        self.start_report = {"selected": best[1], "restarts": rows}
+
+    def _set_prior(self, gmm):
+        k = self.config.clusters
+        pi = (np.full(k, 1.0 / k) if self.config.gmm_start.weights == UNIFORM
+              else np.maximum(gmm.weights_, 1e-12))
+        self.model.set_prior(pi, gmm.means_, gmm.covariances_)
 
     def phases(self):
         c = self.config
+        recipe = c.pretraining
         out = []
-        if c.pretrain_epochs > 0:
+        if recipe.epochs > 0:
             def pretrain(x, indices, epoch, t):
-                return self._pretrain_step(tf.constant(x), _f32(c.pretrain_learning_rate),
+                return self._pretrain_step(tf.constant(x), _f32(recipe.learning_rate),
                                            *_powers(t)).numpy()
 
-            out.append(Phase(self.prefix + "pretrain", c.pretrain_epochs, c.batch_size, ("loss",),
-                             lambda e: c.pretrain_learning_rate, pretrain, self.assign,
+            out.append(Phase(self.prefix + "pretrain", recipe.epochs, recipe.batch_size, ("loss",),
+                             lambda e: recipe.learning_rate, pretrain, self.assign,
+                             evaluates=False))
+        if recipe.refit_epochs > 0:
+            def refit(x, indices, epoch, t):
+                return self._refit_step(tf.constant(x), _f32(REFIT_LEARNING_RATE),
+                                        *_powers(t)).numpy()
+
+            out.append(Phase(self.prefix + "refit", recipe.refit_epochs, recipe.batch_size,
+                             ("loss",), lambda e: REFIT_LEARNING_RATE, refit, self.assign,
                              evaluates=False))
 
         def joint(x, indices, epoch, t):
@@ -323,6 +382,23 @@ class VadeTraining:
         out.append(Phase(self.prefix + "joint", c.epochs, c.batch_size, self.terms,
                          c.learning_rate_at, joint, self.assign, begin=self.fit_prior))
         return out
+
+
+def gmm_from_kmeans(points, k, kmeans_restarts, seed):
+    """scikit-learn's KMeans (best of `kmeans_restarts`), then a diagonal GMM whose EM starts from
+    those clusters (Java: DiagonalGmm.fromLabels); returns (k-means labels, fitted GMM)."""
+    from sklearn.cluster import KMeans
+    from sklearn.mixture import GaussianMixture
+    labels = KMeans(n_clusters=k, n_init=kmeans_restarts, random_state=seed).fit_predict(points)
+    resp = np.eye(k)[labels]
+    counts = resp.sum(0) + 1e-10
+    means = resp.T @ points / counts[:, None]
+    var = resp.T @ (points ** 2) / counts[:, None] - means ** 2 + GMM_RIDGE
+    gmm = GaussianMixture(n_components=k, covariance_type="diag", weights_init=counts / len(points),
+                          means_init=means, precisions_init=1.0 / var, max_iter=GMM_MAX_ITERATIONS,
+                          tol=GMM_TOLERANCE, reg_covar=GMM_RIDGE, random_state=seed)
+    gmm.fit(points)
+    return labels, gmm
 
 
 class KdvaeTraining:
@@ -495,13 +571,15 @@ def make_config(model, seed=1, epochs=None, pretrain_epochs=None, init_vade_epoc
         c = r(c, epochs=epochs) if epochs is not None else c
     elif model == VADE:
         c = VadeConfig.mnist(seed)
-        c = r(c, pretrain_epochs=c.pretrain_epochs if pretrain_epochs is None else pretrain_epochs,
-              epochs=c.epochs if epochs is None else epochs)
+        if pretrain_epochs is not None:
+            c = r(c, pretraining=r(c.pretraining, epochs=pretrain_epochs))
+        c = r(c, epochs=c.epochs if epochs is None else epochs)
     elif model == KDVAE:
         c = KdvaeConfig.mnist(seed)
-        c = r(c, init_vade_pretrain_epochs=(c.init_vade_pretrain_epochs if pretrain_epochs is None
-                                            else pretrain_epochs),
-              init_vade_epochs=c.init_vade_epochs if init_vade_epochs is None else init_vade_epochs,
+        if pretrain_epochs is not None:
+            c = r(c, init_vade_pretraining=r(c.init_vade_pretraining, epochs=pretrain_epochs))
+        c = r(c, init_vade_epochs=(c.init_vade_epochs if init_vade_epochs is None
+                                   else init_vade_epochs),
               pair_pretrain_epochs=(c.pair_pretrain_epochs if pair_pretrain_epochs is None
                                     else pair_pretrain_epochs),
               epochs=c.epochs if epochs is None else epochs)

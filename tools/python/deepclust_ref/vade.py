@@ -22,6 +22,96 @@ from .params import Twin
 MODEL = "vade"
 
 
+ADAM = "adam"
+SGD_MOMENTUM = "sgd_momentum"
+BCE = "bce"
+MSE = "mse"
+UNIFORM = "uniform"
+FIT = "fit"
+
+
+@dataclasses.dataclass(frozen=True)
+class Pretraining:
+    """The autoencoder's pretraining recipe (Java's Pretraining record, the same JSON keys).
+
+    loss "bce": the summed Bernoulli cross-entropy of the logits; "mse": DEC-keras's squared error
+    of a linear output (the logits read as the image), averaged over pixels. refit_epochs: epochs of
+    Adam 1e-3 on the summed BCE for the decoder alone afterwards (the encoder frozen)."""
+
+    optimizer: str = SGD_MOMENTUM
+    learning_rate: float = 1.0
+    momentum: float = 0.9
+    loss: str = MSE
+    batch_size: int = 256
+    epochs: int = 300
+    init: str = P.FAN_IN_UNIFORM
+    refit_epochs: int = 5
+
+    def __post_init__(self):
+        if self.optimizer not in (ADAM, SGD_MOMENTUM):
+            raise ValueError("pretraining optimizer must be adam or sgd_momentum")
+        if self.loss not in (BCE, MSE):
+            raise ValueError("pretraining loss must be bce or mse")
+        if self.init not in (P.GLOROT_UNIFORM, P.FAN_IN_UNIFORM):
+            raise ValueError("pretraining init must be glorot_uniform or fan_in_uniform")
+        if not (self.learning_rate > 0 and 0 <= self.momentum < 1 and self.batch_size >= 1
+                and self.epochs >= 0 and self.refit_epochs >= 0):
+            raise ValueError("pretraining: learning rate > 0, momentum in [0, 1), batch >= 1, "
+                             "epochs >= 0, refit epochs >= 0")
+
+    @staticmethod
+    def dec_keras():
+        return Pretraining()
+
+    @staticmethod
+    def adam_bce():
+        return Pretraining.adam_bce_epochs(20)
+
+    @staticmethod
+    def adam_bce_epochs(epochs):
+        """This project's first recipe (Adam 1e-3, BCE, batch 100, Glorot), `epochs` long."""
+        return Pretraining(ADAM, 1e-3, 0.0, BCE, 100, epochs, P.GLOROT_UNIFORM, 0)
+
+    @staticmethod
+    def from_json(j):
+        return Pretraining(str(j["optimizer"]), float(j["learningRate"]), float(j["momentum"]),
+                           str(j["loss"]), int(j["batchSize"]), int(j["epochs"]), str(j["init"]),
+                           int(j.get("refitEpochs", 0)))
+
+    def to_json(self):
+        return {"optimizer": self.optimizer, "learningRate": self.learning_rate,
+                "momentum": self.momentum, "loss": self.loss, "batchSize": self.batch_size,
+                "epochs": self.epochs, "init": self.init, "refitEpochs": self.refit_epochs}
+
+
+@dataclasses.dataclass(frozen=True)
+class GmmStart:
+    """R GMM starts of k-means (best of N runs) + diagonal EM; the least -ELBO kept (GmmStart.java)."""
+
+    restarts: int = 10
+    kmeans_restarts: int = 10
+    weights: str = UNIFORM
+
+    def __post_init__(self):
+        if self.restarts < 1 or self.kmeans_restarts < 1 or self.weights not in (UNIFORM, FIT):
+            raise ValueError("GMM start: restarts >= 1, k-means restarts >= 1, weights uniform|fit")
+
+    @staticmethod
+    def from_json(j):
+        return GmmStart(int(j["restarts"]), int(j["kmeansRestarts"]), str(j["weights"]))
+
+    def to_json(self):
+        return {"restarts": self.restarts, "kmeansRestarts": self.kmeans_restarts,
+                "weights": self.weights}
+
+
+def legacy_start(j, epochs_key, batch_size):
+    """The recipe and start of a config written before both were configurable (Models.java)."""
+    lr = float(j.get("pretrainLearningRate", 1e-3))
+    return (Pretraining(ADAM, lr, 0.0, BCE, int(batch_size), int(j[epochs_key]),
+                        P.GLOROT_UNIFORM, 0), GmmStart(3, 1, FIT))
+
+
 @dataclasses.dataclass(frozen=True)
 class VadeConfig:
     """Settings; the defaults are docs/models.md's MNIST settings. The seed is mandatory."""
@@ -37,8 +127,8 @@ class VadeConfig:
     learning_rate_decay_epochs: int = 10
     learning_rate_floor: float = 2e-4
     adam_epsilon: float = 1e-4
-    pretrain_epochs: int = 20
-    pretrain_learning_rate: float = 1e-3
+    pretraining: Pretraining = Pretraining()
+    gmm_start: GmmStart = GmmStart()
     batch_size: int = 100
     epochs: int = 300
 
@@ -59,14 +149,15 @@ class VadeConfig:
                 "decoder_hidden must hold positive sizes")
         require(self.clusters >= 2, "clusters must be at least 2")
         require(self.latent_dim >= 1, "latent_dim must be positive")
-        for name in ("learning_rate", "pretrain_learning_rate", "adam_epsilon"):
+        for name in ("learning_rate", "adam_epsilon"):
             v = getattr(self, name)
             require(v > 0 and math.isfinite(v), name + " must be positive")
         require(0 < self.learning_rate_decay <= 1, "learning_rate_decay must be in (0, 1]")
         require(self.learning_rate_decay_epochs >= 1, "learning_rate_decay_epochs must be >= 1")
         require(0 <= self.learning_rate_floor <= self.learning_rate,
                 "need 0 <= learning_rate_floor <= learning_rate")
-        require(self.pretrain_epochs >= 0, "pretrain_epochs must be >= 0")
+        require(isinstance(self.pretraining, Pretraining) and isinstance(self.gmm_start, GmmStart),
+                "pretraining and gmm_start are required")
         require(self.batch_size >= 1, "batch_size must be positive")
         require(self.epochs >= 1, "epochs must be positive")
 
@@ -84,9 +175,18 @@ class VadeConfig:
         return max(self.learning_rate_floor,
                    self.learning_rate * self.learning_rate_decay ** steps)
 
+    @property
+    def pretrain_epochs(self):
+        return self.pretraining.epochs
+
     @staticmethod
     def from_json(j):
-        """The inverse of `to_json`."""
+        """The inverse of `to_json`; an older config (pretrainEpochs, pretrainLearningRate) reads
+        as the recipe it ran (`legacy_start`)."""
+        if "pretraining" in j:
+            recipe, start = Pretraining.from_json(j["pretraining"]), GmmStart.from_json(j["gmmStart"])
+        else:
+            recipe, start = legacy_start(j, "pretrainEpochs", j["batchSize"])
         return VadeConfig(
             seed=int(j["seed"]), input_shape=tuple(j["inputShape"]), clusters=int(j["clusters"]),
             latent_dim=int(j["latentDim"]), encoder_hidden=tuple(j["encoderHidden"]),
@@ -94,8 +194,7 @@ class VadeConfig:
             learning_rate_decay=float(j["learningRateDecay"]),
             learning_rate_decay_epochs=int(j["learningRateDecayEpochs"]),
             learning_rate_floor=float(j["learningRateFloor"]),
-            adam_epsilon=float(j["adamEpsilon"]), pretrain_epochs=int(j["pretrainEpochs"]),
-            pretrain_learning_rate=float(j["pretrainLearningRate"]),
+            adam_epsilon=float(j["adamEpsilon"]), pretraining=recipe, gmm_start=start,
             batch_size=int(j["batchSize"]), epochs=int(j["epochs"]))
 
     def to_json(self):
@@ -111,8 +210,8 @@ class VadeConfig:
             "learningRateDecayEpochs": self.learning_rate_decay_epochs,
             "learningRateFloor": self.learning_rate_floor,
             "adamEpsilon": self.adam_epsilon,
-            "pretrainEpochs": self.pretrain_epochs,
-            "pretrainLearningRate": self.pretrain_learning_rate,
+            "pretraining": self.pretraining.to_json(),
+            "gmmStart": self.gmm_start.to_json(),
             "batchSize": self.batch_size,
             "epochs": self.epochs,
             "seed": self.seed,
@@ -137,10 +236,15 @@ class Vade(Twin):
     def pretrain_variables(self):
         return [self.params.all[n] for n in self.pretrain_names]
 
+    @property
+    def refit_names(self):
+        """The decoder's variables (px_*), refit after pretraining."""
+        return [n for n in self.pretrain_names if n.startswith("px_")]
+
     def _create_variables(self):
         """Every variable, in docs/models.md's order (the init counter is the creation index)."""
         c = self.config
-        g = P.GLOROT_UNIFORM
+        g = c.pretraining.init  # every kernel starts by the recipe's scheme (Vade.java)
 
         def dense(name, n_in, n_out):
             self.params.get(name + "_kernel", (n_in, n_out), g, True)
@@ -184,11 +288,17 @@ class Vade(Twin):
                 "categorical_kl": cat_mean, "log_gamma": log_gamma}
 
     def pretraining(self, x):
-        """The deterministic autoencoder's loss: mean reconstruction of px(mu~) (no noise)."""
+        """The deterministic autoencoder x -> mu~ -> logits (no noise): the recipe's loss (BCE
+        summed over pixels, or the MSE of the logits as a linear output, averaged over pixels) and
+        the refit loss (the BCE), each a batch mean."""
         flat = self._flatten(x)
-        rec = dist.bernoulli_cross_entropy_from_logits(
-            self._decode_logits(self.encode_mean(flat)), flat)
-        return {"loss": tf.reduce_mean(rec, axis=0)}
+        logits = self._decode_logits(self.encode_mean(flat))
+        rec = tf.reduce_mean(dist.bernoulli_cross_entropy_from_logits(logits, flat), axis=0)
+        if self.config.pretraining.loss == BCE:
+            loss = rec
+        else:
+            loss = tf.reduce_mean(tf.reduce_mean(tf.math.square(logits - flat), axis=1), axis=0)
+        return {"loss": loss, "refit_loss": rec}
 
     def noise(self, batch, noise_seed):
         """eps [B, Z] from stateless_normal(seed = [s, 2t + 1])."""

@@ -17,6 +17,7 @@ from deepclust_ref import crosscheck as X
 from deepclust_ref import export as E
 from deepclust_ref import train as T
 from deepclust_ref.kdvae import KdvaeConfig
+from deepclust_ref.vade import GmmStart, Pretraining
 from deepclust_ref.vc import VcConfig
 
 TRAIN_LIMIT = 600
@@ -135,10 +136,14 @@ class GmvaeGumbelTrainTest(_TrainedModel, unittest.TestCase):
 @NEEDS_MNIST
 class VadeTrainTest(_TrainedModel, unittest.TestCase):
     MODEL = "vade"
+    # DEC-keras's recipe (batch 100 as the joint phase's, so one step count fits every phase), one
+    # epoch at a learning rate this small net survives, one refit epoch, and three GMM starts.
     KWARGS = dict(pretrain_epochs=1, epochs=2, config_overrides=dict(
         encoder_hidden=(64, 64, 128), decoder_hidden=(128, 64, 64), latent_dim=4, clusters=5,
-        learning_rate_decay_epochs=1))
-    PHASES = (("pretrain", 1), ("joint", 2))
+        learning_rate_decay_epochs=1,
+        pretraining=Pretraining(learning_rate=0.1, batch_size=100, epochs=1, refit_epochs=1),
+        gmm_start=GmmStart(3, 2, "fit")))
+    PHASES = (("pretrain", 1), ("refit", 1), ("joint", 2))
     EVALUATES = ("joint",)
 
     @classmethod
@@ -148,23 +153,32 @@ class VadeTrainTest(_TrainedModel, unittest.TestCase):
             m = training.model
             cls.mu = m.encode_mean(tf.constant(data()[0][0])).numpy().astype(np.float64)
             cls.prior = {n: m.params.all[n].numpy() for n in ("pc_logits", "pz_mean", "pz_logvar")}
+            cls.training = training
+            cls.start_loss = training.mean_loss(data()[0][0], training.start_report["restarts"][
+                training.start_report["selected"]]["seed"])
 
-    def test_prior_after_the_gmm_is_scikit_learns_fit(self):
-        from sklearn.mixture import GaussianMixture
+    def test_the_start_keeps_the_restart_of_least_training_loss(self):
         c = self.result["config"]
-        gmm = GaussianMixture(n_components=c.clusters, covariance_type="diag", n_init=3,
-                              init_params="k-means++", random_state=c.seed, max_iter=200,
-                              tol=1e-6).fit(self.mu)
+        report = self.training.start_report
+        losses = [r["loss"] for r in report["restarts"]]
+        self.assertEqual(len(losses), 3)
+        self.assertEqual(report["selected"], int(np.argmin(losses)))
+        # The prior is that restart's fit: k-means (best of 2) then diagonal EM (scikit-learn).
+        seed = report["restarts"][report["selected"]]["seed"]
+        self.assertEqual(seed, c.seed + 7919 * report["selected"])
+        _, gmm = T.gmm_from_kmeans(self.mu, c.clusters, 2, seed)
         pi = tf.nn.softmax(self.prior["pc_logits"]).numpy()
         np.testing.assert_allclose(pi, gmm.weights_, rtol=0, atol=1e-5)
         np.testing.assert_allclose(self.prior["pz_mean"], gmm.means_, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(np.exp(self.prior["pz_logvar"].astype(np.float64)),
                                    gmm.covariances_, rtol=1e-5, atol=1e-5)
+        # Its -ELBO, recomputed from the model at the start, is the one reported.
+        self.assertAlmostEqual(self.start_loss, min(losses), delta=1e-4 * abs(min(losses)))
 
     def test_learning_rates_follow_the_schedules(self):
         c = self.result["config"]
         self.assertEqual([l["learning_rate"] for l in self.lines],
-                         [c.pretrain_learning_rate, c.learning_rate,
+                         [c.pretraining.learning_rate, T.REFIT_LEARNING_RATE, c.learning_rate,
                           max(c.learning_rate_floor, c.learning_rate * c.learning_rate_decay)])
         self.assertLessEqual({"reconstruction", "latent_kl", "categorical_kl"},
                              set(self.lines[-1]))
@@ -175,7 +189,9 @@ class KdvaeTrainTest(_TrainedModel, unittest.TestCase):
     MODEL = "kdvae"
     KWARGS = dict(pretrain_epochs=1, init_vade_epochs=1, pair_pretrain_epochs=1, epochs=1,
                   config_overrides=dict(encoder_hidden=(32, 16), decoder_hidden=(16, 32),
-                                        latent_dim=4, clusters=4))
+                                        latent_dim=4, clusters=4,
+                                        init_vade_pretraining=Pretraining.adam_bce_epochs(1),
+                                        init_vade_gmm_start=GmmStart(2, 2)))
     PHASES = (("vade_pretrain", 1), ("vade_joint", 1), ("pair_pretrain", 1), ("joint", 1))
     EVALUATES = ("vade_joint", "pair_pretrain", "joint")
 
@@ -233,14 +249,23 @@ class PiecesTest(unittest.TestCase):
 
     def test_kdvae_config_init_vade_keys(self):
         c = KdvaeConfig.mnist(3)
-        self.assertEqual((c.init_vade_pretrain_epochs, c.init_vade_epochs), (20, 30))
+        self.assertEqual((c.init_vade_pretraining, c.init_vade_gmm_start, c.init_vade_epochs),
+                         (Pretraining.dec_keras(), GmmStart(), 30))
         j = c.to_json()
-        self.assertEqual((j["initVadePretrainEpochs"], j["initVadeEpochs"]), (20, 30))
-        self.assertEqual(KdvaeConfig.from_json(c.to_json()), c)  # absent keys: the defaults
-        c2 = KdvaeConfig(seed=3, init_vade_pretrain_epochs=2, init_vade_epochs=0)
+        self.assertEqual((j["initVadePretraining"]["epochs"], j["initVadeGmmStart"]["restarts"],
+                          j["initVadeEpochs"]), (300, 10, 30))
+        self.assertEqual(KdvaeConfig.from_json(c.to_json()), c)
+        c2 = KdvaeConfig(seed=3, init_vade_pretraining=Pretraining.adam_bce(),
+                         init_vade_gmm_start=GmmStart(2, 3, "fit"), init_vade_epochs=0)
         self.assertEqual(KdvaeConfig.from_json(c2.to_json()), c2)
         v = c2.init_vade()
-        self.assertEqual((v.pretrain_epochs, v.epochs, v.seed, v.batch_size), (2, 1, 3, 100))
+        self.assertEqual((v.pretraining, v.gmm_start, v.epochs, v.seed, v.batch_size),
+                         (Pretraining.adam_bce(), GmmStart(2, 3, "fit"), 1, 3, 100))
+        old = c2.to_json()
+        del old["initVadePretraining"], old["initVadeGmmStart"]
+        old["initVadePretrainEpochs"] = 4
+        self.assertEqual(KdvaeConfig.from_json(old).init_vade_pretraining,
+                         Pretraining("adam", 1e-3, 0.0, "bce", 100, 4, "glorot_uniform", 0))
 
     def test_make_config_mirrors_the_java_command_line(self):
         c = T.make_config("kdvae", seed=2, epochs=3, pretrain_epochs=4, init_vade_epochs=5,

@@ -2,6 +2,7 @@
 float64 computations (direct densities, Gauss-Hermite quadrature), gamma = p(c|z), pretraining,
 inference, prior."""
 
+import dataclasses
 import math
 import unittest
 
@@ -9,7 +10,8 @@ import _common  # noqa: F401  (import path, TF logging)
 import numpy as np
 import tensorflow as tf
 
-from deepclust_ref.vade import Vade, VadeConfig
+from deepclust_ref import params as P
+from deepclust_ref.vade import GmmStart, Pretraining, Vade, VadeConfig
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -103,9 +105,12 @@ class ConfigTest(unittest.TestCase):
                           c.decoder_hidden), ((28, 28, 1), 10, 10, (500, 500, 2000),
                                               (2000, 500, 500)))
         self.assertEqual((c.learning_rate, c.learning_rate_decay, c.learning_rate_decay_epochs,
-                          c.learning_rate_floor, c.adam_epsilon, c.pretrain_epochs,
-                          c.pretrain_learning_rate, c.batch_size, c.epochs),
-                         (2e-3, 0.9, 10, 2e-4, 1e-4, 20, 1e-3, 100, 300))
+                          c.learning_rate_floor, c.adam_epsilon, c.batch_size, c.epochs),
+                         (2e-3, 0.9, 10, 2e-4, 1e-4, 100, 300))
+        # DEC-keras's recipe (Pretraining.decKeras) and the paper's 10 restarts (GmmStart.paper).
+        self.assertEqual(c.pretraining, Pretraining("sgd_momentum", 1.0, 0.9, "mse", 256, 300,
+                                                    "fan_in_uniform", 5))
+        self.assertEqual(c.gmm_start, GmmStart(10, 10, "uniform"))
 
     def test_learning_rate_decays_every_10_epochs_to_the_floor(self):
         c = VadeConfig.mnist(1)
@@ -121,15 +126,32 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(set(j), {"inputShape", "clusters", "latentDim", "encoderHidden",
                                   "decoderHidden", "learningRate", "learningRateDecay",
                                   "learningRateDecayEpochs", "learningRateFloor", "adamEpsilon",
-                                  "pretrainEpochs", "pretrainLearningRate", "batchSize", "epochs",
-                                  "seed"})
+                                  "pretraining", "gmmStart", "batchSize", "epochs", "seed"})
+        self.assertEqual(set(j["pretraining"]), {"optimizer", "learningRate", "momentum", "loss",
+                                                 "batchSize", "epochs", "init", "refitEpochs"})
+        self.assertEqual(set(j["gmmStart"]), {"restarts", "kmeansRestarts", "weights"})
         self.assertEqual(VadeConfig.from_json(j), c)
+
+    def test_an_older_config_reads_as_the_recipe_it_ran(self):
+        j = small_config(9).to_json()
+        del j["pretraining"], j["gmmStart"]
+        j.update(pretrainEpochs=7, pretrainLearningRate=5e-4, batchSize=32)
+        c = VadeConfig.from_json(j)
+        self.assertEqual(c.pretraining, Pretraining("adam", 5e-4, 0.0, "bce", 32, 7,
+                                                    "glorot_uniform", 0))
+        self.assertEqual(c.gmm_start, GmmStart(3, 1, "fit"))
 
     def test_invalid_settings_are_refused(self):
         with self.assertRaises(ValueError):
             VadeConfig(seed=1, clusters=1)
         with self.assertRaises(ValueError):
             VadeConfig(seed=1, learning_rate_floor=1.0)
+        for bad in (dict(optimizer="rmsprop"), dict(loss="l1"), dict(momentum=1.0),
+                    dict(refit_epochs=-1), dict(init="he")):
+            with self.assertRaises(ValueError, msg=str(bad)):
+                Pretraining(**bad)
+        with self.assertRaises(ValueError):
+            GmmStart(weights="random")
 
 
 class VariablesTest(unittest.TestCase):
@@ -148,16 +170,19 @@ class VariablesTest(unittest.TestCase):
         self.assertEqual(m.pretrain_names, [n for n in expected_names()
                                             if not n.startswith(("qz_logvar", "pc_", "pz_"))])
 
-    def test_init_is_glorot_by_creation_index_and_zeros(self):
-        m = Vade(small_config(5))
-        for i, (n, v) in enumerate(m.params.all.items()):
-            if n.endswith("_kernel"):
-                fan_in, fan_out = v.shape
-                u = tf.random.stateless_uniform(v.shape, seed=tf.constant([5, i], tf.int64))
-                limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
-                np.testing.assert_array_equal(v.numpy(), (u.numpy() * 2 - 1) * limit, n)
-            else:
-                self.assertFalse(v.numpy().any(), n)
+    def test_init_is_the_recipes_by_creation_index_and_zeros(self):
+        for recipe in (Pretraining.adam_bce(), Pretraining.dec_keras()):
+            m = Vade(dataclasses.replace(small_config(5), pretraining=recipe))
+            for i, (n, v) in enumerate(m.params.all.items()):
+                if n.endswith("_kernel"):
+                    fan_in, fan_out = v.shape
+                    u = tf.random.stateless_uniform(v.shape, seed=tf.constant([5, i], tf.int64))
+                    limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)
+                                                 if recipe.init == P.GLOROT_UNIFORM
+                                                 else 1.0 / fan_in))
+                    np.testing.assert_array_equal(v.numpy(), (u.numpy() * 2 - 1) * limit, n)
+                else:
+                    self.assertFalse(v.numpy().any(), n)
 
 
 class ElboTest(unittest.TestCase):
@@ -273,17 +298,32 @@ class BranchesTest(unittest.TestCase):
         np.testing.assert_array_equal(a, out["x_hat"].numpy())
 
     def test_pretraining_is_deterministic_reconstruction_of_the_mean(self):
-        loss = float(self.model.pretraining(self.x)["loss"])
+        # The default recipe (DEC-keras): the MSE of the logits as a linear output; the refit's
+        # loss is the summed BCE of the same logits.
+        out = self.model.pretraining(self.x)
         mean, _ = np_encode(self.w, self.flat)
         logits = np_decode(self.w, mean)
-        want = (np.logaddexp(0, logits) - self.flat * logits).sum(1).mean()
-        self.assertAlmostEqual(loss, want, delta=1e-5 * want)
-        with tf.GradientTape() as tape:
-            loss = self.model.pretraining(self.x)["loss"]
-        grads = dict(zip(self.model.trainable_names,
-                         tape.gradient(loss, self.model.trainable)))
-        for n, g in grads.items():
-            self.assertEqual(g is not None, n in self.model.pretrain_names, n)
+        bce = (np.logaddexp(0, logits) - self.flat * logits).sum(1).mean()
+        mse = ((logits - self.flat) ** 2).mean(1).mean()
+        self.assertAlmostEqual(float(out["loss"]), mse, delta=1e-5 * mse)
+        self.assertAlmostEqual(float(out["refit_loss"]), bce, delta=1e-5 * bce)
+        with tf.GradientTape(persistent=True) as tape:
+            out = self.model.pretraining(self.x)
+        for key, names in (("loss", self.model.pretrain_names),
+                           ("refit_loss", self.model.pretrain_names)):
+            grads = dict(zip(self.model.trainable_names,
+                             tape.gradient(out[key], self.model.trainable)))
+            for n, g in grads.items():
+                self.assertEqual(g is not None, n in names, n)
+        self.assertEqual(self.model.refit_names,
+                         [n for n in self.model.pretrain_names if n.startswith("px_")])
+
+    def test_the_bce_recipes_pretraining_loss_is_the_refit_loss(self):
+        c = dataclasses.replace(small_config(3), pretraining=Pretraining.adam_bce())
+        m = Vade(c)
+        m.params.assign(self.model.params.read())
+        out = m.pretraining(self.x)
+        self.assertEqual(float(out["loss"]), float(out["refit_loss"]))
 
 
 if __name__ == "__main__":
