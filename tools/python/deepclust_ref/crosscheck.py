@@ -65,7 +65,8 @@ JAVA_OUTPUTS_JSON = "java_outputs.json"
 
 LOSS_TERMS = ("loss", "reconstruction", "categorical_kl", "gaussian_kl")
 # Training-branch outputs recorded as out__<name>, by model (docs/models.md).
-VADE_TRAINING_OUTPUTS = ("loss", "reconstruction", "latent_kl", "categorical_kl", "log_gamma")
+VADE_TRAINING_OUTPUTS = ("loss", "reconstruction", "latent_kl", "categorical_kl", "log_gamma",
+                         "pretrain_loss", "refit_loss")
 KDVAE_TRAINING_OUTPUTS = ("loss", "score", "assigned")
 VC_TRAINING_OUTPUTS = ("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2",
                        "logits")

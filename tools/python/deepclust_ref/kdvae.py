@@ -28,8 +28,8 @@ MODEL = "kdvae"
 class KdvaeConfig:
     """Settings; the defaults are docs/models.md's MNIST settings. The seed is mandatory.
 
-    `pair_pretrain_epochs` (each pair as a VAE on its k-means cluster) and `epochs` (the joint
-    phase of Eq. 6) are this project's choices: the paper gives no epoch counts."""
+    `pair_pretrain_epochs` (each pair as a VAE on its k-means cluster, 100) and `epochs` (the joint
+    phase of Eq. 6, 40) are k-DAE's: the paper gives no epoch counts."""
 
     seed: int
     input_shape: tuple = (28, 28, 1)
@@ -40,13 +40,13 @@ class KdvaeConfig:
     learning_rate: float = 1e-3
     adam_epsilon: float = 1e-7
     batch_size: int = 100
-    epochs: int = 100
-    pair_pretrain_epochs: int = 20
+    epochs: int = 40  # k-DAE's 40 joint epochs after 100 of pair pretraining
+    pair_pretrain_epochs: int = 100
     # The VaDE whose latent means give the initial clusters (Java's KdvaeConfig keys
     # initVadePretraining, initVadeGmmStart and initVadeEpochs; see `init_vade`).
     init_vade_pretraining: Pretraining = Pretraining()
     init_vade_gmm_start: GmmStart = GmmStart()
-    init_vade_epochs: int = 30
+    init_vade_epochs: int = 300  # VaDE's own default (KdvaeConfig.INIT_VADE_EPOCHS)
 
     def __post_init__(self):
         object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
@@ -105,7 +105,7 @@ class KdvaeConfig:
             adam_epsilon=float(j["adamEpsilon"]), batch_size=int(j["batchSize"]),
             epochs=int(j["epochs"]), pair_pretrain_epochs=int(j["pairPretrainEpochs"]),
             init_vade_pretraining=recipe, init_vade_gmm_start=start,
-            init_vade_epochs=int(j.get("initVadeEpochs", 30)))
+            init_vade_epochs=int(j.get("initVadeEpochs", 300)))
 
     def to_json(self):
         """Every key of Java's KdvaeConfig record, camelCase, in Gson's order."""

@@ -89,7 +89,7 @@ GMM_RIDGE = 1e-6
 GMM_MAX_ITERATIONS = 200
 GMM_TOLERANCE = 1e-6
 REFIT_LEARNING_RATE = 1e-3  # VadeTrainingGraph.REFIT_LEARNING_RATE
-KMEANS_RESTARTS = 5
+KMEANS_RESTARTS = 100  # KdvaeTrainingGraph.KMEANS_RESTARTS (k-DAE's)
 AUG_STREAM = 0xA06  # vc: the rotation angles' numpy stream, [seed, AUG_STREAM, step]
 
 

@@ -266,7 +266,8 @@ class Vade(Twin):
     # ---- branches -------------------------------------------------------------------------------
 
     def training(self, x, noise_seed):
-        """The joint-phase loss on x [B, H, W, C] (batch means), its terms, and log gamma [B, K].
+        """The joint-phase loss on x [B, H, W, C] (batch means), its terms, log gamma [B, K], and
+        the pretraining and refit losses of `pretraining` (for the cross-check).
 
         Noise: eps [B, Z] from stateless_normal(seed = [s, 2t + 1]) for noise_seed = [s, t]."""
         flat = self._flatten(x)
@@ -284,8 +285,10 @@ class Vade(Twin):
         latent_mean = tf.reduce_mean(latent_kl, axis=0)
         cat_mean = tf.reduce_mean(categorical_kl, axis=0)
         loss = rec_mean + (latent_mean + cat_mean)
+        pretraining = self.pretraining(x)
         return {"loss": loss, "reconstruction": rec_mean, "latent_kl": latent_mean,
-                "categorical_kl": cat_mean, "log_gamma": log_gamma}
+                "categorical_kl": cat_mean, "log_gamma": log_gamma,
+                "pretrain_loss": pretraining["loss"], "refit_loss": pretraining["refit_loss"]}
 
     def pretraining(self, x):
         """The deterministic autoencoder x -> mu~ -> logits (no noise): the recipe's loss (BCE

@@ -71,8 +71,8 @@ class ConfigTest(unittest.TestCase):
         j = c.to_json()
         self.assertEqual(set(j), {"inputShape", "clusters", "latentDim", "encoderHidden",
                                   "decoderHidden", "learningRate", "adamEpsilon", "batchSize",
-                                  "epochs", "pairPretrainEpochs", "initVadePretrainEpochs",
-                                  "initVadeEpochs", "seed"})
+                                  "epochs", "pairPretrainEpochs", "initVadePretraining",
+                                  "initVadeGmmStart", "initVadeEpochs", "seed"})
         self.assertEqual(KdvaeConfig.from_json(j), c)
 
 

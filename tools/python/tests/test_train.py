@@ -250,10 +250,10 @@ class PiecesTest(unittest.TestCase):
     def test_kdvae_config_init_vade_keys(self):
         c = KdvaeConfig.mnist(3)
         self.assertEqual((c.init_vade_pretraining, c.init_vade_gmm_start, c.init_vade_epochs),
-                         (Pretraining.dec_keras(), GmmStart(), 30))
+                         (Pretraining.dec_keras(), GmmStart(), 300))
         j = c.to_json()
         self.assertEqual((j["initVadePretraining"]["epochs"], j["initVadeGmmStart"]["restarts"],
-                          j["initVadeEpochs"]), (300, 10, 30))
+                          j["initVadeEpochs"]), (300, 10, 300))
         self.assertEqual(KdvaeConfig.from_json(c.to_json()), c)
         c2 = KdvaeConfig(seed=3, init_vade_pretraining=Pretraining.adam_bce(),
                          init_vade_gmm_start=GmmStart(2, 3, "fit"), init_vade_epochs=0)

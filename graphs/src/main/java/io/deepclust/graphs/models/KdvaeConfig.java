@@ -3,10 +3,12 @@ package io.deepclust.graphs.models;
 /**
  * k-DVAE settings (k-dvae.txt §4.2; docs/models.md): K encoder/decoder pairs D-500-100-Z /
  * Z-100-500-D, Z = 10, batch 100, Adam 1e-3. The paper gives no epoch counts: {@code epochs} (the
- * joint phase of Eq. 6) and {@code pairPretrainEpochs} (each pair a VAE on its k-means cluster) are
- * this project's, as is the VaDE that gives the initial clusters by k-means on its latent means
- * (pretrained by {@code initVadePretraining}, its prior started by {@code initVadeGmmStart}, then
- * {@code initVadeEpochs} joint; the paper takes this initialisation from DGG without its settings).
+ * joint phase of Eq. 6, 40) and {@code pairPretrainEpochs} (each pair a VAE on its k-means cluster,
+ * 100) are k-DAE's (yanivopo/K-DAE, the authors' earlier model; its batch of 256 is not taken, so
+ * that the initialising VaDE keeps VaDE's 100). The initial clusters come from
+ * k-means on the latent means of a VaDE (pretrained by {@code initVadePretraining}, its prior
+ * started by {@code initVadeGmmStart}, then {@code initVadeEpochs} joint, VaDE's own defaults; the
+ * paper takes this initialisation from DGG, whose code loads a trained VaDE).
  */
 public record KdvaeConfig(
     int[] inputShape,
@@ -32,9 +34,11 @@ public record KdvaeConfig(
   public static final float LEARNING_RATE = 1e-3f;
   public static final float ADAM_EPSILON = 1e-7f;
   public static final int BATCH_SIZE = 100;
-  public static final int EPOCHS = 100;
-  public static final int PAIR_PRETRAIN_EPOCHS = 20;
-  public static final int INIT_VADE_EPOCHS = 30;
+  /** k-DAE's (yanivopo/K-DAE, src/k_dae.py): each pair 100 epochs on its cluster, 40 joint. */
+  public static final int EPOCHS = 40;
+  public static final int PAIR_PRETRAIN_EPOCHS = 100;
+  /** The VaDE's own default, so that k-DVAE starts from the VaDE a default VaDE run trains. */
+  public static final int INIT_VADE_EPOCHS = VadeConfig.EPOCHS;
 
   public KdvaeConfig {
     inputShape = inputShape.clone();

@@ -108,11 +108,13 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--init-vade-epochs", converter = OptionValues.AtLeast0.class,
       description = "k-DVAE: joint epochs of the VaDE whose latent space gives the initial "
-          + "clusters (default 30).")
+          + "clusters (default 300, VaDE's: with the same seed, data and settings a VaDE run's "
+          + "trained VaDE is taken from the pretraining cache instead of trained again).")
   Integer initVadeEpochs;
 
   @Option(names = "--pair-pretrain-epochs", converter = OptionValues.AtLeast0.class,
-      description = "k-DVAE: epochs of each pair's VAE on its initial cluster (default 20).")
+      description = "k-DVAE: epochs of each pair's VAE on its initial cluster (default 100, "
+          + "k-DAE's).")
   Integer pairPretrainEpochs;
 
   @Option(names = "--batch-size", converter = OptionValues.AtLeast1.class,

@@ -25,13 +25,15 @@ import org.tensorflow.types.TInt64;
 /**
  * The k-DVAE training graph (k-dvae.txt §4.2): first a VaDE in the same graph (op names under
  * {@code init_vade/}) trains through its own phases ("vade_pretrain", "vade_joint"); k-means on its
- * latent means of the training set gives the initial clusters; phase "pair_pretrain" trains each
+ * latent means of the training set (best of {@value #KMEANS_RESTARTS} runs) gives the initial
+ * clusters; phase "pair_pretrain" trains each
  * encoder/decoder pair as a VAE on its own cluster; phase "joint" maximises Eq. 6. Only the k-DVAE
  * variables are exported.
  */
 public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     implements EagerTrainable {
-  public static final int KMEANS_RESTARTS = 5;
+  /** k-means runs on the VaDE's latent means, the least squared error kept (k-DAE's 100). */
+  public static final int KMEANS_RESTARTS = 100;
 
   public final Placeholder<TFloat32> x;
   public final Kdvae.Training training;
@@ -68,9 +70,13 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     initVade.bind(session());
   }
 
-  /** The initialising VaDE's pretraining cache ({@link VadeTrainingGraph#usePretrainCache}). */
+  /**
+   * The initialising VaDE's pretraining cache ({@link VadeTrainingGraph#usePretrainCache}); its
+   * joint phase also takes a VaDE trained by a VaDE run of the same config from there.
+   */
   public void usePretrainCache(PretrainCache cache, String precision) {
     initVade.usePretrainCache(cache, precision);
+    initVade.reuseTrainedVade();
   }
 
   /** One joint step (Eq. 6) at step t with noise seed [noiseSeed, t]; returns the loss. */

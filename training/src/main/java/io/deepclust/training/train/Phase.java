@@ -39,7 +39,10 @@ public interface Phase {
     return false;
   }
 
-  /** Called after the phase's last epoch, before its checkpoint (e.g. to cache its result). */
+  /**
+   * Called after the phase's last epoch and its checkpoint (e.g. to cache its result); a run
+   * stopped in between resumes at the next phase without calling it.
+   */
   default void end(Dataset train, java.io.PrintStream out) {}
 
   /**

@@ -252,9 +252,6 @@ public final class Trainer {
         boolean phaseEnds = epoch + 1 == phase.epochs();
         boolean stopping = stop.get();
         Path saved = null;
-        if (phaseEnds) {
-          phase.end(train, options.out());
-        }
         if (phaseEnds || stopping
             || (epochsBefore + epoch + 1) % options.checkpointEvery() == 0) {
           // At a phase's end the checkpoint says the next phase starts (so a resume runs its
@@ -268,6 +265,9 @@ public final class Trainer {
         int left = epochsTotal - (epochsBefore + epoch + 1);
         options.out().printf("%s %d/%d%s%s  %.1fs  ETA %s%n", phase.name(), epoch + 1,
             phase.epochs(), terms, shown, seconds, eta(left * seconds));
+        if (phaseEnds) {
+          phase.end(train, options.out());
+        }
         if (stopping && !(phaseEnds && p + 1 == phases.size())) {
           throw new Stopped(String.format("stopped after %s epoch %d/%d (step %d); saved %s:"
               + " continue with --resume", phase.name(), epoch + 1, phase.epochs(),

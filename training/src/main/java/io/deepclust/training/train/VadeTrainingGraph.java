@@ -60,6 +60,10 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   final LossTerms refitTerms;
   /** Whether the autoencoder came from the cache (the refit is then skipped too). */
   private boolean fromCache;
+  /** Whether the joint phase may take a trained VaDE from the cache ({@link #reuseTrainedVade}). */
+  private boolean reuseTrained;
+  /** The cache's model name for trained VaDEs. */
+  static final String TRAINED = "vade_trained";
   private final List<String> autoencoderNames;
   private PretrainCache cache;
   private String precision = "fp32";
@@ -257,6 +261,16 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     phases.add(new SimplePhase("joint", config.epochs(), config.batchSize(),
         terms.names(), config::learningRate, true) {
       @Override
+      public boolean restore(Dataset train, PrintStream out) {
+        return reuseTrained && restoreTrained(train, out);
+      }
+
+      @Override
+      public void end(Dataset train, PrintStream out) {
+        storeTrained(train, out);
+      }
+
+      @Override
       public void begin(Dataset train, PrintStream out) {
         startReport = VadeStart.run(VadeTrainingGraph.this, train, out);
       }
@@ -273,6 +287,55 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
       }
     });
     return phases;
+  }
+
+  /**
+   * Lets the joint phase take a trained VaDE of this very config (every setting, epochs and seed
+   * included) from the cache, where VaDE runs store theirs when their joint phase ends: k-DVAE
+   * starts from the VaDE a VaDE run trained instead of training it again.
+   */
+  void reuseTrainedVade() {
+    reuseTrained = true;
+  }
+
+  private PretrainCache.Key trainedKey(Dataset train) {
+    JsonObject all = new Gson().toJsonTree(config).getAsJsonObject();
+    return PretrainCache.key(TRAINED, all, train, config.seed(), precision);
+  }
+
+  private boolean restoreTrained(Dataset train, PrintStream out) {
+    if (cache == null) {
+      return false;
+    }
+    PretrainCache.Key key = trainedKey(train);
+    var weights = cache.load(key, out::println);
+    if (weights.isEmpty()) {
+      out.printf("trained-VaDE cache: no entry %s; training this VaDE%n", key.directoryName());
+      return false;
+    }
+    try {
+      params.assignSome(session(), weights.get());
+    } finally {
+      weights.get().values().forEach(TFloat32::close);
+    }
+    out.printf("trained-VaDE cache: took the trained VaDE from %s%n",
+        cache.root().resolve(key.directoryName()));
+    return true;
+  }
+
+  private void storeTrained(Dataset train, PrintStream out) {
+    if (cache == null) {
+      return;
+    }
+    Map<String, TFloat32> all = params.read(session());
+    try {
+      Map<String, TFloat32> model = new LinkedHashMap<>();
+      params.trainableNames().forEach(n -> model.put(n, all.get(n)));
+      out.println("trained-VaDE cache: stored this VaDE in "
+          + cache.store(trainedKey(train), model, new JsonObject()));
+    } finally {
+      all.values().forEach(TFloat32::close);
+    }
   }
 
   private PretrainCache.Key cacheKey(Dataset train) {
@@ -337,6 +400,9 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   public Map<String, Operand<?>> trainingOutputs() {
     Map<String, Operand<?>> out = terms.outputs();
     out.put("log_gamma", training.logGamma());
+    // The pretraining recipe's loss and the refit's, so the cross-check's forward rows cover them.
+    out.put("pretrain_loss", training.pretrainLoss());
+    out.put("refit_loss", training.refitLoss());
     return out;
   }
 
