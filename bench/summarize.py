@@ -19,6 +19,7 @@ def main(run_dir, prefix, command):
         lines = [json.loads(l) for l in f if l.strip()]
     if not lines:
         sys.exit(f"{run_dir}/metrics.jsonl has no epochs")
+    all_lines = lines
     train_secs = [l["train_seconds"] for l in lines]
     # Pretraining epochs (no "test_acc") count for time, not for the metrics.
     lines = [l for l in lines if "test_acc" in l]
@@ -54,6 +55,18 @@ def main(run_dir, prefix, command):
         "phases": sorted({l.get("phase", "train") for l in lines}),
         "config": config["config"],
     }
+    # Machine time per phase (training steps only), the pretraining's included.
+    by_phase = {}
+    for l in all_lines:
+        phase = l.get("phase", "train")
+        by_phase[phase] = by_phase.get(phase, 0.0) + l["seconds"]
+    summary["seconds_by_phase"] = by_phase
+    # A phase's start report (VaDE's GMM restarts: each one's -ELBO, k-means ACC and ACC, and the
+    # one kept), as the run wrote it.
+    for name in sorted(os.listdir(run_dir)):
+        if name.endswith("-start.json"):
+            with open(os.path.join(run_dir, name)) as f:
+                summary.setdefault("starts", {})[name[:-len("-start.json")]] = json.load(f)
     with open(prefix + ".json", "w") as f:
         json.dump(summary, f, indent=2)
         f.write("\n")
