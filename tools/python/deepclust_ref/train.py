@@ -333,7 +333,7 @@ class VadeTraining:
             seed = c.seed + 7919 * r
             kmeans, gmm = gmm_from_kmeans(points, c.clusters, g.kmeans_restarts, seed)
             self._set_prior(gmm)
-            loss = self.mean_loss(x_train, seed)
+            loss = self.mean_loss(x_train, c.seed)  # one noise draw for every restart
             acc = clustering_metrics(y_train, self.assign(x_train))[0]
             kmeans_acc = clustering_metrics(y_train, kmeans)[0]
             rows.append({"restart": r, "seed": seed, "kmeans_acc": kmeans_acc,

@@ -154,8 +154,7 @@ class VadeTrainTest(_TrainedModel, unittest.TestCase):
             cls.mu = m.encode_mean(tf.constant(data()[0][0])).numpy().astype(np.float64)
             cls.prior = {n: m.params.all[n].numpy() for n in ("pc_logits", "pz_mean", "pz_logvar")}
             cls.training = training
-            cls.start_loss = training.mean_loss(data()[0][0], training.start_report["restarts"][
-                training.start_report["selected"]]["seed"])
+            cls.start_loss = training.mean_loss(data()[0][0], training.config.seed)
 
     def test_the_start_keeps_the_restart_of_least_training_loss(self):
         c = self.result["config"]

@@ -93,8 +93,7 @@ public final class PretrainCache {
     }
     Map<String, TFloat32> out = new LinkedHashMap<>();
     try {
-      JsonObject manifest = GSON.fromJson(Files.readString(dir.resolve(MANIFEST)),
-          JsonObject.class);
+      JsonObject manifest = readManifest(dir.resolve(MANIFEST));
       if (!key.digest().equals(manifest.get("key").getAsString())) {
         throw new IOException("its key differs from this run's");
       }
@@ -120,6 +119,20 @@ public final class PretrainCache {
           + "; pretraining again");
       return Optional.empty();
     }
+  }
+
+  /** An entry's manifest, or an IOException naming the file and what is wrong with it. */
+  private static JsonObject readManifest(Path file) throws IOException {
+    JsonObject manifest;
+    try {
+      manifest = GSON.fromJson(Files.readString(file), JsonObject.class);
+    } catch (RuntimeException e) {
+      throw new IOException(MANIFEST + " is not JSON (" + e.getMessage() + ")");
+    }
+    if (manifest == null || !manifest.has("key") || !manifest.has("weights")) {
+      throw new IOException(MANIFEST + " is empty or lacks \"key\" and \"weights\"");
+    }
+    return manifest;
   }
 
   /**

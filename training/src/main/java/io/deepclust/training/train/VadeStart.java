@@ -12,8 +12,8 @@ import java.io.PrintStream;
 /**
  * VaDE's start after pretraining ({@link GmmStart}): for each of R restarts, k-means (best of N
  * runs) on the autoencoder's embedding of the training set, diagonal EM from its clusters, the prior
- * set from the fit, and the training objective of that VaDE (−ELBO, one fixed noise draw); the
- * restart with the least −ELBO is kept. Labels are read only to report each restart's accuracy,
+ * set from the fit, and the training objective of that VaDE (−ELBO, on one noise draw, the same for
+ * every restart); the restart with the least −ELBO is kept. Labels are read only to report each restart's accuracy,
  * never to choose.
  */
 final class VadeStart {
@@ -38,7 +38,8 @@ final class VadeStart {
       int[] kmeans = KMeans.labels(points, k, start.kmeansRestarts(), seed);
       DiagonalGmm.Fit fit = DiagonalGmm.fromLabels(points, k, kmeans, GMM_MAX_ITERATIONS);
       vade.setPrior(fit, GmmStart.UNIFORM.equals(start.weights()));
-      double loss = vade.meanLoss(train, seed);
+      // Every restart is scored on the same noise draw, so only the fits differ.
+      double loss = vade.meanLoss(train, vade.config.seed());
       double acc = ClusteringMetrics.accuracy(labels, vade.assign(train)).acc();
       double kmeansAcc = ClusteringMetrics.accuracy(labels, kmeans).acc();
       JsonObject row = new JsonObject();
