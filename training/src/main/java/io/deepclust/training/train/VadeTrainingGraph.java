@@ -304,38 +304,11 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   }
 
   private boolean restoreTrained(Dataset train, PrintStream out) {
-    if (cache == null) {
-      return false;
-    }
-    PretrainCache.Key key = trainedKey(train);
-    var weights = cache.load(key, out::println);
-    if (weights.isEmpty()) {
-      out.printf("trained-VaDE cache: no entry %s; training this VaDE%n", key.directoryName());
-      return false;
-    }
-    try {
-      params.assignSome(session(), weights.get());
-    } finally {
-      weights.get().values().forEach(TFloat32::close);
-    }
-    out.printf("trained-VaDE cache: took the trained VaDE from %s%n",
-        cache.root().resolve(key.directoryName()));
-    return true;
+    return restore(trainedKey(train), "trained VaDE", config.epochs() + " joint epochs", out);
   }
 
   private void storeTrained(Dataset train, PrintStream out) {
-    if (cache == null) {
-      return;
-    }
-    Map<String, TFloat32> all = params.read(session());
-    try {
-      Map<String, TFloat32> model = new LinkedHashMap<>();
-      params.trainableNames().forEach(n -> model.put(n, all.get(n)));
-      out.println("trained-VaDE cache: stored this VaDE in "
-          + cache.store(trainedKey(train), model, new JsonObject()));
-    } finally {
-      all.values().forEach(TFloat32::close);
-    }
+    store(trainedKey(train), params.trainableNames(), "trained VaDE", out);
   }
 
   private PretrainCache.Key cacheKey(Dataset train) {
@@ -351,14 +324,22 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   }
 
   private boolean restorePretrained(Dataset train, PrintStream out) {
+    return restore(cacheKey(train), "autoencoder", config.pretraining().key(), out);
+  }
+
+  private void storePretrained(Dataset train, PrintStream out) {
+    store(cacheKey(train), autoencoderNames, "autoencoder", out);
+  }
+
+  /** Assigns the cache's entry of {@code key} (the {@code what}) when there is one. */
+  private boolean restore(PretrainCache.Key key, String what, String detail, PrintStream out) {
     if (cache == null) {
       return false;
     }
-    PretrainCache.Key key = cacheKey(train);
     var weights = cache.load(key, out::println);
     if (weights.isEmpty()) {
-      out.printf("pretraining cache: no entry %s yet; pretraining (%s)%n", key.directoryName(),
-          config.pretraining().key());
+      out.printf("pretraining cache: no entry %s yet: training the %s (%s)%n",
+          key.directoryName(), what, detail);
       return false;
     }
     try {
@@ -366,21 +347,22 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     } finally {
       weights.get().values().forEach(TFloat32::close);
     }
-    out.printf("pretraining cache: took the autoencoder from %s (%s)%n",
-        cache.root().resolve(key.directoryName()), config.pretraining().key());
+    out.printf("pretraining cache: took the %s from %s (%s)%n", what,
+        cache.root().resolve(key.directoryName()), detail);
     return true;
   }
 
-  private void storePretrained(Dataset train, PrintStream out) {
+  /** Stores the variables {@code names} as the cache's entry of {@code key}. */
+  private void store(PretrainCache.Key key, List<String> names, String what, PrintStream out) {
     if (cache == null) {
       return;
     }
     Map<String, TFloat32> all = params.read(session());
     try {
-      Map<String, TFloat32> ae = new LinkedHashMap<>();
-      autoencoderNames.forEach(n -> ae.put(n, all.get(n)));
-      Path dir = cache.store(cacheKey(train), ae, new JsonObject());
-      out.println("pretraining cache: stored the autoencoder in " + dir);
+      Map<String, TFloat32> chosen = new LinkedHashMap<>();
+      names.forEach(n -> chosen.put(n, all.get(n)));
+      Path dir = cache.store(key, chosen, new JsonObject());
+      out.println("pretraining cache: stored the " + what + " in " + dir);
     } finally {
       all.values().forEach(TFloat32::close);
     }
