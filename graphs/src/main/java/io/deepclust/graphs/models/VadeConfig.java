@@ -92,6 +92,16 @@ public record VadeConfig(
         pretraining, gmmStart, b, epochs, seed);
   }
 
+  /**
+   * The joint phase's Adam learning rate {@code lr}, still decayed by the config's schedule; the
+   * floor becomes min(floor, lr), so a rate at or below the floor stays constant.
+   */
+  public VadeConfig withLearningRate(float lr) {
+    return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden, lr,
+        learningRateDecay, learningRateDecayEpochs, Math.min(learningRateFloor, lr), adamEpsilon,
+        pretraining, gmmStart, batchSize, epochs, seed);
+  }
+
   public VadeConfig withPretraining(Pretraining p) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,

@@ -72,6 +72,22 @@ class VadeTest {
   }
 
   @Test
+  void aJointLearningRateKeepsTheScheduleAndLowersTheFloorToItself() {
+    VadeConfig paper = VadeConfig.mnist(1);
+    VadeConfig high = paper.withLearningRate(1e-3f);
+    // 1e-3 · 0.9^⌊e/10⌋, floor 2e-4 (0.9^15 · 1e-3 = 2.06e-4 > floor > 0.9^16 · 1e-3).
+    assertEquals(1e-3f, high.learningRate(9), 0f);
+    assertEquals((float) (1e-3 * 0.9), high.learningRate(10), 1e-9f);
+    assertEquals((float) (1e-3 * Math.pow(0.9, 15)), high.learningRate(150), 1e-9f);
+    assertEquals(2e-4f, high.learningRate(160), 0f);
+    VadeConfig low = paper.withLearningRate(1e-4f);
+    for (int e : new int[] {0, 10, 99, 300}) {
+      assertEquals(1e-4f, low.learningRate(e), 0f, "a rate under the floor stays constant");
+    }
+    assertEquals(paper.learningRate(25), paper.withLearningRate(2e-3f).learningRate(25), 0f);
+  }
+
+  @Test
   void decKerasRecipeStartsEveryKernelFanInUniform() {
     assertKernelsStartAs(Pretraining.decKeras(), true);
   }

@@ -106,6 +106,11 @@ final class TrainCommand implements Callable<Integer> {
           + "original code) or fit (the GMM's weights).")
   String priorWeights;
 
+  @Option(names = "--joint-learning-rate", paramLabel = "LR",
+      description = "VaDE: the joint phase's initial Adam learning rate (default 2e-3, the paper's,"
+          + " x0.9 every 10 epochs down to 2e-4; a rate at or below 2e-4 stays constant).")
+  Float jointLearningRate;
+
   @Option(names = "--init-vade-epochs", converter = OptionValues.AtLeast0.class,
       description = "k-DVAE: joint epochs of the VaDE whose latent space gives the initial "
           + "clusters (default 300, VaDE's: with the same seed, data and settings a VaDE run's "
@@ -233,6 +238,13 @@ final class TrainCommand implements Callable<Integer> {
     switch (model) {
       case vade: {
         VadeConfig c = vadeStart(VadeConfig.mnist(seed));
+        if (jointLearningRate != null) {
+          if (!(jointLearningRate > 0 && jointLearningRate < 1)) {
+            throw new ParameterException(new CommandLine(this), "--joint-learning-rate must be in"
+                + " (0, 1), got " + jointLearningRate);
+          }
+          c = c.withLearningRate(jointLearningRate);
+        }
         c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.pretraining().epochs(),
             epochs != null ? epochs : c.epochs());
         return new VadeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c, session);
