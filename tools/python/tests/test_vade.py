@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from deepclust_ref import params as P
-from deepclust_ref.vade import GmmStart, Pretraining, Vade, VadeConfig
+from deepclust_ref.vade import PAPER_LEARNING_RATE, GmmStart, Pretraining, Vade, VadeConfig
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -106,14 +106,15 @@ class ConfigTest(unittest.TestCase):
                                               (2000, 500, 500)))
         self.assertEqual((c.learning_rate, c.learning_rate_decay, c.learning_rate_decay_epochs,
                           c.learning_rate_floor, c.adam_epsilon, c.batch_size, c.epochs),
-                         (2e-3, 0.9, 10, 2e-4, 1e-4, 100, 300))
+                         (2e-4, 0.9, 10, 2e-4, 1e-4, 100, 300))
         # DEC-keras's recipe (Pretraining.decKeras) and the paper's 10 restarts (GmmStart.paper).
         self.assertEqual(c.pretraining, Pretraining("sgd_momentum", 1.0, 0.9, "mse", 256, 300,
                                                     "fan_in_uniform", 5))
         self.assertEqual(c.gmm_start, GmmStart(10, 10, "uniform"))
 
     def test_learning_rate_decays_every_10_epochs_to_the_floor(self):
-        c = VadeConfig.mnist(1)
+        self.assertEqual(VadeConfig.mnist(1).learning_rate_at(300), 2e-4)  # constant
+        c = dataclasses.replace(VadeConfig.mnist(1), learning_rate=PAPER_LEARNING_RATE)
         self.assertEqual(c.learning_rate_at(0), 2e-3)
         self.assertEqual(c.learning_rate_at(9), 2e-3)
         self.assertAlmostEqual(c.learning_rate_at(10), 1.8e-3)

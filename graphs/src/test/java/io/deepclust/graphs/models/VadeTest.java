@@ -73,7 +73,9 @@ class VadeTest {
 
   @Test
   void aJointLearningRateKeepsTheScheduleAndLowersTheFloorToItself() {
-    VadeConfig paper = VadeConfig.mnist(1);
+    VadeConfig paper = VadeConfig.mnist(1).withLearningRate(VadeConfig.PAPER_LEARNING_RATE);
+    assertEquals(2e-4f, VadeConfig.mnist(1).learningRate(0), 0f, "the default: the floor");
+    assertEquals((float) (2e-3 * 0.81), paper.learningRate(25), 1e-9f);
     VadeConfig high = paper.withLearningRate(1e-3f);
     // 1e-3 · 0.9^⌊e/10⌋, floor 2e-4 (0.9^15 · 1e-3 = 2.06e-4 > floor > 0.9^16 · 1e-3).
     assertEquals(1e-3f, high.learningRate(9), 0f);
