@@ -38,9 +38,11 @@ def recipe(r):
     if r["model"] not in ("vade", "kdvae"):
         return ""
     p = c.get("pretraining") or c.get("initVadePretraining")
+    lr = f", lr {c['learningRate']:g}" if "learningRate" in c and r["model"] == "vade" else ""
     if not p:
-        return "adam_bce, first start"
-    return "dec_keras" if p["optimizer"] == "sgd_momentum" else p["optimizer"] + "_" + p["loss"]
+        return "adam_bce, first start" + lr
+    name = "dec_keras" if p["optimizer"] == "sgd_momentum" else p["optimizer"] + "_" + p["loss"]
+    return name + lr
 
 
 def starts_table():
