@@ -273,7 +273,7 @@ def seeded_prior(config):
 
 
 def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperature=None,
-               step_states=None):
+               step_states=None, extra_outputs=None):
     """The reference tensors of a model without batch norm (VaDE, k-DVAE, vc, vab): its training
     branch `model.training(x, noise_seed)` (outputs `outputs`, loss `loss`), gradients of every
     variable in `model.trainable`, T joint-phase Adam steps (lr = config.learning_rate, the
@@ -283,7 +283,7 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
     `model.training(x, x_aug, noise_seed, recons_scale, aug_weight)`: step t feeds rows
     [(t-1)B, tB) of both x_train and x_train_aug, and the same two scalars every step. With a
     `temperature` tau (vab) it is `model.training(x, tau, noise_seed)`, tau fed as a float32
-    scalar at every step."""
+    scalar at every step. `extra_outputs(xs)`, a dict, joins the forward outputs (not the steps)."""
     config = model.config
     b = x.shape[0]
     if x_train.shape[0] != steps * b:
@@ -323,6 +323,8 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
         with tf.GradientTape() as tape:
             out = training(xs, noise_seed, *extra)
         grads = tape.gradient(out["loss"], trainables)
+        if extra_outputs is not None:
+            out = {**out, **extra_outputs(xs)}
         return {k: out[k] for k in outputs}, grads
 
     inference = _inference_fn(model)
@@ -399,7 +401,7 @@ def reference_vade(config, x, x_train, steps, temperature, init_from=None, step_
     model = Vade(config)
     model.set_prior(*seeded_prior(config))
     return _reference(model, VADE_TRAINING_OUTPUTS, x, x_train, steps, init_from,
-                      step_states=step_states)
+                      step_states=step_states, extra_outputs=model.pretraining_losses)
 
 
 def reference_kdvae(config, x, x_train, steps, temperature, init_from=None, step_states=None):

@@ -96,8 +96,7 @@ class KdvaeConfig:
             recipe = Pretraining.from_json(j["initVadePretraining"])
             start = GmmStart.from_json(j["initVadeGmmStart"])
         else:
-            recipe, start = legacy_start({"e": j.get("initVadePretrainEpochs", 20)}, "e",
-                                         j["batchSize"])
+            recipe, start = legacy_start(j.get("initVadePretrainEpochs", 20), j["batchSize"])
         return KdvaeConfig(
             seed=int(j["seed"]), input_shape=tuple(j["inputShape"]), clusters=int(j["clusters"]),
             latent_dim=int(j["latentDim"]), encoder_hidden=tuple(j["encoderHidden"]),

@@ -105,10 +105,9 @@ class GmmStart:
                 "weights": self.weights}
 
 
-def legacy_start(j, epochs_key, batch_size):
+def legacy_start(epochs, batch_size, learning_rate=1e-3):
     """The recipe and start of a config written before both were configurable (Models.java)."""
-    lr = float(j.get("pretrainLearningRate", 1e-3))
-    return (Pretraining(ADAM, lr, 0.0, BCE, int(batch_size), int(j[epochs_key]),
+    return (Pretraining(ADAM, float(learning_rate), 0.0, BCE, int(batch_size), int(epochs),
                         P.GLOROT_UNIFORM, 0), GmmStart(3, 1, FIT))
 
 
@@ -189,7 +188,8 @@ class VadeConfig:
         if "pretraining" in j:
             recipe, start = Pretraining.from_json(j["pretraining"]), GmmStart.from_json(j["gmmStart"])
         else:
-            recipe, start = legacy_start(j, "pretrainEpochs", j["batchSize"])
+            recipe, start = legacy_start(j["pretrainEpochs"], j["batchSize"],
+                                         j.get("pretrainLearningRate", 1e-3))
         return VadeConfig(
             seed=int(j["seed"]), input_shape=tuple(j["inputShape"]), clusters=int(j["clusters"]),
             latent_dim=int(j["latentDim"]), encoder_hidden=tuple(j["encoderHidden"]),
@@ -269,8 +269,7 @@ class Vade(Twin):
     # ---- branches -------------------------------------------------------------------------------
 
     def training(self, x, noise_seed):
-        """The joint-phase loss on x [B, H, W, C] (batch means), its terms, log gamma [B, K], and
-        the pretraining and refit losses of `pretraining` (for the cross-check).
+        """The joint-phase loss on x [B, H, W, C] (batch means), its terms, and log gamma [B, K].
 
         Noise: eps [B, Z] from stateless_normal(seed = [s, 2t + 1]) for noise_seed = [s, t]."""
         flat = self._flatten(x)
@@ -288,10 +287,8 @@ class Vade(Twin):
         latent_mean = tf.reduce_mean(latent_kl, axis=0)
         cat_mean = tf.reduce_mean(categorical_kl, axis=0)
         loss = rec_mean + (latent_mean + cat_mean)
-        pretraining = self.pretraining(x)
         return {"loss": loss, "reconstruction": rec_mean, "latent_kl": latent_mean,
-                "categorical_kl": cat_mean, "log_gamma": log_gamma,
-                "pretrain_loss": pretraining["loss"], "refit_loss": pretraining["refit_loss"]}
+                "categorical_kl": cat_mean, "log_gamma": log_gamma}
 
     def pretraining(self, x):
         """The deterministic autoencoder x -> mu~ -> logits (no noise): the recipe's loss (BCE
@@ -305,6 +302,11 @@ class Vade(Twin):
         else:
             loss = tf.reduce_mean(tf.reduce_mean(tf.math.square(logits - flat), axis=1), axis=0)
         return {"loss": loss, "refit_loss": rec}
+
+    def pretraining_losses(self, x):
+        """The pretraining and refit losses on x, keyed as the cross-check's forward outputs."""
+        out = self.pretraining(x)
+        return {"pretrain_loss": out["loss"], "refit_loss": out["refit_loss"]}
 
     def noise(self, batch, noise_seed):
         """eps [B, Z] from stateless_normal(seed = [s, 2t + 1])."""

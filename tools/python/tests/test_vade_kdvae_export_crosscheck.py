@@ -186,6 +186,8 @@ class _MakeCase:
         with tf.GradientTape() as tape:
             out = self.model.training(x, tf.constant([SEED, 1], tf.int64))
         grads = tape.gradient(out["loss"], self.model.trainable)
+        if hasattr(self.model, "pretraining_losses"):  # VaDE's forward rows add these
+            out = {**out, **self.model.pretraining_losses(x)}
         for k in self.outputs:
             want = out[k].numpy()
             got = self.values["out__" + k]

@@ -43,13 +43,11 @@ public final class DiagonalGmm {
   /** Mean log-likelihood gain below which EM stops. */
   public static final double TOLERANCE = 1e-6;
 
-  /** Diagonal EM started from hard labels (e.g. a k-means result). */
-  public static Fit fromLabels(double[][] points, int k, int[] labels, int maxEmIterations) {
-    return em(points, k, labels, maxEmIterations);
-  }
-
-  /** Diagonal EM started from hard labels (the M-step of a one-hot responsibility matrix). */
-  static Fit em(double[][] x, int k, int[] labels, int maxIterations) {
+  /**
+   * Diagonal EM started from hard labels, e.g. a k-means result (the M-step of a one-hot
+   * responsibility matrix).
+   */
+  public static Fit em(double[][] x, int k, int[] labels, int maxIterations) {
     int n = x.length;
     int d = x[0].length;
     double[][] resp = new double[n][k];

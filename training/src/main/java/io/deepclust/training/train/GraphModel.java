@@ -22,6 +22,7 @@ import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
@@ -149,11 +150,16 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
       if (tap != null) {
         return tappedStep(adam, r -> tap.feed(feeds.apply(r)), tap, terms);
       }
-      Session.Runner runner = feeds.apply(session.runner()).addTarget(adam.step);
-      terms.forEach(runner::fetch);
-      try (Result r = runner.run()) {
-        return scalars(r, 0, terms.size());
-      }
+      return runStep(feeds.apply(session.runner()), adam.step, terms);
+    }
+  }
+
+  /** Runs {@code step} with {@code runner}'s feeds; the terms' values, fetched before it. */
+  private static float[] runStep(Session.Runner runner, Op step, List<Operand<TFloat32>> terms) {
+    runner.addTarget(step);
+    terms.forEach(runner::fetch);
+    try (Result r = runner.run()) {
+      return scalars(r, 0, terms.size());
     }
   }
 
@@ -165,12 +171,7 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
       UnaryOperator<Session.Runner> inputs, LossTerms lossTerms) {
     List<Operand<TFloat32>> terms = lossTerms.operands();
     try (TFloat32 lr = TFloat32.scalarOf(learningRate)) {
-      Session.Runner runner = inputs.apply(session.runner()).feed(sgd.learningRate, lr)
-          .addTarget(sgd.step);
-      terms.forEach(runner::fetch);
-      try (Result r = runner.run()) {
-        return scalars(r, 0, terms.size());
-      }
+      return runStep(inputs.apply(session.runner()).feed(sgd.learningRate, lr), sgd.step, terms);
     }
   }
 

@@ -135,26 +135,9 @@ public final class RunDirectory {
   }
 
   /**
-   * Keeps only the first {@code epochs} lines of {@code metrics.jsonl} (those of the epochs a
-   * resumed checkpoint has done); lines it drops are kept in {@code metrics.jsonl.bak-N}, and
-   * {@code notes} hears of it.
-   */
-  public void truncateMetrics(int epochs, Consumer<String> notes) {
-    Path p = dir.resolve(METRICS);
-    if (!Files.exists(p)) {
-      return;
-    }
-    try {
-      keepFirst(p, epochs, Files.readAllLines(p), notes);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot truncate " + p, e);
-    }
-  }
-
-  /**
-   * As {@link #truncateMetrics(int, Consumer)}, counting lines by phase: keeps the lines of the
-   * phases {@code before} and the first {@code epochsDone} of {@code phase}. A phase that wrote no
-   * lines (restored from a cache) is counted right.
+   * Cuts {@code metrics.jsonl} back to the epochs a checkpoint has done, counting lines by phase:
+   * keeps the lines of the phases {@code before} and the first {@code epochsDone} of {@code
+   * phase} (a phase restored from a cache wrote none). The full file is kept as a backup.
    */
   public void truncateMetrics(Set<String> before, String phase, int epochsDone,
       Consumer<String> notes) {

@@ -36,7 +36,7 @@ final class VadeStart {
     for (int r = 0; r < start.restarts(); r++) {
       long seed = vade.config.seed() + 7919L * r;
       int[] kmeans = KMeans.labels(points, k, start.kmeansRestarts(), seed);
-      DiagonalGmm.Fit fit = DiagonalGmm.fromLabels(points, k, kmeans, GMM_MAX_ITERATIONS);
+      DiagonalGmm.Fit fit = DiagonalGmm.em(points, k, kmeans, GMM_MAX_ITERATIONS);
       vade.setPrior(fit, GmmStart.UNIFORM.equals(start.weights()));
       // Every restart is scored on the same noise draw, so only the fits differ.
       double loss = vade.meanLoss(train, vade.config.seed());
