@@ -67,7 +67,7 @@ LOSS_TERMS = ("loss", "reconstruction", "categorical_kl", "gaussian_kl")
 # Training-branch outputs recorded as out__<name>, by model (docs/models.md).
 VADE_TRAINING_OUTPUTS = ("loss", "reconstruction", "latent_kl", "categorical_kl", "log_gamma",
                          "pretrain_loss", "refit_loss")
-KDVAE_TRAINING_OUTPUTS = ("loss", "score", "assigned")
+KDVAE_TRAINING_OUTPUTS = ("loss", "score", "assigned", "pair_loss")
 VC_TRAINING_OUTPUTS = ("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2",
                        "logits")
 VAB_TRAINING_OUTPUTS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c",
@@ -283,7 +283,8 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
     `model.training(x, x_aug, noise_seed, recons_scale, aug_weight)`: step t feeds rows
     [(t-1)B, tB) of both x_train and x_train_aug, and the same two scalars every step. With a
     `temperature` tau (vab) it is `model.training(x, tau, noise_seed)`, tau fed as a float32
-    scalar at every step. `extra_outputs(xs)`, a dict, joins the forward outputs (not the steps)."""
+    scalar at every step. `extra_outputs(xs, noise_seed)`, a dict, joins the forward outputs (not
+    the steps)."""
     config = model.config
     b = x.shape[0]
     if x_train.shape[0] != steps * b:
@@ -324,7 +325,7 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
             out = training(xs, noise_seed, *extra)
         grads = tape.gradient(out["loss"], trainables)
         if extra_outputs is not None:
-            out = {**out, **extra_outputs(xs)}
+            out = {**out, **extra_outputs(xs, noise_seed)}
         return {k: out[k] for k in outputs}, grads
 
     inference = _inference_fn(model)
@@ -405,11 +406,16 @@ def reference_vade(config, x, x_train, steps, temperature, init_from=None, step_
 
 
 def reference_kdvae(config, x, x_train, steps, temperature, init_from=None, step_states=None):
-    """k-DVAE's reference tensors: the seed's weights (or `init_from`), joint phase (Eq. 6). The
+    """k-DVAE's reference tensors: the seed's weights (or `init_from`), joint phase (Eq. 6); the
+    forward outputs add the pair pretraining loss of x as K blocks (B a multiple of K). The
     temperature is unused."""
     del temperature
-    return _reference(Kdvae(config), KDVAE_TRAINING_OUTPUTS, x, x_train, steps, init_from,
-                      step_states=step_states)
+    if x.shape[0] % config.clusters:
+        raise ValueError(f"k-DVAE's cross-check feeds x to the pair loss as K blocks: the batch "
+                         f"size must be a multiple of K = {config.clusters}, not {x.shape[0]}")
+    model = Kdvae(config)
+    return _reference(model, KDVAE_TRAINING_OUTPUTS, x, x_train, steps, init_from,
+                      step_states=step_states, extra_outputs=model.pair_losses)
 
 
 def augment_fixed(images):

@@ -165,14 +165,9 @@ class Kdvae(Twin):
 
     def scores(self, x, noise_seed):
         """score_i = -reconstruction_i(x | z_i) - KL(q_i || N(0, I)) [K, B], with the flat x
-        [B, D], for z_i = mu_i + sigma_i eps_i, eps [K, B, Z] from stateless_normal([s, 2t + 1])."""
-        flat = self._flatten(x)
-        xk = self._broadcast(flat)
-        mean, log_var = self._encode(xk)
-        z = dist.gaussian_sample(mean, log_var, self.noise(tf.shape(flat)[0], noise_seed))
-        rec = dist.bernoulli_cross_entropy_last_axis(self._decode_logits(z), xk)
-        kl = dist.gaussian_kl_to_standard_normal_last_axis(mean, log_var)
-        return -rec - kl
+        [B, D] broadcast to every pair, for z_i = mu_i + sigma_i eps_i, eps [K, B, Z] from
+        stateless_normal([s, 2t + 1])."""
+        return self._elbos(self._broadcast(self._flatten(x)), noise_seed)
 
     def training(self, x, noise_seed):
         """loss = -mean_B max_i score_i (Eq. 6), score [K, B], assigned = argmax_i (int64) [B]."""
@@ -181,14 +176,27 @@ class Kdvae(Twin):
         assigned = tf.math.argmax(score, axis=0, output_type=tf.int64)
         return {"loss": loss, "score": score, "assigned": assigned}
 
-    def pair_training(self, x, pair, noise_seed):
-        """Pretraining each pair as a plain VAE on its own samples: loss = -mean_B score of the
-        pair of each sample, `pair` [B] the pair (cluster) index of each sample (any int dtype).
-        A pair's gradient comes from its own samples only."""
-        score = self.scores(x, noise_seed)                                   # [K, B]
-        mask = tf.transpose(tf.one_hot(pair, self.config.clusters, 1.0, 0.0, dtype=tf.float32))
-        loss = -tf.reduce_mean(tf.reduce_sum(mask * score, axis=0), axis=0)
-        return {"loss": loss, "score": score}
+    def pair_training(self, x, noise_seed):
+        """Pretraining each pair as a plain VAE on its own samples: x's B rows are K equal blocks,
+        block i the samples of pair i; loss = -mean over all rows of their own pair's score
+        (score [K, B/K], eps [K, B/K, Z] as `scores` draws it). Pair i's gradient comes from block
+        i alone."""
+        c = self.config
+        blocks = tf.reshape(self._flatten(x), [c.clusters, -1, c.input_dim])
+        score = self._elbos(blocks, noise_seed)
+        return {"loss": -tf.reduce_mean(score), "score": score}
+
+    def pair_losses(self, x, noise_seed):
+        """The pair pretraining loss of x, keyed as the cross-check's forward output."""
+        return {"pair_loss": self.pair_training(x, noise_seed)["loss"]}
+
+    def _elbos(self, xk, noise_seed):
+        """Each pair's one-sample ELBO of its rows, [K, B] for xk [K, B, D]."""
+        mean, log_var = self._encode(xk)
+        z = dist.gaussian_sample(mean, log_var, self.noise(tf.shape(xk)[1], noise_seed))
+        rec = dist.bernoulli_cross_entropy_last_axis(self._decode_logits(z), xk)
+        kl = dist.gaussian_kl_to_standard_normal_last_axis(mean, log_var)
+        return -rec - kl
 
     def noise(self, batch, noise_seed):
         """eps [K, B, Z] from stateless_normal(seed = [s, 2t + 1])."""

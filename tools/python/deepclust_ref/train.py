@@ -16,7 +16,8 @@ Phases (as Java's; the phase index p counts every phase of the model, from 0):
   lr(e) = max(floor, lr0 decay^floor(e / decay_epochs)).
 - kdvae: "vade_pretrain", "vade_joint" (the initialising VaDE of `KdvaeConfig.init_vade`, evaluated
   by its own assignments), then "pair_pretrain" (at its start k-means on the VaDE's mu~ of the
-  training set; each pair a VAE on its cluster's images, noise seed [seed + 1, t]), then "joint"
+  training set; each pair a VAE on its cluster's images, a step's batch K blocks of batch_size
+  from each cluster (GroupBatches), noise seed [seed + 1, t]), then "joint"
   (Eq. 6, noise seed [seed, t]).
 - vc: "train": Adam (lr, config eps) on Eq. 18 with lambda_recons = recons_scale(e) and lambda_aug =
   aug_weight(e) fed per epoch e (the config's schedules); x^ is each batch rotated by its own angles
@@ -401,6 +402,38 @@ def gmm_from_kmeans(points, k, kmeans_restarts, seed):
     return labels, gmm
 
 
+class GroupBatches:
+    """Batches of K equal blocks, one per group: step t's block i is the next `per_group` members
+    of group i from its own stream, the members in a permutation drawn afresh each pass (numpy's
+    default_rng([seed, i, pass])), so each group trains on its own members whatever the sizes
+    (Java: GroupBatcher, its own permutations)."""
+
+    def __init__(self, groups, k, per_group, seed):
+        self.members = [np.flatnonzero(groups == i) for i in range(k)]
+        for i, m in enumerate(self.members):
+            if len(m) == 0:
+                raise ValueError(f"group {i} of {k} has no members")
+        self.per_group, self.seed = per_group, seed
+        self._perms = {}
+
+    def batch(self, t):
+        """The rows of step t (from 1): K blocks of per_group indices."""
+        out = []
+        for i, m in enumerate(self.members):
+            start = (t - 1) * self.per_group
+            for q in range(start, start + self.per_group):
+                passes, offset = divmod(q, len(m))
+                out.append(self._permutation(i, passes)[offset])
+        return np.asarray(out, np.int64)
+
+    def _permutation(self, i, passes):
+        cached = self._perms.get(i)
+        if cached is None or cached[0] != passes:
+            perm = np.random.default_rng([self.seed, i, passes]).permutation(self.members[i])
+            cached = self._perms[i] = (passes, perm)
+        return cached[1]
+
+
 class KdvaeTraining:
     def __init__(self, config):
         self.config = config
@@ -411,13 +444,12 @@ class KdvaeTraining:
                                   name="pair_adam")
         self.adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon)
         x_spec, scalar, seed_spec = _specs(config)
-        pair_spec = tf.TensorSpec([None], tf.int32)
         pair_adam, adam = self.pair_adam, self.adam
 
-        @tf.function(input_signature=[x_spec, pair_spec, seed_spec, scalar, scalar, scalar])
-        def pair_step(xs, pair, noise_seed, lr, b1p, b2p):
+        @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar])
+        def pair_step(xs, noise_seed, lr, b1p, b2p):
             with tf.GradientTape() as tape:
-                out = m.pair_training(xs, pair, noise_seed)
+                out = m.pair_training(xs, noise_seed)
             pair_adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
             return tf.stack([out["loss"]])
 
@@ -431,9 +463,12 @@ class KdvaeTraining:
         self._pair_step, self._joint_step = pair_step, joint_step
         self.assign = _assign_fn(m)
         self.initial_clusters = None
+        self.pair_batches = None
+        self.x_train = None
 
     def fit_initial_clusters(self, x_train, y_train, log):
         """k-means on the initialising VaDE's mu~ of the training set (once)."""
+        self.x_train = x_train
         if self.initial_clusters is not None:
             return
         from sklearn.cluster import KMeans
@@ -442,6 +477,8 @@ class KdvaeTraining:
         km = KMeans(n_clusters=self.config.clusters, n_init=KMEANS_RESTARTS,
                     random_state=self.config.seed).fit(points)
         self.initial_clusters = km.labels_.astype(np.int32)
+        self.pair_batches = GroupBatches(self.initial_clusters, self.config.clusters,
+                                         self.config.batch_size, self.config.seed + 1)
         acc = clustering_metrics(y_train, self.initial_clusters)[0]
         log(f"initial clusters: k-means (scikit-learn) on the VaDE latent space, ACC {acc:.4f} on "
             f"the training set, {time.time() - start:.1f}s")
@@ -451,16 +488,18 @@ class KdvaeTraining:
         out = list(self.init_vade.phases())
 
         def pair(x, indices, epoch, t):
-            pairs = self.initial_clusters[indices]
-            return self._pair_step(tf.constant(x), tf.constant(pairs, tf.int32),
-                                   _seed(c.seed + 1, t), _f32(c.learning_rate),
+            # The phase's batch is K blocks of batch_size, block i the next samples of pair i's
+            # cluster (GroupBatches); the trainer's own batch x is not used.
+            xs = self.x_train[self.pair_batches.batch(t)]
+            return self._pair_step(tf.constant(xs), _seed(c.seed + 1, t), _f32(c.learning_rate),
                                    *_powers(t)).numpy()
 
         def joint(x, indices, epoch, t):
             return self._joint_step(tf.constant(x), _seed(c.seed, t), _f32(c.learning_rate),
                                     *_powers(t)).numpy()
 
-        out.append(Phase("pair_pretrain", c.pair_pretrain_epochs, c.batch_size, ("loss",),
+        out.append(Phase("pair_pretrain", c.pair_pretrain_epochs, c.batch_size * c.clusters,
+                         ("loss",),
                          lambda e: c.learning_rate, pair, self.assign,
                          begin=self.fit_initial_clusters))
         out.append(Phase("joint", c.epochs, c.batch_size, ("loss",), lambda e: c.learning_rate,

@@ -303,8 +303,10 @@ class Vade(Twin):
             loss = tf.reduce_mean(tf.reduce_mean(tf.math.square(logits - flat), axis=1), axis=0)
         return {"loss": loss, "refit_loss": rec}
 
-    def pretraining_losses(self, x):
-        """The pretraining and refit losses on x, keyed as the cross-check's forward outputs."""
+    def pretraining_losses(self, x, noise_seed=None):
+        """The pretraining and refit losses on x, keyed as the cross-check's forward outputs (no
+        noise: `noise_seed` is unused)."""
+        del noise_seed
         out = self.pretraining(x)
         return {"pretrain_loss": out["loss"], "refit_loss": out["refit_loss"]}
 

@@ -159,17 +159,32 @@ class ScoreTest(unittest.TestCase):
                     else:
                         self.assertFalse(g[i].any(), (b, n, i))
 
-    def test_pair_training_is_each_samples_own_pair(self):
-        pair = np.array([0, 2, 2, 0, 0, 2])
+    def test_pair_training_scores_each_block_under_its_own_pair(self):
+        # Rows 0-1 are pair 0's block, 2-3 pair 1's, 4-5 pair 2's (K = 3 blocks of 2). Each block
+        # alone through `training` draws eps [K, 2, Z] at the same seed, so its own pair's row of
+        # that score is what the pair loss must average.
+        self.assertEqual(K, 3)
         with tf.GradientTape() as tape:
-            out = self.model.pair_training(self.x, tf.constant(pair), self.seed)
-        want = self.np_scores()
-        self.assertAlmostEqual(float(out["loss"]), -want[pair, np.arange(6)].mean(),
-                               delta=1e-5 * abs(want).max())
+            out = self.model.pair_training(self.x, self.seed)
+        own = [self.model.training(self.x[2 * i:2 * i + 2], self.seed)["score"].numpy()[i]
+               for i in range(K)]
+        want = -np.mean(own)
+        self.assertAlmostEqual(float(out["loss"]), want, delta=1e-6 * abs(want))
         grads = tape.gradient(out["loss"], self.model.trainable)
         for n, g in zip(self.model.trainable_names, grads):
-            self.assertFalse(g.numpy()[1].any(), n)  # pair 1 has no samples
-            self.assertTrue(g.numpy()[0].any() and g.numpy()[2].any(), n)
+            self.assertTrue(all(g.numpy()[i].any() for i in range(K)), n)
+
+    def test_a_pairs_gradient_comes_from_its_own_block_only(self):
+        other = self.x.copy()
+        other[2:] = np.random.default_rng(9).uniform(0, 1, other[2:].shape)
+        grads = []
+        for x in (self.x, other):
+            with tf.GradientTape() as tape:
+                loss = self.model.pair_training(x, self.seed)["loss"]
+            grads.append(tape.gradient(loss, self.model.trainable))
+        for n, g, h in zip(self.model.trainable_names, *grads):
+            np.testing.assert_array_equal(g.numpy()[0], h.numpy()[0], n)
+            self.assertTrue((g.numpy()[1] != h.numpy()[1]).any(), n)
 
 
 class InferenceTest(unittest.TestCase):

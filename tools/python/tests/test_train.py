@@ -51,6 +51,7 @@ class _TrainedModel:
     MODEL = None
     KWARGS = {}
     PHASES = ()  # expected (phase name, epochs), in order
+    PHASE_BATCH = {}  # phase name -> its batch, where it is not the model's
     EVALUATES = ()  # names of phases that write test metrics
 
     @classmethod
@@ -84,7 +85,7 @@ class _TrainedModel:
                       "train_seconds", "seconds"):
                 self.assertIn(k, l)
             self.assertTrue(math.isfinite(l["loss"]), l)
-            batch = self.KWARGS.get("batch_size", 100)
+            batch = self.PHASE_BATCH.get(l["phase"], self.KWARGS.get("batch_size", 100))
             self.assertEqual(l["step"], l["phase_epoch"] * (TRAIN_LIMIT // batch))
             evaluated = l["phase"] in self.EVALUATES
             for k in ("test_acc", "test_nmi", "test_ari"):
@@ -192,6 +193,7 @@ class KdvaeTrainTest(_TrainedModel, unittest.TestCase):
                                         init_vade_pretraining=Pretraining.adam_bce_epochs(1),
                                         init_vade_gmm_start=GmmStart(2, 2)))
     PHASES = (("vade_pretrain", 1), ("vade_joint", 1), ("pair_pretrain", 1), ("joint", 1))
+    PHASE_BATCH = {"pair_pretrain": 4 * 100}  # K blocks of the batch size
     EVALUATES = ("vade_joint", "pair_pretrain", "joint")
 
     def test_initial_clusters_are_k_means_of_the_vade(self):
@@ -238,6 +240,19 @@ class PiecesTest(unittest.TestCase):
             np.testing.assert_array_equal(x, y)
         self.assertFalse(np.array_equal(a[0], T.batches(250, 100, 7, 1, 4)[0]))
         self.assertFalse(np.array_equal(a[0], T.batches(250, 100, 7, 2, 3)[0]))
+
+    def test_group_batches_are_blocks_of_each_groups_own_passes(self):
+        groups = np.array([0, 1, 0, 2, 0, 2, 1, 0, 2, 0])  # sizes 5, 2, 3
+        g = T.GroupBatches(groups, 3, 4, 11)
+        steps = [g.batch(t) for t in (1, 2, 3)]
+        for rows in steps:
+            np.testing.assert_array_equal(groups[rows], np.repeat([0, 1, 2], 4))
+        stream0 = np.concatenate([r[:4] for r in steps])
+        for p in (stream0[:5], stream0[5:10]):  # each pass over group 0 visits every member
+            self.assertEqual(sorted(p.tolist()), [0, 2, 4, 7, 9])
+        np.testing.assert_array_equal(T.GroupBatches(groups, 3, 4, 11).batch(3), steps[2])
+        with self.assertRaisesRegex(ValueError, "group 3 of 4 has no members"):
+            T.GroupBatches(groups, 4, 2, 1)
 
     def test_metrics_are_permutation_invariant(self):
         labels = np.array([0, 0, 1, 1, 2, 2, 2])

@@ -136,6 +136,7 @@ B, T, SEED = 4, 2, 11
 
 class _MakeCase:
     name = None
+    batch = B
     model_class = None
     outputs = None
 
@@ -145,7 +146,7 @@ class _MakeCase:
         cls.ref = os.path.join(cls.tmp.name, "ref")
         with contextlib.redirect_stderr(io.StringIO()):
             rc = X.main(["make", "--model", cls.name, "--tiny", "--synthetic", "--out", cls.ref,
-                         "--batch-size", str(B), "--steps", str(T), "--seed", str(SEED)])
+                         "--batch-size", str(cls.batch), "--steps", str(T), "--seed", str(SEED)])
         assert rc == 0, rc
         with open(os.path.join(cls.ref, X.MANIFEST), encoding="utf-8") as f:
             cls.manifest = json.load(f)
@@ -162,7 +163,8 @@ class _MakeCase:
         c, p = self.config, self.model.params
         f32 = "float32"
         img = list(c.input_shape)
-        want = {"in__x": (f32, [B, *img]), "in__x_train": (f32, [T * B, *img])}
+        b = self.batch
+        want = {"in__x": (f32, [b, *img]), "in__x_train": (f32, [T * b, *img])}
         for n, v in p.all.items():
             want["init__" + n] = (f32, list(v.shape))
             want["trained__" + n] = (f32, list(v.shape))
@@ -170,10 +172,10 @@ class _MakeCase:
             want["grad__" + n] = (f32, list(p.all[n].shape))
         want.update(self.training_specs())
         for prefix in ("out__", "trained_out__"):
-            want[prefix + "probs"] = (f32, [B, c.clusters])
-            want[prefix + "cluster"] = ("int64", [B])
-            want[prefix + "z"] = (f32, [B, c.latent_dim])
-            want[prefix + "x_hat"] = (f32, [B, *img])
+            want[prefix + "probs"] = (f32, [self.batch, c.clusters])
+            want[prefix + "cluster"] = ("int64", [self.batch])
+            want[prefix + "z"] = (f32, [self.batch, c.latent_dim])
+            want[prefix + "x_hat"] = (f32, [self.batch, *img])
         got = {n: (s["dtype"], s["shape"]) for n, s in self.manifest["tensors"].items()}
         self.assertEqual(got, want)
         for n, v in self.values.items():
@@ -188,6 +190,8 @@ class _MakeCase:
         grads = tape.gradient(out["loss"], self.model.trainable)
         if hasattr(self.model, "pretraining_losses"):  # VaDE's forward rows add these
             out = {**out, **self.model.pretraining_losses(x)}
+        if hasattr(self.model, "pair_losses"):  # and k-DVAE's this one
+            out = {**out, **self.model.pair_losses(x, tf.constant([SEED, 1], tf.int64))}
         for k in self.outputs:
             want = out[k].numpy()
             got = self.values["out__" + k]
@@ -207,10 +211,10 @@ class _MakeCase:
         model = self.model_class(self.config)
         model.params.assign({n: self.values["init__" + n] for n in model.params.all})
         adam = AdamStep(model.trainable, model.trainable_names, X.CROSSCHECK_ADAM_EPSILON)
-        x_train = self.values["in__x_train"]
+        x_train, b = self.values["in__x_train"], self.batch
         for t in range(1, T + 1):
             with tf.GradientTape() as tape:
-                out = model.training(x_train[(t - 1) * B:t * B], tf.constant([SEED, t], tf.int64))
+                out = model.training(x_train[(t - 1) * b:t * b], tf.constant([SEED, t], tf.int64))
             adam.apply(tape, out["loss"], [], self.config.learning_rate, t)
         for n, v in model.params.read().items():
             want = self.values["trained__" + n]
@@ -259,6 +263,7 @@ class KdvaeMakeTest(_MakeCase, unittest.TestCase):
     name = "kdvae"
     model_class = Kdvae
     outputs = X.KDVAE_TRAINING_OUTPUTS
+    batch = 6  # a multiple of K = 3: x also feeds the pair loss as K blocks
 
     @staticmethod
     def config_class():
@@ -266,8 +271,8 @@ class KdvaeMakeTest(_MakeCase, unittest.TestCase):
         return KdvaeConfig
 
     def training_specs(self):
-        return {"out__loss": ("float32", []), "out__score": ("float32", [3, B]),
-                "out__assigned": ("int64", [B])}
+        return {"out__loss": ("float32", []), "out__score": ("float32", [3, self.batch]),
+                "out__assigned": ("int64", [self.batch]), "out__pair_loss": ("float32", [])}
 
     def test_init_is_the_seeds(self):
         for n, v in Kdvae(self.config).params.read().items():

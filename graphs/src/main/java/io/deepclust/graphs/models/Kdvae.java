@@ -27,10 +27,12 @@ public final class Kdvae {
 
   private Kdvae() {}
 
-  /** The training branch: Eq. 6's loss, the scores, the best pair; and the pair pretraining loss. */
+  /**
+   * The training branch: Eq. 6's loss, the scores, the best pair; and the pair pretraining loss.
+   */
   public record Training(Placeholder<TFloat32> x, Placeholder<TInt64> noiseSeed,
-      Placeholder<TInt32> pair, Operand<TFloat32> loss, Operand<TFloat32> score,
-      Operand<TInt64> assigned, Operand<TFloat32> pairLoss) {}
+      Operand<TFloat32> loss, Operand<TFloat32> score, Operand<TInt64> assigned,
+      Operand<TFloat32> pairLoss) {}
 
   public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
       Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) implements ClusterInference {}
@@ -42,36 +44,41 @@ public final class Kdvae {
   }
 
   /**
-   * score_i = −reconstruction_i(x | z_i) − KL(q_i ‖ N(0, I)) [K, B], z_i = μ_i + σ_i ε_i with ε
-   * [K, B, Z] from stateless_normal(seed = [s, 2t + 1]); loss = −mean_B max_i score_i (Eq. 6);
-   * the pair loss (pretraining each pair on its own samples, {@code pair} [B]) = −mean_B score of
-   * each sample's pair.
+   * Eq. 6 on x broadcast to every pair: score_i = −reconstruction_i(x | z_i) − KL(q_i ‖ N(0, I))
+   * [K, B], loss = −mean_B max_i score_i. The pair loss pretrains each pair as a plain VAE on its
+   * own samples: x's B rows are K equal blocks, block i holding pair i's samples, and pair_loss =
+   * −mean over all rows of their own pair's score, so pair i's gradient comes from block i alone.
+   * Both branches draw z_i = μ_i + σ_i ε_i with ε [K, rows, Z] from stateless_normal(seed = [s,
+   * 2t + 1]); a step fetches one of them.
    */
   public static Training training(Ops tf, Params p, KdvaeConfig c, Placeholder<TFloat32> x) {
     var noiseSeed = tf.withName("noise_seed")
         .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
-    var pair = tf.withName("pair").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
     var flat = flatten(tf, c, x);
-    var xk = broadcast(tf, c, flat);
-    var q = encode(tf, p, c, xk);
-    var batch = tf.slice(tf.shape(flat), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
-    var normalSeed = tf.math.add(tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2})),
-        tf.constant(new long[] {0, 1}));
-    var eps = tf.random.statelessRandomNormal(tf.concat(List.of(tf.constant(new int[]
-        {c.clusters()}), batch, tf.constant(new int[] {c.latentDim()})), tf.constant(0)),
-        normalSeed);
-    var z = DiagonalGaussian.sample(tf, q[0], q[1], eps);
-    var rec = crossEntropyLastAxis(tf, decodeLogits(tf, p, c, z), xk);
-    var kl = klLastAxis(tf, q[0], q[1]);
-    var score = tf.math.sub(tf.math.neg(rec), kl);
+    var score = scores(tf, p, c, broadcast(tf, c, flat), noiseSeed);
     var zero = tf.constant(0);
     var loss = tf.withName("loss").math.neg(tf.math.mean(tf.reduceMax(score, zero), zero));
     var assigned = tf.math.argMax(score, zero, TInt64.class);
-    var mask = tf.linalg.transpose(tf.oneHot(pair, tf.constant(c.clusters()), tf.constant(1f),
-        tf.constant(0f)), tf.constant(new int[] {1, 0}));
-    var pairLoss = tf.withName("pair_loss").math.neg(tf.math.mean(
-        tf.reduceSum(tf.math.mul(mask, score), zero), zero));
-    return new Training(x, noiseSeed, pair, loss, score, assigned, pairLoss);
+    var blocks = tf.reshape(flat, tf.constant(new int[] {c.clusters(), -1, c.inputDim()}));
+    var pairScore = scores(tf, p, c, blocks, noiseSeed);
+    var pairLoss = tf.withName("pair_loss").math.neg(tf.math.mean(pairScore,
+        tf.constant(new int[] {0, 1})));
+    return new Training(x, noiseSeed, loss, score, assigned, pairLoss);
+  }
+
+  /** Each pair's one-sample ELBO of its rows, [K, B] for xk [K, B, D]. */
+  private static Operand<TFloat32> scores(Ops tf, Params p, KdvaeConfig c, Operand<TFloat32> xk,
+      Operand<TInt64> noiseSeed) {
+    var q = encode(tf, p, c, xk);
+    var rows = tf.slice(tf.shape(xk), tf.constant(new int[] {1}), tf.constant(new int[] {1}));
+    var normalSeed = tf.math.add(tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2})),
+        tf.constant(new long[] {0, 1}));
+    var eps = tf.random.statelessRandomNormal(tf.concat(List.of(tf.constant(new int[]
+        {c.clusters()}), rows, tf.constant(new int[] {c.latentDim()})), tf.constant(0)),
+        normalSeed);
+    var z = DiagonalGaussian.sample(tf, q[0], q[1], eps);
+    var rec = crossEntropyLastAxis(tf, decodeLogits(tf, p, c, z), xk);
+    return tf.math.sub(tf.math.neg(rec), klLastAxis(tf, q[0], q[1]));
   }
 
   /**

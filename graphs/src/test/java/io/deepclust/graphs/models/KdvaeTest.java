@@ -13,7 +13,6 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /** k-DVAE's objective (Eq. 6) and clustering (Eq. 8) on a tiny model. */
@@ -41,8 +40,7 @@ class KdvaeTest {
       float[] one = {0.1f, 0.9f, 0.4f, 0.0f};
       try (TFloat32 xs = TFloat32.tensorOf(Shape.of(1, 2, 2, 1), DataBuffers.of(one, true, false));
           TInt64 seed = TInt64.vectorOf(1, 1);
-          TInt32 pair = TInt32.vectorOf(0);
-          var r = s.runner().feed(x, xs).feed(t.noiseSeed(), seed).feed(t.pair(), pair)
+          var r = s.runner().feed(x, xs).feed(t.noiseSeed(), seed)
               .fetch(t.score()).fetch(t.assigned()).fetch(grad).fetch(t.loss()).run()) {
         float[] score = values(r.get(0));
         long best = ((TInt64) r.get(1)).getLong(0);
@@ -100,6 +98,66 @@ class KdvaeTest {
           assertEquals(argmax, ((TInt64) r.get(1)).getLong(b));
         }
       }
+    }
+  }
+
+  @Test
+  void thePairLossScoresEachBlockUnderItsOwnPairAndTrainsOnlyThatPair() {
+    Random rnd = new Random(5);
+    float[] imgs = new float[6 * 4];
+    for (int i = 0; i < imgs.length; i++) {
+      imgs[i] = rnd.nextFloat();
+    }
+    float[] changed = imgs.clone();
+    for (int i = 8; i < changed.length; i++) {
+      changed[i] = rnd.nextFloat();
+    }
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Params p = new Params(tf, CONFIG.seed());
+      var x = Kdvae.imageInput(tf, CONFIG, "x");
+      var t = Kdvae.training(tf, p, CONFIG, x);
+      Output<?> grad = tf.gradients(t.pairLoss(),
+          java.util.List.of(p.variables().get("qz_1_kernel"))).dy(0);
+      s.initialize();
+      // Rows 0-1 are pair 0's block, 2-3 pair 1's, 4-5 pair 2's. Block i alone through Eq. 6's
+      // branch draws the same eps [K, 2, Z], so its pair-i row of that score is what the pair
+      // loss averages.
+      double want = 0;
+      for (int i = 0; i < 3; i++) {
+        float[] block = java.util.Arrays.copyOfRange(imgs, i * 8, i * 8 + 8);
+        try (TFloat32 xs = TFloat32.tensorOf(Shape.of(2, 2, 2, 1),
+                DataBuffers.of(block, true, false));
+            TInt64 seed = TInt64.vectorOf(4, 2);
+            var r = s.runner().feed(x, xs).feed(t.noiseSeed(), seed).fetch(t.score()).run()) {
+          float[] score = values(r.get(0));
+          want -= (score[i * 2] + score[i * 2 + 1]) / 6.0;
+        }
+      }
+      float[][] grads = new float[2][];
+      float loss = 0;
+      for (int v = 0; v < 2; v++) {
+        try (TFloat32 xs = TFloat32.tensorOf(Shape.of(6, 2, 2, 1),
+                DataBuffers.of(v == 0 ? imgs : changed, true, false));
+            TInt64 seed = TInt64.vectorOf(4, 2);
+            var r = s.runner().feed(x, xs).feed(t.noiseSeed(), seed).fetch(t.pairLoss())
+                .fetch(grad).run()) {
+          if (v == 0) {
+            loss = ((TFloat32) r.get(0)).getFloat();
+          }
+          grads[v] = values(r.get(1));
+        }
+      }
+      assertEquals(want, loss, 1e-5 * Math.abs(want));
+      int per = grads[0].length / 3;
+      for (int j = 0; j < per; j++) {
+        assertEquals(grads[0][j], grads[1][j], 0f, "pair 0's gradient sees block 0 only");
+      }
+      boolean pair1Moved = false;
+      for (int j = per; j < 2 * per; j++) {
+        pair1Moved |= grads[0][j] != grads[1][j];
+      }
+      assertTrue(pair1Moved, "pair 1's gradient follows block 1");
     }
   }
 }

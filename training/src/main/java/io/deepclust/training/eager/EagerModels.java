@@ -22,7 +22,6 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
@@ -34,12 +33,7 @@ public final class EagerModels {
 
   /** What one step is fed; a model uses the fields it has inputs for. */
   public record StepInputs(float[] pixels, float[] augmented, int batch, float temperature,
-      float reconsScale, float augWeight, long noiseSeed, long t, int[] pairs) {
-    public StepInputs(float[] pixels, float[] augmented, int batch, float temperature,
-        float reconsScale, float augWeight, long noiseSeed, long t) {
-      this(pixels, augmented, batch, temperature, reconsScale, augWeight, noiseSeed, t, null);
-    }
-  }
+      float reconsScale, float augWeight, long noiseSeed, long t) {}
 
   /**
    * A model's step graph, the feeds of a step, and the settings eager training needs; {@code
@@ -78,13 +72,8 @@ public final class EagerModels {
         var c = gson.fromJson(config, KdvaeConfig.class);
         out.put("pair_pretrain", new EagerModel((tf, p) -> {
           var t = Kdvae.training(tf, p, c, Kdvae.imageInput(tf, c, "x"));
-          return built(Map.of("x", t.x(), "noise_seed", t.noiseSeed(), "pair", t.pair()),
-              "loss", t.pairLoss());
-        }, in -> {
-          var f = feeds(c, in, false, false);
-          f.put("pair", TInt32.vectorOf(in.pairs()));
-          return f;
-        }, c.seed(), c.adamEpsilon()));
+          return built(Map.of("x", t.x(), "noise_seed", t.noiseSeed()), "loss", t.pairLoss());
+        }, in -> feeds(c, in, false, false), c.seed(), c.adamEpsilon()));
         out.put("joint", of(model, config));
       }
       case GmvaeGumbel.MODEL, VariationalClustering.MODEL, Vab.MODEL ->
@@ -119,14 +108,8 @@ public final class EagerModels {
         var c = gson.fromJson(config, KdvaeConfig.class);
         yield new EagerModel((tf, p) -> {
           var t = Kdvae.training(tf, p, c, Kdvae.imageInput(tf, c, "x"));
-          return built(Map.of("x", t.x(), "noise_seed", t.noiseSeed(), "pair", t.pair()),
-              "loss", t.loss());
-        }, in -> {
-          var f = feeds(c, in, false, false);
-          // The pair index feeds the pair-pretraining loss only, which this step does not use.
-          f.put("pair", TInt32.tensorOf(Shape.of(in.batch())));
-          return f;
-        }, c.seed(), c.adamEpsilon());
+          return built(Map.of("x", t.x(), "noise_seed", t.noiseSeed()), "loss", t.loss());
+        }, in -> feeds(c, in, false, false), c.seed(), c.adamEpsilon());
       }
       case VariationalClustering.MODEL -> {
         var c = gson.fromJson(config, VcConfig.class);

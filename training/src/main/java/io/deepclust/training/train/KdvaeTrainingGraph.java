@@ -6,7 +6,9 @@ import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.KdvaeExport;
+import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
+import io.deepclust.training.data.GroupBatcher;
 import io.deepclust.training.metrics.ClusteringMetrics;
 import io.deepclust.training.mixture.KMeans;
 import java.io.PrintStream;
@@ -19,16 +21,17 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
  * The k-DVAE training graph (k-dvae.txt §4.2): first a VaDE in the same graph (op names under
  * {@code init_vade/}) trains through its own phases ("vade_pretrain", "vade_joint"); k-means on its
  * latent means of the training set (best of {@value #KMEANS_RESTARTS} runs) gives the initial
- * clusters; phase "pair_pretrain" trains each
- * encoder/decoder pair as a VAE on its own cluster; phase "joint" maximises Eq. 6. Only the k-DVAE
- * variables are exported.
+ * clusters; phase "pair_pretrain" trains each encoder/decoder pair as a VAE on its own cluster, all
+ * K side by side: a step's batch is K blocks of the config's batch size, block i from cluster i
+ * ({@link GroupBatcher}), so a pair epoch is n / (K·batch) steps and each pair sees about n / K
+ * samples in it, whatever its cluster's size (k-DAE trains each autoencoder alone on its cluster);
+ * phase "joint" maximises Eq. 6. Only the k-DVAE variables are exported.
  */
 public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     implements EagerTrainable {
@@ -46,6 +49,9 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
   final LossTerms pairTerms;
   private final VadeTrainingGraph initVade;
   private int[] initialClusters;
+  private GroupBatcher pairBatches;
+  /** The training set the pair phase's blocks come from (set when the phase begins). */
+  private Dataset pairData;
 
   public KdvaeTrainingGraph(KdvaeConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -81,30 +87,30 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
 
   /** One joint step (Eq. 6) at step t with noise seed [noiseSeed, t]; returns the loss. */
   public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
-    return step(adam, terms, pixels, null, learningRate, noiseSeed, t);
+    return step(adam, terms, pixels, learningRate, noiseSeed, t);
   }
 
-  /** One step of each pair's VAE on its own samples ({@code pairs} [batch]); returns the loss. */
-  public float[] pairStep(float[] pixels, int[] pairs, float learningRate, long noiseSeed,
-      long t) {
-    return step(pairAdam, pairTerms, pixels, pairs, learningRate, noiseSeed, t);
+  /**
+   * One step of each pair's VAE on its own samples: {@code pixels} are K equal blocks, block i
+   * pair i's samples; returns the loss.
+   */
+  public float[] pairStep(float[] pixels, float learningRate, long noiseSeed, long t) {
+    return step(pairAdam, pairTerms, pixels, learningRate, noiseSeed, t);
   }
 
-  private float[] step(AdamStep opt, LossTerms loss, float[] pixels, int[] pairs,
-      float learningRate, long noiseSeed, long t) {
+  private float[] step(AdamStep opt, LossTerms loss, float[] pixels, float learningRate,
+      long noiseSeed, long t) {
     int batch = pixels.length / config.inputDim();
-    int[] pairFeed = pairs != null ? pairs : new int[batch];
     try (TFloat32 xs = images(pixels, batch);
-        TInt32 pair = TInt32.vectorOf(pairFeed);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
       return adamStep(opt, learningRate, t,
-          r -> r.feed(x, xs).feed(training.pair(), pair).feed(training.noiseSeed(), seed),
-          loss);
+          r -> r.feed(x, xs).feed(training.noiseSeed(), seed), loss);
     }
   }
 
   /** k-means on the initialising VaDE's latent means of the training set (deterministic). */
   private int[] initialClusters(Dataset train, PrintStream out) {
+    pairData = train;
     if (initialClusters == null) {
       long start = System.nanoTime();
       initialClusters = KMeans.labels(initVade.embed(train), config.clusters(), KMEANS_RESTARTS,
@@ -112,8 +118,20 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
       out.printf("initial clusters: k-means on the VaDE latent space, ACC %.4f on the training"
           + " set, %.1fs%n", ClusteringMetrics.accuracy(train.labels(), initialClusters).acc(),
           (System.nanoTime() - start) / 1e9);
+      try {
+        pairBatches = new GroupBatcher(initialClusters, config.clusters(), config.batchSize(),
+            config.seed() + 1);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException("k-means on the VaDE latent space left a cluster empty,"
+            + " so its pair has nothing to pretrain on: " + e.getMessage(), e);
+      }
     }
     return initialClusters;
+  }
+
+  /** The pair phase's batch at step t: K blocks, block i from initial cluster i. */
+  private float[] pairPixels(long t) {
+    return Batcher.gatherPixels(pairData, pairBatches.batch(t));
   }
 
   @Override
@@ -182,15 +200,13 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
         }
       });
     }
-    phases.add(new SimplePhase("pair_pretrain", config.pairPretrainEpochs(), config.batchSize(),
-        pairTerms.names(), e -> config.learningRate(), true) {
-      private Dataset train;
-      private PrintStream out = System.out;
-
+    // The trainer's batch of K·batch random images only counts the steps: each step takes its own
+    // K blocks from the clusters.
+    phases.add(new SimplePhase("pair_pretrain", config.pairPretrainEpochs(),
+        config.clusters() * config.batchSize(), pairTerms.names(), e -> config.learningRate(),
+        true) {
       @Override
       public void begin(Dataset data, PrintStream stream) {
-        train = data;
-        out = stream;
         initialClusters(data, stream);
       }
 
@@ -201,12 +217,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
 
       @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
-        int[] labels = initialClusters(train, out);
-        int[] pairs = new int[indices.length];
-        for (int i = 0; i < indices.length; i++) {
-          pairs[i] = labels[indices[i]];
-        }
-        return pairStep(pixels, pairs, config.learningRate(), config.seed() + 1, t);
+        return pairStep(pairPixels(t), config.learningRate(), config.seed() + 1, t);
       }
     });
     phases.add(new SimplePhase("joint", config.epochs(), config.batchSize(), terms.names(),
@@ -234,6 +245,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     Map<String, Operand<?>> out = terms.outputs();
     out.put("score", training.score());
     out.put("assigned", training.assigned());
+    out.put("pair_loss", training.pairLoss());
     return out;
   }
 
@@ -260,10 +272,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
       return new StepInputs(pixels, null, indices.length, 0f, 0f, 0f, config.seed(), t);
     }
     // The pair phase's begin (or resume) has found the initial clusters.
-    int[] pairs = new int[indices.length];
-    for (int i = 0; i < indices.length; i++) {
-      pairs[i] = initialClusters[indices[i]];
-    }
-    return new StepInputs(pixels, null, indices.length, 0f, 0f, 0f, config.seed() + 1, t, pairs);
+    return new StepInputs(pairPixels(t), null, pairBatches.batchSize(), 0f, 0f, 0f,
+        config.seed() + 1, t);
   }
 }
