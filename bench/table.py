@@ -42,6 +42,8 @@ def recipe(r):
     if not p:
         return "adam_bce, first start" + lr
     name = "dec_keras" if p["optimizer"] == "sgd_momentum" else p["optimizer"] + "_" + p["loss"]
+    if r["model"] == "kdvae":
+        lr += ", VaDE's clusters" if c.get("initialClusters") == "vade" else ", k-means start"
     return name + lr
 
 

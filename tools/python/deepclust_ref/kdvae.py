@@ -47,6 +47,8 @@ class KdvaeConfig:
     init_vade_pretraining: Pretraining = Pretraining()
     init_vade_gmm_start: GmmStart = GmmStart()
     init_vade_epochs: int = 300  # VaDE's own default (KdvaeConfig.INIT_VADE_EPOCHS)
+    # "kmeans" (the paper's: k-means on the VaDE's latent means) or "vade" (its own clusters)
+    initial_clusters: str = "kmeans"
 
     def __post_init__(self):
         object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
@@ -75,6 +77,8 @@ class KdvaeConfig:
                 and isinstance(self.init_vade_gmm_start, GmmStart),
                 "init_vade_pretraining and init_vade_gmm_start are required")
         require(self.init_vade_epochs >= 0, "VaDE epochs must be >= 0")
+        require(self.initial_clusters in ("kmeans", "vade"),
+                f"initial_clusters must be kmeans or vade, got '{self.initial_clusters}'")
 
     @staticmethod
     def mnist(seed):
@@ -104,7 +108,8 @@ class KdvaeConfig:
             adam_epsilon=float(j["adamEpsilon"]), batch_size=int(j["batchSize"]),
             epochs=int(j["epochs"]), pair_pretrain_epochs=int(j["pairPretrainEpochs"]),
             init_vade_pretraining=recipe, init_vade_gmm_start=start,
-            init_vade_epochs=int(j.get("initVadeEpochs", 300)))
+            init_vade_epochs=int(j.get("initVadeEpochs", 300)),
+            initial_clusters=j.get("initialClusters") or "kmeans")
 
     def to_json(self):
         """Every key of Java's KdvaeConfig record, camelCase, in Gson's order."""
@@ -122,6 +127,7 @@ class KdvaeConfig:
             "initVadePretraining": self.init_vade_pretraining.to_json(),
             "initVadeGmmStart": self.init_vade_gmm_start.to_json(),
             "initVadeEpochs": self.init_vade_epochs,
+            "initialClusters": self.initial_clusters,
             "seed": self.seed,
         }
 

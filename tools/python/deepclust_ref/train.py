@@ -467,21 +467,27 @@ class KdvaeTraining:
         self.x_train = None
 
     def fit_initial_clusters(self, x_train, y_train, log):
-        """k-means on the initialising VaDE's mu~ of the training set (once)."""
+        """The initial clusters of the training set (once): k-means on the initialising VaDE's
+        mu~, or the VaDE's own clusters (config.initial_clusters)."""
         self.x_train = x_train
         if self.initial_clusters is not None:
             return
-        from sklearn.cluster import KMeans
         start = time.time()
-        points = self.init_vade.embed(x_train).astype(np.float64)
-        km = KMeans(n_clusters=self.config.clusters, n_init=KMEANS_RESTARTS,
-                    random_state=self.config.seed).fit(points)
-        self.initial_clusters = km.labels_.astype(np.int32)
+        if self.config.initial_clusters == "kmeans":
+            from sklearn.cluster import KMeans
+            points = self.init_vade.embed(x_train).astype(np.float64)
+            km = KMeans(n_clusters=self.config.clusters, n_init=KMEANS_RESTARTS,
+                        random_state=self.config.seed).fit(points)
+            self.initial_clusters = km.labels_.astype(np.int32)
+            how = "k-means (scikit-learn) on the VaDE latent space"
+        else:
+            self.initial_clusters = self.init_vade.assign(x_train).astype(np.int32)
+            how = "the VaDE's own clusters (argmax q(c|x))"
         self.pair_batches = GroupBatches(self.initial_clusters, self.config.clusters,
                                          self.config.batch_size, self.config.seed + 1)
         acc = clustering_metrics(y_train, self.initial_clusters)[0]
-        log(f"initial clusters: k-means (scikit-learn) on the VaDE latent space, ACC {acc:.4f} on "
-            f"the training set, {time.time() - start:.1f}s")
+        log(f"initial clusters: {how}, ACC {acc:.4f} on the training set, "
+            f"{time.time() - start:.1f}s")
 
     def phases(self):
         c = self.config
@@ -796,9 +802,11 @@ def main(argv=None):
     ap.add_argument("--pretrain-epochs", type=int,
                     help="VaDE (and k-DVAE's initialising VaDE): autoencoder pretraining epochs")
     ap.add_argument("--init-vade-epochs", type=int,
-                    help="k-DVAE: joint epochs of the initialising VaDE (default 30)")
+                    help="k-DVAE: joint epochs of the initialising VaDE (default 300)")
     ap.add_argument("--pair-pretrain-epochs", type=int,
-                    help="k-DVAE: epochs of each pair's VAE on its initial cluster (default 20)")
+                    help="k-DVAE: epochs of each pair's VAE on its initial cluster (default 100)")
+    ap.add_argument("--initial-clusters", choices=("kmeans", "vade"),
+                    help="k-DVAE: k-means on the VaDE's latent means (default) or its own clusters")
     ap.add_argument("--batch-size", type=int)
     ap.add_argument("--aug-target-stop-gradient", action="store_true",
                     help="vc: the clean branch is a stop-gradient target of L_aug")
@@ -807,13 +815,17 @@ def main(argv=None):
     ap.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
     ap.add_argument("--dataset", default="mnist", choices=DATASETS)
     a = ap.parse_args(argv)
+    overrides = {}
+    if a.aug_target_stop_gradient:
+        overrides["aug_target_stop_gradient"] = True
+    if a.initial_clusters:
+        overrides["initial_clusters"] = a.initial_clusters
     try:
         r = train(a.model, a.run_dir, epochs=a.epochs, pretrain_epochs=a.pretrain_epochs,
                   seed=a.seed, train_limit=a.train_limit, test_limit=a.test_limit,
                   dataset=a.dataset, init_vade_epochs=a.init_vade_epochs,
                   pair_pretrain_epochs=a.pair_pretrain_epochs, batch_size=a.batch_size,
-                  config_overrides=(dict(aug_target_stop_gradient=True)
-                                    if a.aug_target_stop_gradient else None),
+                  config_overrides=overrides or None,
                   log=lambda s: print(s, flush=True))
     except X.MissingFile as e:
         print(f"error: {e}", file=sys.stderr)

@@ -2,6 +2,7 @@
 the hard clustering of Eq. 8 against a per-pair numpy float64 forward pass, gradients that reach only
 the best pair, pair pretraining, decode and prior."""
 
+import dataclasses
 import math
 import unittest
 
@@ -72,8 +73,14 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(set(j), {"inputShape", "clusters", "latentDim", "encoderHidden",
                                   "decoderHidden", "learningRate", "adamEpsilon", "batchSize",
                                   "epochs", "pairPretrainEpochs", "initVadePretraining",
-                                  "initVadeGmmStart", "initVadeEpochs", "seed"})
+                                  "initVadeGmmStart", "initVadeEpochs", "initialClusters",
+                                  "seed"})
         self.assertEqual(KdvaeConfig.from_json(j), c)
+        # A config written before the key existed reads as the paper's k-means.
+        del j["initialClusters"]
+        self.assertEqual(KdvaeConfig.from_json(j).initial_clusters, "kmeans")
+        with self.assertRaisesRegex(ValueError, "initial_clusters must be kmeans or vade"):
+            dataclasses.replace(c, initial_clusters="gmm")
 
 
 class VariablesTest(unittest.TestCase):

@@ -204,6 +204,22 @@ class KdvaeTrainTest(_TrainedModel, unittest.TestCase):
 
 
 @NEEDS_MNIST
+class KdvaeVadeClustersTrainTest(_TrainedModel, unittest.TestCase):
+    MODEL = "kdvae"
+    KWARGS = dict(KdvaeTrainTest.KWARGS, config_overrides=dict(
+        KdvaeTrainTest.KWARGS["config_overrides"], clusters=2, initial_clusters="vade"))
+    PHASES = KdvaeTrainTest.PHASES
+    PHASE_BATCH = {"pair_pretrain": 2 * 100}
+    EVALUATES = KdvaeTrainTest.EVALUATES
+
+    def test_initial_clusters_are_the_vades_own(self):
+        t = self.result["training"]
+        x = data()[0][0]
+        np.testing.assert_array_equal(t.initial_clusters, t.init_vade.assign(x))
+        self.assertEqual(set(t.initial_clusters.tolist()), {0, 1})
+
+
+@NEEDS_MNIST
 class VcTrainTest(_TrainedModel, unittest.TestCase):
     MODEL = "vc"
     KWARGS = dict(epochs=2, config_overrides=dict(X.TINY_VC, aug_weight_schedule=(0.01, 1, 0.5)))

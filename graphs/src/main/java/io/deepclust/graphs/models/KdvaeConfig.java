@@ -8,7 +8,10 @@ package io.deepclust.graphs.models;
  * that the initialising VaDE keeps VaDE's 100). The initial clusters come from
  * k-means on the latent means of a VaDE (pretrained by {@code initVadePretraining}, its prior
  * started by {@code initVadeGmmStart}, then {@code initVadeEpochs} joint, VaDE's own defaults; the
- * paper takes this initialisation from DGG, whose code loads a trained VaDE).
+ * paper takes this initialisation from DGG, whose code loads a trained VaDE). {@code
+ * initialClusters} says how: {@value #KMEANS} (the paper's: k-means on the VaDE's latent means) or
+ * {@value #VADE} (the VaDE's own clusters, argmax of its q(c|x); DGG starts from the trained
+ * VaDE's GMM as a whole). A config without it (written before it existed) reads as k-means.
  */
 public record KdvaeConfig(
     int[] inputShape,
@@ -24,7 +27,13 @@ public record KdvaeConfig(
     Pretraining initVadePretraining,
     GmmStart initVadeGmmStart,
     int initVadeEpochs,
+    String initialClusters,
     long seed) implements ModelConfig {
+
+  /** Initial clusters by k-means on the VaDE's latent means (k-dvae.txt §4.2). */
+  public static final String KMEANS = "kmeans";
+  /** Initial clusters as the VaDE's own assignments. */
+  public static final String VADE = "vade";
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
   public static final int CLUSTERS = 10;
@@ -40,7 +49,22 @@ public record KdvaeConfig(
   /** The VaDE's own default, so that k-DVAE starts from the VaDE a default VaDE run trains. */
   public static final int INIT_VADE_EPOCHS = VadeConfig.EPOCHS;
 
+  /** A config with the paper's initial clusters (k-means). */
+  public KdvaeConfig(int[] inputShape, int clusters, int latentDim, int[] encoderHidden,
+      int[] decoderHidden, float learningRate, float adamEpsilon, int batchSize, int epochs,
+      int pairPretrainEpochs, Pretraining initVadePretraining, GmmStart initVadeGmmStart,
+      int initVadeEpochs, long seed) {
+    this(inputShape, clusters, latentDim, encoderHidden, decoderHidden, learningRate,
+        adamEpsilon, batchSize, epochs, pairPretrainEpochs, initVadePretraining, initVadeGmmStart,
+        initVadeEpochs, KMEANS, seed);
+  }
+
   public KdvaeConfig {
+    if (initialClusters == null) {
+      initialClusters = KMEANS;
+    }
+    require(KMEANS.equals(initialClusters) || VADE.equals(initialClusters),
+        "initialClusters must be " + KMEANS + " or " + VADE + ", got '" + initialClusters + "'");
     inputShape = inputShape.clone();
     encoderHidden = encoderHidden.clone();
     decoderHidden = decoderHidden.clone();
@@ -83,20 +107,28 @@ public record KdvaeConfig(
   public KdvaeConfig withEpochs(int vadePretrain, int vade, int pairPretrain, int joint) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, batchSize, joint, pairPretrain,
-        initVadePretraining.withEpochs(vadePretrain), initVadeGmmStart, vade, seed);
+        initVadePretraining.withEpochs(vadePretrain), initVadeGmmStart, vade, initialClusters,
+        seed);
   }
 
   public KdvaeConfig withBatchSize(int b) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, b, epochs, pairPretrainEpochs, initVadePretraining,
-        initVadeGmmStart, initVadeEpochs, seed);
+        initVadeGmmStart, initVadeEpochs, initialClusters, seed);
+  }
+
+  /** The same config with initial clusters {@code how} ({@value #KMEANS} or {@value #VADE}). */
+  public KdvaeConfig withInitialClusters(String how) {
+    return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, initVadePretraining,
+        initVadeGmmStart, initVadeEpochs, how, seed);
   }
 
   /** The initialising VaDE's pretraining recipe and GMM start taken from {@code v}. */
   public KdvaeConfig withInitVade(VadeConfig v) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, v.pretraining(),
-        v.gmmStart(), initVadeEpochs, seed);
+        v.gmmStart(), initVadeEpochs, initialClusters, seed);
   }
 
   /** The VaDE that initialises the clusters: MNIST settings with this config's epochs and seed. */

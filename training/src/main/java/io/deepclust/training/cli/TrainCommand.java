@@ -123,6 +123,11 @@ final class TrainCommand implements Callable<Integer> {
           + "k-DAE's).")
   Integer pairPretrainEpochs;
 
+  @Option(names = "--initial-clusters", paramLabel = "kmeans|vade",
+      description = "k-DVAE: the pairs' initial clusters: kmeans (default, the paper's: k-means "
+          + "on the VaDE's latent means) or vade (the VaDE's own clusters).")
+  String initialClusters;
+
   @Option(names = "--batch-size", converter = OptionValues.AtLeast1.class,
       description = "Batch size (default: the paper's: 300 for GMVAE-Gumbel, 100 for VaDE, "
           + "k-DVAE and vc on MNIST).")
@@ -256,6 +261,14 @@ final class TrainCommand implements Callable<Integer> {
             initVadeEpochs != null ? initVadeEpochs : c.initVadeEpochs(),
             pairPretrainEpochs != null ? pairPretrainEpochs : c.pairPretrainEpochs(),
             epochs != null ? epochs : c.epochs());
+        if (initialClusters != null) {
+          try {
+            c = c.withInitialClusters(initialClusters);
+          } catch (IllegalArgumentException e) {
+            throw new ParameterException(new CommandLine(this), "--initial-clusters: "
+                + e.getMessage());
+          }
+        }
         return new KdvaeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c, session);
       }
       case vab: {

@@ -108,22 +108,29 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     }
   }
 
-  /** k-means on the initialising VaDE's latent means of the training set (deterministic). */
+  /**
+   * The initial clusters of the training set (deterministic): k-means on the initialising VaDE's
+   * latent means, or the VaDE's own clusters, as the config says.
+   */
   private int[] initialClusters(Dataset train, PrintStream out) {
     pairData = train;
     if (initialClusters == null) {
       long start = System.nanoTime();
-      initialClusters = KMeans.labels(initVade.embed(train), config.clusters(), KMEANS_RESTARTS,
-          config.seed());
-      out.printf("initial clusters: k-means on the VaDE latent space, ACC %.4f on the training"
-          + " set, %.1fs%n", ClusteringMetrics.accuracy(train.labels(), initialClusters).acc(),
+      boolean kmeans = KdvaeConfig.KMEANS.equals(config.initialClusters());
+      initialClusters = kmeans
+          ? KMeans.labels(initVade.embed(train), config.clusters(), KMEANS_RESTARTS, config.seed())
+          : initVade.assign(train);
+      out.printf("initial clusters: %s, ACC %.4f on the training set, %.1fs%n", kmeans
+          ? "k-means on the VaDE latent space" : "the VaDE's own clusters (argmax q(c|x))",
+          ClusteringMetrics.accuracy(train.labels(), initialClusters).acc(),
           (System.nanoTime() - start) / 1e9);
       try {
         pairBatches = new GroupBatcher(initialClusters, config.clusters(), config.batchSize(),
             config.seed() + 1);
       } catch (IllegalArgumentException e) {
-        throw new IllegalStateException("k-means on the VaDE latent space left a cluster empty,"
-            + " so its pair has nothing to pretrain on: " + e.getMessage(), e);
+        throw new IllegalStateException("the initial clusters (" + config.initialClusters()
+            + ") leave a cluster empty, so its pair has nothing to pretrain on: "
+            + e.getMessage(), e);
       }
     }
     return initialClusters;

@@ -85,6 +85,17 @@ class ModelsTest {
     assertEquals(new GmmStart(3, 1, "fit"), c.initVadeGmmStart());
     assertEquals(1, c.initVadeEpochs());
     assertEquals(1, c.pairPretrainEpochs());
+    assertEquals(KdvaeConfig.KMEANS, c.initialClusters(), "written before the key: k-means");
+  }
+
+  @Test
+  void initialClustersAreKmeansOrVadeAndNothingElse() {
+    var c = MultiPhaseTrainingTest.KDVAE;
+    assertEquals(KdvaeConfig.VADE, kdvae(new Gson().toJsonTree(
+        c.withInitialClusters(KdvaeConfig.VADE))).initialClusters());
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> c.withInitialClusters("gmm"));
+    assertEquals("initialClusters must be kmeans or vade, got 'gmm'", e.getMessage());
   }
 
   @Test
