@@ -63,7 +63,8 @@ public final class AssignJob implements Callable<Long> {
   int batchSize;
 
   @Option(names = "--idx-partitions", defaultValue = "0",
-      description = "idx input: slices to spread the images over (0: the default parallelism).")
+      description = "idx input: slices to spread the images over (0: one per 1000 images, at"
+          + " least the default parallelism).")
   int idxPartitions;
 
   @Option(names = "--overwrite", description = "Replace the output if it exists.")
@@ -97,10 +98,17 @@ public final class AssignJob implements Callable<Long> {
     AssignJob job = new AssignJob();
     job.spark = spark;
     CommandLine cl = new CommandLine(job);
-    cl.setExecutionExceptionHandler((e, line, parsed) -> {
-      throw e;
-    });
-    return cl.execute(args);
+    try {
+      if (CommandLine.printHelpIfRequested(cl.parseArgs(args))) {
+        return 0;
+      }
+    } catch (CommandLine.ParameterException e) {
+      System.err.println("deepclust-spark-assign: " + e.getMessage());
+      e.getCommandLine().usage(System.err);
+      return 2;
+    }
+    job.call();
+    return 0;
   }
 
   /** Runs the job; returns the number of rows written. */
@@ -132,8 +140,7 @@ public final class AssignJob implements Callable<Long> {
         return spark.read().format("binaryFile").option("pathGlobFilter", "*.png").load(input)
             .withColumn("name", regexp_extract(col("path"), "([^/]*)$", 1));
       case IDX:
-        int slices = idxPartitions > 0 ? idxPartitions : spark.sparkContext().defaultParallelism();
-        return IdxFrames.read(spark, ModelCache.localPath(input), slices);
+        return IdxFrames.read(spark, ModelCache.localPath(input), null, idxPartitions);
       default:
         Dataset<Row> table = spark.read().parquet(input);
         return nameColumn.equals("name") ? table

@@ -41,6 +41,17 @@ public final class IdxFrames {
 
   private IdxFrames() {}
 
+  /** Images per slice when {@link #read(SparkSession, Path, Path)} chooses the slices. */
+  public static final int IMAGES_PER_SLICE = 1000;
+
+  /**
+   * The images (and, if {@code labels} is not null, labels) in slices of about {@link
+   * #IMAGES_PER_SLICE} images, at least the session's default parallelism.
+   */
+  public static Dataset<Row> read(SparkSession spark, Path images, Path labels) {
+    return read(spark, images, labels, 0);
+  }
+
   /** The images of an idx3 file, in {@code partitions} slices. */
   public static Dataset<Row> read(SparkSession spark, Path images, int partitions) {
     return read(spark, images, null, partitions);
@@ -48,13 +59,18 @@ public final class IdxFrames {
 
   /**
    * The images of an idx3 file and, if {@code labels} is not null, the labels of an idx1 file
-   * (values in [0, 256)); the two must hold as many items.
+   * (values in [0, 256)); the two must hold as many items. {@code partitions} 0 chooses as
+   * {@link #read(SparkSession, Path, Path)} does.
    */
   public static Dataset<Row> read(SparkSession spark, Path images, Path labels, int partitions) {
-    if (partitions < 1) {
-      throw new IllegalArgumentException("partitions must be ≥ 1: " + partitions);
+    if (partitions < 0) {
+      throw new IllegalArgumentException("partitions must be ≥ 1 (or 0: chosen): " + partitions);
     }
     IdxReader.Images d = IdxReader.readImages(images);
+    if (partitions == 0) {
+      int bySize = (d.count() + IMAGES_PER_SLICE - 1) / IMAGES_PER_SLICE;
+      partitions = Math.max(1, Math.max(bySize, spark.sparkContext().defaultParallelism()));
+    }
     int[] y = labels == null ? null : IdxReader.readLabels(labels, 256);
     if (y != null && y.length != d.count()) {
       throw new DatasetException(labels, DatasetException.Problem.COUNT_MISMATCH, String.format(

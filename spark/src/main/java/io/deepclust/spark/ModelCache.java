@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The SavedModels of this JVM (an executor, or the driver in local mode): each loaded once, on the
@@ -14,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ModelCache {
   private static final Map<Path, ClusteringModel> MODELS = new ConcurrentHashMap<>();
+  private static final AtomicInteger LOADS = new AtomicInteger();
   private static volatile boolean hooked;
 
   private ModelCache() {}
@@ -21,7 +23,15 @@ final class ModelCache {
   /** The model at {@code dir}, loaded by the first caller; later callers wait for that load. */
   static ClusteringModel get(String dir) {
     hook();
-    return MODELS.computeIfAbsent(key(dir), ClusteringModel::load);
+    return MODELS.computeIfAbsent(key(dir), d -> {
+      LOADS.incrementAndGet();
+      return ClusteringModel.load(d);
+    });
+  }
+
+  /** How many models this JVM's cache has loaded so far (tests). */
+  static int loads() {
+    return LOADS.get();
   }
 
   /** Whether this JVM holds the model at {@code dir} (tests). */
