@@ -48,7 +48,8 @@ public final class AssignJob implements Callable<Long> {
 
   @Option(names = "--format", defaultValue = "auto", converter = FormatConverter.class,
       description = "auto (a file is idx, or Parquet if it ends in .parquet; a folder is Parquet"
-          + " if it holds .parquet files, else PNG), png, idx or parquet. Default: ${DEFAULT-VALUE}.")
+          + " if it holds .parquet files, else PNG), png, idx or parquet."
+          + " Default: ${DEFAULT-VALUE}.")
   Format format;
 
   @Option(names = "--image-column", defaultValue = "image",

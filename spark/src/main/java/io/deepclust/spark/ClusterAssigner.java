@@ -24,8 +24,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * A Spark ML {@link Transformer} that assigns each image of a DataFrame to a cluster with a
- * deepclust SavedModel ({@link ClusteringModel}): it appends the cluster (int), q(cluster|x) (float)
- * and, if {@link #setEmbeddingCol} names a column, the posterior mean of z (array&lt;float&gt;).
+ * deepclust SavedModel ({@link ClusteringModel}): it appends the cluster (int), q(cluster|x)
+ * (float) and, if {@link #setEmbeddingCol} names a column, the posterior mean of z
+ * (array&lt;float&gt;).
  *
  * <p>The image column is either array&lt;float&gt; of H·W·C values in [0, 1] (NHWC, as {@link
  * IdxFrames} and the {@code inference} module take them) or binary PNG bytes, as Spark's {@code

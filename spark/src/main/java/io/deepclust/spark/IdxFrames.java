@@ -37,7 +37,8 @@ public final class IdxFrames {
       .add("image", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
   /** Columns with labels: name, image, label. */
-  public static final StructType LABELLED_SCHEMA = SCHEMA.add("label", DataTypes.IntegerType, false);
+  public static final StructType LABELLED_SCHEMA =
+      SCHEMA.add("label", DataTypes.IntegerType, false);
 
   private IdxFrames() {}
 
@@ -95,7 +96,8 @@ public final class IdxFrames {
   private record Chunk(int first, int height, int width, byte[] data, int[] labels)
       implements Serializable {
     Iterator<Row> toRows() {
-      IdxReader.Images d = new IdxReader.Images(data.length / (height * width), height, width, data);
+      int count = data.length / (height * width);
+      IdxReader.Images d = new IdxReader.Images(count, height, width, data);
       return IntStream.range(0, d.count())
           .mapToObj(i -> {
             String name = Integer.toString(first + i);
