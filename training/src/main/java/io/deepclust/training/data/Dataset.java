@@ -1,6 +1,8 @@
 package io.deepclust.training.data;
 
-import io.deepclust.training.data.DatasetException.Problem;
+import io.deepclust.inference.io.DatasetException;
+import io.deepclust.inference.io.DatasetException.Problem;
+import io.deepclust.inference.io.IdxReader;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.deepclust.training.data;
 
+import io.deepclust.inference.io.DatasetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -7,7 +7,7 @@ import java.util.Objects;
  * A bit codes file ({@link BitCodes}) that is missing or malformed, or codes that cannot be
  * written as one.
  *
- * <p>Unchecked, like {@link io.deepclust.training.data.DatasetException}: the message starts with
+ * <p>Unchecked, like {@link io.deepclust.inference.io.DatasetException}: the message starts with
  * the file's path and then states the problem with the expected and found values; {@link
  * #problem()} classifies it for code (and tests) that react by kind.
  */

@@ -1,7 +1,8 @@
 package io.deepclust.training.io;
 
-import io.deepclust.training.data.DatasetException;
-import io.deepclust.training.data.IdxReader;
+import io.deepclust.inference.io.DatasetException;
+import io.deepclust.inference.io.IdxReader;
+import io.deepclust.inference.io.PngPixels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,14 +47,11 @@ public final class ImageInputs {
           "images are %dx%dx1, the model expects %dx%dx%d", d.rows(), d.cols(), height, width,
           channels));
     }
-    int size = height * width;
     List<String> names = new ArrayList<>();
-    float[][] rows = new float[d.count()][size];
+    float[][] rows = new float[d.count()][];
     for (int i = 0; i < d.count(); i++) {
       names.add(Integer.toString(i));
-      for (int j = 0; j < size; j++) {
-        rows[i][j] = (d.data()[i * size + j] & 0xff) / 255f;
-      }
+      rows[i] = d.pixels(i);
     }
     return new Images(names, rows);
   }

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.deepclust.training.data.DatasetException.Problem;
+import io.deepclust.inference.io.DatasetException;
+import io.deepclust.inference.io.DatasetException.Problem;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

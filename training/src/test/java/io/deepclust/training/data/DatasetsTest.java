@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.deepclust.training.data.DatasetException.Problem;
+import io.deepclust.inference.io.DatasetException;
+import io.deepclust.inference.io.DatasetException.Problem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.deepclust.training.data.DatasetException.Problem;
+import io.deepclust.inference.io.DatasetException;
+import io.deepclust.inference.io.DatasetException.Problem;
+import io.deepclust.inference.io.IdxReader;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.deepclust.training.data;
 
+import io.deepclust.inference.io.IdxReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

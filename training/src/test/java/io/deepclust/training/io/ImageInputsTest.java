@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.deepclust.training.data.DatasetException;
+import io.deepclust.inference.io.DatasetException;
+import io.deepclust.inference.io.IdxReader;
 import io.deepclust.training.data.Datasets;
-import io.deepclust.training.data.IdxReader;
 import io.deepclust.training.data.Split;
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;

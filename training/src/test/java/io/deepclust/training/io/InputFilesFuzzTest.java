@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.deepclust.training.data.DatasetException;
-import io.deepclust.training.data.IdxReader;
+import io.deepclust.inference.io.DatasetException;
+import io.deepclust.inference.io.IdxReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -1,6 +1,6 @@
-package io.deepclust.training.data;
+package io.deepclust.inference.io;
 
-import io.deepclust.training.data.DatasetException.Problem;
+import io.deepclust.inference.io.DatasetException.Problem;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -53,7 +53,17 @@ public final class IdxReader {
    * @param cols image width
    * @param data {@code count * rows * cols} unsigned bytes, row-major (read with {@code b & 0xFF})
    */
-  public record Images(int count, int rows, int cols, byte[] data) {}
+  public record Images(int count, int rows, int cols, byte[] data) {
+    /** Image {@code i} as the models read it: rows·cols floats, each byte / 255. */
+    public float[] pixels(int i) {
+      int size = rows * cols;
+      float[] out = new float[size];
+      for (int j = 0; j < size; j++) {
+        out[j] = (data[i * size + j] & 0xff) / 255f;
+      }
+      return out;
+    }
+  }
 
   /** Reads an idx3 unsigned-byte images file (magic {@code 0x00000803}). */
   public static Images readImages(Path file) {

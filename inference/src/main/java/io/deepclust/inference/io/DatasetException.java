@@ -1,4 +1,4 @@
-package io.deepclust.training.data;
+package io.deepclust.inference.io;
 
 import java.nio.file.Path;
 import java.util.Objects;

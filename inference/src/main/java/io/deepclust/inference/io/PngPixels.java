@@ -1,4 +1,4 @@
-package io.deepclust.training.io;
+package io.deepclust.inference.io;
 
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
@@ -6,6 +6,7 @@ import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * One PNG file as the model's input: H·W·C floats in [0, 1], NHWC order. Values are the stored
@@ -30,8 +32,10 @@ import javax.imageio.stream.ImageInputStream;
  * black, the background of the datasets the models are trained on: value·α, so a fully
  * transparent pixel is 0. Models of other than 1 or 3 channels, and files that are not PNGs, are
  * refused with the file's name.
+ *
+ * <p>The one decoding of PNG input: {@code ./deepclust predict} and the Spark module use it.
  */
-final class PngPixels {
+public final class PngPixels {
   private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   static final double LUMA_R = 0.299;
   static final double LUMA_G = 0.587;
@@ -40,12 +44,33 @@ final class PngPixels {
   private PngPixels() {}
 
   /** The pixels of {@code file}, which must be a PNG of {@code height}×{@code width}. */
-  static float[] read(Path file, int height, int width, int channels) {
+  public static float[] read(Path file, int height, int width, int channels) {
+    checkChannels(file.toString(), channels);
+    return pixels(file.toString(), decode(file), height, width, channels);
+  }
+
+  /**
+   * The pixels of a PNG file's bytes (as Spark's {@code binaryFile} source gives them), decoded
+   * as {@link #read(Path, int, int, int)} decodes the file; {@code name} (the file's name or
+   * path) starts every error message.
+   */
+  public static float[] read(byte[] png, String name, int height, int width, int channels) {
+    checkChannels(name, channels);
+    checkSignature(name, png, png.length);
+    BufferedImage img =
+        decode(name, () -> new MemoryCacheImageInputStream(new ByteArrayInputStream(png)));
+    return pixels(name, img, height, width, channels);
+  }
+
+  private static void checkChannels(String name, int channels) {
     if (channels != 1 && channels != 3) {
-      throw new IllegalArgumentException(file + ": the model expects " + channels + " channels;"
+      throw new IllegalArgumentException(name + ": the model expects " + channels + " channels;"
           + " PNG input gives 1 (grey) or 3 (RGB)");
     }
-    BufferedImage img = decode(file);
+  }
+
+  private static float[] pixels(String file, BufferedImage img, int height, int width,
+      int channels) {
     if (img.getHeight() != height || img.getWidth() != width) {
       throw new IllegalArgumentException(String.format("%s: image is %dx%d, the model expects "
           + "%dx%d", file, img.getWidth(), img.getHeight(), width, height));
@@ -79,7 +104,7 @@ final class PngPixels {
   }
 
   /** How the raster samples of {@code cm} become R, G, B, α; a kind not read is refused. */
-  private static Samples samplesOf(Path file, ColorModel cm, int bands) {
+  private static Samples samplesOf(String file, ColorModel cm, int bands) {
     if (cm instanceof IndexColorModel palette) {
       return (s, out) -> {
         out[0] = palette.getRed(s[0]) / 255.0;
@@ -119,19 +144,35 @@ final class PngPixels {
   /** Decodes {@code file} with the PNG reader, after checking the PNG signature. */
   private static BufferedImage decode(Path file) {
     byte[] head = new byte[SIGNATURE.length];
+    int got;
     try (InputStream in = Files.newInputStream(file)) {
-      if (in.readNBytes(head, 0, head.length) < head.length || !Arrays.equals(head, SIGNATURE)) {
-        throw new IllegalArgumentException(file + ": not a PNG file (no PNG signature)");
-      }
+      got = in.readNBytes(head, 0, head.length);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
     }
+    checkSignature(file.toString(), head, got);
+    return decode(file.toString(), () -> ImageIO.createImageInputStream(file.toFile()));
+  }
+
+  private static void checkSignature(String file, byte[] head, int length) {
+    if (length < SIGNATURE.length
+        || !Arrays.equals(head, 0, SIGNATURE.length, SIGNATURE, 0, SIGNATURE.length)) {
+      throw new IllegalArgumentException(file + ": not a PNG file (no PNG signature)");
+    }
+  }
+
+  /** Where the PNG reader reads from. */
+  private interface Source {
+    ImageInputStream open() throws IOException;
+  }
+
+  private static BufferedImage decode(String file, Source source) {
     Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("png");
     if (!readers.hasNext()) {
       throw new IllegalStateException("no PNG reader in this Java runtime");
     }
     ImageReader reader = readers.next();
-    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+    try (ImageInputStream in = source.open()) {
       reader.setInput(in, true, true);
       return reader.read(0);
     } catch (IOException | RuntimeException e) {

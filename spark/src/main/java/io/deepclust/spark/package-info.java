@@ -1,0 +1,2 @@
+/** Cluster assignment of deepclust SavedModels on Apache Spark. */
+package io.deepclust.spark;
