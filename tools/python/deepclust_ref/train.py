@@ -12,7 +12,7 @@ Phases (as Java's; the phase index p counts every phase of the model, from 0):
 - vade: "pretrain" (only when the recipe has epochs; the autoencoder on mu~ by the recipe's
   optimizer, loss and batch, no evaluation), "refit" (only when the recipe has refit epochs: the
   decoder alone, Adam 1e-3 on the BCE), then "joint": at its start R GMM restarts on mu~ of the
-  training set (`VadeTraining.fit_prior`), the least -ELBO kept; then Adam over every variable at
+  training set (`VadeTraining.fit_prior`), the least k-means error kept (ties: least -ELBO); then Adam over every variable at
   lr(e) = max(floor, lr0 decay^floor(e / decay_epochs)).
 - kdvae: "vade_pretrain", "vade_joint" (the initialising VaDE of `KdvaeConfig.init_vade`, evaluated
   by its own assignments), then "pair_pretrain" (at its start k-means on the VaDE's mu~ of the
@@ -324,30 +324,31 @@ class VadeTraining:
     def fit_prior(self, x_train, y_train, log):
         """The joint phase's start (Java's VadeStart): R restarts, each k-means (best of N) on mu~
         of the training set, diagonal EM from its clusters, the prior set from the fit; the restart
-        with the least -ELBO on the training set is kept. Labels only score each restart."""
+        of least k-means squared error is kept, ties (the same partition) by the least -ELBO on the
+        training set. Labels only score each restart."""
         start = time.time()
         c = self.config
         g = c.gmm_start
         points = self.embed(x_train).astype(np.float64)
-        rows, best = [], None
+        rows, gmms = [], []
         for r in range(g.restarts):
             seed = c.seed + 7919 * r
-            kmeans, gmm = gmm_from_kmeans(points, c.clusters, g.kmeans_restarts, seed)
+            kmeans, sse, gmm = gmm_from_kmeans(points, c.clusters, g.kmeans_restarts, seed)
             self._set_prior(gmm)
             loss = self.mean_loss(x_train, c.seed)  # one noise draw for every restart
             acc = clustering_metrics(y_train, self.assign(x_train))[0]
             kmeans_acc = clustering_metrics(y_train, kmeans)[0]
-            rows.append({"restart": r, "seed": seed, "kmeans_acc": kmeans_acc,
+            rows.append({"restart": r, "seed": seed, "kmeans_acc": kmeans_acc, "kmeans_sse": sse,
                          "gmm_log_likelihood": float(gmm.score(points)), "loss": loss,
                          "acc": acc})
-            log(f"GMM start {r + 1}/{g.restarts}: k-means (best of {g.kmeans_restarts}) ACC "
-                f"{kmeans_acc:.4f}, VaDE -ELBO {loss:.3f}, ACC {acc:.4f}")
-            if best is None or loss < best[0]:
-                best = (loss, r, gmm)
-        self._set_prior(best[2])
-        log(f"GMM start: kept restart {best[1] + 1} of {g.restarts} by the training objective "
-            f"(-ELBO {best[0]:.3f}), {time.time() - start:.1f}s")
-        self.start_report = {"selected": best[1], "restarts": rows}
+            gmms.append(gmm)
+            log(f"GMM start {r + 1}/{g.restarts}: k-means (best of {g.kmeans_restarts}) squared "
+                f"error {sse:.4f}, ACC {kmeans_acc:.4f}, VaDE -ELBO {loss:.3f}, ACC {acc:.4f}")
+        best = select_start([r["kmeans_sse"] for r in rows], [r["loss"] for r in rows])
+        self._set_prior(gmms[best])
+        log(f"GMM start: kept restart {best + 1} of {g.restarts} by the least k-means squared "
+            f"error, then -ELBO ({rows[best]['loss']:.3f}), {time.time() - start:.1f}s")
+        self.start_report = {"selected": best, "restarts": rows}
 
     def _set_prior(self, gmm):
         k = self.config.clusters
@@ -385,12 +386,25 @@ class VadeTraining:
         return out
 
 
+SSE_TIE = 1e-9  # k-means errors this close (relative) are the same partition (VadeStart.SSE_TIE)
+
+
+def select_start(sses, losses):
+    """The restart of least k-means error; among those within SSE_TIE of it, the least -ELBO
+    (VadeStart.select)."""
+    least = min(sses)
+    tied = [r for r, s in enumerate(sses) if s - least <= SSE_TIE * abs(least)]
+    return min(tied, key=lambda r: (losses[r], r))
+
+
 def gmm_from_kmeans(points, k, kmeans_restarts, seed):
     """scikit-learn's KMeans (best of `kmeans_restarts`), then a diagonal GMM whose EM starts from
-    those clusters (Java: DiagonalGmm.fromLabels); returns (k-means labels, fitted GMM)."""
+    those clusters (Java: DiagonalGmm.fromLabels); returns (k-means labels, its mean squared error,
+    fitted GMM)."""
     from sklearn.cluster import KMeans
     from sklearn.mixture import GaussianMixture
-    labels = KMeans(n_clusters=k, n_init=kmeans_restarts, random_state=seed).fit_predict(points)
+    km = KMeans(n_clusters=k, n_init=kmeans_restarts, random_state=seed).fit(points)
+    labels = km.labels_
     resp = np.eye(k)[labels]
     counts = resp.sum(0) + 1e-10
     means = resp.T @ points / counts[:, None]
@@ -399,7 +413,7 @@ def gmm_from_kmeans(points, k, kmeans_restarts, seed):
                           means_init=means, precisions_init=1.0 / var, max_iter=GMM_MAX_ITERATIONS,
                           tol=GMM_TOLERANCE, reg_covar=GMM_RIDGE, random_state=seed)
     gmm.fit(points)
-    return labels, gmm
+    return labels, float(km.inertia_) / len(points), gmm
 
 
 class GroupBatches:

@@ -86,7 +86,8 @@ class Pretraining:
 
 @dataclasses.dataclass(frozen=True)
 class GmmStart:
-    """R GMM starts of k-means (best of N runs) + diagonal EM; the least -ELBO kept (GmmStart.java)."""
+    """R GMM starts of k-means (best of N runs) + diagonal EM; the least k-means error kept, ties by
+    the least -ELBO (GmmStart.java)."""
 
     restarts: int = 10
     kmeans_restarts: int = 10

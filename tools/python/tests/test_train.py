@@ -157,23 +157,35 @@ class VadeTrainTest(_TrainedModel, unittest.TestCase):
             cls.training = training
             cls.start_loss = training.mean_loss(data()[0][0], training.config.seed)
 
-    def test_the_start_keeps_the_restart_of_least_training_loss(self):
+    def test_the_start_keeps_the_restart_of_least_kmeans_error(self):
         c = self.result["config"]
         report = self.training.start_report
         losses = [r["loss"] for r in report["restarts"]]
         self.assertEqual(len(losses), 3)
-        self.assertEqual(report["selected"], int(np.argmin(losses)))
+        # Each restart's k-means error, recomputed from its own k-means on mu~ (scikit-learn).
+        sses = []
+        for r in report["restarts"]:
+            labels, sse, _ = T.gmm_from_kmeans(self.mu, c.clusters, 2, r["seed"])
+            means = np.stack([self.mu[labels == i].mean(0) for i in range(c.clusters)])
+            direct = np.mean(np.sum((self.mu - means[labels]) ** 2, 1))
+            self.assertAlmostEqual(sse, direct, delta=1e-9 * direct)
+            self.assertAlmostEqual(r["kmeans_sse"], sse, delta=1e-9 * sse)
+            sses.append(sse)
+        least = min(sses)
+        tied = [i for i, s in enumerate(sses) if s <= least * (1 + 1e-9)]
+        self.assertEqual(report["selected"], min(tied, key=lambda i: losses[i]))
         # The prior is that restart's fit: k-means (best of 2) then diagonal EM (scikit-learn).
         seed = report["restarts"][report["selected"]]["seed"]
         self.assertEqual(seed, c.seed + 7919 * report["selected"])
-        _, gmm = T.gmm_from_kmeans(self.mu, c.clusters, 2, seed)
+        _, _, gmm = T.gmm_from_kmeans(self.mu, c.clusters, 2, seed)
         pi = tf.nn.softmax(self.prior["pc_logits"]).numpy()
         np.testing.assert_allclose(pi, gmm.weights_, rtol=0, atol=1e-5)
         np.testing.assert_allclose(self.prior["pz_mean"], gmm.means_, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(np.exp(self.prior["pz_logvar"].astype(np.float64)),
                                    gmm.covariances_, rtol=1e-5, atol=1e-5)
         # Its -ELBO, recomputed from the model at the start, is the one reported.
-        self.assertAlmostEqual(self.start_loss, min(losses), delta=1e-4 * abs(min(losses)))
+        chosen = losses[report["selected"]]
+        self.assertAlmostEqual(self.start_loss, chosen, delta=1e-4 * abs(chosen))
 
     def test_learning_rates_follow_the_schedules(self):
         c = self.result["config"]
@@ -248,6 +260,13 @@ class VcTrainTest(_TrainedModel, unittest.TestCase):
 
 
 class PiecesTest(unittest.TestCase):
+    def test_the_start_is_chosen_by_kmeans_error_then_elbo(self):
+        # As VadeStartTest: the lower -ELBO of a worse partition does not win; a partition found
+        # twice (error equal to rounding) is decided by the -ELBO.
+        self.assertEqual(T.select_start([9.846, 9.879, 9.846], [244.862, 244.674, 244.9]), 0)
+        self.assertEqual(T.select_start([9.846, 9.846 * (1 + 1e-12), 10.0],
+                                        [244.9, 244.8, 200.0]), 1)
+
     def test_batches_are_seeded_permutations_dropping_the_last(self):
         a = T.batches(250, 100, 7, 1, 3)
         self.assertEqual([len(b) for b in a], [100, 100])

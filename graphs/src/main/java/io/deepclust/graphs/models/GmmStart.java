@@ -6,8 +6,9 @@ import java.util.Set;
  * How VaDE's prior starts after pretraining (vade.txt §4.1): {@code restarts} diagonal-GMM fits on
  * the autoencoder's embedding, each seeded by the best of {@code kmeansRestarts} k-means++ runs
  * (scikit-learn's KMeans default of 10, as the original code's GMM did) and refined by EM; the fit
- * whose VaDE has the best training objective (the ELBO on the training set, never the labels) is
- * kept, the paper's "10 random restarts ... pick the result with the best objective value". The
+ * whose initialisation has the best objective is kept (the least k-means squared error, ties by the
+ * VaDE's −ELBO on the training set; never the labels), the paper's "similar to DEC ... 10 random
+ * restarts ... pick the result with the best objective value" (docs/models.md). The
  * prior's π starts {@value #UNIFORM} (the original code sets only μ_c and σ²_c from the GMM) or
  * from the GMM's weights ({@value #FIT}).
  */

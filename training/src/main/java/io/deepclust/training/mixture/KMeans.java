@@ -8,14 +8,31 @@ import org.hipparchus.clustering.KMeansPlusPlusClusterer;
 import org.hipparchus.clustering.distance.EuclideanDistance;
 import org.hipparchus.random.Well19937c;
 
-/** k-means with k-means++ seeding (Hipparchus), the restart with the least squared error kept. */
+/**
+ * k-means with k-means++ seeding (Hipparchus), the restart with the least squared error kept.
+ * Hipparchus draws one k-means++ candidate per centre (scikit-learn's greedy seeding draws 2 + ln k
+ * and keeps the best), so a single run lands in a worse local optimum more often: on a VaDE
+ * embedding of MNIST (seed 2), 9 of 40 Java runs reached the least error, 15 of 30 of
+ * scikit-learn's. Callers that need the best partition compare {@link Fit#sse()} across restarts.
+ */
 public final class KMeans {
   public static final int MAX_ITERATIONS = 300;
 
   private KMeans() {}
 
+  /**
+   * A partition and its objective: {@code sse} is the mean over points of the squared distance to
+   * the assigned centre (scikit-learn's inertia divided by n).
+   */
+  public record Fit(int[] labels, double sse) {}
+
   /** Labels [n] in [0, k) of the best of {@code restarts} seeded runs. */
   public static int[] labels(double[][] points, int k, int restarts, long seed) {
+    return fit(points, k, restarts, seed).labels();
+  }
+
+  /** The best of {@code restarts} seeded runs (seeds seed + 1000·r), by squared error. */
+  public static Fit fit(double[][] points, int k, int restarts, long seed) {
     if (points.length < k) {
       throw new IllegalArgumentException(points.length + " points cannot make " + k + " clusters");
     }
@@ -39,7 +56,7 @@ public final class KMeans {
         best = labels;
       }
     }
-    return best;
+    return new Fit(best, bestSse / points.length);
   }
 
   static int[] nearest(double[][] points, List<CentroidCluster<DoublePoint>> clusters) {
