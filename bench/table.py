@@ -32,9 +32,17 @@ def rows():
             yield r
 
 
+# Results whose GMM start the current rule (least k-means error) would not keep: the run kept the
+# least -ELBO start, which differed (seed 2; README "Seed 2 showed ..."). They stay in the table
+# under their own label, out of the current recipe's mean.
+OLD_RULE_START = {"vade-mnist-dec-keras-lr2e-4-seed2"}
+
+
 def recipe(r):
     """VaDE's (or k-DVAE's initialising VaDE's) pretraining recipe, "" for other models."""
     c = r.get("config", {})
+    if r["benchmark"] in OLD_RULE_START:
+        return recipe({**r, "benchmark": ""}) + ", least -ELBO start"
     if r["model"] not in ("vade", "kdvae"):
         return ""
     p = c.get("pretraining") or c.get("initVadePretraining")
