@@ -218,6 +218,7 @@ def measure_model(model, a, log_dir, peak_gflops):
         "p90_step_ms": {k: round(percentile(v, 90) * 1e3, 3) for k, v in got.items()},
         "ratio_session_over_python": round(med["java-session"] / med["python"], 3),
         "ratio_eager_over_python": round(med["java-eager"] / med["python"], 3),
+        "ratio_eager_over_session": round(med["java-eager"] / med["java-session"], 3),
         "java_xla": session.ready.get("xla", False), "python_xla": XLA,
         "flops_per_step": flops["flops"], "flops_by_op": flops["by_type"],
         "achieved_gflops_session": round(gflops, 2),
@@ -227,7 +228,8 @@ def measure_model(model, a, log_dir, peak_gflops):
     }
     print(f"   {model}: step ms session {train['median_step_ms']['java-session']}, eager "
           f"{train['median_step_ms']['java-eager']}, python {train['median_step_ms']['python']}"
-          f" -> session/python {train['ratio_session_over_python']}", flush=True)
+          f" -> session/python {train['ratio_session_over_python']}, eager/session "
+          f"{train['ratio_eager_over_session']}", flush=True)
 
     jargs = ["--savedmodel", export, "--max-batch", str(max(INFER_BATCHES)), *targs]
     ji = java("java-infer", jargs, log_dir)
@@ -275,9 +277,9 @@ def table(results, matmul, info):
              f"{MATMUL_SIZE}×{MATMUL_SIZE}; Java {matmul['java_gflops']}, Python "
              f"{matmul['python_gflops']}).", "",
              "| model | batch | step ms: Java session | Java eager | Python `tf.function` |"
-             " session / Python | eager / Python | GFLOP per step | Java session GFLOP/s (of peak)"
-             " | peak RSS MB: session / eager / Python |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             " session / Python | eager / Python | eager / session | GFLOP per step"
+             " | Java session GFLOP/s (of peak) | peak RSS MB: session / eager / Python |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         t, rss = r["train"], r["train"]["peak_rss_mb"]
         ms = t["median_step_ms"]
@@ -285,7 +287,8 @@ def table(results, matmul, info):
             f"| {r['model']}{' (Java: XLA)' if t.get('java_xla') and not info.get('xla') else ''}"
             f" | {t['batch']} | {ms['java-session']:.2f} | {ms['java-eager']:.2f} |"
             f" {ms['python']:.2f} | **{t['ratio_session_over_python']:.2f}** |"
-            f" {t['ratio_eager_over_python']:.2f} | {t['flops_per_step'] / 1e9:.2f} |"
+            f" {t['ratio_eager_over_python']:.2f} | **{t['ratio_eager_over_session']:.2f}** |"
+            f" {t['flops_per_step'] / 1e9:.2f} |"
             f" {t['achieved_gflops_session']:.1f} ({100 * t['fraction_of_matmul_peak_session']:.0f}"
             f"%) | {rss['java-session']:.0f} / {rss['java-eager']:.0f} / {rss['python']:.0f} |")
     lines += ["", "| model | images/s at batch 1: Java / Python | batch 64 | batch 1024 |"

@@ -26,9 +26,9 @@ import org.tensorflow.types.TInt64;
  * a per-variable counter, so a seed fixes every initial weight.
  *
  * <p>In <b>function mode</b> ({@link #function}) the same model code builds a graph function of its
- * weights: each {@link #get} is a placeholder {@code w_<name>} instead of a variable, and {@link
- * #update} records the new value of a statistic (batch-norm moving averages) as an output instead of
- * assigning it. Eager training calls that function with the values of eager resource variables.
+ * weights: each {@link #get} returns what a {@link WeightSource} gives for the name (eager training:
+ * a read of the eager resource variable of that name) instead of a variable, and {@link #update}
+ * records the new value of a statistic (batch-norm moving averages) for the caller to assign.
  */
 public final class Params {
   /** How a variable starts. */
@@ -48,11 +48,18 @@ public final class Params {
     ONES
   }
 
+  /** Where function-mode weights come from: an operand of the weight's shape, once per name. */
+  @FunctionalInterface
+  public interface WeightSource {
+    Operand<TFloat32> read(String name, Shape shape);
+  }
+
   private final Ops tf;
   private final long seed;
+  private final WeightSource source;
   private final boolean functionMode;
   private final Map<String, Variable<TFloat32>> all = new LinkedHashMap<>();
-  private final Map<String, Placeholder<TFloat32>> inputs = new LinkedHashMap<>();
+  private final Map<String, Operand<TFloat32>> inputs = new LinkedHashMap<>();
   private final Map<String, Shape> shapes = new LinkedHashMap<>();
   private final Map<String, Init> inits = new LinkedHashMap<>();
   private final Map<String, Operand<TFloat32>> updates = new LinkedHashMap<>();
@@ -61,18 +68,19 @@ public final class Params {
   private final Map<String, Placeholder<TFloat32>> assignInputs = new LinkedHashMap<>();
 
   public Params(Ops tf, long seed) {
-    this(tf, seed, false);
+    this(tf, seed, null);
   }
 
-  private Params(Ops tf, long seed, boolean functionMode) {
+  private Params(Ops tf, long seed, WeightSource source) {
     this.tf = tf;
     this.seed = seed;
-    this.functionMode = functionMode;
+    this.source = source;
+    this.functionMode = source != null;
   }
 
-  /** Parameters of a graph function: every weight is a placeholder {@code w_<name>}. */
-  public static Params function(Ops tf, long seed) {
-    return new Params(tf, seed, true);
+  /** Parameters of a graph function: every weight is what {@code source} gives for its name. */
+  public static Params function(Ops tf, long seed, WeightSource source) {
+    return new Params(tf, seed, java.util.Objects.requireNonNull(source, "source"));
   }
 
   public boolean isFunctionMode() {
@@ -80,8 +88,8 @@ public final class Params {
   }
 
   /**
-   * The weight named {@code name}, created on first request: a variable, or in function mode a
-   * placeholder {@code w_<name>}.
+   * The weight named {@code name}, created on first request: a variable, or in function mode the
+   * source's operand.
    */
   public Operand<TFloat32> get(String name, Shape shape, Init init, boolean isTrainable) {
     if (name.contains("/")) {
@@ -101,8 +109,7 @@ public final class Params {
       trainable.add(name);
     }
     if (functionMode) {
-      Placeholder<TFloat32> in = tf.withName("w_" + name)
-          .placeholder(TFloat32.class, Placeholder.shape(shape));
+      Operand<TFloat32> in = source.read(name, shape);
       inputs.put(name, in);
       return in;
     }
@@ -140,8 +147,8 @@ public final class Params {
     return Collections.unmodifiableMap(updates);
   }
 
-  /** Function mode: the weight placeholders, by name, in creation order. */
-  public Map<String, Placeholder<TFloat32>> inputs() {
+  /** Function mode: the weights' operands (the source's), by name, in creation order. */
+  public Map<String, Operand<TFloat32>> inputs() {
     return Collections.unmodifiableMap(inputs);
   }
 

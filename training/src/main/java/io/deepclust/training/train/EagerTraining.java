@@ -138,7 +138,7 @@ public final class EagerTraining implements TrainingModel {
     public void begin(Dataset train, PrintStream out) {
       session.begin(train, out);
       toEager(name(), eager);
-      out.println(name() + ": eager mode (one compiled function per step, eager Adam)");
+      out.println(name() + ": eager mode (one compiled function per step, Adam inside it)");
     }
 
     @Override

@@ -43,6 +43,22 @@ class EagerParityTest {
   @ParameterizedTest
   @ValueSource(strings = {"gmvae_gumbel", "vade", "kdvae", "vc", "vab"})
   void twentyEagerStepsGiveTheSessionsWeights(String model) {
+    parity(model);
+  }
+
+  /** The fallback call through TF-Java's ops (a TF-Java whose eager context is out of reach). */
+  @ParameterizedTest
+  @ValueSource(strings = {"gmvae_gumbel", "vc"})
+  void theCallThroughTfJavasOpsGivesTheSameWeights(String model) {
+    System.setProperty(EagerStep.CALL_PROPERTY, "ops");
+    try {
+      parity(model);
+    } finally {
+      System.clearProperty(EagerStep.CALL_PROPERTY);
+    }
+  }
+
+  private static void parity(String model) {
     ModelConfig c = config(model);
     JsonElement json = new Gson().toJsonTree(c);
     int[] s = c.inputShape();
@@ -93,8 +109,9 @@ class EagerParityTest {
           assertTrue(rel <= 1e-5, model + " " + n + ": " + rel);
         }
         assertTrue(moved > 1e-3, "the weights moved in training: " + moved);
-        System.out.printf("%s: max relative difference after %d steps %.2e (weights moved by up "
-            + "to %.2e)%n", model, STEPS, worst, moved);
+        System.out.printf("%s (call: %s): max relative difference after %d steps %.2e (weights "
+            + "moved by up to %.2e)%n", model,
+            System.getProperty(EagerStep.CALL_PROPERTY, "C API"), STEPS, worst, moved);
       } finally {
         a.values().forEach(Tensor::close);
         b.values().forEach(Tensor::close);
