@@ -228,8 +228,9 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--mode", defaultValue = "session",
       description = "session (default): each step is one session run of the training graph; "
-          + "eager: each step is one compiled function of weights and batch and an eager Adam "
-          + "update (every phase but k-DVAE's initialising VaDE; the same numbers).")
+          + "eager: the weights live in eager resource variables and each step is one call of a "
+          + "compiled function that reads them, takes the batch and applies Adam (every phase "
+          + "but k-DVAE's initialising VaDE; the same numbers).")
   Mode mode;
 
   private TrainingModel inMode(TrainingModel m) {
