@@ -611,7 +611,7 @@ class VabTraining:
 
         def step(x, indices, epoch, t):
             return self._train_step(tf.constant(x), _f32(c.temperature(epoch)), _seed(c.seed, t),
-                                    _f32(c.learning_rate_at(epoch)), *_powers(t)).numpy()
+                                    _f32(c.learning_rate_at_step(epoch, t)), *_powers(t)).numpy()
 
         return [Phase("train", c.epochs, c.batch_size, self.TERMS, c.learning_rate_at, step,
                       self.assign, extra=lambda e: {"temperature": c.temperature(e)})]

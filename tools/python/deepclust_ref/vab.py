@@ -59,6 +59,9 @@ class VabConfig:
     learning_rate_decay_epochs: int = 10
     learning_rate_floor: float = 2e-4
     adam_epsilon: float = 1e-8
+    # Ours, not the paper's: the learning rate rises linearly over the first steps (VabConfig.java's
+    # WARMUP_STEPS explains why: without it d = 8 collapses to one code for good).
+    warmup_steps: int = 600
     batch_size: int = 100
     epochs: int = 100
 
@@ -85,6 +88,7 @@ class VabConfig:
         _require(0 < self.learning_rate_decay <= 1, "learning_rate_decay must be in (0, 1]")
         _require(self.learning_rate_decay_epochs >= 1, "learning_rate_decay_epochs must be >= 1")
         _require(self.adam_epsilon > 0, "adam_epsilon must be positive")
+        _require(self.warmup_steps >= 0, "warmup_steps must be at least 0")
         _require(self.batch_size >= 1 and self.epochs >= 1,
                  "batch_size and epochs must be positive")
 
@@ -127,6 +131,11 @@ class VabConfig:
             * math.pow(float(np.float32(self.learning_rate_decay)), steps)
         return float(np.float32(max(float(np.float32(self.learning_rate_floor)), lr)))
 
+    def learning_rate_at_step(self, epoch, t):
+        """lr(e) * min(1, t / warmup_steps) for step t (from 1); lr(e) when warmup_steps is 0."""
+        warm = min(1.0, t / self.warmup_steps) if self.warmup_steps > 0 else 1.0
+        return float(np.float32(self.learning_rate_at(epoch) * warm))
+
     @staticmethod
     def from_json(j):
         """The inverse of `to_json`."""
@@ -141,7 +150,9 @@ class VabConfig:
             learning_rate_decay=float(j["learningRateDecay"]),
             learning_rate_decay_epochs=int(j["learningRateDecayEpochs"]),
             learning_rate_floor=float(j["learningRateFloor"]),
-            adam_epsilon=float(j["adamEpsilon"]), batch_size=int(j["batchSize"]),
+            adam_epsilon=float(j["adamEpsilon"]),
+            # Runs written before the warm-up existed have none.
+            warmup_steps=int(j.get("warmupSteps", 0)), batch_size=int(j["batchSize"]),
             epochs=int(j["epochs"]))
 
     def to_json(self):
@@ -162,6 +173,7 @@ class VabConfig:
             "learningRateDecayEpochs": self.learning_rate_decay_epochs,
             "learningRateFloor": self.learning_rate_floor,
             "adamEpsilon": self.adam_epsilon,
+            "warmupSteps": self.warmup_steps,
             "batchSize": self.batch_size,
             "epochs": self.epochs,
             "seed": self.seed,

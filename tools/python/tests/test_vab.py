@@ -153,7 +153,7 @@ TERMS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c")
 JAVA_KEYS = ["inputShape", "clusters", "bits", "encoderHidden", "decoderHidden", "likelihood",
              "temperatureStart", "temperatureMin", "temperatureAnnealEpochs", "straightThrough",
              "learningRate", "learningRateDecay", "learningRateDecayEpochs", "learningRateFloor",
-             "adamEpsilon", "batchSize", "epochs", "seed"]
+             "adamEpsilon", "warmupSteps", "batchSize", "epochs", "seed"]
 
 
 class ConfigTest(unittest.TestCase):
@@ -209,13 +209,27 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(c.learning_rate_at(160), f(2e-4))  # 0.9^16 < 0.2
         self.assertEqual(c.learning_rate_at(10_000), f(2e-4))
 
+    def test_learning_rate_warms_up_linearly_over_the_first_600_steps(self):
+        c = VabConfig.mnist(1)
+        f = lambda v: float(np.float32(v))  # noqa: E731
+        self.assertEqual(c.warmup_steps, 600)
+        self.assertEqual(c.learning_rate_at_step(0, 1), f(f(1e-3) / 600))
+        self.assertEqual(c.learning_rate_at_step(0, 300), f(f(1e-3) * 0.5))
+        self.assertEqual(c.learning_rate_at_step(0, 600), f(1e-3))
+        self.assertEqual(c.learning_rate_at_step(10, 6000), c.learning_rate_at(10))
+        none = VabConfig(seed=1, warmup_steps=0)
+        self.assertEqual(none.learning_rate_at_step(0, 1), none.learning_rate_at(0))
+        # A config written before the warm-up existed (no key) has none.
+        old = {k: v for k, v in c.to_json().items() if k != "warmupSteps"}
+        self.assertEqual(VabConfig.from_json(old).warmup_steps, 0)
+
     def test_invalid_settings_are_refused(self):
         bad = [dict(clusters=1), dict(bits=0), dict(encoder_hidden=()), dict(decoder_hidden=(4, 0)),
                dict(likelihood="poisson"), dict(temperature_min=0.0),
                dict(temperature_start=0.4, temperature_min=0.5), dict(temperature_anneal_epochs=0),
                dict(learning_rate=0.0), dict(learning_rate_floor=0.0),
                dict(learning_rate_decay=1.5), dict(learning_rate_decay_epochs=0),
-               dict(adam_epsilon=0.0), dict(batch_size=0), dict(epochs=0),
+               dict(adam_epsilon=0.0), dict(warmup_steps=-1), dict(batch_size=0), dict(epochs=0),
                dict(input_shape=(4, 4))]
         for kw in bad:
             with self.assertRaises(ValueError, msg=str(kw)):

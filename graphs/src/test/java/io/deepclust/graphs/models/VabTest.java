@@ -30,8 +30,8 @@ class VabTest {
 
   static VabConfig tiny(boolean straightThrough) {
     return new VabConfig(new int[] {4, 4, 1}, 3, 5, new int[] {8}, new int[] {8},
-        VabConfig.BERNOULLI, 1f, 0.5f, 100, straightThrough, 1e-3f, 0.9f, 10, 2e-4f, 1e-8f, B, 1,
-        21);
+        VabConfig.BERNOULLI, 1f, 0.5f, 100, straightThrough, 1e-3f, 0.9f, 10, 2e-4f, 1e-8f, 0, B,
+        1, 21);
   }
 
   /** A tiny training branch in its own session, pc_logits set non-uniform. */
@@ -83,6 +83,21 @@ class VabTest {
       s.close();
       g.close();
     }
+  }
+
+  @Test
+  void learningRateWarmsUpLinearlyOverTheFirstStepsThenFollowsTheEpochSchedule() {
+    VabConfig c = VabConfig.mnist(1);
+    assertEquals(600, c.warmupSteps());
+    assertEquals(1e-3f / 600, c.learningRate(0, 1), 1e-12f);
+    assertEquals(1e-3f / 2, c.learningRate(0, 300), 1e-10f);
+    assertEquals(1e-3f, c.learningRate(0, 600), 0f);
+    assertEquals(1e-3f, c.learningRate(0, 601), 0f);
+    // Epoch 10's rate (1e-3 · 0.9) once warm; no warm-up: the epoch's rate from step 1.
+    assertEquals(9e-4f, c.learningRate(10, 6000), 1e-10f);
+    VabConfig none = tiny(false);
+    assertEquals(0, none.warmupSteps());
+    assertEquals(none.learningRate(0), none.learningRate(0, 1), 0f);
   }
 
   @Test

@@ -165,7 +165,7 @@ public final class EagerTraining implements TrainingModel {
       var inputs = trainable.stepInputs(name(), pixels, indices, epoch, t);
       Map<String, Tensor> feeds = spec.feeds().apply(inputs);
       try {
-        return eager.step(feeds, learningRate(epoch), t);
+        return eager.step(feeds, session.learningRate(epoch, t), t);
       } finally {
         feeds.values().forEach(Tensor::close);
       }

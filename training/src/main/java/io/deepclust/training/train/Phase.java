@@ -18,8 +18,13 @@ public interface Phase {
   /** Names of the values {@link #step} returns, the first being the loss. */
   List<String> termNames();
 
-  /** Learning rate at epoch e (from 0) of this phase. */
+  /** Learning rate at epoch e (from 0) of this phase (its value after any warm-up). */
   float learningRate(int epoch);
+
+  /** Learning rate of step t (from 1) in epoch e: {@link #learningRate(int)} unless warming up. */
+  default float learningRate(int epoch, long t) {
+    return learningRate(epoch);
+  }
 
   /**
    * Called once when the phase starts at its epoch 0 (not when resuming inside it): e.g. fitting

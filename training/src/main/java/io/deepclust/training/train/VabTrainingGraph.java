@@ -71,9 +71,14 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
     return List.of(new SimplePhase("train", config.epochs(), config.batchSize(), terms.names(),
         config::learningRate, true) {
       @Override
+      public float learningRate(int epoch, long t) {
+        return config.learningRate(epoch, t);
+      }
+
+      @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
         return trainStep(pixels, indices.length, config.temperature(epoch),
-            config.learningRate(epoch), config.seed(), t);
+            learningRate(epoch, t), config.seed(), t);
       }
     });
   }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 class VabTrainingTest {
   static VabConfig tiny(int epochs) {
     return new VabConfig(new int[] {4, 4, 1}, 2, 6, new int[] {16}, new int[] {16},
-        VabConfig.BERNOULLI, 1f, 0.5f, 10, false, 2e-3f, 0.9f, 10, 2e-4f, 1e-8f, 16, epochs, 8);
+        VabConfig.BERNOULLI, 1f, 0.5f, 10, false, 2e-3f, 0.9f, 10, 2e-4f, 1e-8f, 6, 16, epochs,
+        8);
   }
 
   @Test
