@@ -11,7 +11,8 @@ Labels are not used. Writes a JSON of the trajectories.
 Usage: vab_collapse.py OUT_JSON STEPS EVERY RUN [RUN ...]
   RUN: D (the model as it is) or D:OPT[:OPT...], OPT one of kl=BETA (plus BETA times the per-bit
   KL of q(z|x) to Bernoulli(1/2), the public code's uniform-prior term), st=1 (straight-through
-  bits), eps=E (Adam's epsilon), warmup=STEPS (learning rate rising linearly over STEPS steps)
+  bits), eps=E (Adam's epsilon), warmup=STEPS (learning rate rising linearly over STEPS steps;
+  default the config's 600, warmup=0 is the model before the warm-up)
 """
 import dataclasses
 import json
@@ -36,8 +37,10 @@ def bit_entropy(logits):
 
 
 def run(d, steps, every, x_train, probe, uniform_kl=0.0, straight_through=False, eps=None,
-        warmup=0):
+        warmup=None):
     config = dataclasses.replace(V.VabConfig.mnist(1), bits=d, straight_through=straight_through)
+    if warmup is not None:
+        config = dataclasses.replace(config, warmup_steps=warmup)
     if eps is not None:
         config = dataclasses.replace(config, adam_epsilon=eps)
     training = T.VabTraining(config)
@@ -67,8 +70,7 @@ def run(d, steps, every, x_train, probe, uniform_kl=0.0, straight_through=False,
         b1p, b2p = adam.beta_powers(t)
         return train_step(tf.constant(x), tf.constant(np.float32(config.temperature(epoch))),
                           tf.constant([config.seed, t], tf.int64),
-                          tf.constant(np.float32(config.learning_rate_at(epoch)
-                                                 * min(1.0, t / warmup if warmup else 1.0))),
+                          tf.constant(np.float32(config.learning_rate_at_step(epoch, t))),
                           tf.constant(b1p), tf.constant(b2p)).numpy()
 
     @tf.function(input_signature=[x_spec])
@@ -134,7 +136,7 @@ def run(d, steps, every, x_train, probe, uniform_kl=0.0, straight_through=False,
         }
         rows.append(row)
         print(f"d={d} kl={uniform_kl:g}{' st' if straight_through else ''} eps="
-              f"{config.adam_epsilon:g} wu={warmup} step {t:5d}  loss {row['terms']['loss']:8.2f}  codes {row['distinct_codes']:4d}"
+              f"{config.adam_epsilon:g} wu={config.warmup_steps} step {t:5d}  loss {row['terms']['loss']:8.2f}  codes {row['distinct_codes']:4d}"
               f"  top {row['commonest_code_share']:.2f}  |l| {row['mean_abs_logit']:6.2f}"
               f"  H/bit {row['code_entropy_per_bit']:.3f}  H(pi) {row['pi_entropy']:.2f}"
               f"  prior sat {row['saturated_prior_logits']:.2f}  push on |l| "
@@ -142,7 +144,7 @@ def run(d, steps, every, x_train, probe, uniform_kl=0.0, straight_through=False,
                          for k, v in row["grad_wrt_logits_per_image"].items()),
               flush=True)
     return {"bits": d, "uniform_kl_weight": uniform_kl, "straight_through": straight_through,
-            "adam_epsilon": config.adam_epsilon, "lr_warmup_steps": warmup, "seconds": round(time.time() - t0, 1),
+            "adam_epsilon": config.adam_epsilon, "lr_warmup_steps": config.warmup_steps, "seconds": round(time.time() - t0, 1),
             "trajectory": rows}
 
 
@@ -154,7 +156,8 @@ def main(argv):
         d, *opts = r.split(":")
         o = dict(kv.split("=") for kv in opts)
         runs.append((int(d), float(o.get("kl", 0)), o.get("st") == "1",
-                     float(o["eps"]) if "eps" in o else None, int(o.get("warmup", 0))))
+                     float(o["eps"]) if "eps" in o else None,
+                     int(o["warmup"]) if "warmup" in o else None))
     (x_train, _), (x_test, _) = T.load_mnist(test_limit=PROBE)
     result = {"benchmark": "vab-collapse", "steps": steps, "probe_images": PROBE,
               "runs": [run(d, steps, every, x_train, x_test, *r) for d, *r in runs]}
