@@ -110,6 +110,14 @@ public record VabConfig(
         warmupSteps, newBatchSize, newEpochs, seed);
   }
 
+  /** The same config with τ reaching its floor after {@code epochs} epochs. */
+  public VabConfig withTemperatureAnnealEpochs(int epochs) {
+    return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
+        temperatureStart, temperatureMin, epochs, straightThrough, learningRate,
+        learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, warmupSteps,
+        batchSize, this.epochs, seed);
+  }
+
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);

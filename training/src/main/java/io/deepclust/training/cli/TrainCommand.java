@@ -218,6 +218,12 @@ final class TrainCommand implements Callable<Integer> {
       description = "vab: code bits d per image, 1..65535 (default 28; BPP = d / pixels).")
   Integer bits;
 
+  @Option(names = "--temperature-anneal-epochs", converter = OptionValues.AtLeast1.class,
+      paramLabel = "E", description = "vab: τ reaches its floor 0.5 after E epochs (τ(e) = "
+          + "max(0.5, exp(−e·ln 2 / E)); default 100; the public code's ×0.956 per epoch is about "
+          + "15).")
+  Integer temperatureAnnealEpochs;
+
   @Option(names = "--straight-through",
       description = "vab: straight-through Gumbel estimator (hard bits forward, soft gradient).")
   boolean straightThrough;
@@ -274,9 +280,12 @@ final class TrainCommand implements Callable<Integer> {
       }
       case vab: {
         VabConfig c = VabConfig.mnist(seed);
-        return new VabTrainingGraph(c.with(bits != null ? bits : c.bits(),
-            epochs != null ? epochs : c.epochs(), batchSize != null ? batchSize : c.batchSize(),
-            straightThrough), session);
+        c = c.with(bits != null ? bits : c.bits(), epochs != null ? epochs : c.epochs(),
+            batchSize != null ? batchSize : c.batchSize(), straightThrough);
+        if (temperatureAnnealEpochs != null) {
+          c = c.withTemperatureAnnealEpochs(temperatureAnnealEpochs);
+        }
+        return new VabTrainingGraph(c, session);
       }
       case vc: {
         VcConfig c = VcConfig.forShape(shape, seed).forDataset(dataset);

@@ -100,6 +100,33 @@ class TrainCommandTest {
   }
 
   @Test
+  void temperatureAnnealEpochsSetsVabsScheduleAndZeroIsAUsageError(@TempDir Path tmp)
+      throws Exception {
+    Path cache = Datasets.defaultCacheDir();
+    assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
+        "MNIST not in " + cache + "; run tools/fetch-data mnist");
+    Path runDir = tmp.resolve("run");
+    PrintStream stdout = System.out;
+    DeepclustCliTest.Run r;
+    try {
+      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      r = run("train", "--model", "vab", "--run-dir", runDir.toString(), "--epochs", "2",
+          "--batch-size", "2", "--train-limit", "2", "--test-limit", "2",
+          "--temperature-anneal-epochs", "1", "--no-progress", "--no-report");
+    } finally {
+      System.setOut(stdout);
+    }
+    assertEquals(0, r.code(), r.err());
+    var config = JsonParser.parseString(Files.readString(runDir.resolve("config.json")))
+        .getAsJsonObject().getAsJsonObject("config");
+    assertEquals(1, config.get("temperatureAnnealEpochs").getAsInt());
+    assertEquals(28, config.get("bits").getAsInt(), "the other settings stay the defaults");
+    var bad = run("train", "--model", "vab", "--run-dir", tmp.resolve("bad").toString(),
+        "--temperature-anneal-epochs", "0", "--no-progress", "--no-report");
+    assertOneLineError(bad, 2, "--temperature-anneal-epochs");
+  }
+
+  @Test
   void resumeRunDirAloneContinuesTheRunWithItsOwnSettings(@TempDir Path tmp) throws Exception {
     Path cache = Datasets.defaultCacheDir();
     assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
