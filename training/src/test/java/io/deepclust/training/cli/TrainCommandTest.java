@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.Split;
@@ -17,6 +18,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,23 +79,7 @@ class TrainCommandTest {
   @Test
   void reconsScaleSetsVcsLambdaScheduleAndABadOneIsAUsageError(@TempDir Path tmp)
       throws Exception {
-    Path cache = Datasets.defaultCacheDir();
-    assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
-        "MNIST not in " + cache + "; run tools/fetch-data mnist");
-    Path runDir = tmp.resolve("run");
-    PrintStream stdout = System.out;
-    DeepclustCliTest.Run r;
-    try {
-      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-      r = run("train", "--model", "vc", "--run-dir", runDir.toString(), "--epochs", "1",
-          "--batch-size", "2", "--train-limit", "2", "--test-limit", "2", "--recons-scale",
-          "1,3,0.25", "--no-progress", "--no-report");
-    } finally {
-      System.setOut(stdout);
-    }
-    assertEquals(0, r.code(), r.err());
-    var config = JsonParser.parseString(Files.readString(runDir.resolve("config.json")))
-        .getAsJsonObject().getAsJsonObject("config");
+    var config = trainTiny(tmp.resolve("run"), "vc", "1", "--recons-scale", "1,3,0.25");
     assertEquals("[1.0,3.0,0.25]", config.get("reconsScale").toString());
     var bad = run("train", "--model", "vc", "--run-dir", tmp.resolve("bad").toString(),
         "--recons-scale", "1,0,2", "--no-progress", "--no-report");
@@ -102,28 +89,38 @@ class TrainCommandTest {
   @Test
   void temperatureAnnealEpochsSetsVabsScheduleAndZeroIsAUsageError(@TempDir Path tmp)
       throws Exception {
-    Path cache = Datasets.defaultCacheDir();
-    assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
-        "MNIST not in " + cache + "; run tools/fetch-data mnist");
-    Path runDir = tmp.resolve("run");
-    PrintStream stdout = System.out;
-    DeepclustCliTest.Run r;
-    try {
-      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-      r = run("train", "--model", "vab", "--run-dir", runDir.toString(), "--epochs", "2",
-          "--batch-size", "2", "--train-limit", "2", "--test-limit", "2",
-          "--temperature-anneal-epochs", "1", "--no-progress", "--no-report");
-    } finally {
-      System.setOut(stdout);
-    }
-    assertEquals(0, r.code(), r.err());
-    var config = JsonParser.parseString(Files.readString(runDir.resolve("config.json")))
-        .getAsJsonObject().getAsJsonObject("config");
+    var config = trainTiny(tmp.resolve("run"), "vab", "2", "--temperature-anneal-epochs", "1");
     assertEquals(1, config.get("temperatureAnnealEpochs").getAsInt());
     assertEquals(28, config.get("bits").getAsInt(), "the other settings stay the defaults");
     var bad = run("train", "--model", "vab", "--run-dir", tmp.resolve("bad").toString(),
         "--temperature-anneal-epochs", "0", "--no-progress", "--no-report");
     assertOneLineError(bad, 2, "--temperature-anneal-epochs");
+  }
+
+  /**
+   * Trains {@code model} for {@code epochs} on 2 MNIST images (batch 2, stdout muted) with the
+   * extra options; returns the run's config (skipped when MNIST is not installed).
+   */
+  private static JsonObject trainTiny(Path runDir, String model, String epochs, String... extra)
+      throws Exception {
+    Path cache = Datasets.defaultCacheDir();
+    assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
+        "MNIST not in " + cache + "; run tools/fetch-data mnist");
+    List<String> args = new ArrayList<>(List.of("train", "--model", model, "--run-dir",
+        runDir.toString(), "--epochs", epochs, "--batch-size", "2", "--train-limit", "2",
+        "--test-limit", "2", "--no-progress", "--no-report"));
+    args.addAll(List.of(extra));
+    PrintStream stdout = System.out;
+    DeepclustCliTest.Run r;
+    try {
+      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      r = run(args.toArray(String[]::new));
+    } finally {
+      System.setOut(stdout);
+    }
+    assertEquals(0, r.code(), r.err());
+    return JsonParser.parseString(Files.readString(runDir.resolve("config.json")))
+        .getAsJsonObject().getAsJsonObject("config");
   }
 
   @Test
