@@ -38,9 +38,22 @@ def rows():
 OLD_RULE_START = {"vade-mnist-dec-keras-lr2e-4-seed2"}
 
 
-def recipe(r):
-    """VaDE's (or k-DVAE's initialising VaDE's) pretraining recipe, "" for other models."""
+def vab_variant(r):
+    """VAB's training variant: the learning-rate warm-up (runs before it had none) and a
+    temperature schedule other than the default's."""
     c = r.get("config", {})
+    parts = ["warm-up" if c.get("warmupSteps", 0) else "no warm-up"]
+    if c.get("temperatureAnnealEpochs", 100) != 100:
+        parts.append(f"tau anneal {c['temperatureAnnealEpochs']} epochs")
+    return ", ".join(parts)
+
+
+def recipe(r):
+    """VaDE's (or k-DVAE's initialising VaDE's) pretraining recipe, VAB's variant, "" for other
+    models."""
+    c = r.get("config", {})
+    if r["model"] == "vab":
+        return vab_variant(r)
     if r["benchmark"] in OLD_RULE_START:
         return recipe({**r, "benchmark": ""}) + ", least -ELBO start"
     if r["model"] not in ("vade", "kdvae"):
@@ -98,7 +111,8 @@ def table():
         name = r["model"] + (f" ({recipe(r)})" if recipe(r) else "")
         if r["model"] == "vab":
             bits = r["config"]["bits"]
-            name = f"vab d={bits} (BPP {bits / 784:.4f}, PSNR {f.get('test_psnr', float('nan')):.1f} dB)"
+            name = (f"vab d={bits} ({vab_variant(r)}; BPP {bits / 784:.4f}, PSNR "
+                    f"{f.get('test_psnr', float('nan')):.1f} dB)")
         seed = r.get("seed", r.get("config", {}).get("seed", ""))
         epochs = r.get("epochs", "—")
         speed = r.get("seconds_per_epoch_train")
