@@ -118,6 +118,14 @@ public record VabConfig(
         batchSize, this.epochs, seed);
   }
 
+  /** The same config with a learning-rate warm-up over {@code steps} steps (0: none). */
+  public VabConfig withWarmupSteps(int steps) {
+    return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
+        temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, learningRate,
+        learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, steps,
+        batchSize, epochs, seed);
+  }
+
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);

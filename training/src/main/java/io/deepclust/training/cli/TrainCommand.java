@@ -224,6 +224,11 @@ final class TrainCommand implements Callable<Integer> {
           + "15).")
   Integer temperatureAnnealEpochs;
 
+  @Option(names = "--warmup-steps", converter = OptionValues.AtLeast0.class, paramLabel = "N",
+      description = "vab: the learning rate rises linearly over the first N steps (default 600, "
+          + "one epoch; 0: none, as before the warm-up existed).")
+  Integer warmupSteps;
+
   @Option(names = "--straight-through",
       description = "vab: straight-through Gumbel estimator (hard bits forward, soft gradient).")
   boolean straightThrough;
@@ -284,6 +289,9 @@ final class TrainCommand implements Callable<Integer> {
             batchSize != null ? batchSize : c.batchSize(), straightThrough);
         if (temperatureAnnealEpochs != null) {
           c = c.withTemperatureAnnealEpochs(temperatureAnnealEpochs);
+        }
+        if (warmupSteps != null) {
+          c = c.withWarmupSteps(warmupSteps);
         }
         return new VabTrainingGraph(c, session);
       }

@@ -87,10 +87,12 @@ class TrainCommandTest {
   }
 
   @Test
-  void temperatureAnnealEpochsSetsVabsScheduleAndZeroIsAUsageError(@TempDir Path tmp)
+  void temperatureAnnealAndWarmupSetVabsSchedulesAndAZeroAnnealIsAUsageError(@TempDir Path tmp)
       throws Exception {
-    var config = trainTiny(tmp.resolve("run"), "vab", "2", "--temperature-anneal-epochs", "1");
+    var config = trainTiny(tmp.resolve("run"), "vab", "2", "--temperature-anneal-epochs", "1",
+        "--warmup-steps", "0");
     assertEquals(1, config.get("temperatureAnnealEpochs").getAsInt());
+    assertEquals(0, config.get("warmupSteps").getAsInt());
     assertEquals(28, config.get("bits").getAsInt(), "the other settings stay the defaults");
     var bad = run("train", "--model", "vab", "--run-dir", tmp.resolve("bad").toString(),
         "--temperature-anneal-epochs", "0", "--no-progress", "--no-report");
