@@ -77,35 +77,25 @@ def run(d, steps, every, x_train, probe, uniform_kl=0.0, straight_through=False,
     def logits_of(xs):
         return model.q_z_given_x(model._flatten(xs))
 
+    # Each term's sign in Eq. 10's loss: reconstruction - log_p_z - log_p_c + log_q_z - entropy_c.
+    signs = {"reconstruction": 1.0, "log_p_z": -1.0, "log_p_c": -1.0, "log_q_z": 1.0,
+             "entropy_c": -1.0}
+
     @tf.function(input_signature=[x_spec, tf.TensorSpec([2], tf.int64)])
     def term_gradients(xs, seed):
-        # d(term)/d(l): which term pushes the encoder's logits, and how hard (batch-mean norms).
-        flat = model._flatten(xs)
+        # d(term)/d(l) of the model's own terms: which pushes the encoder's logits, and how hard.
         with tf.GradientTape(persistent=True) as tape:
-            logits = model.q_z_given_x(flat)
-            tape.watch(logits)
-            y = V.dist.binary_gumbel_softmax_sample(
-                logits, tf.constant(config.temperature(0)), model.noise(tf.shape(flat)[0], seed))
-            rec = tf.reduce_mean(model.reconstruction(model.p_x_given_z(y), flat))
-            log_p_z_c = model.log_p_z_given_c(y)
-            log_q_c = model.log_q_c_given_z(y)
-            q_c = tf.math.exp(log_q_c)
-            terms = {
-                "reconstruction": rec,
-                "log_p_z": -tf.reduce_mean(tf.reduce_sum(q_c * log_p_z_c, axis=1)),
-                "log_p_c": -tf.reduce_mean(tf.reduce_sum(q_c * model.log_pi(), axis=1)),
-                "log_q_z": tf.reduce_mean(V.dist.bernoulli_log_prob(y, logits)),
-                "entropy_c": tf.reduce_mean(tf.reduce_sum(q_c * log_q_c, axis=1)),
-            }
+            out = model.training(xs, tf.constant(config.temperature(0)), seed)
+        logits = out["logits"]
         # Per image (x B, undoing the batch mean): the gradient's norm, and its push on |l|, the
         # mean over images and bits of -grad * sign(l) (> 0: gradient descent grows |l|).
-        b = tf.cast(tf.shape(flat)[0], tf.float32)
-        out = {}
-        for k, v in terms.items():
-            g = tape.gradient(v, logits) * b
-            out[k] = tf.stack([tf.norm(g) / tf.sqrt(b),
-                               tf.reduce_mean(-g * tf.math.sign(logits))])
-        return out
+        b = tf.cast(tf.shape(logits)[0], tf.float32)
+        result = {}
+        for k, sign in signs.items():
+            g = sign * tape.gradient(out[k], logits) * b
+            result[k] = tf.stack([tf.norm(g) / tf.sqrt(b),
+                                  tf.reduce_mean(-g * tf.math.sign(logits))])
+        return result
 
     rows = []
     batches = T.batches(len(x_train), config.batch_size, config.seed, 0, 0)

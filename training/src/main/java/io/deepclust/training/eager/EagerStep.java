@@ -58,6 +58,8 @@ public final class EagerStep implements AutoCloseable {
   /** The call through the eager C API (null: through TF-Java's ops, {@link #callWithOps}). */
   private final FunctionCall call;
   private final List<String> inputOrder;
+  /** Where {@link #ADAM_INPUT} sits in {@link #inputOrder}. */
+  private final int adamIndex;
   private final Map<String, Shape> shapes;
   private final List<String> trainable;
   private final List<String> terms;
@@ -146,6 +148,7 @@ public final class EagerStep implements AutoCloseable {
     });
     Params p = built[0];
     inputOrder = List.copyOf(function.signature().inputNames());
+    adamIndex = inputOrder.indexOf(ADAM_INPUT);
     shapes = new LinkedHashMap<>(p.shapes());
     trainable = List.copyOf(trainedNames);
     terms = List.copyOf(termNames);
@@ -202,7 +205,7 @@ public final class EagerStep implements AutoCloseable {
       inputs.add(feed);
     }
     try (TFloat32 adam = TFloat32.vectorOf(learningRate, powers[0], powers[1])) {
-      inputs.set(inputOrder.indexOf(ADAM_INPUT), adam);
+      inputs.set(adamIndex, adam);
       float[] out = call == null ? callWithOps(inputs) : call.call(inputs);
       if (out.length != terms.size()) {
         throw new IllegalStateException("the step returned " + out.length + " terms, not "

@@ -9,51 +9,52 @@ import static org.tensorflow.internal.c_api.global.tensorflow.TFE_OpAddInputList
 import static org.tensorflow.internal.c_api.global.tensorflow.TFE_OpSetAttrFunctionName;
 import static org.tensorflow.internal.c_api.global.tensorflow.TFE_OpSetAttrTypeList;
 import static org.tensorflow.internal.c_api.global.tensorflow.TFE_TensorHandleResolve;
-import static org.tensorflow.internal.c_api.global.tensorflow.TF_AllocateTensor;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeleteTensor;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_TensorByteSize;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_TensorData;
 
 import java.lang.reflect.Method;
 import java.util.List;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.tensorflow.EagerSession;
+import org.tensorflow.RawTensor;
 import org.tensorflow.Tensor;
 import org.tensorflow.internal.c_api.TFE_Context;
 import org.tensorflow.internal.c_api.TFE_Op;
 import org.tensorflow.internal.c_api.TFE_TensorHandle;
 import org.tensorflow.internal.c_api.TF_Status;
 import org.tensorflow.internal.c_api.TF_Tensor;
-import org.tensorflow.ndarray.buffer.ByteDataBuffer;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.DataType;
 
 /**
  * One {@code StatefulPartitionedCall} of an attached graph function in an eager session, made
- * through TensorFlow's eager C API: the inputs become tensor handles of their own (one copy of the
- * bytes), the float32 output vector is read back, and every handle is deleted before returning.
+ * through TensorFlow's eager C API: each input becomes a tensor handle on the caller's own native
+ * tensor (no copy; the caller keeps it open until the call returns), the float32 output vector is
+ * read back, and every handle is deleted before returning.
  *
  * <p>Why not TF-Java's ops: TF-Java 1.1.0 has no public way to hand a tensor to an eager op except
  * a {@code Const} op, whose attribute serialises the tensor and whose result is kept: 1,000 {@code
  * Const}s of distinct 100×784 batches grew the process by 0.3-0.9 GB (measured), and a 300-image
  * batch cost 1.2 ms per step; and TF-Java's function call attaches the function again on every call
- * (2.4 ms per step for GMVAE-Gumbel's function). The eager context's native handle is not public
- * in TF-Java 1.1.0, so it is read by reflection once; {@link #available} says whether that worked
- * (a later TF-Java may change it), and {@link EagerStep} falls back to TF-Java's ops if not.
+ * (2.4 ms per step for GMVAE-Gumbel's function). Neither the eager context's native handle nor a
+ * tensor's is public in TF-Java 1.1.0, so both accessors are found by reflection once; {@link
+ * #available} says whether that worked (a later TF-Java may change them), and {@link EagerStep}
+ * falls back to TF-Java's ops if not.
  */
 final class FunctionCall {
-  private static final Method CONTEXT = contextAccessor();
+  private static final Method CONTEXT = accessor(EagerSession.class, TFE_Context.class);
+  private static final Method TENSOR = accessor(RawTensor.class, TF_Tensor.class);
 
   private final TFE_Context context;
   private final String function;
 
   FunctionCall(EagerSession session, String function) {
-    if (CONTEXT == null) {
-      throw new IllegalStateException("this TF-Java has no EagerSession.nativeHandle()");
+    if (!available()) {
+      throw new IllegalStateException("this TF-Java has no EagerSession or RawTensor "
+          + "nativeHandle()");
     }
     try {
       this.context = (TFE_Context) CONTEXT.invoke(session);
@@ -63,16 +64,17 @@ final class FunctionCall {
     this.function = function;
   }
 
-  /** Whether the eager context can be reached (TF-Java 1.1.0: yes). */
+  /** Whether the native handles can be reached (TF-Java 1.1.0: yes). */
   static boolean available() {
-    return CONTEXT != null;
+    return CONTEXT != null && TENSOR != null;
   }
 
-  private static Method contextAccessor() {
+  /** {@code owner}'s package-private {@code nativeHandle()} returning {@code type}, or null. */
+  private static Method accessor(Class<?> owner, Class<?> type) {
     try {
-      Method m = EagerSession.class.getDeclaredMethod("nativeHandle");
+      Method m = owner.getDeclaredMethod("nativeHandle");
       m.setAccessible(true);
-      return m.getReturnType() == TFE_Context.class ? m : null;
+      return m.getReturnType() == type ? m : null;
     } catch (ReflectiveOperationException | RuntimeException e) {
       return null;
     }
@@ -86,10 +88,8 @@ final class FunctionCall {
     try (PointerScope scope = new PointerScope()) {
       TF_Status status = TF_Status.newStatus();
       for (int i = 0; i < handles.length; i++) {
-        TF_Tensor t = copy(inputs.get(i));
-        handles[i] = TFE_NewTensorHandle(t, status);
-        // The handle holds its own reference to the buffer.
-        TF_DeleteTensor(t);
+        // The handle shares the tensor's buffer (TensorFlow counts the references).
+        handles[i] = TFE_NewTensorHandle(nativeTensor(inputs.get(i)), status);
         status.throwExceptionIfNotOK();
       }
       op = TFE_NewOp(context, "StatefulPartitionedCall", status);
@@ -127,16 +127,11 @@ final class FunctionCall {
     }
   }
 
-  /** A native tensor with {@code t}'s type, shape and bytes. */
-  private static TF_Tensor copy(Tensor t) {
-    long[] dims = t.shape().asArray();
-    long bytes = t.numBytes();
-    TF_Tensor out = TF_AllocateTensor(t.dataType().getNumber(), dims, dims.length, bytes);
-    if (bytes > 0) {
-      ByteDataBuffer target = DataBuffers.of(
-          new BytePointer(TF_TensorData(out)).capacity(bytes).asByteBuffer());
-      t.asRawTensor().data().copyTo(target, bytes);
+  private static TF_Tensor nativeTensor(Tensor t) {
+    try {
+      return (TF_Tensor) TENSOR.invoke(t.asRawTensor());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot read the native tensor of " + t, e);
     }
-    return out;
   }
 }
