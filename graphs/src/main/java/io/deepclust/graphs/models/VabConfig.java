@@ -126,6 +126,21 @@ public record VabConfig(
         batchSize, epochs, seed);
   }
 
+  /**
+   * The same config with encoder hidden widths {@code encoder} and the decoder their mirror (e.g.
+   * 500, 500, 2000 → decoder 2000, 500, 500: the public code's joint-mixture script's nets).
+   */
+  public VabConfig withHidden(int[] encoder) {
+    int[] decoder = new int[encoder.length];
+    for (int i = 0; i < encoder.length; i++) {
+      decoder[i] = encoder[encoder.length - 1 - i];
+    }
+    return new VabConfig(inputShape, clusters, bits, encoder, decoder, likelihood,
+        temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, learningRate,
+        learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, warmupSteps,
+        batchSize, epochs, seed);
+  }
+
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);

@@ -229,6 +229,11 @@ final class TrainCommand implements Callable<Integer> {
           + "one epoch; 0: none, as before the warm-up existed).")
   Integer warmupSteps;
 
+  @Option(names = "--hidden", split = ",", paramLabel = "W1,W2,...",
+      description = "vab: encoder hidden widths, the decoder their mirror (default 512,256; the "
+          + "public code's joint-mixture script uses 500,500,2000).")
+  int[] hidden;
+
   @Option(names = "--straight-through",
       description = "vab: straight-through Gumbel estimator (hard bits forward, soft gradient).")
   boolean straightThrough;
@@ -292,6 +297,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (warmupSteps != null) {
           c = c.withWarmupSteps(warmupSteps);
+        }
+        if (hidden != null) {
+          try {
+            c = c.withHidden(hidden);
+          } catch (IllegalArgumentException e) {
+            throw new ParameterException(new CommandLine(this), "--hidden: " + e.getMessage());
+          }
         }
         return new VabTrainingGraph(c, session);
       }

@@ -99,6 +99,17 @@ class TrainCommandTest {
     assertOneLineError(bad, 2, "--temperature-anneal-epochs");
   }
 
+  @Test
+  void hiddenSetsVabsEncoderAndTheMirroredDecoderAndAZeroWidthIsAUsageError(@TempDir Path tmp)
+      throws Exception {
+    var config = trainTiny(tmp.resolve("run"), "vab", "1", "--hidden", "30,20,50");
+    assertEquals("[30,20,50]", config.get("encoderHidden").toString());
+    assertEquals("[50,20,30]", config.get("decoderHidden").toString());
+    var bad = run("train", "--model", "vab", "--run-dir", tmp.resolve("bad").toString(),
+        "--hidden", "30,0", "--no-progress", "--no-report");
+    assertOneLineError(bad, 2, "--hidden");
+  }
+
   /**
    * Trains {@code model} for {@code epochs} on 2 MNIST images (batch 2, stdout muted) with the
    * extra options; returns the run's config (skipped when MNIST is not installed).
