@@ -495,9 +495,10 @@ def _replace_dir(tmp, target):
 
 def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0.8,
          adam_epsilon=CROSSCHECK_ADAM_EPSILON, data=None, log=None, tiny=False, init_from=None,
-         synthetic_data=False):
+         synthetic_data=False, settings=None):
     """Writes the reference directory `out` (docs/crosscheck.md); returns the manifest. The config
-    is the model's MNIST config with `seed` and `batch_size` (and `adam_epsilon` when given)."""
+    is the model's MNIST config with `seed` and `batch_size` (and `adam_epsilon` when given), then
+    `settings` ({config.json key: value}, e.g. a readings switch) applied."""
     if model not in MODELS:
         raise ValueError(f"unknown model {model}; have {sorted(MODELS)}")
     if batch_size < 2 or steps < 1:
@@ -516,6 +517,12 @@ def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0
         config = dataclasses.replace(config, adam_epsilon=float(adam_epsilon))
     if tiny:
         config = dataclasses.replace(config, **TINY_BY_MODEL[model])
+    if settings:
+        unknown = sorted(set(settings) - set(config.to_json()))
+        if unknown:
+            raise ValueError(f"unknown {model} config keys {unknown}; have "
+                             f"{sorted(config.to_json())}")
+        config = type(config).from_json({**config.to_json(), **settings})
     if synthetic_data:
         x, x_train = synthetic(batch_size, steps, seed, config.input_shape)
     else:
@@ -799,6 +806,9 @@ def main(argv=None):
     mk.add_argument("--init-from", default=None, metavar="CHECKPOINT",
                     help="initial weights from this name-keyed checkpoint (e.g. your own, or a "
                          "Java run's RUN_DIR/checkpoint/ckpt) instead of the seed's")
+    mk.add_argument("--set", action="append", default=[], metavar="KEY=JSON", dest="settings",
+                    help="a config setting by its config.json key, the value as JSON (e.g. "
+                         "binarize=true); repeatable")
     vf = sub.add_parser("verify", help="compare Java's export and outputs with Python's")
     vf.add_argument("--ref", required=True)
     sm = sub.add_parser("summary", help="one line per model from table rows on stdin: the worst "
@@ -807,9 +817,18 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.command == "make":
         try:
+            settings = {}
+            for item in args.settings:
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise ValueError(f"--set {item}: need KEY=JSON")
+                try:
+                    settings[key] = json.loads(value)
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"--set {item}: the value is not JSON ({e})") from e
             make(args.out, args.model, args.batch_size, args.steps, args.seed, args.temperature,
                  args.adam_epsilon, log=lambda m: print(m, file=sys.stderr), tiny=args.tiny,
-                 init_from=args.init_from, synthetic_data=args.synthetic)
+                 init_from=args.init_from, synthetic_data=args.synthetic, settings=settings)
         except MissingFile as e:
             print(f"crosscheck make: {e}", file=sys.stderr)
             return 2

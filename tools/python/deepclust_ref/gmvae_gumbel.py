@@ -39,6 +39,10 @@ class GmvaeGumbelConfig:
     temperature_init: float = 1.0
     temperature_min: float = 0.5
     temperature_epochs: int = 100
+    # Readings switches (Java's GmvaeGumbelConfig): dynamically binarised training images, and
+    # the straight-through Gumbel category into the decoder.
+    binarize: bool = False
+    straight_through: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
@@ -91,7 +95,9 @@ class GmvaeGumbelConfig:
             batch_size=int(j["batchSize"]), epochs=int(j["epochs"]),
             temperature_init=float(j["temperatureInit"]),
             temperature_min=float(j["temperatureMin"]),
-            temperature_epochs=int(j["temperatureEpochs"]))
+            temperature_epochs=int(j["temperatureEpochs"]),
+            binarize=bool(j.get("binarize", False)),
+            straight_through=bool(j.get("straightThrough", False)))
 
     def to_json(self):
         """The config as Java's Gson writes the record (camelCase keys, same values)."""
@@ -109,6 +115,8 @@ class GmvaeGumbelConfig:
             "temperatureInit": self.temperature_init,
             "temperatureMin": self.temperature_min,
             "temperatureEpochs": self.temperature_epochs,
+            "binarize": self.binarize,
+            "straightThrough": self.straight_through,
             "seed": self.seed,
         }
 
@@ -132,15 +140,23 @@ class GmvaeGumbel(tf.Module):
         batch-norm updates as (variable, value) pairs.
 
         Noise: stateless ops seeded by noise_seed = [s, t]: Gumbel uniforms from (s, 2t), Gaussian
-        eps from (s, 2t + 1), as Java.
+        eps from (s, 2t + 1), as Java; with `binarize`, the image the loss sees ("target") is
+        [u < x] with u from (s, -t).
         """
         c = self.config
         updates = []
         flat = self._flatten(x)
+        if c.binarize:
+            seed = tf.convert_to_tensor(noise_seed, tf.int64) * tf.constant([1, -1], tf.int64)
+            flat = tf.cast(tf.random.stateless_uniform(tf.shape(flat), seed=seed) < flat,
+                           tf.float32)
         logits, z_mean, z_log_var = self._posterior(flat, True, updates)
         uniform, epsilon = self.noise(tf.shape(flat)[0], noise_seed)
         temperature = tf.convert_to_tensor(temperature, tf.float32)
         y = dist.gumbel_softmax_sample(logits, temperature, uniform)
+        if c.straight_through:
+            hard = tf.one_hot(tf.math.argmax(y, axis=1), c.clusters, dtype=tf.float32)
+            y = y + tf.stop_gradient(hard - y)
         z = dist.gaussian_sample(z_mean, z_log_var, epsilon)
         x_logits = self._p_x_given_zc(z, y, True, updates)
         rec = tf.reduce_mean(dist.bernoulli_cross_entropy_from_logits(x_logits, flat), axis=0)
@@ -148,7 +164,7 @@ class GmvaeGumbel(tf.Module):
         gauss_kl = tf.reduce_mean(dist.gaussian_kl_to_standard_normal(z_mean, z_log_var), axis=0)
         loss = (rec + cat_kl) + np.float32(c.gaussian_weight) * gauss_kl
         return {"loss": loss, "reconstruction": rec, "categorical_kl": cat_kl,
-                "gaussian_kl": gauss_kl, "logits": logits, "updates": updates}
+                "gaussian_kl": gauss_kl, "logits": logits, "target": flat, "updates": updates}
 
     def noise(self, batch, noise_seed):
         """Gumbel uniforms [B, K] from seed (s, 2t) and Gaussian eps [B, Z] from (s, 2t + 1)."""

@@ -300,6 +300,21 @@ class MakeTest(unittest.TestCase):
         self.assertIn("refusing to replace", err.getvalue())
         self.assertEqual(os.listdir(other), ["keep.txt"])
 
+    def test_set_writes_the_setting_into_the_manifests_config_and_refuses_unknown_keys(self):
+        out = os.path.join(self.tmp.name, "switched")
+        with contextlib.redirect_stderr(io.StringIO()):
+            rc = X.main(["make", "--out", out, "--tiny", "--synthetic", "--batch-size", "2",
+                         "--steps", "1", "--set", "binarize=true", "--set", "gaussianWeight=2"])
+        self.assertEqual(rc, 0)
+        with open(os.path.join(out, X.MANIFEST), encoding="utf-8") as f:
+            written = json.load(f)["config"]
+        self.assertEqual((written["binarize"], written["gaussianWeight"]), (True, 2))
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            rc = X.main(["make", "--out", out + "-bad", "--tiny", "--synthetic", "--batch-size",
+                         "2", "--steps", "1", "--set", "binarise=true"])
+        self.assertEqual(rc, 1)
+        self.assertIn("unknown gmvae_gumbel config keys ['binarise']", err.getvalue())
+
     # ---- verify ---------------------------------------------------------------------------------
 
     def trained_outputs(self):

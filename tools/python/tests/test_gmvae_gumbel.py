@@ -54,7 +54,45 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(set(j), {"inputShape", "clusters", "hidden", "featureDim", "latentDim",
                                   "gaussianWeight", "learningRate", "adamEpsilon", "batchSize",
                                   "epochs", "temperatureInit", "temperatureMin",
-                                  "temperatureEpochs", "seed"})
+                                  "temperatureEpochs", "binarize", "straightThrough",
+                                  "seed"})
+
+    def test_configs_written_before_the_switches_read_them_off(self):
+        j = GmvaeGumbelConfig.mnist(9).to_json()
+        del j["binarize"], j["straightThrough"]
+        c = GmvaeGumbelConfig.from_json(j)
+        self.assertEqual((c.binarize, c.straight_through), (False, False))
+
+
+class ReadingsSwitchesTest(unittest.TestCase):
+    """The switches against what they must compute (as Java's GmvaeGumbelReadingsTest)."""
+
+    @staticmethod
+    def config(**switches):
+        return GmvaeGumbelConfig(seed=5, input_shape=(4, 4, 1), clusters=3, hidden=(16, 8),
+                                 feature_dim=6, latent_dim=4, **switches)
+
+    def test_binarised_pixels_are_bernoulli_draws_of_the_grey_levels(self):
+        x = np.tile(np.array([0.0, 1.0, 0.3, 0.3], np.float32), 64 * 4).reshape(64, 4, 4, 1)
+        model = GmvaeGumbel(self.config(binarize=True))
+        a = model.training(x, 1.0, [5, 1])["target"].numpy().reshape(-1)
+        b = model.training(x, 1.0, [5, 2])["target"].numpy().reshape(-1)
+        flat = x.reshape(-1)
+        self.assertTrue(np.isin(a, [0.0, 1.0]).all())
+        np.testing.assert_array_equal(a[flat != 0.3], flat[flat != 0.3])
+        grey = flat == 0.3
+        self.assertAlmostEqual(a[grey].mean(), 0.3, delta=4 * math.sqrt(0.21 / grey.sum()))
+        self.assertGreater((a[grey] != b[grey]).mean(), 0.3, "each step draws anew")
+        plain = GmvaeGumbel(self.config()).training(x, 1.0, [5, 1])["target"].numpy()
+        np.testing.assert_array_equal(plain.reshape(-1), flat)
+
+    def test_straight_through_equals_soft_only_where_the_sample_is_one_hot(self):
+        x = np.random.default_rng(9).random((64, 4, 4, 1), dtype=np.float32)
+        soft, hard = GmvaeGumbel(self.config()), GmvaeGumbel(self.config(straight_through=True))
+        cold = [float(m.training(x, 1e-4, [5, 3])["loss"]) for m in (soft, hard)]
+        self.assertAlmostEqual(cold[0], cold[1], delta=1e-4 * abs(cold[0]))
+        warm = [float(m.training(x, 1.0, [5, 3])["loss"]) for m in (soft, hard)]
+        self.assertGreater(abs(warm[0] - warm[1]), 1e-3 * abs(warm[0]))
 
 
 class VariablesTest(unittest.TestCase):

@@ -49,6 +49,7 @@ public final class GmvaeGumbel {
       Operand<TFloat32> categoricalKl,
       Operand<TFloat32> gaussianKl,
       Operand<TFloat32> logits,
+      Operand<TFloat32> target,
       List<Op> batchNormUpdates) {}
 
   /** The inference branch (batch norm on moving averages, no noise). */
@@ -72,7 +73,9 @@ public final class GmvaeGumbel {
   /**
    * Builds the training loss on input x. Noise comes from stateless random ops seeded by the fed
    * {@code noise_seed} [s, t]: Gumbel uniforms from (s, 2t), Gaussian ε from (s, 2t + 1), so a run
-   * is reproducible step by step and the Python reference can draw the same numbers.
+   * is reproducible step by step and the Python reference can draw the same numbers. With
+   * {@code binarize}, the image the loss sees (input and target, {@code target} [B, D]) is
+   * [u < x] with u = stateless_uniform([B, D], seed = (s, −t)), a stream apart from both.
    */
   public static Training training(Ops tf, Params p, GmvaeGumbelConfig c, Placeholder<TFloat32> x) {
     var temperature = tf.withName("temperature")
@@ -81,6 +84,11 @@ public final class GmvaeGumbel {
         .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
     List<Op> updates = new ArrayList<>();
     Operand<TFloat32> flat = flatten(tf, c, x);
+    if (c.binarize()) {
+      var u = tf.random.statelessRandomUniform(tf.shape(flat),
+          tf.math.mul(noiseSeed, tf.constant(new long[] {1, -1})));
+      flat = tf.dtypes.cast(tf.math.less(u, flat), TFloat32.class);
+    }
     Posterior q = posterior(tf, p, c, flat, true, updates);
 
     var batch = tf.slice(tf.shape(flat), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
@@ -92,7 +100,12 @@ public final class GmvaeGumbel {
     var epsilon = tf.random.statelessRandomNormal(
         tf.concat(List.of(batch, tf.constant(new int[] {c.latentDim()})), tf.constant(0)),
         normalSeed);
-    var y = GumbelSoftmax.sample(tf, q.logits(), temperature, uniform);
+    Operand<TFloat32> y = GumbelSoftmax.sample(tf, q.logits(), temperature, uniform);
+    if (c.straightThrough()) {
+      var hard = tf.oneHot(tf.math.argMax(y, tf.constant(1), TInt64.class),
+          tf.constant(c.clusters()), tf.constant(1f), tf.constant(0f));
+      y = tf.math.add(y, tf.stopGradient(tf.math.sub(hard, y)));
+    }
     var z = DiagonalGaussian.sample(tf, q.zMean(), q.zLogVar(), epsilon);
     var xLogits = pXGivenZC(tf, p, c, z, y, true, updates);
 
@@ -103,7 +116,8 @@ public final class GmvaeGumbel {
         axis);
     var loss = tf.withName("loss").math.add(tf.math.add(rec, catKl),
         tf.math.mul(tf.constant(c.gaussianWeight()), gaussKl));
-    return new Training(x, temperature, noiseSeed, loss, rec, catKl, gaussKl, q.logits(), updates);
+    return new Training(x, temperature, noiseSeed, loss, rec, catKl, gaussKl, q.logits(), flat,
+        updates);
   }
 
   /** Builds the inference outputs for input x (moving-average batch norm, no noise). */

@@ -10,6 +10,11 @@ package io.deepclust.graphs.models;
  * @param temperatureEpochs the epoch at which the temperature reaches its floor: τ(e) =
  *     max(τ_min, τ₀·exp(−r·e)) with r = ln(τ₀/τ_min)/temperatureEpochs (exponential decay as the
  *     paper's reference code, reaching the floor at the stated epoch)
+ * @param binarize readings switch (off by default): train on dynamically binarised images, x_b ~
+ *     Bernoulli(x) drawn per step, as input and target (§2.2's "binary cross entropy (binary
+ *     data)"); inference still takes the grey image
+ * @param straightThrough readings switch (off by default): the decoder gets the one-hot of the
+ *     Gumbel sample's argmax, the gradient of the soft sample (straight-through Gumbel)
  */
 public record GmvaeGumbelConfig(
     int[] inputShape,
@@ -25,6 +30,8 @@ public record GmvaeGumbelConfig(
     float temperatureInit,
     float temperatureMin,
     int temperatureEpochs,
+    boolean binarize,
+    boolean straightThrough,
     long seed) implements ModelConfig {
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
@@ -67,7 +74,7 @@ public record GmvaeGumbelConfig(
   public static GmvaeGumbelConfig mnist(long seed) {
     return new GmvaeGumbelConfig(MNIST_SHAPE, CLUSTERS, HIDDEN, FEATURE_DIM, LATENT_DIM,
         GAUSSIAN_WEIGHT, LEARNING_RATE, ADAM_EPSILON, BATCH_SIZE, EPOCHS, TEMPERATURE_INIT,
-        TEMPERATURE_MIN, TEMPERATURE_EPOCHS, seed);
+        TEMPERATURE_MIN, TEMPERATURE_EPOCHS, false, false, seed);
   }
 
   public int inputDim() {
@@ -83,13 +90,21 @@ public record GmvaeGumbelConfig(
   public GmvaeGumbelConfig withEpochs(int e) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, e, temperatureInit, temperatureMin,
-        temperatureEpochs, seed);
+        temperatureEpochs, binarize, straightThrough, seed);
   }
 
   public GmvaeGumbelConfig withBatchSize(int b) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, b, epochs, temperatureInit, temperatureMin,
-        temperatureEpochs, seed);
+        temperatureEpochs, binarize, straightThrough, seed);
+  }
+
+  /** The same config with the Gaussian KL weight w_G and the two readings switches. */
+  public GmvaeGumbelConfig withReadings(float newGaussianWeight, boolean newBinarize,
+      boolean newStraightThrough) {
+    return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
+        newGaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
+        temperatureMin, temperatureEpochs, newBinarize, newStraightThrough, seed);
   }
 
   private static void require(boolean ok, String message) {

@@ -234,9 +234,17 @@ final class TrainCommand implements Callable<Integer> {
           + "public code's joint-mixture script uses 500,500,2000).")
   int[] hidden;
 
-  @Option(names = "--straight-through",
-      description = "vab: straight-through Gumbel estimator (hard bits forward, soft gradient).")
+  @Option(names = "--straight-through", description = "vab, gmvae_gumbel: straight-through "
+      + "Gumbel estimator (hard bits or one-hot category forward, soft gradient).")
   boolean straightThrough;
+
+  @Option(names = "--gaussian-weight", paramLabel = "W",
+      description = "gmvae_gumbel: the weight w_G of the Gaussian KL (default 5, the paper's).")
+  Float gaussianWeight;
+
+  @Option(names = "--binarize", description = "gmvae_gumbel: train on dynamically binarised "
+      + "images (x_b ~ Bernoulli(x) per step, input and target; inference takes x).")
+  boolean binarize;
 
   enum ModelName { gmvae_gumbel, vade, kdvae, vc, vab }
 
@@ -325,6 +333,13 @@ final class TrainCommand implements Callable<Integer> {
       default: {
         GmvaeGumbelConfig c = GmvaeGumbelConfig.mnist(seed);
         c = epochs != null ? c.withEpochs(epochs) : c;
+        try {
+          c = c.withReadings(gaussianWeight != null ? gaussianWeight : c.gaussianWeight(),
+              binarize, straightThrough);
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(new CommandLine(this), "--gaussian-weight: "
+              + e.getMessage());
+        }
         return new GmvaeGumbelTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c,
             session);
       }

@@ -4,6 +4,7 @@ import static io.deepclust.training.cli.DeepclustCliTest.assertOneLineError;
 import static io.deepclust.training.cli.DeepclustCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -97,6 +98,22 @@ class TrainCommandTest {
     var bad = run("train", "--model", "vab", "--run-dir", tmp.resolve("bad").toString(),
         "--temperature-anneal-epochs", "0", "--no-progress", "--no-report");
     assertOneLineError(bad, 2, "--temperature-anneal-epochs");
+  }
+
+  @Test
+  void readingsSwitchesSetGmvaeGumbelsConfigAndANegativeWeightIsAUsageError(@TempDir Path tmp)
+      throws Exception {
+    var config = trainTiny(tmp.resolve("run"), "gmvae_gumbel", "1", "--gaussian-weight", "2.5",
+        "--binarize", "--straight-through");
+    assertEquals(2.5, config.get("gaussianWeight").getAsDouble(), 0.0);
+    assertTrue(config.get("binarize").getAsBoolean());
+    assertTrue(config.get("straightThrough").getAsBoolean());
+    var plain = trainTiny(tmp.resolve("plain"), "gmvae_gumbel", "1");
+    assertEquals(5.0, plain.get("gaussianWeight").getAsDouble(), 0.0, "the paper's w_G");
+    assertFalse(plain.get("binarize").getAsBoolean());
+    var bad = run("train", "--model", "gmvae_gumbel", "--run-dir", tmp.resolve("bad").toString(),
+        "--gaussian-weight", "-1", "--no-progress", "--no-report");
+    assertOneLineError(bad, 2, "--gaussian-weight");
   }
 
   @Test
