@@ -581,6 +581,10 @@ class VabTraining:
     TERMS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c")
 
     def __init__(self, config):
+        if config.uniform_prior:
+            raise ValueError("vab with uniform_prior: the mixture is fitted by EM after each "
+                             "epoch in Java's trainer (./deepclust train --uniform-prior); the "
+                             "twin builds its graph for the cross-check but does not train it")
         self.config = config
         self.model = Vab(config)
         m = self.model

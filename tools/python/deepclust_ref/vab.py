@@ -38,6 +38,10 @@ def _require(ok, message):
         raise ValueError(message)
 
 
+# The Bernoulli mixture's variables (fitted by EM instead of trained with the uniform prior).
+MIXTURE = ("pc_logits", "pz_logits")
+
+
 @dataclasses.dataclass(frozen=True)
 class VabConfig:
     """Settings (VabConfig.java); the defaults are docs/models.md's MNIST settings. The seed is
@@ -54,6 +58,9 @@ class VabConfig:
     temperature_min: float = 0.5
     temperature_anneal_epochs: int = 100
     straight_through: bool = False
+    # The public code's variant (VabConfig.java's uniformPrior): a uniform Bernoulli(1/2) prior in
+    # the loss; Java fits the mixture by EM after each epoch.
+    uniform_prior: bool = False
     learning_rate: float = 1e-3
     learning_rate_decay: float = 0.9
     learning_rate_decay_epochs: int = 10
@@ -69,6 +76,7 @@ class VabConfig:
         for f in ("input_shape", "encoder_hidden", "decoder_hidden"):
             object.__setattr__(self, f, tuple(int(d) for d in getattr(self, f)))
         object.__setattr__(self, "straight_through", bool(self.straight_through))
+        object.__setattr__(self, "uniform_prior", bool(self.uniform_prior))
         s = self.input_shape
         _require(len(s) == 3 and all(d > 0 for d in s), "input_shape must be [H, W, C], positive")
         _require(self.clusters >= 2, "clusters must be at least 2")
@@ -146,7 +154,9 @@ class VabConfig:
             temperature_start=float(j["temperatureStart"]),
             temperature_min=float(j["temperatureMin"]),
             temperature_anneal_epochs=int(j["temperatureAnnealEpochs"]),
-            straight_through=bool(j["straightThrough"]), learning_rate=float(j["learningRate"]),
+            straight_through=bool(j["straightThrough"]),
+            uniform_prior=bool(j.get("uniformPrior", False)),
+            learning_rate=float(j["learningRate"]),
             learning_rate_decay=float(j["learningRateDecay"]),
             learning_rate_decay_epochs=int(j["learningRateDecayEpochs"]),
             learning_rate_floor=float(j["learningRateFloor"]),
@@ -168,6 +178,7 @@ class VabConfig:
             "temperatureMin": self.temperature_min,
             "temperatureAnnealEpochs": self.temperature_anneal_epochs,
             "straightThrough": self.straight_through,
+            "uniformPrior": self.uniform_prior,
             "learningRate": self.learning_rate,
             "learningRateDecay": self.learning_rate_decay,
             "learningRateDecayEpochs": self.learning_rate_decay_epochs,
@@ -237,6 +248,8 @@ class Vab(Twin):
         if self.config.straight_through:
             y = dist.straight_through(y)
         rec = self.reconstruction(self.p_x_given_z(y), flat)                   # [B]
+        if self.config.uniform_prior:
+            return self._uniform_prior_loss(rec, logits, y)
         log_p_z_c = self.log_p_z_given_c(y)                                    # [B, K]
         log_pi = self.log_pi()                                                 # [K]
         log_q_c = self.log_q_c_given_z(y)                                      # [B, K]
@@ -253,6 +266,31 @@ class Vab(Twin):
         out["logits"] = logits
         out["y"] = y
         return out
+
+    def _uniform_prior_loss(self, rec, logits, y):
+        """The public code's -ELBO with a uniform prior Bernoulli(1/2)^d: reconstruction + the KL
+        in closed form; log_q_z = E_q log q(z|x), log_p_z = -d log 2, log_p_c = entropy_c = 0."""
+        mu = tf.math.sigmoid(logits)
+        neg_entropy = tf.reduce_sum(mu * -tf.math.softplus(-logits)
+                                    + (1.0 - mu) * -tf.math.softplus(logits), axis=1)
+        out = {"reconstruction": tf.reduce_mean(rec, axis=0),
+               "log_q_z": tf.reduce_mean(neg_entropy, axis=0),
+               "log_p_z": tf.constant(np.float32(-self.config.bits * math.log(2))),
+               "log_p_c": tf.constant(np.float32(0)), "entropy_c": tf.constant(np.float32(0))}
+        out["loss"] = (out["reconstruction"] - out["log_p_z"]) + out["log_q_z"]
+        out["logits"] = logits
+        out["y"] = y
+        return out
+
+    @property
+    def trainable_names(self):
+        """The variables Adam trains: with the uniform prior, all but the mixture's."""
+        names = list(self.params.trainable_names)
+        return [n for n in names if not (self.config.uniform_prior and n in MIXTURE)]
+
+    @property
+    def trainable(self):
+        return [self.params.all[n] for n in self.trainable_names]
 
     def noise(self, batch, noise_seed):
         """Gumbel uniforms [B, d, 2] from stateless_uniform(seed = [s, 2t]); index 0 of the last

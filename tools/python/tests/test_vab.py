@@ -152,8 +152,8 @@ TERMS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c")
 
 JAVA_KEYS = ["inputShape", "clusters", "bits", "encoderHidden", "decoderHidden", "likelihood",
              "temperatureStart", "temperatureMin", "temperatureAnnealEpochs", "straightThrough",
-             "learningRate", "learningRateDecay", "learningRateDecayEpochs", "learningRateFloor",
-             "adamEpsilon", "warmupSteps", "batchSize", "epochs", "seed"]
+             "uniformPrior", "learningRate", "learningRateDecay", "learningRateDecayEpochs",
+             "learningRateFloor", "adamEpsilon", "warmupSteps", "batchSize", "epochs", "seed"]
 
 
 class ConfigTest(unittest.TestCase):
@@ -461,6 +461,44 @@ class StraightThroughTest(unittest.TestCase):
             loss = tf.reduce_sum(s * tf.constant([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]))
         np.testing.assert_array_equal(s.numpy(), [0, 0, 0, 1, 1, 1])  # round half to even
         np.testing.assert_array_equal(tape.gradient(loss, y).numpy(), [1, 2, 3, 4, 5, 6])
+
+
+class UniformPriorTest(unittest.TestCase):
+    """The public code's variant: -ELBO with a Bernoulli(1/2)^d prior, the KL in closed form."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.model = randomised(small_config(seed=6, uniform_prior=True), rng_seed=3)
+        cls.x = images(np.random.default_rng(5), B, (4, 4, 1))
+        cls.seed = tf.constant([2, 3], tf.int64)
+
+    def test_loss_is_the_reconstruction_plus_the_kl_to_one_half_per_bit(self):
+        out = self.model.training(self.x, np.float32(TAU), self.seed)
+        u = self.model.noise(B, self.seed).numpy()
+        want = np_terms(self.model.params.read(), self.model.config, self.x, u,
+                        np.float64(np.float32(TAU)))
+        mu = np_sigmoid(want["logits"])
+        kl = (mu * np.log(2 * mu) + (1 - mu) * np.log(2 * (1 - mu))).sum(1).mean()
+        np.testing.assert_allclose(out["reconstruction"].numpy(), want["reconstruction"],
+                                   rtol=2e-5)
+        np.testing.assert_allclose(out["loss"].numpy(), want["reconstruction"] + kl, rtol=2e-5)
+        self.assertAlmostEqual(float(out["log_p_z"]), -D_BITS * math.log(2), places=4)
+        self.assertEqual((float(out["log_p_c"]), float(out["entropy_c"])), (0.0, 0.0))
+
+    def test_adam_trains_all_but_the_mixture_and_the_twin_does_not_train_it(self):
+        self.assertEqual(self.model.trainable_names,
+                         [n for n in expected_names() if n not in ("pc_logits", "pz_logits")])
+        with tf.GradientTape() as tape:
+            loss = self.model.training(self.x, np.float32(TAU), self.seed)["loss"]
+        grads = tape.gradient(loss, self.model.trainable)
+        self.assertTrue(all(g is not None for g in grads))
+        with self.assertRaisesRegex(ValueError, "uniform_prior"):
+            T.VabTraining(self.model.config)
+
+    def test_configs_written_before_the_switch_read_it_off(self):
+        j = small_config().to_json()
+        del j["uniformPrior"]
+        self.assertFalse(VabConfig.from_json(j).uniform_prior)
 
 
 # ---- inference: the vendor and the consumer ----------------------------------------------------

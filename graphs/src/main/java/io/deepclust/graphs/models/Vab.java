@@ -71,6 +71,9 @@ public final class Vab {
       y = tf.math.add(y, tf.stopGradient(tf.math.sub(tf.math.round(y), y)));
     }
     var rec = reconstruction(tf, c, pXGivenZ(tf, p, c, y), flat);
+    if (c.uniformPrior()) {
+      return uniformPrior(tf, c, x, noiseSeed, temperature, rec, l, y);
+    }
     var logPi = logPi(tf, p, c);
     var logPyc = logPzGivenC(tf, p, c, y);
     var logQc = tf.nn.logSoftmax(tf.math.add(tf.expandDims(logPi, zero), logPyc));
@@ -86,6 +89,32 @@ public final class Vab {
         .math.mean(tf.math.neg(tf.reduceSum(tf.math.mul(qc, logQc), one)), zero);
     var loss = tf.withName("loss").math.sub(tf.math.add(tf.math.sub(tf.math.sub(reconstruction,
         logPz), logPc), logQz), entropyC);
+    return new Training(x, noiseSeed, temperature, loss, reconstruction, logPz, logPc, logQz,
+        entropyC, l, y);
+  }
+
+  /**
+   * The public code's loss (config {@code uniformPrior}): −ELBO with a uniform prior
+   * Bernoulli(½)^d, reconstruction + KL(q(z|x) ‖ Bernoulli(½)^d) with the KL in closed form (its
+   * {@code sum(qy·log(2·qy))} over the bits); the mixture variables are not in it (they are fitted
+   * by EM after each epoch). Terms: log_q_z = E_q log q(z|x) (closed form), log_p_z = −d·log 2,
+   * log_p_c = entropy_c = 0; loss = reconstruction − log_p_z + log_q_z.
+   */
+  private static Training uniformPrior(Ops tf, VabConfig c, Placeholder<TFloat32> x,
+      Placeholder<TInt64> noiseSeed, Placeholder<TFloat32> temperature, Operand<TFloat32> rec,
+      Operand<TFloat32> l, Operand<TFloat32> y) {
+    var zero = tf.constant(0);
+    var mu = tf.math.sigmoid(l);
+    var logMu = tf.math.neg(tf.math.softplus(tf.math.neg(l)));
+    var logOneMinus = tf.math.neg(tf.math.softplus(l));
+    var negEntropy = tf.reduceSum(tf.math.add(tf.math.mul(mu, logMu),
+        tf.math.mul(tf.math.sub(tf.constant(1f), mu), logOneMinus)), tf.constant(1));
+    var reconstruction = tf.withName("reconstruction").math.mean(rec, zero);
+    var logQz = tf.withName("log_q_z").math.mean(negEntropy, zero);
+    var logPz = tf.withName("log_p_z").constant((float) (-c.bits() * Math.log(2)));
+    var logPc = tf.withName("log_p_c").constant(0f);
+    var entropyC = tf.withName("entropy_c").constant(0f);
+    var loss = tf.withName("loss").math.add(tf.math.sub(reconstruction, logPz), logQz);
     return new Training(x, noiseSeed, temperature, loss, reconstruction, logPz, logPc, logQz,
         entropyC, l, y);
   }

@@ -18,6 +18,7 @@ public record VabConfig(
     float temperatureMin,
     int temperatureAnnealEpochs,
     boolean straightThrough,
+    boolean uniformPrior,
     float learningRate,
     float learningRateDecay,
     int learningRateDecayEpochs,
@@ -69,8 +70,8 @@ public record VabConfig(
 
   public static VabConfig mnist(long seed) {
     return new VabConfig(new int[] {28, 28, 1}, 10, BITS, new int[] {512, 256},
-        new int[] {256, 512}, BERNOULLI, 1f, 0.5f, 100, false, 1e-3f, 0.9f, 10, 2e-4f, 1e-8f,
-        WARMUP_STEPS, 100, 100, seed);
+        new int[] {256, 512}, BERNOULLI, 1f, 0.5f, 100, false, false, 1e-3f, 0.9f, 10, 2e-4f,
+        1e-8f, WARMUP_STEPS, 100, 100, seed);
   }
 
   public int inputDim() {
@@ -106,14 +107,14 @@ public record VabConfig(
   public VabConfig with(int newBits, int newEpochs, int newBatchSize, boolean newStraightThrough) {
     return new VabConfig(inputShape, clusters, newBits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, newStraightThrough,
-        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        warmupSteps, newBatchSize, newEpochs, seed);
+        uniformPrior, learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor,
+        adamEpsilon, warmupSteps, newBatchSize, newEpochs, seed);
   }
 
   /** The same config with τ reaching its floor after {@code epochs} epochs. */
   public VabConfig withTemperatureAnnealEpochs(int epochs) {
     return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
-        temperatureStart, temperatureMin, epochs, straightThrough, learningRate,
+        temperatureStart, temperatureMin, epochs, straightThrough, uniformPrior, learningRate,
         learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, warmupSteps,
         batchSize, this.epochs, seed);
   }
@@ -121,9 +122,21 @@ public record VabConfig(
   /** The same config with a learning-rate warm-up over {@code steps} steps (0: none). */
   public VabConfig withWarmupSteps(int steps) {
     return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
-        temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, learningRate,
-        learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, steps,
-        batchSize, epochs, seed);
+        temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        steps, batchSize, epochs, seed);
+  }
+
+  /**
+   * The same config with the public code's training (true): a uniform Bernoulli(½) prior in the
+   * ELBO, and the Bernoulli mixture fitted by EM to the training codes after each epoch instead
+   * of learned jointly (docs/models.md, VAB).
+   */
+  public VabConfig withUniformPrior(boolean uniform) {
+    return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
+        temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniform,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        warmupSteps, batchSize, epochs, seed);
   }
 
   /**
@@ -136,9 +149,9 @@ public record VabConfig(
       decoder[i] = encoder[encoder.length - 1 - i];
     }
     return new VabConfig(inputShape, clusters, bits, encoder, decoder, likelihood,
-        temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, learningRate,
-        learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, warmupSteps,
-        batchSize, epochs, seed);
+        temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        warmupSteps, batchSize, epochs, seed);
   }
 
   private static void require(boolean ok, String message) {

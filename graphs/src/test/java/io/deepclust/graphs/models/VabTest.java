@@ -2,6 +2,7 @@ package io.deepclust.graphs.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deepclust.graphs.Params;
@@ -30,8 +31,8 @@ class VabTest {
 
   static VabConfig tiny(boolean straightThrough) {
     return new VabConfig(new int[] {4, 4, 1}, 3, 5, new int[] {8}, new int[] {8},
-        VabConfig.BERNOULLI, 1f, 0.5f, 100, straightThrough, 1e-3f, 0.9f, 10, 2e-4f, 1e-8f, 0, B,
-        1, 21);
+        VabConfig.BERNOULLI, 1f, 0.5f, 100, straightThrough, false, 1e-3f, 0.9f, 10, 2e-4f, 1e-8f,
+        0, B, 1, 21);
   }
 
   /** A tiny training branch in its own session, pc_logits set non-uniform. */
@@ -50,8 +51,10 @@ class VabTest {
       t = Vab.training(tf, p, c, Vab.imageInput(tf, c, "x"));
       s = new Session(g);
       s.initialize();
-      try (TFloat32 pc = TFloat32.vectorOf(0.3f, -0.2f, 0.5f)) {
-        p.assignSome(s, Map.of("pc_logits", pc));
+      if (!c.uniformPrior()) {
+        try (TFloat32 pc = TFloat32.vectorOf(0.3f, -0.2f, 0.5f)) {
+          p.assignSome(s, Map.of("pc_logits", pc));
+        }
       }
     }
 
@@ -98,6 +101,37 @@ class VabTest {
     VabConfig none = tiny(false);
     assertEquals(0, none.warmupSteps());
     assertEquals(none.learningRate(0), none.learningRate(0, 1), 0f);
+  }
+
+  @Test
+  void uniformPriorLossIsTheReconstructionPlusTheClosedFormKlToOneHalf() {
+    VabConfig c = tiny(false).withUniformPrior(true);
+    int d = c.bits();
+    Random rnd = new Random(6);
+    float[] x = new float[B * D];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rnd.nextFloat();
+    }
+    float[][] mixture;
+    try (var m = new Built(tiny(false))) {
+      mixture = m.run(x, 2, List.of(m.t.reconstruction()));
+    }
+    try (var m = new Built(c)) {
+      var v = m.run(x, 2, List.of(m.t.logits(), m.t.reconstruction(), m.t.loss(), m.t.logPz(),
+          m.t.logPc(), m.t.entropyC()));
+      double kl = 0;
+      for (float l : v[0]) {
+        double mu = 1 / (1 + Math.exp(-l));
+        kl += mu * Math.log(2 * mu) + (1 - mu) * Math.log(2 * (1 - mu));
+      }
+      kl /= B;
+      assertEquals(mixture[0][0], v[1][0], 0f, "the same reconstruction as the joint model's");
+      assertEquals(v[1][0] + kl, v[2][0], 1e-5 * Math.abs(v[2][0]), "loss");
+      assertEquals(-d * Math.log(2), v[3][0], 1e-5, "log_p_z");
+      assertEquals(0f, v[4][0], 0f);
+      assertEquals(0f, v[5][0], 0f);
+      assertFalse(m.p.variables().containsKey("pz_logits"), "the mixture is not in the loss");
+    }
   }
 
   @Test

@@ -238,6 +238,11 @@ final class TrainCommand implements Callable<Integer> {
       + "Gumbel estimator (hard bits or one-hot category forward, soft gradient).")
   boolean straightThrough;
 
+  @Option(names = "--uniform-prior", description = "vab: the public code's variant: a uniform "
+      + "Bernoulli(½) prior in training, the Bernoulli mixture fitted by EM to the training bits "
+      + "after each epoch (session mode only).")
+  boolean uniformPrior;
+
   @Option(names = "--gaussian-weight", paramLabel = "W",
       description = "gmvae_gumbel: the weight w_G of the Gaussian KL (default 5, the paper's).")
   Float gaussianWeight;
@@ -305,6 +310,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (warmupSteps != null) {
           c = c.withWarmupSteps(warmupSteps);
+        }
+        if (uniformPrior) {
+          if (mode == Mode.eager) {
+            throw new ParameterException(new CommandLine(this), "--uniform-prior fits the mixture"
+                + " in the session after each epoch; it needs --mode session");
+          }
+          c = c.withUniformPrior(true);
         }
         if (hidden != null) {
           try {

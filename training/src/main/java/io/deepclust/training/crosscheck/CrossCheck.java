@@ -200,7 +200,7 @@ public final class CrossCheck {
                   FORWARD)
               : Comparison.of(model, "forward", names.get(i), java.longs(), python.longs()));
         }
-        List<String> trainable = m.params().trainableNames();
+        List<String> trainable = m.gradientNames();
         List<float[]> python = new ArrayList<>();
         trainable.forEach(n -> python.add(require(refs, "grad__" + n).floats()));
         double modelScale = scale(python);

@@ -63,7 +63,7 @@ final class PerStepCheck {
     double beta1 = hyper.get("beta1").getAsDouble();
     double beta2 = hyper.get("beta2").getAsDouble();
     double epsilon = hyper.get("epsilon").getAsDouble();
-    List<String> trainable = m.params().trainableNames();
+    List<String> trainable = m.gradientNames();
     Map<String, Entry> current = read(1, true);
     for (int t = 1; t <= steps; t++) {
       Map<String, Entry> next = read(t + 1, t < steps);

@@ -25,8 +25,13 @@ public interface CrossCheckable {
   /** probs, cluster, z, x_hat of the inference branch. */
   Map<String, Operand<?>> inferenceOutputs();
 
-  /** Gradients of the main loss, in the order of {@code params().trainableNames()}. */
+  /** Gradients of the main loss, in the order of {@link #gradientNames}. */
   List<Output<TFloat32>> gradients();
+
+  /** The variables the main optimizer trains: every trainable one unless a model says less. */
+  default List<String> gradientNames() {
+    return params().trainableNames();
+  }
 
   /** The main optimizer: its slots are part of the training state the per-step check loads. */
   AdamStep adam();

@@ -58,6 +58,12 @@ public interface Phase {
     return null;
   }
 
+  /**
+   * Called after each epoch, before its evaluation (when the phase evaluates): e.g. fitting a
+   * clustering of the training set's codes that the evaluation then uses.
+   */
+  default void beforeEvaluation(Dataset train, int epoch, java.io.PrintStream out) {}
+
   /** Hard assignments for the evaluation after an epoch: the model's, unless a phase trains another. */
   default int[] assign(TrainingModel model, Dataset data) {
     return model.assign(data);

@@ -213,6 +213,7 @@ public final class Trainer {
         Map<String, double[]> scores = new LinkedHashMap<>();
         Map<String, Double> extra = new LinkedHashMap<>();
         if (phase.evaluates()) {
+          phase.beforeEvaluation(train, epoch, options.out());
           for (var e : evals.entrySet()) {
             scores.put(e.getKey(), evaluate(phase.assign(model, e.getValue()), e.getValue()));
             model.extraMetrics(e.getValue()).forEach((k, v) -> extra.put(e.getKey() + "_" + k, v));

@@ -9,6 +9,8 @@ import io.deepclust.savedmodels.VabExport;
 import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.metrics.Compression;
+import io.deepclust.training.mixture.BernoulliMixture;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +20,18 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TUint8;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 
 /**
  * The VAB training graph: training and inference branches over shared weights, one Adam step over
  * every variable (encoder, decoder and the Bernoulli-mixture prior jointly, §2.4). One phase,
- * "train", with the config's learning-rate decay and Gumbel temperature per epoch.
+ * "train", with the config's learning-rate decay and Gumbel temperature per epoch. With the
+ * config's {@code uniformPrior} (the public code's variant) Adam trains the encoder and decoder
+ * only, and before each evaluation the mixture is fitted by EM to the training set's bits
+ * ({@link BernoulliMixture}: from the current mixture and from a fresh start, the higher
+ * likelihood kept) and written into {@code pc_logits} and {@code pz_logits}.
  */
 public final class VabTrainingGraph extends GraphModel<VabConfig>
     implements EagerTrainable {
@@ -30,8 +39,17 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   public final Vab.Training training;
   public final Vab.Inference inference;
   public final AdamStep adam;
+  /** The variables Adam trains (all but the mixture's with the uniform prior). */
+  private final List<String> trainedNames;
+  /** The vendor's bits [l > 0], uint8 [B, d]. */
+  final Operand<TUint8> bits;
   /** loss, reconstruction, log_p_z, log_p_c, log_q_z, entropy_c: fetched and logged each step. */
   final LossTerms terms;
+
+  /** The Bernoulli mixture's variables. */
+  static final List<String> MIXTURE = List.of("pc_logits", "pz_logits");
+  /** EM's iteration cap per fit (the public code's n_iter). */
+  static final int EM_ITERATIONS = 300;
 
   public VabTrainingGraph(VabConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -44,8 +62,12 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
     x = Vab.imageInput(tf, config, "x");
     training = Vab.training(tf, params, config, x);
     inference = Vab.inference(tf, params, config, x);
-    adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
-        params.trainableNames(), List.of(), config.adamEpsilon());
+    bits = Vab.compress(tf, params, config, x);
+    trainedNames = params.trainableNames().stream()
+        .filter(n -> !config.uniformPrior() || !MIXTURE.contains(n)).toList();
+    adam = new AdamStep(tf, "adam", training.loss(),
+        trainedNames.stream().map(params::variable).toList(), trainedNames, List.of(),
+        config.adamEpsilon());
     wire(x, training.noiseSeed(), training.temperature(), inference, adam);
     terms = new LossTerms().add("loss", training.loss())
         .add("reconstruction", training.reconstruction()).add("log_p_z", training.logPz())
@@ -80,7 +102,91 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
         return trainStep(pixels, indices.length, config.temperature(epoch),
             learningRate(epoch, t), config.seed(), t);
       }
+
+      @Override
+      public void beforeEvaluation(Dataset train, int epoch, PrintStream out) {
+        if (config.uniformPrior()) {
+          fitMixture(train, epoch, out);
+        }
+      }
     });
+  }
+
+  /** A float variable's values, row-major. */
+  float[] readVariable(String name, int size) {
+    float[] out = new float[size];
+    try (var r = session().runner().fetch(params.variable(name)).run()) {
+      ((TFloat32) r.get(0)).asRawTensor().data().asFloats().read(out);
+    }
+    return out;
+  }
+
+  /** The bits b = [l > 0] of every image, row-major [N, d]. */
+  public byte[] compress(Dataset data) {
+    int d = config.bits();
+    byte[] out = new byte[data.n() * d];
+    int offset = 0;
+    for (int[] batch : Batcher.forEvaluation(data.n(), Assignments.EVAL_BATCH).batches(0)) {
+      try (TFloat32 xs = images(Batcher.gatherPixels(data, batch), batch.length);
+          var r = session().runner().feed(x, xs).fetch(bits).run()) {
+        ((TUint8) r.get(0)).asRawTensor().data().read(out, offset, batch.length * d);
+        offset += batch.length * d;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The uniform-prior variant's post-hoc clustering: EM on the training bits from the current
+   * mixture and from a Beta(2, 2) start seeded by (seed, epoch); the fit of higher likelihood
+   * becomes pc_logits = log π and pz_logits = logit θ.
+   */
+  void fitMixture(Dataset train, int epoch, PrintStream out) {
+    int k = config.clusters();
+    int d = config.bits();
+    byte[] codes = compress(train);
+    float[] logits = readVariable("pc_logits", k);
+    float[] prior = readVariable("pz_logits", k * d);
+    double[] w = new double[k];
+    double[][] theta = new double[k][d];
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : logits) {
+      max = Math.max(max, v);
+    }
+    double sum = 0;
+    for (int c = 0; c < k; c++) {
+      w[c] = Math.exp(logits[c] - max);
+      sum += w[c];
+      for (int j = 0; j < d; j++) {
+        double t = 1 / (1 + Math.exp(-prior[c * d + j]));
+        theta[c][j] = Math.min(1 - BernoulliMixture.FLOOR, Math.max(BernoulliMixture.FLOOR, t));
+      }
+    }
+    for (int c = 0; c < k; c++) {
+      w[c] /= sum;
+    }
+    var current = BernoulliMixture.em(codes, d,
+        new BernoulliMixture.Fit(w, theta, Double.NaN, 0), EM_ITERATIONS);
+    var fresh = BernoulliMixture.em(codes, d,
+        BernoulliMixture.start(k, d, config.seed() * 1_000_003L + epoch), EM_ITERATIONS);
+    var best = fresh.meanLogLikelihood() > current.meanLogLikelihood() ? fresh : current;
+    out.printf("bernoulli mixture: log-likelihood %.4f from the current mixture (%d EM steps),"
+        + " %.4f from a fresh start (%d); kept the %s%n", current.meanLogLikelihood(),
+        current.iterations(), fresh.meanLogLikelihood(), fresh.iterations(),
+        best == fresh ? "fresh one" : "current one");
+    float[] newLogits = new float[k];
+    float[] newPrior = new float[k * d];
+    for (int c = 0; c < k; c++) {
+      newLogits[c] = (float) Math.log(Math.max(best.weights()[c], 1e-30));
+      for (int j = 0; j < d; j++) {
+        double t = best.theta()[c][j];
+        newPrior[c * d + j] = (float) (Math.log(t) - Math.log1p(-t));
+      }
+    }
+    try (TFloat32 l = TFloat32.tensorOf(Shape.of(k), DataBuffers.of(newLogits, true, false));
+        TFloat32 m = TFloat32.tensorOf(Shape.of(k, d), DataBuffers.of(newPrior, true, false))) {
+      params.assignSome(session(), Map.of("pc_logits", l, "pz_logits", m));
+    }
   }
 
   /** PSNR (dB) of the reconstructions from the hard bits, the consumer's view, over {@code data}. */
@@ -123,6 +229,11 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
     trainStep(pixels, batch, temperature, learningRate, noiseSeed, t);
+  }
+
+  @Override
+  public List<String> gradientNames() {
+    return trainedNames;
   }
 
   @Override

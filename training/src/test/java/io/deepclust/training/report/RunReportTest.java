@@ -38,7 +38,7 @@ class RunReportTest {
           Pretraining.GLOROT_UNIFORM, 0), new GmmStart(1, 2, GmmStart.UNIFORM), 16, 1, 3L);
   /** VAB, K = 2, 6 bits, two epochs: its prior is Bernoulli, without stddev. */
   static final VabConfig VAB = new VabConfig(new int[] {4, 4, 1}, 2, 6, new int[] {16},
-      new int[] {16}, VabConfig.BERNOULLI, 1f, 0.5f, 10, false, 2e-3f, 0.9f, 10, 2e-4f, 1e-8f, 0,
+      new int[] {16}, VabConfig.BERNOULLI, 1f, 0.5f, 10, false, false, 2e-3f, 0.9f, 10, 2e-4f, 1e-8f, 0,
       16, 2, 8);
   /** Tiles of 4×4 pixels are upscaled 14 times: 56 pixels, 2 between tiles. */
   static final int TILE = 56;
