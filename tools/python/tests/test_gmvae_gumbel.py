@@ -35,6 +35,8 @@ class ConfigTest(unittest.TestCase):
                          ((28, 28, 1), 10, (512, 256), 100, 150))
         self.assertEqual((c.gaussian_weight, c.learning_rate, c.adam_epsilon, c.batch_size,
                           c.epochs), (5.0, 1e-3, 1e-8, 300, 300))
+        # Binarised images: the reading measured best (issue 18), as Java's mnist().
+        self.assertEqual((c.binarize, c.straight_through), (True, False))
 
     def test_temperature_decays_from_one_to_half_at_epoch_100(self):
         c = GmvaeGumbelConfig.mnist(1)

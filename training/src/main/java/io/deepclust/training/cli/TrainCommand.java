@@ -247,9 +247,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "gmvae_gumbel: the weight w_G of the Gaussian KL (default 5, the paper's).")
   Float gaussianWeight;
 
-  @Option(names = "--binarize", description = "gmvae_gumbel: train on dynamically binarised "
-      + "images (x_b ~ Bernoulli(x) per step, input and target; inference takes x).")
-  boolean binarize;
+  @Option(names = "--binarize", negatable = true, description = "gmvae_gumbel: train on "
+      + "dynamically binarised images (x_b ~ Bernoulli(x) per step, input and target; inference "
+      + "takes x); on by default, --no-binarize trains on the grey images.")
+  Boolean binarize;
 
   enum ModelName { gmvae_gumbel, vade, kdvae, vc, vab }
 
@@ -347,7 +348,7 @@ final class TrainCommand implements Callable<Integer> {
         c = epochs != null ? c.withEpochs(epochs) : c;
         try {
           c = c.withReadings(gaussianWeight != null ? gaussianWeight : c.gaussianWeight(),
-              binarize, straightThrough);
+              binarize != null ? binarize : c.binarize(), straightThrough);
         } catch (IllegalArgumentException e) {
           throw new ParameterException(new CommandLine(this), "--gaussian-weight: "
               + e.getMessage());

@@ -101,7 +101,7 @@ class TrainCommandTest {
   }
 
   @Test
-  void readingsSwitchesSetGmvaeGumbelsConfigAndANegativeWeightIsAUsageError(@TempDir Path tmp)
+  void gmvaeReadingsSwitchesDefaultToBinarisedAndRefuseANegativeWeight(@TempDir Path tmp)
       throws Exception {
     var config = trainTiny(tmp.resolve("run"), "gmvae_gumbel", "1", "--gaussian-weight", "2.5",
         "--binarize", "--straight-through");
@@ -110,7 +110,10 @@ class TrainCommandTest {
     assertTrue(config.get("straightThrough").getAsBoolean());
     var plain = trainTiny(tmp.resolve("plain"), "gmvae_gumbel", "1");
     assertEquals(5.0, plain.get("gaussianWeight").getAsDouble(), 0.0, "the paper's w_G");
-    assertFalse(plain.get("binarize").getAsBoolean());
+    assertTrue(plain.get("binarize").getAsBoolean(), "binarised images are the default");
+    assertFalse(plain.get("straightThrough").getAsBoolean());
+    var grey = trainTiny(tmp.resolve("grey"), "gmvae_gumbel", "1", "--no-binarize");
+    assertFalse(grey.get("binarize").getAsBoolean());
     var bad = run("train", "--model", "gmvae_gumbel", "--run-dir", tmp.resolve("bad").toString(),
         "--gaussian-weight", "-1", "--no-progress", "--no-report");
     assertOneLineError(bad, 2, "--gaussian-weight");
