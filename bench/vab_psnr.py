@@ -14,6 +14,10 @@ which is cross-checked against Java) this writes, on the test split:
   relaxed_tau05     the same at tau = 0.5 (the public code's floor, reached by its epoch ~15)
   mean_code         decoder at the code probabilities mu = sigmoid(l) (no noise, not binary)
 The relaxed and mean-code figures decode real-valued codes: they are not what d bits can carry.
+And what the hard codes carry (whether a run collapsed; issue 18's d = 8):
+  distinct_codes    distinct codes b among the 10,000 test images (1 = collapsed)
+  code_entropy_bits entropy of the codes' empirical distribution, bits (at most d, log2 10000)
+  constant_bits     bits equal for every test image (carry nothing)
 Usage: vab_psnr.py OUT_JSON RUN_DIR [RUN_DIR ...]
 """
 import glob
@@ -71,15 +75,19 @@ def measure(run_dir, x_test):
         last = [json.loads(line) for line in f if line.strip()][-1]
     epoch = int(last["epoch"])
     tau = config.temperature(epoch - 1)
-    hard, mean_code = [], []
+    hard, mean_code, codes = [], [], []
     for start in range(0, len(x_test), 1000):
         flat = model._flatten(x_test[start:start + 1000])
         logits = model.q_z_given_x(flat)
         bits = tf.cast(model._bits(logits), tf.float32)
+        codes.append(bits.numpy().astype(np.uint8))
         hard.append(model._mean(model.p_x_given_z(bits)).numpy())
         mean_code.append(model._mean(model.p_x_given_z(tf.math.sigmoid(logits))).numpy())
     hard = np.concatenate(hard)
     mean_code = np.concatenate(mean_code)
+    codes = np.concatenate(codes)
+    _, counts = np.unique(codes, axis=0, return_counts=True)
+    p = counts / counts.sum()
     return {
         "run": os.path.basename(os.path.normpath(run_dir)), "bits": config.bits,
         "epoch": epoch, "checkpoint_step": step, "temperature_last": round(float(tau), 4),
@@ -89,6 +97,9 @@ def measure(run_dir, x_test):
         "relaxed_batches": relaxed_batches(model, x_test, tau),
         "relaxed_tau05": relaxed_batches(model, x_test, 0.5),
         "mean_code": V.psnr(x_test, mean_code),
+        "distinct_codes": int(len(counts)),
+        "code_entropy_bits": float(-(p * np.log2(p)).sum()),
+        "constant_bits": int((codes.min(axis=0) == codes.max(axis=0)).sum()),
     }
 
 
