@@ -17,9 +17,9 @@ class SweepPlotTest {
   }
 
   @Test
-  void pointsAreMeansAndStandardErrorsOverSeedsByCodeLength(@TempDir Path dir) throws Exception {
-    result(dir, "vab-mnist-bits8-seed1.json", 0.50, 14);
-    result(dir, "vab-mnist-bits8-seed2.json", 0.60, 16);
+  void pointsAreMeansStandardErrorsAndBestSeedsByCodeLength(@TempDir Path dir) throws Exception {
+    result(dir, "vab-mnist-bits8-seed1.json", 0.50, 16);
+    result(dir, "vab-mnist-bits8-seed2.json", 0.60, 14);
     result(dir, "vab-mnist-bits28-seed1.json", 0.70, 18);
     result(dir, "other-bits8-seed1.json", 0.99, 99);
     Files.writeString(dir.resolve("vade-mnist-seed1.json"), "{\"final\": {\"test_acc\": 0.8}}");
@@ -33,6 +33,8 @@ class SweepPlotTest {
     assertEquals(5.0, p.get(0).accStandardError(), 1e-9);
     assertEquals(1.0, p.get(0).psnrStandardError(), 1e-9);
     assertEquals(0.0, p.get(1).accStandardError(), 0);
+    assertEquals(60.0, p.get(0).accBest(), 1e-9, "seed 2's ACC");
+    assertEquals(14.0, p.get(0).psnrOfAccBest(), 0, "seed 2's PSNR, not the mean or the max");
     assertEquals(75.0, SweepPlot.vadeTestAcc(dir), 1e-9);
 
     Path png = dir.resolve("plots/sweep.png");
