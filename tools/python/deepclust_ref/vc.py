@@ -140,6 +140,11 @@ class VcConfig:
     aug_weight_schedule: tuple = AUG_WEIGHT
     aug_target_stop_gradient: bool = False
     augmentation: str = "rotation"
+    # Readings switches (VcConfig.java; off = the first reading, and a config without the key):
+    # q(z|x,k) as an MLP on the pixels, the ELBO on x and x^, softplus giving the variance.
+    posterior_from_pixels: bool = False
+    elbo_on_augmented: bool = False
+    softplus_variance: bool = False
 
     def __post_init__(self):
         ints = ("input_shape", "posterior_hidden", "prior_hidden", "decoder_dense",
@@ -151,7 +156,9 @@ class VcConfig:
                 s if isinstance(s, ConvSpec) else ConvSpec(*s) for s in getattr(self, f)))
         for f in ("recons_scale_schedule", "aug_weight_schedule"):
             object.__setattr__(self, f, tuple(float(v) for v in getattr(self, f)))
-        object.__setattr__(self, "aug_target_stop_gradient", bool(self.aug_target_stop_gradient))
+        for f in ("aug_target_stop_gradient", "posterior_from_pixels", "elbo_on_augmented",
+                  "softplus_variance"):
+            object.__setattr__(self, f, bool(getattr(self, f)))
         s = self.input_shape
         _require(len(s) == 3 and all(d > 0 for d in s), "input_shape must be [H, W, C], positive")
         _require(self.clusters >= 2, "clusters must be at least 2")
@@ -260,6 +267,11 @@ class VcConfig:
         h, w, c = self.trunk_shapes()[-1]
         return h * w * c
 
+    @property
+    def posterior_input_dim(self):
+        """Size of the rows q(z|x,k)'s MLP takes before e_k: the pixels or the trunk's features."""
+        return self.input_dim if self.posterior_from_pixels else self.feature_dim
+
     @staticmethod
     def from_json(j):
         """The inverse of `to_json`."""
@@ -276,7 +288,10 @@ class VcConfig:
             recons_scale_schedule=tuple(float(v) for v in j["reconsScale"]),
             aug_weight_schedule=tuple(float(v) for v in j["augWeight"]),
             aug_target_stop_gradient=bool(j["augTargetStopGradient"]),
-            augmentation=str(j["augmentation"]))
+            augmentation=str(j["augmentation"]),
+            posterior_from_pixels=bool(j.get("posteriorFromPixels", False)),
+            elbo_on_augmented=bool(j.get("elboOnAugmented", False)),
+            softplus_variance=bool(j.get("softplusVariance", False)))
 
     def to_json(self):
         """Every key of Java's VcConfig record, camelCase, in Gson's (component) order."""
@@ -300,6 +315,9 @@ class VcConfig:
             "augWeight": list(self.aug_weight_schedule),
             "augTargetStopGradient": self.aug_target_stop_gradient,
             "augmentation": self.augmentation,
+            "posteriorFromPixels": self.posterior_from_pixels,
+            "elboOnAugmented": self.elbo_on_augmented,
+            "softplusVariance": self.softplus_variance,
             "seed": self.seed,
         }
 
@@ -327,7 +345,7 @@ class Vc(Twin):
             kernel("qk_conv%d" % (i + 1), (s.kernel, s.kernel, channels, s.filters), s.filters)
             channels = s.filters
         dense("qk_logits", c.feature_dim, c.clusters)
-        n_in = c.feature_dim + c.clusters
+        n_in = c.posterior_input_dim + c.clusters
         for i, size in enumerate(c.posterior_hidden):
             dense("qz_%d" % (i + 1), n_in, size)
             n_in = size
@@ -358,21 +376,22 @@ class Vc(Twin):
         """Eq. 18 on x and its augmented copy x_aug [B, H, W, C]: loss = recons_scale *
         reconstruction - entropy + gaussian_kl + aug_weight * (aug_l2 + aug_w2), each term a mean
         over the batch; eps [B, K, Z] from stateless_normal(seed = [s, 2t + 1]) for noise_seed
-        [s, t]. Also returns `logits` of q(k|x) [B, K]."""
+        [s, t]. With `elbo_on_augmented` each ELBO term is the mean of its value on x and on
+        x_aug, x_aug's eps from seed [s, -(2t + 1)]. Also returns `logits` of q(k|x) [B, K]."""
         c = self.config
         q = self.posterior(x)
-        prior_mean, prior_sd = self.p_z_given_k(self._eye())
-        eps = self.noise(tf.shape(x)[0], noise_seed)
-        z = q["mean"] + q["sd"] * tf.stop_gradient(eps)
-        z_rows = tf.reshape(z, [-1, c.latent_dim])
-        rec = self.reconstruction_per_cluster(self.p_x_given_z(z_rows), x)       # [B, K]
-        kl = dist.diagonal_gaussian_kl(q["mean"], q["sd"], tf.expand_dims(prior_mean, 0),
-                                       tf.expand_dims(prior_sd, 0))              # [B, K]
-        reconstruction = tf.reduce_mean(tf.reduce_sum(q["probs"] * rec, axis=1), axis=0)
-        entropy = tf.reduce_mean(-tf.reduce_sum(q["probs"] * q["log_probs"], axis=1), axis=0)
-        gaussian_kl = tf.reduce_mean(tf.reduce_sum(q["probs"] * kl, axis=1), axis=0)
-
+        prior = self.p_z_given_k(self._eye())
+        noise_seed = tf.convert_to_tensor(noise_seed, tf.int64)
+        normal_seed = noise_seed * tf.constant([1, 2], tf.int64) + tf.constant([0, 1], tf.int64)
+        reconstruction, entropy, gaussian_kl = self._elbo_terms(q, x, prior, normal_seed)
         q_aug = self.posterior(x_aug)
+        if c.elbo_on_augmented:
+            aug_terms = self._elbo_terms(q_aug, x_aug, prior,
+                                         normal_seed * tf.constant([1, -1], tf.int64))
+            reconstruction, entropy, gaussian_kl = (
+                np.float32(0.5) * (a + b)
+                for a, b in zip((reconstruction, entropy, gaussian_kl), aug_terms))
+
         stop = tf.stop_gradient if c.aug_target_stop_gradient else (lambda t: t)
         probs, mean, sd = stop(q["probs"]), stop(q["mean"]), stop(q["sd"])
         aug_l2 = tf.reduce_mean(tf.reduce_sum(
@@ -387,6 +406,22 @@ class Vc(Twin):
         return {"loss": loss, "reconstruction": reconstruction, "entropy": entropy,
                 "gaussian_kl": gaussian_kl, "aug_l2": aug_l2, "aug_w2": aug_w2,
                 "logits": q["logits"]}
+
+    def _elbo_terms(self, q, x, prior, normal_seed):
+        """The ELBO's terms on x (batch means): sum_k q(k|x) rec_k, H(q(k|x)), sum_k q(k|x) KL_k,
+        eps [B, K, Z] from stateless_normal(normal_seed)."""
+        c = self.config
+        prior_mean, prior_sd = prior
+        shape = tf.concat([tf.shape(x)[:1], tf.constant([c.clusters, c.latent_dim], tf.int32)], 0)
+        eps = tf.random.stateless_normal(shape, seed=normal_seed, dtype=tf.float32)
+        z = q["mean"] + q["sd"] * tf.stop_gradient(eps)
+        z_rows = tf.reshape(z, [-1, c.latent_dim])
+        rec = self.reconstruction_per_cluster(self.p_x_given_z(z_rows), x)       # [B, K]
+        kl = dist.diagonal_gaussian_kl(q["mean"], q["sd"], tf.expand_dims(prior_mean, 0),
+                                       tf.expand_dims(prior_sd, 0))              # [B, K]
+        return (tf.reduce_mean(tf.reduce_sum(q["probs"] * rec, axis=1), axis=0),
+                tf.reduce_mean(-tf.reduce_sum(q["probs"] * q["log_probs"], axis=1), axis=0),
+                tf.reduce_mean(tf.reduce_sum(q["probs"] * kl, axis=1), axis=0))
 
     def noise(self, batch, noise_seed):
         """eps [B, K, Z] from stateless_normal(seed = [s, 2t + 1]) for noise_seed [s, t]."""
@@ -436,13 +471,16 @@ class Vc(Twin):
 
     def posterior(self, x):
         """q(k|x): logits, log_probs, probs [B, K]; q(z|x,k) for every k from rows (b, k) =
-        concat(f_b, e_k) [B*K, F + K]: mean, sd [B, K, Z]."""
+        concat(f_b, e_k) [B*K, F + K]: mean, sd [B, K, Z]; f_b the trunk's features or, with
+        `posterior_from_pixels`, the flattened pixels (F = H*W*C)."""
         c = self.config
-        k, f = c.clusters, c.feature_dim
+        k = c.clusters
         features = self.trunk(x)
-        logits = layers.dense(self.params, "qk_logits", features, f, k)
+        logits = layers.dense(self.params, "qk_logits", features, c.feature_dim, k)
+        f = c.posterior_input_dim
+        rows = tf.reshape(x, [-1, f]) if c.posterior_from_pixels else features
         batch = tf.shape(features)[:1]
-        tiled = tf.tile(tf.expand_dims(features, 1), [1, k, 1])
+        tiled = tf.tile(tf.expand_dims(rows, 1), [1, k, 1])
         onehots = tf.broadcast_to(tf.expand_dims(self._eye(), 0),
                                   tf.concat([batch, tf.constant([k, k], tf.int32)], 0))
         h = tf.reshape(tf.concat([tiled, onehots], 2), [-1, f + k])
@@ -453,7 +491,7 @@ class Vc(Twin):
         per_cluster = [-1, k, c.latent_dim]
         mean = tf.reshape(layers.dense(self.params, "qz_mean", h, n_in, c.latent_dim),
                           per_cluster)
-        sd = tf.reshape(self._softplus_floor(
+        sd = tf.reshape(self._standard_deviation(
             layers.dense(self.params, "qz_sd", h, n_in, c.latent_dim)), per_cluster)
         return {"logits": logits, "log_probs": tf.nn.log_softmax(logits),
                 "probs": tf.nn.softmax(logits), "mean": mean, "sd": sd}
@@ -467,7 +505,8 @@ class Vc(Twin):
             h = self._act(layers.dense(self.params, "pz_%d" % (i + 1), h, n_in, size))
             n_in = size
         return (layers.dense(self.params, "pz_mean", h, n_in, c.latent_dim),
-                self._softplus_floor(layers.dense(self.params, "pz_sd", h, n_in, c.latent_dim)))
+                self._standard_deviation(layers.dense(self.params, "pz_sd", h, n_in,
+                                                      c.latent_dim)))
 
     def p_x_given_z(self, z):
         """p(x|z) for rows z [N, Z]: {"mean_or_logits": [N, H, W, C], "variance": the Gaussian
@@ -521,6 +560,12 @@ class Vc(Twin):
         if self.config.activation == LEAKY_RELU:
             return tf.nn.leaky_relu(h, alpha=LEAKY_RELU_ALPHA)
         return tf.nn.relu(h)
+
+    def _standard_deviation(self, a):
+        """sigma from a dense output: softplus(a) + 1e-4, or with `softplus_variance`
+        sqrt(softplus(a) + 1e-4) (softplus gives the variance)."""
+        s = self._softplus_floor(a)
+        return tf.math.sqrt(s) if self.config.softplus_variance else s
 
     @staticmethod
     def _softplus_floor(a):

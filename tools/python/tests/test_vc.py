@@ -113,6 +113,10 @@ def np_model(w, c):
     def dense(name, a):
         return a @ w[name + "_kernel"] + w[name + "_bias"]
 
+    def sigma(a):
+        s = np_softplus(a) + 1e-4
+        return np.sqrt(s) if c.softplus_variance else s
+
     def posterior(x):
         h = x.astype(np.float64)
         for i, s in enumerate(c.encoder_convs):
@@ -120,13 +124,15 @@ def np_model(w, c):
             h = act(np_conv2d(h, w[n + "_kernel"], w[n + "_bias"], s.stride, s.padding))
         f = h.reshape(len(x), -1)
         logits = dense("qk_logits", f)
+        if c.posterior_from_pixels:
+            f = x.reshape(len(x), -1).astype(np.float64)
         rows = np.concatenate([np.repeat(f[:, None], k, 1),
                                np.broadcast_to(np.eye(k), (len(x), k, k))], 2)
         h = rows.reshape(len(x) * k, -1)
         for i in range(len(c.posterior_hidden)):
             h = act(dense("qz_%d" % (i + 1), h))
         mean = dense("qz_mean", h).reshape(len(x), k, -1)
-        sd = (np_softplus(dense("qz_sd", h)) + 1e-4).reshape(len(x), k, -1)
+        sd = sigma(dense("qz_sd", h)).reshape(len(x), k, -1)
         log_q = logits - logits.max(1, keepdims=True)
         log_q = log_q - np.log(np.exp(log_q).sum(1, keepdims=True))
         return logits, log_q, mean, sd
@@ -135,7 +141,7 @@ def np_model(w, c):
         h = e
         for i in range(len(c.prior_hidden)):
             h = act(dense("pz_%d" % (i + 1), h))
-        return dense("pz_mean", h), np_softplus(dense("pz_sd", h)) + 1e-4
+        return dense("pz_mean", h), sigma(dense("pz_sd", h))
 
     def decoder(z):
         h = z
@@ -156,8 +162,27 @@ def np_model(w, c):
     return posterior, prior, decoder
 
 
-def np_terms(w, c, x, x_aug, eps, recons_scale, aug_weight):
-    """Every term of Eq. 18 as docs/models.md defines it, [B]-means, float64."""
+def np_terms(w, c, x, x_aug, eps, recons_scale, aug_weight, eps_aug=None):
+    """Every term of Eq. 18 as docs/models.md defines it, [B]-means, float64; with
+    `elbo_on_augmented` the ELBO terms are the means of x's (noise eps) and x_aug's (eps_aug)."""
+    t = np_elbo(w, c, x, eps)
+    if c.elbo_on_augmented:
+        on_aug = np_elbo(w, c, x_aug, eps_aug)
+        for key in ("reconstruction", "entropy", "gaussian_kl"):
+            t[key] = 0.5 * (t[key] + on_aug[key])
+    posterior = np_model(w, c)[0]
+    q, mean, sd = np.exp(t.pop("log_q")), t.pop("mean"), t.pop("sd")
+    _, log_q_a, mean_a, sd_a = posterior(x_aug)
+    q_a = np.exp(log_q_a)
+    w2 = ((mean - mean_a) ** 2).sum(-1) + ((sd - sd_a) ** 2).sum(-1)
+    t.update({"aug_l2": ((q - q_a) ** 2).sum(1).mean(), "aug_w2": (q * w2).sum(1).mean()})
+    t["loss"] = (recons_scale * t["reconstruction"] - t["entropy"] + t["gaussian_kl"]
+                 + aug_weight * (t["aug_l2"] + t["aug_w2"]))
+    return t
+
+
+def np_elbo(w, c, x, eps):
+    """The ELBO's terms on x ([B]-means) with the posterior's logits, log q, mean and sd."""
     posterior, prior, decoder = np_model(w, c)
     k = c.clusters
     x = x.astype(np.float64)
@@ -174,15 +199,9 @@ def np_terms(w, c, x, x_aug, eps, recons_scale, aug_weight):
         per = 0.5 * (np.log(2 * np.pi) + np.log(var) + (xr - out) ** 2 / var)
     rec = per.reshape(len(x), k, -1).sum(-1)                                   # [B, K]
     kl = (np.log(ps) - np.log(sd) + (sd ** 2 + (mean - pm) ** 2) / (2 * ps ** 2) - 0.5).sum(-1)
-    _, _, mean_a, sd_a = posterior(x_aug)
-    q_a = np.exp(posterior(x_aug)[1])
-    w2 = ((mean - mean_a) ** 2).sum(-1) + ((sd - sd_a) ** 2).sum(-1)
-    t = {"reconstruction": (q * rec).sum(1).mean(), "entropy": -(q * log_q).sum(1).mean(),
-         "gaussian_kl": (q * kl).sum(1).mean(), "aug_l2": ((q - q_a) ** 2).sum(1).mean(),
-         "aug_w2": (q * w2).sum(1).mean(), "logits": logits}
-    t["loss"] = (recons_scale * t["reconstruction"] - t["entropy"] + t["gaussian_kl"]
-                 + aug_weight * (t["aug_l2"] + t["aug_w2"]))
-    return t
+    return {"reconstruction": (q * rec).sum(1).mean(), "entropy": -(q * log_q).sum(1).mean(),
+            "gaussian_kl": (q * kl).sum(1).mean(), "logits": logits, "log_q": log_q,
+            "mean": mean, "sd": sd}
 
 
 def images(rng, n, shape):
@@ -195,7 +214,8 @@ def images(rng, n, shape):
 JAVA_KEYS = ["inputShape", "clusters", "latentDim", "encoderConvs", "posteriorHidden",
              "priorHidden", "decoderDense", "decoderReshape", "decoderDeconvs", "activation",
              "likelihood", "learningRate", "adamEpsilon", "batchSize", "epochs", "reconsScale",
-             "augWeight", "augTargetStopGradient", "augmentation", "seed"]
+             "augWeight", "augTargetStopGradient", "augmentation", "posteriorFromPixels",
+             "elboOnAugmented", "softplusVariance", "seed"]
 
 
 class ConfigTest(unittest.TestCase):
@@ -457,7 +477,10 @@ class _LossCase:
         cls.out = {k: v.numpy() for k, v in cls.model.training(
             cls.x, cls.x_aug, cls.seed, np.float32(0.5), np.float32(0.7)).items()}
         cls.eps = cls.model.noise(B, cls.seed).numpy().astype(np.float64)
-        cls.want = np_terms(cls.w, cls.config, cls.x, cls.x_aug, cls.eps, 0.5, 0.7)
+        # x_aug's noise with elbo_on_augmented: seed [s, -(2t + 1)].
+        cls.eps_aug = tf.random.stateless_normal(
+            [B, K, Z], seed=tf.constant([9, -9], tf.int64)).numpy().astype(np.float64)
+        cls.want = np_terms(cls.w, cls.config, cls.x, cls.x_aug, cls.eps, 0.5, 0.7, cls.eps_aug)
 
     def test_noise_is_stateless_normal_b_k_z_at_s_2t_plus_1(self):
         want = tf.random.stateless_normal([B, K, Z], seed=tf.constant([9, 9], tf.int64)).numpy()
@@ -491,9 +514,11 @@ class _LossCase:
                 w = {m: v.astype(np.float64) for m, v in self.w.items()}
                 w[n] = w[n].copy()
                 w[n][idx] += h
-                up = np_terms(w, self.config, self.x, self.x_aug, self.eps, 0.5, 0.7)["loss"]
+                up = np_terms(w, self.config, self.x, self.x_aug, self.eps, 0.5, 0.7,
+                              self.eps_aug)["loss"]
                 w[n][idx] -= 2 * h
-                down = np_terms(w, self.config, self.x, self.x_aug, self.eps, 0.5, 0.7)["loss"]
+                down = np_terms(w, self.config, self.x, self.x_aug, self.eps, 0.5, 0.7,
+                                self.eps_aug)["loss"]
                 fd = (up - down) / (2 * h)
                 self.assertLessEqual(abs(g[idx] - fd), 1e-3 * max(1.0, abs(fd)), (n, idx))
 
@@ -504,6 +529,22 @@ class BernoulliLossTest(_LossCase, unittest.TestCase):
 
 class GaussianLossTest(_LossCase, unittest.TestCase):
     config = gaussian_config()
+
+
+class ReadingsLossTest(_LossCase, unittest.TestCase):
+    """The three readings switches of issue 19 on: q(z|x,k) from the pixels, the ELBO on x and
+    x_aug, softplus giving the variance."""
+    config = small_config(posterior_from_pixels=True, elbo_on_augmented=True,
+                          softplus_variance=True)
+
+    def test_qz_1_takes_the_pixels_and_the_one_hot(self):
+        self.assertEqual(tuple(self.model.params.all["qz_1_kernel"].shape), (36 + K, 5))
+
+    def test_the_switches_change_the_loss(self):
+        # The same weights (the pixel rows need their own qz_1) with the other two switches off.
+        off = np_terms(self.w, small_config(posterior_from_pixels=True), self.x, self.x_aug,
+                       self.eps, 0.5, 0.7)
+        self.assertGreater(abs(off["loss"] - self.want["loss"]), 1e-3)
 
 
 class AugTargetTest(unittest.TestCase):

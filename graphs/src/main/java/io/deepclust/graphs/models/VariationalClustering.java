@@ -54,10 +54,15 @@ public final class VariationalClustering {
         .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
   }
 
+  /** The ELBO's three terms (Eq. 13), batch means: Σ_k q(k|x) rec_k, H(q(k|x)), Σ_k q(k|x) KL_k. */
+  private record ElboTerms(Operand<TFloat32> reconstruction, Operand<TFloat32> entropy,
+      Operand<TFloat32> gaussianKl) {}
+
   /**
    * −ELBO (Eq. 13, reconstruction scaled by λ_recons) + λ_aug L_aug (Eq. 14, 17) = Eq. 18, on x and
    * its augmented copy {@code x_aug}, both fed; ε [B, K, Z] from stateless_normal(seed = [s, 2t +
-   * 1]).
+   * 1]). With {@code elboOnAugmented} each ELBO term is the mean of its value on x and on x̂, x̂'s ε
+   * from stateless_normal(seed = [s, −(2t + 1)]).
    */
   public static Training training(Ops tf, Params p, VcConfig c, Placeholder<TFloat32> x) {
     var xAug = imageInput(tf, c, "x_aug");
@@ -69,27 +74,27 @@ public final class VariationalClustering {
         .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
     Posterior q = posterior(tf, p, c, x);
     var prior = pZGivenK(tf, p, c, eye(tf, c.clusters()));
-
-    var batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    // ε's seed [s, 2t + 1]; x̂'s (elboOnAugmented) [s, −(2t + 1)].
     var normalSeed = tf.math.add(tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2})),
         tf.constant(new long[] {0, 1}));
-    var eps = tf.random.statelessRandomNormal(tf.concat(List.of(batch,
-        tf.constant(new int[] {c.clusters(), c.latentDim()})), tf.constant(0)), normalSeed);
-    var z = tf.math.add(q.mean(), tf.math.mul(q.sd(), tf.stopGradient(eps)));
-    var zRows = tf.reshape(z, tf.constant(new int[] {-1, c.latentDim()}));
-    var rec = reconstructionPerCluster(tf, c, pXGivenZ(tf, p, c, zRows), x);
-    var kl = klPerCluster(tf, q.mean(), q.sd(), prior[0], prior[1]);
-
+    ElboTerms onX = elboTerms(tf, p, c, q, x, prior, normalSeed);
+    Posterior qAug = posterior(tf, p, c, xAug);
     var zero = tf.constant(0);
     var one = tf.constant(1);
-    var reconstruction = tf.withName("reconstruction")
-        .math.mean(tf.reduceSum(tf.math.mul(q.probs(), rec), one), zero);
-    var entropy = tf.withName("entropy").math.mean(tf.math.neg(
-        tf.reduceSum(tf.math.mul(q.probs(), q.logProbs()), one)), zero);
-    var gaussianKl = tf.withName("gaussian_kl")
-        .math.mean(tf.reduceSum(tf.math.mul(q.probs(), kl), one), zero);
+    ElboTerms terms = onX;
+    if (c.elboOnAugmented()) {
+      var augSeed = tf.math.mul(normalSeed, tf.constant(new long[] {1, -1}));
+      ElboTerms onAug = elboTerms(tf, p, c, qAug, xAug, prior, augSeed);
+      var half = tf.constant(0.5f);
+      terms = new ElboTerms(
+          tf.math.mul(half, tf.math.add(onX.reconstruction(), onAug.reconstruction())),
+          tf.math.mul(half, tf.math.add(onX.entropy(), onAug.entropy())),
+          tf.math.mul(half, tf.math.add(onX.gaussianKl(), onAug.gaussianKl())));
+    }
+    var reconstruction = tf.withName("reconstruction").identity(terms.reconstruction());
+    var entropy = tf.withName("entropy").identity(terms.entropy());
+    var gaussianKl = tf.withName("gaussian_kl").identity(terms.gaussianKl());
 
-    Posterior qAug = posterior(tf, p, c, xAug);
     boolean stop = c.augTargetStopGradient();
     var probs = stop ? tf.stopGradient(q.probs()) : q.probs();
     var mean = stop ? tf.stopGradient(q.mean()) : q.mean();
@@ -106,6 +111,23 @@ public final class VariationalClustering {
         tf.math.mul(augWeight, tf.math.add(augL2, augW2)));
     return new Training(x, xAug, noiseSeed, reconsScale, augWeight, loss, reconstruction, entropy,
         gaussianKl, augL2, augW2, q.logits());
+  }
+
+  /** The ELBO terms on images x with posterior q, ε [B, K, Z] from stateless_normal(seed). */
+  private static ElboTerms elboTerms(Ops tf, Params p, VcConfig c, Posterior q,
+      Operand<TFloat32> x, Operand<TFloat32>[] prior, Operand<TInt64> seed) {
+    var batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    var eps = tf.random.statelessRandomNormal(tf.concat(List.of(batch,
+        tf.constant(new int[] {c.clusters(), c.latentDim()})), tf.constant(0)), seed);
+    var z = tf.math.add(q.mean(), tf.math.mul(q.sd(), tf.stopGradient(eps)));
+    var zRows = tf.reshape(z, tf.constant(new int[] {-1, c.latentDim()}));
+    var rec = reconstructionPerCluster(tf, c, pXGivenZ(tf, p, c, zRows), x);
+    var kl = klPerCluster(tf, q.mean(), q.sd(), prior[0], prior[1]);
+    var zero = tf.constant(0);
+    var one = tf.constant(1);
+    return new ElboTerms(tf.math.mean(tf.reduceSum(tf.math.mul(q.probs(), rec), one), zero),
+        tf.math.mean(tf.math.neg(tf.reduceSum(tf.math.mul(q.probs(), q.logProbs()), one)), zero),
+        tf.math.mean(tf.reduceSum(tf.math.mul(q.probs(), kl), one), zero));
   }
 
   /**
@@ -149,15 +171,20 @@ public final class VariationalClustering {
     return tf.reshape(h, tf.constant(new int[] {-1, c.featureDim()}));
   }
 
-  /** q(k|x) from the trunk, and q(z|x,k) for every k from rows concat(f_b, e_k) [B·K, F + K]. */
+  /**
+   * q(k|x) from the trunk, and q(z|x,k) for every k from rows concat(f_b, e_k) [B·K, F + K], f_b the
+   * trunk's features or, with {@code posteriorFromPixels}, the flattened pixels (F = H·W·C).
+   */
   static Posterior posterior(Ops tf, Params p, VcConfig c, Operand<TFloat32> x) {
     int k = c.clusters();
-    int f = c.featureDim();
     var features = trunk(tf, p, c, x);
-    var logits = Dense.apply(tf, p, "qk_logits", features, f, k);
+    var logits = Dense.apply(tf, p, "qk_logits", features, c.featureDim(), k);
+    int f = c.posteriorInputDim();
+    Operand<TFloat32> rows = c.posteriorFromPixels()
+        ? tf.reshape(x, tf.constant(new int[] {-1, f})) : features;
     var batch = tf.slice(tf.shape(features), tf.constant(new int[] {0}),
         tf.constant(new int[] {1}));
-    var tiled = tf.tile(tf.expandDims(features, tf.constant(1)), tf.constant(new int[] {1, k, 1}));
+    var tiled = tf.tile(tf.expandDims(rows, tf.constant(1)), tf.constant(new int[] {1, k, 1}));
     var onehots = tf.broadcastTo(tf.expandDims(eye(tf, k), tf.constant(0)),
         tf.concat(List.of(batch, tf.constant(new int[] {k, k})), tf.constant(0)));
     Operand<TFloat32> h = tf.reshape(tf.concat(List.of(tiled, onehots), tf.constant(2)),
@@ -170,8 +197,8 @@ public final class VariationalClustering {
     }
     var perCluster = tf.constant(new int[] {-1, k, c.latentDim()});
     var mean = tf.reshape(Dense.apply(tf, p, "qz_mean", h, in, c.latentDim()), perCluster);
-    var sd = tf.reshape(softplusFloor(tf, Dense.apply(tf, p, "qz_sd", h, in, c.latentDim())),
-        perCluster);
+    var sd = tf.reshape(standardDeviation(tf, c, Dense.apply(tf, p, "qz_sd", h, in,
+        c.latentDim())), perCluster);
     return new Posterior(logits, tf.nn.logSoftmax(logits), tf.nn.softmax(logits), mean, sd);
   }
 
@@ -187,7 +214,7 @@ public final class VariationalClustering {
     @SuppressWarnings("unchecked")
     Operand<TFloat32>[] out = new Operand[] {
       Dense.apply(tf, p, "pz_mean", h, in, c.latentDim()),
-      softplusFloor(tf, Dense.apply(tf, p, "pz_sd", h, in, c.latentDim()))
+      standardDeviation(tf, c, Dense.apply(tf, p, "pz_sd", h, in, c.latentDim()))
     };
     return out;
   }
@@ -281,6 +308,14 @@ public final class VariationalClustering {
   private static Operand<TFloat32> act(Ops tf, VcConfig c, Operand<TFloat32> h) {
     return VcConfig.LEAKY_RELU.equals(c.activation())
         ? tf.nn.leakyRelu(h, LeakyRelu.alpha(LEAKY_RELU_ALPHA)) : tf.nn.relu(h);
+  }
+
+  /**
+   * σ from a dense output a: softplus(a) + 1e-4, or with {@code softplusVariance} σ = √(softplus(a)
+   * + 1e-4) (softplus gives σ², the floor on σ² instead of σ).
+   */
+  static Operand<TFloat32> standardDeviation(Ops tf, VcConfig c, Operand<TFloat32> a) {
+    return c.softplusVariance() ? tf.math.sqrt(softplusFloor(tf, a)) : softplusFloor(tf, a);
   }
 
   private static Operand<TFloat32> softplusFloor(Ops tf, Operand<TFloat32> a) {

@@ -8,6 +8,13 @@ import java.util.List;
  * The MNIST / Fashion-MNIST defaults ({@link #mnist}) and the 32×32×3 variant ({@link #rgb32}) are
  * the paper's; {@link #forShape} picks one by the input shape. Schedules ({@code reconsScale},
  * {@code augWeight}) are {@code [v0, e1, v1, e2, v2, ...]}: v0 from epoch 0, v_i from epoch e_i.
+ *
+ * <p>Readings switches (issue 19; off = the reading built first, and what a config file without the
+ * key means): {@code posteriorFromPixels}, q(z|x,k) as its own MLP on the flattened pixels and
+ * e_k (Table II(b)'s q_ψ column) instead of on the shared conv trunk's features;
+ * {@code elboOnAugmented}, the ELBO on x and on x̂ (§IV-D, "add augmented images along with the
+ * original images"), each half of the ELBO term; {@code softplusVariance}, softplus gives σ² (the
+ * paper's reading) instead of σ, for q(z|x,k) and p(z|k).
  */
 public record VcConfig(
     int[] inputShape,
@@ -29,6 +36,9 @@ public record VcConfig(
     float[] augWeight,
     boolean augTargetStopGradient,
     String augmentation,
+    boolean posteriorFromPixels,
+    boolean elboOnAugmented,
+    boolean softplusVariance,
     long seed) implements ModelConfig {
 
   public static final String RELU = "relu";
@@ -108,7 +118,7 @@ public record VcConfig(
             conv(64, 1, "valid"), conv(64, 2, "same"), conv(64, 1, "valid"),
             conv(1, 1, "valid")),
         RELU, BERNOULLI, 1e-3f, ADAM_EPSILON, 100, EPOCHS, new float[] {0.5f}, AUG_WEIGHT,
-        false, "rotation", seed);
+        false, "rotation", false, false, false, seed);
   }
 
   /**
@@ -125,7 +135,7 @@ public record VcConfig(
             conv(96, 2, "same"), conv(96, 1, "valid"), conv(96, 1, "valid"),
             conv(3, 1, "valid")),
         LEAKY_RELU, GAUSSIAN, 1e-4f, ADAM_EPSILON, 30, EPOCHS, new float[] {0.5f, 40, 0.1f},
-        AUG_WEIGHT, false, "affine_flip", seed);
+        AUG_WEIGHT, false, "affine_flip", false, false, false, seed);
   }
 
   /** The paper's architecture for an input shape: 28×28×1 or 32×32×3. */
@@ -151,7 +161,8 @@ public record VcConfig(
     return new VcConfig(inputShape, clusters, latentDim, encoderConvs, posteriorHidden,
         priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
         learningRate, adamEpsilon, newBatchSize, newEpochs, reconsScale, augWeight,
-        stopGradientTarget, newAugmentation, seed);
+        stopGradientTarget, newAugmentation, posteriorFromPixels, elboOnAugmented,
+        softplusVariance, seed);
   }
 
   /** This config with another λ_recons schedule {@code [v0, e1, v1, ...]}. */
@@ -159,7 +170,25 @@ public record VcConfig(
     return new VcConfig(inputShape, clusters, latentDim, encoderConvs, posteriorHidden,
         priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
         learningRate, adamEpsilon, batchSize, epochs, schedule, augWeight, augTargetStopGradient,
-        augmentation, seed);
+        augmentation, posteriorFromPixels, elboOnAugmented, softplusVariance, seed);
+  }
+
+  /** This config with the three readings switches set (the class comment says what each means). */
+  public VcConfig withReadings(boolean fromPixels, boolean onAugmented, boolean varianceSoftplus) {
+    return new VcConfig(inputShape, clusters, latentDim, encoderConvs, posteriorHidden,
+        priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
+        learningRate, adamEpsilon, batchSize, epochs, reconsScale, augWeight, augTargetStopGradient,
+        augmentation, fromPixels, onAugmented, varianceSoftplus, seed);
+  }
+
+  /** Size of the flattened image, H·W·C. */
+  public int inputDim() {
+    return inputShape[0] * inputShape[1] * inputShape[2];
+  }
+
+  /** Size of the rows q(z|x,k)'s MLP takes before e_k: the pixels or the trunk's features. */
+  public int posteriorInputDim() {
+    return posteriorFromPixels ? inputDim() : featureDim();
   }
 
   /** λ_recons at epoch e (from 0). */

@@ -43,7 +43,8 @@ class VariationalClusteringTest {
     }
     return new VcConfig(m.inputShape(), 4, 3, enc, new int[] {8, 8}, new int[] {}, new int[] {8,
         72}, new int[] {3, 3, 8}, dec, VcConfig.RELU, VcConfig.BERNOULLI, 1e-3f, 1e-8f, B, 1,
-        new float[] {0.5f}, new float[] {1f}, stopGradientTarget, "rotation", 11);
+        new float[] {0.5f}, new float[] {1f}, stopGradientTarget, "rotation", false, false, false,
+        11);
   }
 
   @Test

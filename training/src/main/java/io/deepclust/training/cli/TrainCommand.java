@@ -208,6 +208,18 @@ final class TrainCommand implements Callable<Integer> {
           + "(gradient through the augmented branch only); default: through both.")
   boolean augStopGradient;
 
+  @Option(names = "--posterior-from-pixels", description = "vc reading: q(z|x,k) is its own MLP "
+      + "on the pixels and e_k (Table II(b)'s q_ψ), not on the conv trunk's features.")
+  boolean posteriorFromPixels;
+
+  @Option(names = "--elbo-on-augmented", description = "vc reading: the ELBO on x and on the "
+      + "augmented x̂ (§IV-D), each half of the ELBO term.")
+  boolean elboOnAugmented;
+
+  @Option(names = "--softplus-variance", description = "vc reading: softplus gives σ² (the "
+      + "paper's), not σ, for q(z|x,k) and p(z|k).")
+  boolean softplusVariance;
+
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
 
@@ -331,7 +343,8 @@ final class TrainCommand implements Callable<Integer> {
       case vc: {
         VcConfig c = VcConfig.forShape(shape, seed).forDataset(dataset);
         c = c.withTraining(epochs != null ? epochs : c.epochs(),
-            batchSize != null ? batchSize : c.batchSize(), augStopGradient, c.augmentation());
+            batchSize != null ? batchSize : c.batchSize(), augStopGradient, c.augmentation())
+            .withReadings(posteriorFromPixels, elboOnAugmented, softplusVariance);
         if (reconsScale != null) {
           try {
             c = c.withReconsScale(reconsScale);

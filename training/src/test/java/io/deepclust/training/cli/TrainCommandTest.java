@@ -80,8 +80,12 @@ class TrainCommandTest {
   @Test
   void reconsScaleSetsVcsLambdaScheduleAndABadOneIsAUsageError(@TempDir Path tmp)
       throws Exception {
-    var config = trainTiny(tmp.resolve("run"), "vc", "1", "--recons-scale", "1,3,0.25");
+    var config = trainTiny(tmp.resolve("run"), "vc", "1", "--recons-scale", "1,3,0.25",
+        "--posterior-from-pixels", "--elbo-on-augmented", "--softplus-variance");
     assertEquals("[1.0,3.0,0.25]", config.get("reconsScale").toString());
+    for (String key : List.of("posteriorFromPixels", "elboOnAugmented", "softplusVariance")) {
+      assertTrue(config.get(key).getAsBoolean(), key);
+    }
     var bad = run("train", "--model", "vc", "--run-dir", tmp.resolve("bad").toString(),
         "--recons-scale", "1,0,2", "--no-progress", "--no-report");
     assertOneLineError(bad, 2, "--recons-scale");

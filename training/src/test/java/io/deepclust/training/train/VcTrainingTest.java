@@ -34,7 +34,8 @@ class VcTrainingTest {
     }
     return new VcConfig(m.inputShape(), 2, 3, enc, new int[] {8, 8}, new int[] {},
         new int[] {8, 72}, new int[] {3, 3, 8}, dec, VcConfig.RELU, VcConfig.BERNOULLI, 1e-3f,
-        1e-8f, 16, epochs, new float[] {0.5f}, new float[] {0.01f, 1, 1f}, false, "rotation", 6);
+        1e-8f, 16, epochs, new float[] {0.5f}, new float[] {0.01f, 1, 1f}, false, "rotation",
+        false, false, false, 6);
   }
 
   /** 28×28 images: class 0 lights the top half, class 1 the bottom half, 5 % of pixels flipped. */
