@@ -6,6 +6,8 @@ the loss built here from the twin's own parts, and scores the test split after e
   mean_bce  the reconstruction averaged over the 784 pixels, as Torch's BCECriterion does
   hard      straight-through Gumbel samples into the decoder (one-hot forward, soft gradient)
   binary    dynamically binarised images (x ~ Bernoulli(pixel), drawn per step)
+  binary_features_act  binary, and the feature layer x^ followed by batch norm + ReLU like the
+            hidden layers (the paper excepts "embeddings" from them; is x^ one?)
 A proxy: the paper trains 300 epochs; this shows which switch moves the early curve. Labels only
 score. Usage: gmvae_readings.py OUT_JSON EPOCHS VARIANT [VARIANT ...]
 """
@@ -21,13 +23,24 @@ from deepclust_ref import train as T
 from deepclust_ref.adam_step import AdamStep
 from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
 
-VARIANTS = ("base", "mean_bce", "hard", "binary")
+VARIANTS = ("base", "mean_bce", "hard", "binary", "binary_features_act")
+
+
+class FeaturesActGmvae(GmvaeGumbel):
+    """The twin with x^ = ReLU(BN(dense(h2))) instead of a linear layer."""
+
+    def _features(self, flat, training, updates):
+        c = self.config
+        h = c.hidden
+        h1 = self._hidden("features_1", flat, c.input_dim, h[0], training, updates)
+        h2 = self._hidden("features_2", h1, h[0], h[1], training, updates)
+        return self._hidden("features_out", h2, h[1], c.feature_dim, training, updates)
 
 
 def run(variant, epochs, data):
     (x_train, _), (x_test, y_test) = data
     config = GmvaeGumbelConfig.mnist(1)
-    model = GmvaeGumbel(config)
+    model = (FeaturesActGmvae if variant == "binary_features_act" else GmvaeGumbel)(config)
     p = model.params
     adam = AdamStep(p.trainable_variables_in_order(), p.trainable_names, config.adam_epsilon)
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
@@ -38,7 +51,7 @@ def run(variant, epochs, data):
     def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
         updates = []
         flat = model._flatten(xs)
-        if variant == "binary":
+        if variant in ("binary", "binary_features_act"):
             u = tf.random.stateless_uniform(tf.shape(flat), seed=noise_seed + [0, 7919])
             flat = tf.cast(u < flat, tf.float32)
         with tf.GradientTape() as tape:

@@ -43,6 +43,9 @@ class GmvaeGumbelConfig:
     # the straight-through Gumbel category into the decoder.
     binarize: bool = False
     straight_through: bool = False
+    # The feature layer x^ followed by batch norm + ReLU like the hidden layers (Java's
+    # featureBnRelu); off, x^ is linear.
+    feature_bn_relu: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
@@ -99,7 +102,8 @@ class GmvaeGumbelConfig:
             temperature_min=float(j["temperatureMin"]),
             temperature_epochs=int(j["temperatureEpochs"]),
             binarize=bool(j.get("binarize", False)),
-            straight_through=bool(j.get("straightThrough", False)))
+            straight_through=bool(j.get("straightThrough", False)),
+            feature_bn_relu=bool(j.get("featureBnRelu", False)))
 
     def to_json(self):
         """The config as Java's Gson writes the record (camelCase keys, same values)."""
@@ -119,6 +123,7 @@ class GmvaeGumbelConfig:
             "temperatureEpochs": self.temperature_epochs,
             "binarize": self.binarize,
             "straightThrough": self.straight_through,
+            "featureBnRelu": self.feature_bn_relu,
             "seed": self.seed,
         }
 
@@ -212,11 +217,14 @@ class GmvaeGumbel(tf.Module):
         return logits, z_mean, z_log_var
 
     def _features(self, flat, training, updates):
-        """x^ = g(x) (Eq. 1): D-h1-h2-df, batch norm + ReLU on the hidden layers, linear x^."""
+        """x^ = g(x) (Eq. 1): D-h1-h2-df, batch norm + ReLU on the hidden layers; x^ linear, or
+        with `feature_bn_relu` a hidden layer too."""
         c = self.config
         h = c.hidden
         h1 = self._hidden("features_1", flat, c.input_dim, h[0], training, updates)
         h2 = self._hidden("features_2", h1, h[0], h[1], training, updates)
+        if c.feature_bn_relu:
+            return self._hidden("features_out", h2, h[1], c.feature_dim, training, updates)
         return layers.dense(self.params, "features_out", h2, h[1], c.feature_dim)
 
     def _q_c_given_x(self, features, training, updates):

@@ -11,10 +11,10 @@ import numpy as np  # noqa: E402
 from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
 
 
-def small_config(seed=3):
+def small_config(seed=3, **switches):
     """A small GMVAE-Gumbel, so a test's forward pass costs milliseconds."""
     return GmvaeGumbelConfig(seed=seed, input_shape=(4, 4, 1), clusters=3, hidden=(8, 6),
-                             feature_dim=6, latent_dim=5, gaussian_weight=5.0)
+                             feature_dim=6, latent_dim=5, gaussian_weight=5.0, **switches)
 
 
 def randomise_statistics(model, rng):
@@ -55,7 +55,8 @@ def np_forward(w, c, flat, training, uniform=None, eps=None, temperature=1.0):
     def dense(name, a):
         return a @ w[name + "_kernel"] + w[name + "_bias"]
 
-    feats = dense("features_out", hidden("features_2", hidden("features_1", flat)))
+    feature_layer = hidden if getattr(c, "feature_bn_relu", False) else dense
+    feats = feature_layer("features_out", hidden("features_2", hidden("features_1", flat)))
     logits = dense("qc_logits", hidden("qc_2", hidden("qc_1", feats)))
     mu, logvar = dense("qz_mean", feats), dense("qz_logvar", feats)
     if training:

@@ -57,6 +57,7 @@ class ConfigTest(unittest.TestCase):
                                   "gaussianWeight", "learningRate", "adamEpsilon", "batchSize",
                                   "epochs", "temperatureInit", "temperatureMin",
                                   "temperatureEpochs", "binarize", "straightThrough",
+                                  "featureBnRelu",
                                   "seed"})
 
     def test_configs_written_before_the_switches_read_them_off(self):
@@ -165,9 +166,11 @@ class NoiseTest(unittest.TestCase):
 
 
 class ForwardTest(unittest.TestCase):
+    switches = {}
+
     @classmethod
     def setUpClass(cls):
-        cls.config = _common.small_config()
+        cls.config = _common.small_config(**cls.switches)
         cls.model = GmvaeGumbel(cls.config)
         rng = np.random.default_rng(4)
         _common.randomise_statistics(cls.model, rng)
@@ -200,7 +203,8 @@ class ForwardTest(unittest.TestCase):
         var, value = out["updates"][1]
         want = 0.99 * self.weights["features_1_bn_moving_variance"] + 0.01 * lin.var(0)
         np.testing.assert_allclose(value.numpy(), want, rtol=1e-4, atol=1e-6)
-        self.assertEqual(len(out["updates"]), 2 * 6)
+        # Six hidden layers (seven with x^ among them), two statistics each.
+        self.assertEqual(len(out["updates"]), 2 * (6 + int(self.config.feature_bn_relu)))
 
     def test_inference_matches_numpy_with_moving_statistics(self):
         out = self.model.inference(self.x)
@@ -224,6 +228,17 @@ class ForwardTest(unittest.TestCase):
         mean, stddev = self.model.prior(tf.constant([0, 2, 1], tf.int32))
         np.testing.assert_array_equal(mean.numpy(), np.zeros((3, 5)))
         np.testing.assert_array_equal(stddev.numpy(), np.ones((3, 5)))
+
+
+class FeatureBnReluForwardTest(ForwardTest):
+    """The same checks with x^ followed by batch norm + ReLU (featureBnRelu)."""
+    switches = {"feature_bn_relu": True}
+
+    def test_the_feature_layer_is_a_hidden_layer(self):
+        names = list(self.model.params.all)
+        self.assertIn("features_out_dense_kernel", names)
+        self.assertIn("features_out_bn_moving_variance", names)
+        self.assertNotIn("features_out_kernel", names)
 
 
 class AdamStepTest(unittest.TestCase):

@@ -31,7 +31,7 @@ import org.tensorflow.types.TInt64;
 
 class GmvaeGumbelExportTest {
   static final GmvaeGumbelConfig CONFIG = new GmvaeGumbelConfig(new int[] {4, 4, 1}, 3,
-      new int[] {16, 8}, 6, 4, 5f, 1e-2f, 1e-8f, 16, 1, 1f, 0.5f, 10, false, false, 11L);
+      new int[] {16, 8}, 6, 4, 5f, 1e-2f, 1e-8f, 16, 1, 1f, 0.5f, 10, false, false, false, 11L);
 
   static float[] randomImages(int n, long seed) {
     Random r = new Random(seed);

@@ -157,13 +157,19 @@ public final class GmvaeGumbel {
         Dense.apply(tf, p, "qz_logvar", features, c.featureDim(), c.latentDim()));
   }
 
-  /** x̂ = g(x) (Eq. 1): D-h1-h2-df, batch norm + ReLU on the hidden layers, linear x̂. */
+  /**
+   * x̂ = g(x) (Eq. 1): D-h1-h2-df, batch norm + ReLU on the hidden layers; x̂ linear, or with the
+   * config's {@code featureBnRelu} a hidden layer too ({@code features_out_dense}, {@code
+   * features_out_bn}).
+   */
   private static Operand<TFloat32> features(Ops tf, Params p, GmvaeGumbelConfig c,
       Operand<TFloat32> flat, boolean training, List<Op> updates) {
     int[] h = c.hidden();
     var h1 = hidden(tf, p, "features_1", flat, c.inputDim(), h[0], training, updates);
     var h2 = hidden(tf, p, "features_2", h1, h[0], h[1], training, updates);
-    return Dense.apply(tf, p, "features_out", h2, h[1], c.featureDim());
+    return c.featureBnRelu()
+        ? hidden(tf, p, "features_out", h2, h[1], c.featureDim(), training, updates)
+        : Dense.apply(tf, p, "features_out", h2, h[1], c.featureDim());
   }
 
   /** Logits of q(c|x̂) (Eq. 5): df-df-df/2-K. */

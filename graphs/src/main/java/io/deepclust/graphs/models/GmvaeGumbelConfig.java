@@ -16,6 +16,9 @@ package io.deepclust.graphs.models;
  *     default since it measured best of the readings (docs/models.md, README)
  * @param straightThrough readings switch (off by default): the decoder gets the one-hot of the
  *     Gumbel sample's argmax, the gradient of the soft sample (straight-through Gumbel)
+ * @param featureBnRelu readings switch (off where a config file lacks the key): the feature layer
+ *     x̂ is followed by batch norm + ReLU like the hidden layers (§3: "all the layers, except the
+ *     input, output and embeddings"), read as x̂ not being an embedding; off, x̂ is linear
  */
 public record GmvaeGumbelConfig(
     int[] inputShape,
@@ -33,6 +36,7 @@ public record GmvaeGumbelConfig(
     int temperatureEpochs,
     boolean binarize,
     boolean straightThrough,
+    boolean featureBnRelu,
     long seed) implements ModelConfig {
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
@@ -75,7 +79,7 @@ public record GmvaeGumbelConfig(
   public static GmvaeGumbelConfig mnist(long seed) {
     return new GmvaeGumbelConfig(MNIST_SHAPE, CLUSTERS, HIDDEN, FEATURE_DIM, LATENT_DIM,
         GAUSSIAN_WEIGHT, LEARNING_RATE, ADAM_EPSILON, BATCH_SIZE, EPOCHS, TEMPERATURE_INIT,
-        TEMPERATURE_MIN, TEMPERATURE_EPOCHS, true, false, seed);
+        TEMPERATURE_MIN, TEMPERATURE_EPOCHS, true, false, false, seed);
   }
 
   public int inputDim() {
@@ -91,13 +95,13 @@ public record GmvaeGumbelConfig(
   public GmvaeGumbelConfig withEpochs(int e) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, e, temperatureInit, temperatureMin,
-        temperatureEpochs, binarize, straightThrough, seed);
+        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed);
   }
 
   public GmvaeGumbelConfig withBatchSize(int b) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, b, epochs, temperatureInit, temperatureMin,
-        temperatureEpochs, binarize, straightThrough, seed);
+        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed);
   }
 
   /** The same config with the Gaussian KL weight w_G and the two readings switches. */
@@ -105,7 +109,14 @@ public record GmvaeGumbelConfig(
       boolean newStraightThrough) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         newGaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
-        temperatureMin, temperatureEpochs, newBinarize, newStraightThrough, seed);
+        temperatureMin, temperatureEpochs, newBinarize, newStraightThrough, featureBnRelu, seed);
+  }
+
+  /** The same config with the feature layer's batch norm + ReLU switch set. */
+  public GmvaeGumbelConfig withFeatureBnRelu(boolean on) {
+    return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
+        gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
+        temperatureMin, temperatureEpochs, binarize, straightThrough, on, seed);
   }
 
   private static void require(boolean ok, String message) {

@@ -26,7 +26,7 @@ class GmvaeGumbelReadingsTest {
 
   static GmvaeGumbelConfig config(boolean binarize, boolean straightThrough) {
     return new GmvaeGumbelConfig(new int[] {4, 4, 1}, 3, new int[] {16, 8}, 6, 4, 5f, 1e-2f,
-        1e-8f, N, 1, 1f, 0.5f, 10, binarize, straightThrough, 5L);
+        1e-8f, N, 1, 1f, 0.5f, 10, binarize, straightThrough, false, 5L);
   }
 
   /** {target, loss} of the training branch at (τ, step t) on images x. */
@@ -91,5 +91,72 @@ class GmvaeGumbelReadingsTest {
     float hard = run(config(false, true), x, 1f, 3)[1][0];
     assertTrue(Math.abs(soft - hard) > 1e-3f * Math.abs(soft),
         "τ = 1: the one-hot forward changes the loss (" + soft + " vs " + hard + ")");
+  }
+
+  @Test
+  void featureBnReluMakesTheFeatureLayerAHiddenOne() {
+    var c = config(false, false).withFeatureBnRelu(true);
+    float[] x = new float[2 * D];
+    java.util.Random r = new java.util.Random(4);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextFloat();
+    }
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      var p = new Params(tf, c.seed());
+      var in = GmvaeGumbel.imageInput(tf, c, "x");
+      var inf = GmvaeGumbel.inference(tf, p, c, in);
+      s.initialize();
+      String[] names = {"features_1_dense_kernel", "features_2_dense_kernel",
+          "features_out_dense_kernel", "qz_mean_kernel", "qz_mean_bias"};
+      float[][] w = new float[names.length][];
+      var runner = s.runner();
+      for (String n : names) {
+        runner.fetch(p.variables().get(n));
+      }
+      try (TFloat32 xs = TFloat32.tensorOf(Shape.of(2, 4, 4, 1), DataBuffers.of(x, true, false));
+          var res = runner.feed(in, xs).fetch(inf.embedding()).run()) {
+        for (int i = 0; i < names.length; i++) {
+          w[i] = floats((TFloat32) res.get(i));
+        }
+        float[] embedding = floats((TFloat32) res.get(names.length));
+        // At initialisation inference batch norm (γ 1, β 0, moving mean 0, variance 1) is a
+        // scale by 1/√(1 + ε): each hidden layer is ReLU(h·W / √(1 + ε)), x̂ now among them.
+        double scale = 1 / Math.sqrt(1 + io.deepclust.graphs.layers.BatchNorm.EPSILON);
+        int[] sizes = {D, 16, 8, 6};
+        for (int b = 0; b < 2; b++) {
+          double[] h = new double[D];
+          for (int i = 0; i < D; i++) {
+            h[i] = x[b * D + i];
+          }
+          for (int layer = 0; layer < 3; layer++) {
+            double[] next = new double[sizes[layer + 1]];
+            for (int o = 0; o < next.length; o++) {
+              double sum = 0;
+              for (int i = 0; i < h.length; i++) {
+                sum += h[i] * w[layer][i * next.length + o];
+              }
+              next[o] = Math.max(0, sum * scale);
+            }
+            h = next;
+          }
+          for (int o = 0; o < 4; o++) {
+            double mu = w[4][o];
+            for (int i = 0; i < 6; i++) {
+              mu += h[i] * w[3][i * 4 + o];
+            }
+            assertEquals(mu, embedding[b * 4 + o], 1e-5, "embedding " + b + "," + o);
+          }
+        }
+      }
+      assertTrue(p.variables().containsKey("features_out_bn_gamma"));
+      assertTrue(!p.variables().containsKey("features_out_kernel"), "no linear x̂ layer");
+    }
+  }
+
+  private static float[] floats(TFloat32 t) {
+    float[] out = new float[(int) t.shape().size()];
+    t.asRawTensor().data().asFloats().read(out);
+    return out;
   }
 }

@@ -37,7 +37,7 @@ class GmvaeGumbelTrainingTest {
   @Test
   void adamStepsDecreaseTheLossAndKeepItFinite() {
     var config = new GmvaeGumbelConfig(new int[] {4, 4, 1}, 2, new int[] {32, 16}, 8, 4, 5f,
-        1e-2f, 1e-8f, 32, 1, 1f, 0.5f, 10, false, false, 7L);
+        1e-2f, 1e-8f, 32, 1, 1f, 0.5f, 10, false, false, false, 7L);
     int n = 64;
     int[] labels = new int[n];
     float[] data = twoPrototypes(n, 16, 3L, labels);

@@ -264,6 +264,10 @@ final class TrainCommand implements Callable<Integer> {
       + "takes x); on by default, --no-binarize trains on the grey images.")
   Boolean binarize;
 
+  @Option(names = "--feature-bn-relu", description = "gmvae_gumbel reading: the feature layer x̂ "
+      + "is followed by batch norm + ReLU like the hidden layers (default: linear x̂).")
+  boolean featureBnRelu;
+
   enum ModelName { gmvae_gumbel, vade, kdvae, vc, vab }
 
   enum Mode { session, eager }
@@ -361,7 +365,8 @@ final class TrainCommand implements Callable<Integer> {
         c = epochs != null ? c.withEpochs(epochs) : c;
         try {
           c = c.withReadings(gaussianWeight != null ? gaussianWeight : c.gaussianWeight(),
-              binarize != null ? binarize : c.binarize(), straightThrough);
+              binarize != null ? binarize : c.binarize(), straightThrough)
+              .withFeatureBnRelu(featureBnRelu);
         } catch (IllegalArgumentException e) {
           throw new ParameterException(new CommandLine(this), "--gaussian-weight: "
               + e.getMessage());

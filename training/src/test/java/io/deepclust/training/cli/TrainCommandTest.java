@@ -108,14 +108,16 @@ class TrainCommandTest {
   void gmvaeReadingsSwitchesDefaultToBinarisedAndRefuseANegativeWeight(@TempDir Path tmp)
       throws Exception {
     var config = trainTiny(tmp.resolve("run"), "gmvae_gumbel", "1", "--gaussian-weight", "2.5",
-        "--binarize", "--straight-through");
+        "--binarize", "--straight-through", "--feature-bn-relu");
     assertEquals(2.5, config.get("gaussianWeight").getAsDouble(), 0.0);
     assertTrue(config.get("binarize").getAsBoolean());
     assertTrue(config.get("straightThrough").getAsBoolean());
+    assertTrue(config.get("featureBnRelu").getAsBoolean());
     var plain = trainTiny(tmp.resolve("plain"), "gmvae_gumbel", "1");
     assertEquals(5.0, plain.get("gaussianWeight").getAsDouble(), 0.0, "the paper's w_G");
     assertTrue(plain.get("binarize").getAsBoolean(), "binarised images are the default");
     assertFalse(plain.get("straightThrough").getAsBoolean());
+    assertFalse(plain.get("featureBnRelu").getAsBoolean());
     var grey = trainTiny(tmp.resolve("grey"), "gmvae_gumbel", "1", "--no-binarize");
     assertFalse(grey.get("binarize").getAsBoolean());
     var bad = run("train", "--model", "gmvae_gumbel", "--run-dir", tmp.resolve("bad").toString(),

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The generic training loop, driven with GMVAE-Gumbel on a toy dataset. */
 class TrainerTest {
   static final GmvaeGumbelConfig CONFIG = new GmvaeGumbelConfig(new int[] {4, 4, 1}, 2,
-      new int[] {32, 16}, 8, 4, 5f, 1e-2f, 1e-8f, 16, 3, 1f, 0.5f, 2, false, false, 5L);
+      new int[] {32, 16}, 8, 4, 5f, 1e-2f, 1e-8f, 16, 3, 1f, 0.5f, 2, false, false, false, 5L);
   static final PrintStream QUIET = new PrintStream(PrintStream.nullOutputStream());
 
   /** Two noisy binary prototypes (left half lit, or right half lit). */
