@@ -75,9 +75,9 @@ class GmvaeGumbelConfig:
 
     @staticmethod
     def mnist(seed):
-        """The paper's MNIST settings on dynamically binarised images (Java's mnist()); a
-        config file without the key reads it as off."""
-        return GmvaeGumbelConfig(seed=seed, binarize=True)
+        """The paper's MNIST settings on dynamically binarised images, x^ followed by batch norm +
+        ReLU (Java's mnist()); a config file without the keys reads them as off."""
+        return GmvaeGumbelConfig(seed=seed, binarize=True, feature_bn_relu=True)
 
     @property
     def input_dim(self):

@@ -12,7 +12,7 @@ from deepclust_ref.adam_step import AdamStep
 from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
 
 
-def expected_names():
+def expected_names(feature_bn_relu=True):
     """The Java builder's variables, in its creation order, written out by hand."""
     def hidden(n):
         return [n + "_dense_kernel"] + [n + "_bn_" + s for s in
@@ -21,7 +21,8 @@ def expected_names():
     def dense(n):
         return [n + "_kernel", n + "_bias"]
 
-    return (hidden("features_1") + hidden("features_2") + dense("features_out")
+    features_out = hidden if feature_bn_relu else dense
+    return (hidden("features_1") + hidden("features_2") + features_out("features_out")
             + hidden("qc_1") + hidden("qc_2") + dense("qc_logits")
             + dense("qz_mean") + dense("qz_logvar")
             + ["px_from_z_kernel", "px_from_c_kernel"] + hidden("px_1") + hidden("px_2")
@@ -35,8 +36,9 @@ class ConfigTest(unittest.TestCase):
                          ((28, 28, 1), 10, (512, 256), 100, 150))
         self.assertEqual((c.gaussian_weight, c.learning_rate, c.adam_epsilon, c.batch_size,
                           c.epochs), (5.0, 1e-3, 1e-8, 300, 300))
-        # Binarised images: the reading measured best (issue 18), as Java's mnist().
-        self.assertEqual((c.binarize, c.straight_through), (True, False))
+        # Binarised images and x^ with batch norm + ReLU: the readings measured best (issue 18),
+        # as Java's mnist().
+        self.assertEqual((c.binarize, c.straight_through, c.feature_bn_relu), (True, False, True))
 
     def test_temperature_decays_from_one_to_half_at_epoch_100(self):
         c = GmvaeGumbelConfig.mnist(1)

@@ -23,12 +23,13 @@ import org.tensorflow.types.TInt64;
  * categorical q(c|x̂) relaxed by Gumbel-softmax, a Gaussian q(z|x̂) (Eq. 5-6), and a generator
  * p(x|z, c) fed linear(z) + linear(c); loss = −ELBO of Eq. 7 with the Gaussian KL weighted by w_G.
  *
- * <p>Readings of the paper, written down: the feature layer x̂ and the two q(z|x̂) heads are linear
- * (the paper excepts "embeddings" from batch norm + ReLU); the q(z|x̂) heads give μ and log σ²; the
- * sum linear(z) + linear(c) enters the decoder without an activation; layers whose output reaches
- * batch norm through linear maps only (the hidden dense layers, linear(z), linear(c)) have no bias,
- * since batch norm removes any constant offset: such a bias has a zero gradient and would only
- * random-walk under Adam. Cluster assignment is argmax of the logits, without noise; reconstruct and
+ * <p>Readings of the paper, written down: the two q(z|x̂) heads are linear (the paper excepts
+ * "embeddings" from batch norm + ReLU); the feature layer x̂ is followed by batch norm + ReLU with
+ * the config's {@code featureBnRelu} (the default, measured best), else linear; the q(z|x̂) heads
+ * give μ and log σ²; the sum linear(z) + linear(c) enters the decoder without an activation; layers
+ * whose output reaches batch norm through linear maps only (the hidden dense layers, linear(z),
+ * linear(c)) have no bias, since batch norm removes any constant offset: such a bias has a zero
+ * gradient and would only random-walk under Adam. Cluster assignment is argmax of the logits, without noise; reconstruct and
  * decode use the one-hot of the cluster in place of the Gumbel sample.
  *
  * <p>Variable prefixes follow the sub-network they parameterise: {@code features_}, {@code qc_}

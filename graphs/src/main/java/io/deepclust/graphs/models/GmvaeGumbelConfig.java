@@ -16,9 +16,10 @@ package io.deepclust.graphs.models;
  *     default since it measured best of the readings (docs/models.md, README)
  * @param straightThrough readings switch (off by default): the decoder gets the one-hot of the
  *     Gumbel sample's argmax, the gradient of the soft sample (straight-through Gumbel)
- * @param featureBnRelu readings switch (off where a config file lacks the key): the feature layer
- *     x̂ is followed by batch norm + ReLU like the hidden layers (§3: "all the layers, except the
- *     input, output and embeddings"), read as x̂ not being an embedding; off, x̂ is linear
+ * @param featureBnRelu readings switch (on in {@link #mnist}, off where a config file lacks the
+ *     key): the feature layer x̂ is followed by batch norm + ReLU like the hidden layers (§3: "all
+ *     the layers, except the input, output and embeddings"), read as x̂ not being an embedding;
+ *     off, x̂ is linear. The default since it measured best (docs/models.md, README)
  */
 public record GmvaeGumbelConfig(
     int[] inputShape,
@@ -75,11 +76,14 @@ public record GmvaeGumbelConfig(
     require(temperatureEpochs >= 1, "temperatureEpochs must be positive");
   }
 
-  /** The paper's MNIST settings with the given seed, on dynamically binarised images. */
+  /**
+   * The paper's MNIST settings with the given seed, on dynamically binarised images, x̂ followed by
+   * batch norm + ReLU.
+   */
   public static GmvaeGumbelConfig mnist(long seed) {
     return new GmvaeGumbelConfig(MNIST_SHAPE, CLUSTERS, HIDDEN, FEATURE_DIM, LATENT_DIM,
         GAUSSIAN_WEIGHT, LEARNING_RATE, ADAM_EPSILON, BATCH_SIZE, EPOCHS, TEMPERATURE_INIT,
-        TEMPERATURE_MIN, TEMPERATURE_EPOCHS, true, false, false, seed);
+        TEMPERATURE_MIN, TEMPERATURE_EPOCHS, true, false, true, seed);
   }
 
   public int inputDim() {

@@ -264,9 +264,10 @@ final class TrainCommand implements Callable<Integer> {
       + "takes x); on by default, --no-binarize trains on the grey images.")
   Boolean binarize;
 
-  @Option(names = "--feature-bn-relu", description = "gmvae_gumbel reading: the feature layer x̂ "
-      + "is followed by batch norm + ReLU like the hidden layers (default: linear x̂).")
-  boolean featureBnRelu;
+  @Option(names = "--feature-bn-relu", negatable = true, description = "gmvae_gumbel reading: "
+      + "the feature layer x̂ is followed by batch norm + ReLU like the hidden layers; on by "
+      + "default, --no-feature-bn-relu makes x̂ linear.")
+  Boolean featureBnRelu;
 
   enum ModelName { gmvae_gumbel, vade, kdvae, vc, vab }
 
@@ -366,7 +367,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
           c = c.withReadings(gaussianWeight != null ? gaussianWeight : c.gaussianWeight(),
               binarize != null ? binarize : c.binarize(), straightThrough)
-              .withFeatureBnRelu(featureBnRelu);
+              .withFeatureBnRelu(featureBnRelu != null ? featureBnRelu : c.featureBnRelu());
         } catch (IllegalArgumentException e) {
           throw new ParameterException(new CommandLine(this), "--gaussian-weight: "
               + e.getMessage());

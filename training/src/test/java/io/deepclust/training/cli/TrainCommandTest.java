@@ -117,9 +117,11 @@ class TrainCommandTest {
     assertEquals(5.0, plain.get("gaussianWeight").getAsDouble(), 0.0, "the paper's w_G");
     assertTrue(plain.get("binarize").getAsBoolean(), "binarised images are the default");
     assertFalse(plain.get("straightThrough").getAsBoolean());
-    assertFalse(plain.get("featureBnRelu").getAsBoolean());
-    var grey = trainTiny(tmp.resolve("grey"), "gmvae_gumbel", "1", "--no-binarize");
+    assertTrue(plain.get("featureBnRelu").getAsBoolean(), "x̂ batch norm + ReLU by default");
+    var grey = trainTiny(tmp.resolve("grey"), "gmvae_gumbel", "1", "--no-binarize",
+        "--no-feature-bn-relu");
     assertFalse(grey.get("binarize").getAsBoolean());
+    assertFalse(grey.get("featureBnRelu").getAsBoolean());
     var bad = run("train", "--model", "gmvae_gumbel", "--run-dir", tmp.resolve("bad").toString(),
         "--gaussian-weight", "-1", "--no-progress", "--no-report");
     assertOneLineError(bad, 2, "--gaussian-weight");
