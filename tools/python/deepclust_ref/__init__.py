@@ -11,4 +11,7 @@ graphs/.../models/Vab.java, VabConfig.java -> vab.py
 training/.../data/Affine.java (rotation only) -> augment.py
 savedmodels/.../*Export.java  -> export.py
 inference/.../Contract.java   -> contract.py
+
+The models are listed once, in registry.py (a model is its module plus one line there); the
+trainer, the cross-check, check_export and perf_worker look them up there.
 """

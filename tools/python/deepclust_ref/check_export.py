@@ -1,5 +1,6 @@
 """Checks a SavedModel (Java- or Python-made) against the contract and, for GMVAE-Gumbel,
-Variational Clustering and VAB, against this reference run on the export's own weights.
+Variational Clustering and VAB (the registry's `check_export_reference`), against this reference
+run on the export's own weights.
 
     python -m deepclust_ref.check_export EXPORT_DIR [--batch N]
 
@@ -17,32 +18,25 @@ import tensorflow as tf
 
 from . import checkpoint
 from . import contract as C
-from .export import read_asset
-from .gmvae_gumbel import MODEL as GMVAE_GUMBEL
-from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
-from .vab import MODEL as VAB
-from .vab import Vab, VabConfig
-from .vc import MODEL as VC
-from .vc import Vc, VcConfig
+from . import registry as R
+from .export import inference_outputs, read_asset
 
 _KEYS = {C.SIG_ASSIGN: ({C.IN_X}, {C.OUT_PROBS, C.OUT_CLUSTER}),
          C.SIG_EMBED: ({C.IN_X}, {C.OUT_Z}),
          C.SIG_RECONSTRUCT: ({C.IN_X}, {C.OUT_X_HAT}),
          C.SIG_DECODE: ({C.IN_Z, C.IN_CLUSTER}, {C.OUT_X_HAT}),
          C.SIG_PRIOR: ({C.IN_CLUSTER}, {C.OUT_MEAN, C.OUT_STDDEV})}
-# Checked when present; required of the models listed in _REQUIRED_OPTIONAL.
+# Checked when present; required of a model whose registry entry lists them (`signatures`).
 _OPTIONAL_KEYS = {C.SIG_PRIOR_MIX: ({C.IN_WEIGHTS}, {C.OUT_MEAN, C.OUT_STDDEV}),
                   C.SIG_COMPRESS: ({C.IN_X}, {C.OUT_BITS}),
                   C.SIG_CLASSIFY_BITS: ({C.IN_BITS}, {C.OUT_PROBS, C.OUT_CLUSTER})}
-_REQUIRED_OPTIONAL = {VC: (C.SIG_PRIOR_MIX,), VAB: C.VAB_SIGNATURES}
-# Models whose `prior` (and `prior_mix`) give `mean` only: a Bernoulli prior has no stddev.
-_MEAN_ONLY_PRIOR = (VAB,)
 
 
-def _keys(model, name, keys):
-    """The (inputs, outputs) `name` must have for `model`."""
+def _keys(mean_only, name, keys):
+    """The (inputs, outputs) `name` must have; `mean_only`: the model's `prior` (and `prior_mix`)
+    give `mean` only (a Bernoulli prior has no stddev)."""
     inputs, outputs = keys
-    if model in _MEAN_ONLY_PRIOR and name in (C.SIG_PRIOR, C.SIG_PRIOR_MIX):
+    if mean_only and name in (C.SIG_PRIOR, C.SIG_PRIOR_MIX):
         outputs = outputs - {C.OUT_STDDEV}
     return inputs, outputs
 
@@ -74,10 +68,11 @@ def check(export_dir, batch=8, seed=0):
         problems.append(f"deepclust.json: model {info.get(C.JSON_MODEL)!r} is not one of "
                         f"{C.MODELS}")
     loaded = tf.saved_model.load(export_dir, tags=[C.TAG])
-    model_name = info.get(C.JSON_MODEL)
-    required = _REQUIRED_OPTIONAL.get(model_name, ())
+    spec = R.REGISTRY.get(info.get(C.JSON_MODEL))
+    required = spec.signatures if spec else ()
+    mean_only = spec is not None and not spec.prior_has_stddev
     for name, keys in list(_KEYS.items()) + list(_OPTIONAL_KEYS.items()):
-        inputs, outputs = _keys(model_name, name, keys)
+        inputs, outputs = _keys(mean_only, name, keys)
         if name not in loaded.signatures:
             if name in _KEYS or name in required:
                 problems.append(f"no signature {name}")
@@ -120,7 +115,7 @@ def check(export_dir, batch=8, seed=0):
     if weights is not None:
         want_shapes[(C.SIG_PRIOR_MIX, C.OUT_MEAN)] = ((batch, zdim), tf.float32)
         want_shapes[(C.SIG_PRIOR_MIX, C.OUT_STDDEV)] = ((batch, zdim), tf.float32)
-    if model_name in _MEAN_ONLY_PRIOR:
+    if mean_only:
         for sig in (C.SIG_PRIOR, C.SIG_PRIOR_MIX):
             want_shapes.pop((sig, C.OUT_STDDEV), None)
     if bits is not None:
@@ -136,51 +131,42 @@ def check(export_dir, batch=8, seed=0):
     if bits is not None:
         problems += _check_bits(got)
 
-    ref = None
-    if info[C.JSON_MODEL] == GMVAE_GUMBEL:
-        model = GmvaeGumbel(GmvaeGumbelConfig.from_json(info[C.JSON_CONFIG]))
+    ref = {}
+    if spec is not None and spec.check_export_reference:
+        model = spec.model(spec.config.from_json(info[C.JSON_CONFIG]))
         model.params.assign(export_weights(export_dir))
-        inf = model.inference(x)
-        mean, stddev = model.prior(clusters)
-        ref = {(C.SIG_ASSIGN, C.OUT_PROBS): inf["probs"], (C.SIG_ASSIGN, C.OUT_CLUSTER):
-               inf["cluster"], (C.SIG_EMBED, C.OUT_Z): inf["embedding"],
-               (C.SIG_RECONSTRUCT, C.OUT_X_HAT): inf["reconstruction"],
-               (C.SIG_DECODE, C.OUT_X_HAT): model.decode(z, clusters),
-               (C.SIG_PRIOR, C.OUT_MEAN): mean, (C.SIG_PRIOR, C.OUT_STDDEV): stddev}
-    elif info[C.JSON_MODEL] == VC:
-        model = Vc(VcConfig.from_json(info[C.JSON_CONFIG]))
-        model.params.assign(export_weights(export_dir))
-        inf = model.inference(x)
-        mean, stddev = model.prior(clusters)
-        mix_mean, mix_stddev = model.prior_mix(weights)
-        ref = {(C.SIG_ASSIGN, C.OUT_PROBS): inf["probs"], (C.SIG_ASSIGN, C.OUT_CLUSTER):
-               inf["cluster"], (C.SIG_EMBED, C.OUT_Z): inf["z"],
-               (C.SIG_RECONSTRUCT, C.OUT_X_HAT): inf["x_hat"],
-               (C.SIG_DECODE, C.OUT_X_HAT): model.decode(z, clusters),
-               (C.SIG_PRIOR, C.OUT_MEAN): mean, (C.SIG_PRIOR, C.OUT_STDDEV): stddev,
-               (C.SIG_PRIOR_MIX, C.OUT_MEAN): mix_mean,
-               (C.SIG_PRIOR_MIX, C.OUT_STDDEV): mix_stddev}
-    elif info[C.JSON_MODEL] == VAB:
-        model = Vab(VabConfig.from_json(info[C.JSON_CONFIG]))
-        model.params.assign(export_weights(export_dir))
-        inf = model.inference(x)
-        own_bits = model.compress(x)
-        from_bits = model.classify_bits(bits)
-        ref = {(C.SIG_ASSIGN, C.OUT_PROBS): inf["probs"], (C.SIG_ASSIGN, C.OUT_CLUSTER):
-               inf["cluster"], (C.SIG_EMBED, C.OUT_Z): inf["z"],
-               (C.SIG_RECONSTRUCT, C.OUT_X_HAT): inf["x_hat"],
-               (C.SIG_DECODE, C.OUT_X_HAT): model.decode(z, clusters),
-               (C.SIG_PRIOR, C.OUT_MEAN): model.prior(clusters),
-               (C.SIG_COMPRESS, C.OUT_BITS): own_bits,
-               (C.SIG_CLASSIFY_BITS, C.OUT_PROBS): from_bits["probs"],
-               (C.SIG_CLASSIFY_BITS, C.OUT_CLUSTER): from_bits["cluster"]}
-    for (sig, key), want in (ref or {}).items():
+        ref = reference(spec, model, x, z, clusters, weights, bits)
+    for (sig, key), want in ref.items():
         d = float(np.max(np.abs(got[sig][key].numpy().astype(np.float64)
                                 - want.numpy().astype(np.float64))))
         diffs[f"{sig}.{key}"] = d
         if d > 1e-5:
             problems.append(f"{sig}.{key} differs from the reference by {d:.3g}")
     return problems, diffs
+
+
+def reference(spec, model, x, z, clusters, weights, bits):
+    """The twin's value of every signature output, (signature, output) -> tensor, on the inputs
+    fed to the export (`bits` the export's own compress output), as export.Serving computes it."""
+    inf = inference_outputs(model, x)
+    ref = {(C.SIG_ASSIGN, C.OUT_PROBS): inf[C.OUT_PROBS],
+           (C.SIG_ASSIGN, C.OUT_CLUSTER): inf[C.OUT_CLUSTER], (C.SIG_EMBED, C.OUT_Z): inf[C.OUT_Z],
+           (C.SIG_RECONSTRUCT, C.OUT_X_HAT): inf[C.OUT_X_HAT],
+           (C.SIG_DECODE, C.OUT_X_HAT): model.decode(z, clusters)}
+    priors = [(C.SIG_PRIOR, model.prior(clusters))]
+    if C.SIG_PRIOR_MIX in spec.signatures:
+        priors.append((C.SIG_PRIOR_MIX, model.prior_mix(weights)))
+    for sig, prior in priors:
+        if spec.prior_has_stddev:
+            ref[(sig, C.OUT_MEAN)], ref[(sig, C.OUT_STDDEV)] = prior
+        else:
+            ref[(sig, C.OUT_MEAN)] = prior
+    if C.SIG_COMPRESS in spec.signatures:
+        from_bits = model.classify_bits(bits)
+        ref[(C.SIG_COMPRESS, C.OUT_BITS)] = model.compress(x)
+        ref[(C.SIG_CLASSIFY_BITS, C.OUT_PROBS)] = from_bits["probs"]
+        ref[(C.SIG_CLASSIFY_BITS, C.OUT_CLUSTER)] = from_bits["cluster"]
+    return ref
 
 
 def _check_bits(got):

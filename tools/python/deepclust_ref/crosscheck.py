@@ -1,15 +1,16 @@
 """The Java <-> Python cross-check (docs/crosscheck.md): the reference directory, the verify step.
 
-    python -m deepclust_ref.crosscheck make --model gmvae_gumbel|vade|kdvae|vc|vab --out DIR
+    python -m deepclust_ref.crosscheck make --model MODEL --out DIR
         [--batch-size 32] [--steps 20] [--seed 7] [--temperature 0.8] [--adam-epsilon EPS]
     python -m deepclust_ref.crosscheck verify --ref DIR
     python -m deepclust_ref.crosscheck summary < ROWS
 
-`make` writes DIR/manifest.json, the name-keyed checkpoint DIR/ref (inputs, initial weights, forward
-outputs and gradients at the initial weights, weights and inference outputs after T Adam steps) and
-DIR/python_export (the trained weights as a contract SavedModel). Every computation runs in a
-tf.function with the Java placeholders' shapes (dynamic batch) and the Java graph's ops, so both go
-through grappler alike (the forward values agree with Java's bit for bit).
+`make` (MODEL a name of registry.REGISTRY) writes DIR/manifest.json, the name-keyed checkpoint
+DIR/ref (inputs, initial weights, forward outputs and gradients at the initial weights, weights and
+inference outputs after T Adam steps) and DIR/python_export (the trained weights as a contract
+SavedModel). Every computation runs in a tf.function with the Java placeholders' shapes (dynamic
+batch) and the Java graph's ops, so both go through grappler alike (the forward values agree with
+Java's bit for bit).
 
 `verify` (after `./deepclust crosscheck --ref DIR`) loads DIR/java_export with tf.saved_model.load
 and compares its outputs on in__x with the ones Java wrote to DIR/java_outputs, checks its asset,
@@ -40,21 +41,14 @@ import tensorflow as tf  # noqa: E402
 from . import checkpoint  # noqa: E402
 from . import contract as C  # noqa: E402
 from . import export as E  # noqa: E402
+from . import gmvae_gumbel  # noqa: E402
+from . import kdvae  # noqa: E402
+from . import registry as R  # noqa: E402
+from . import vab  # noqa: E402
+from . import vade  # noqa: E402
+from . import vc  # noqa: E402
 from .adam_step import AdamStep  # noqa: E402
-from .gmvae_gumbel import MODEL as GMVAE_GUMBEL  # noqa: E402
 from .step_states import STEPS_DIR, StepStates, tensor_specs, training_state  # noqa: E402,F401
-from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
-from .kdvae import MODEL as KDVAE  # noqa: E402
-from .kdvae import Kdvae, KdvaeConfig  # noqa: E402
-from .vab import MODEL as VAB  # noqa: E402
-from .vab import Vab, VabConfig  # noqa: E402
-from .vade import MODEL as VADE  # noqa: E402
-from .vade import Vade, VadeConfig  # noqa: E402
-from .vc import MNIST_DECODER as VC_MNIST_DECODER  # noqa: E402
-from .vc import MNIST_ENCODER as VC_MNIST_ENCODER  # noqa: E402
-from .vc import MODEL as VC  # noqa: E402
-from .vc import ConvSpec as VcConvSpec  # noqa: E402
-from .vc import Vc, VcConfig  # noqa: E402
 
 MANIFEST = "manifest.json"
 REF = "ref"
@@ -63,15 +57,6 @@ JAVA_EXPORT = "java_export"
 JAVA_OUTPUTS = "java_outputs"
 JAVA_OUTPUTS_JSON = "java_outputs.json"
 
-LOSS_TERMS = ("loss", "reconstruction", "categorical_kl", "gaussian_kl")
-# Training-branch outputs recorded as out__<name>, by model (docs/models.md).
-VADE_TRAINING_OUTPUTS = ("loss", "reconstruction", "latent_kl", "categorical_kl", "log_gamma",
-                         "pretrain_loss", "refit_loss")
-KDVAE_TRAINING_OUTPUTS = ("loss", "score", "assigned", "pair_loss")
-VC_TRAINING_OUTPUTS = ("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2",
-                       "logits")
-VAB_TRAINING_OUTPUTS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c",
-                        "logits")
 # Inference outputs: reference name -> (signature, output key).
 OUTPUTS = collections.OrderedDict([
     ("probs", (C.SIG_ASSIGN, C.OUT_PROBS)),
@@ -92,23 +77,6 @@ SAVEDMODEL_TOL = 1e-6
 # the same run agrees to ~5e-6. The check is about the two implementations, so it uses 1e-4 on both
 # sides (the issue asks for the same epsilon, beta and learning rate on each side).
 CROSSCHECK_ADAM_EPSILON = 1e-4
-
-# A small config for committed golden fixtures (tests/golden, Java's test resources).
-TINY = dict(hidden=(32, 16), feature_dim=8, latent_dim=4, clusters=3)
-TINY_VADE = dict(encoder_hidden=(32, 32, 64), decoder_hidden=(64, 32, 32), latent_dim=4,
-                 clusters=3)
-TINY_KDVAE = dict(encoder_hidden=(32, 16), decoder_hidden=(16, 32), latent_dim=4, clusters=3)
-# vc keeps the MNIST geometry (kernels, strides, paddings: 28-26-24-22-10-8-6-2 and 3-6-8-10-12-24-
-# 26-28) with few filters.
-TINY_VC = dict(
-    encoder_convs=tuple(VcConvSpec(f, s.kernel, s.stride, s.padding)
-                        for f, s in zip((4, 4, 4, 8, 8, 8, 8), VC_MNIST_ENCODER)),
-    posterior_hidden=(16, 16), decoder_dense=(16, 72), decoder_reshape=(3, 3, 8),
-    decoder_deconvs=tuple(VcConvSpec(f, s.kernel, s.stride, s.padding)
-                          for f, s in zip((8, 8, 8, 4, 4, 4, 1), VC_MNIST_DECODER)),
-    latent_dim=4, clusters=10)
-# vab keeps 28x28x1 and K = 10 with few units and bits.
-TINY_VAB = dict(encoder_hidden=(16, 8), decoder_hidden=(8, 16), bits=6, clusters=10)
 
 CHECK_JAVA_TO_PYTHON = "savedmodel java→python"
 CHECK_PYTHON_TO_PYTHON = "savedmodel python→python"
@@ -196,7 +164,7 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
     b = x.shape[0]
     if x_train.shape[0] != steps * b:
         raise ValueError(f"x_train has {x_train.shape[0]} rows, need steps * B = {steps * b}")
-    model = GmvaeGumbel(config)
+    model = gmvae_gumbel.GmvaeGumbel(config)
     p = model.params
     if init_from:
         checkpoint.restore_params(init_from, p)
@@ -212,7 +180,7 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
         with tf.GradientTape() as tape:
             out = model.training(xs, temp, noise_seed)
         grads = tape.gradient(out["loss"], trainables)
-        return {k: out[k] for k in LOSS_TERMS + ("logits",)}, grads
+        return {k: out[k] for k in gmvae_gumbel.TRAINING_OUTPUTS}, grads
 
     inference = _inference_fn(model)
     adam = AdamStep(trainables, p.trainable_names, config.adam_epsilon)
@@ -230,7 +198,7 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
     for n, v in p.read().items():
         tensors["init__" + n] = v
     out, grads = forward(tf.constant(x), tf.constant(tau), tf.constant([s, 1], tf.int64))
-    for k in LOSS_TERMS + ("logits",):
+    for k in gmvae_gumbel.TRAINING_OUTPUTS:
         tensors["out__" + k] = out[k].numpy()
     for k, v in inference(tf.constant(x)).items():
         tensors["out__" + k] = v.numpy()
@@ -390,18 +358,14 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
     return model, tensors, losses
 
 
-# VaDE's prior variables start at `seeded_prior` in the reference, not at the seed's zeros.
-INIT_NOT_FROM_SEED = {"vade": ("pc_logits", "pz_mean", "pz_logvar")}
-
-
 def reference_vade(config, x, x_train, steps, temperature, init_from=None, step_states=None):
     """VaDE's reference tensors: the seed's weights with `seeded_prior` as the prior (so init__*
-    hold a non-trivial GMM), or `init_from`; joint-phase steps on every variable. The temperature
-    is unused."""
+    hold a non-trivial GMM; the registry lists its variables as not from the seed), or
+    `init_from`; joint-phase steps on every variable. The temperature is unused."""
     del temperature
-    model = Vade(config)
+    model = vade.Vade(config)
     model.set_prior(*seeded_prior(config))
-    return _reference(model, VADE_TRAINING_OUTPUTS, x, x_train, steps, init_from,
+    return _reference(model, vade.TRAINING_OUTPUTS, x, x_train, steps, init_from,
                       step_states=step_states, extra_outputs=model.pretraining_losses)
 
 
@@ -413,8 +377,8 @@ def reference_kdvae(config, x, x_train, steps, temperature, init_from=None, step
     if x.shape[0] % config.clusters:
         raise ValueError(f"k-DVAE's cross-check feeds x to the pair loss as K blocks: the batch "
                          f"size must be a multiple of K = {config.clusters}, not {x.shape[0]}")
-    model = Kdvae(config)
-    return _reference(model, KDVAE_TRAINING_OUTPUTS, x, x_train, steps, init_from,
+    model = kdvae.Kdvae(config)
+    return _reference(model, kdvae.TRAINING_OUTPUTS, x, x_train, steps, init_from,
                       step_states=step_states, extra_outputs=model.pair_losses)
 
 
@@ -434,32 +398,26 @@ def vc_scalars(config):
     return config.recons_scale(0), VC_CROSSCHECK_AUG_WEIGHT
 
 
+def vc_manifest_extras(config):
+    """The manifest keys vc's Java side reads besides the common ones: `vc_scalars`."""
+    return dict(zip(("recons_scale", "aug_weight"), vc_scalars(config)))
+
+
 def reference_vc(config, x, x_train, steps, temperature, init_from=None, step_states=None):
     """Variational Clustering's reference tensors: the seed's weights (or `init_from`), x^ =
     `augment_fixed` of x and x_train, lambda's of `vc_scalars`. The temperature is unused."""
     del temperature
     recons_scale, aug_weight = vc_scalars(config)
     aug = (augment_fixed(x), augment_fixed(x_train), recons_scale, aug_weight)
-    return _reference(Vc(config), VC_TRAINING_OUTPUTS, x, x_train, steps, init_from, aug=aug,
+    return _reference(vc.Vc(config), vc.TRAINING_OUTPUTS, x, x_train, steps, init_from, aug=aug,
                       step_states=step_states)
 
 
 def reference_vab(config, x, x_train, steps, temperature, init_from=None, step_states=None):
     """VAB's reference tensors: the seed's weights (or `init_from`); the Gumbel temperature tau
     (the manifest's "temperature") fed at the forward, gradient and every training step."""
-    return _reference(Vab(config), VAB_TRAINING_OUTPUTS, x, x_train, steps, init_from,
+    return _reference(vab.Vab(config), vab.TRAINING_OUTPUTS, x, x_train, steps, init_from,
                       temperature=temperature, step_states=step_states)
-
-
-MODELS = {GMVAE_GUMBEL: (GmvaeGumbelConfig.mnist, reference_gmvae_gumbel),
-          VADE: (VadeConfig.mnist, reference_vade),
-          KDVAE: (KdvaeConfig.mnist, reference_kdvae),
-          VC: (VcConfig.mnist, reference_vc),
-          VAB: (VabConfig.mnist, reference_vab)}
-TINY_BY_MODEL = {GMVAE_GUMBEL: TINY, VADE: TINY_VADE, KDVAE: TINY_KDVAE, VC: TINY_VC,
-                 VAB: TINY_VAB}
-# Manifest keys a model's Java side reads besides the common ones, from its config.
-MANIFEST_EXTRAS = {VC: lambda c: dict(zip(("recons_scale", "aug_weight"), vc_scalars(c)))}
 
 
 def manifest_text(manifest):
@@ -493,14 +451,14 @@ def _replace_dir(tmp, target):
         shutil.rmtree(old, ignore_errors=True)
 
 
-def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0.8,
+def make(out, model=gmvae_gumbel.MODEL, batch_size=32, steps=20, seed=7, temperature=0.8,
          adam_epsilon=CROSSCHECK_ADAM_EPSILON, data=None, log=None, tiny=False, init_from=None,
          synthetic_data=False, settings=None):
     """Writes the reference directory `out` (docs/crosscheck.md); returns the manifest. The config
     is the model's MNIST config with `seed` and `batch_size` (and `adam_epsilon` when given), then
-    `settings` ({config.json key: value}, e.g. a readings switch) applied."""
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model}; have {sorted(MODELS)}")
+    `settings` ({config.json key: value}, e.g. a readings switch) applied; the model's reference,
+    tiny config and manifest keys are its registry entry's."""
+    spec = R.spec(model)
     if batch_size < 2 or steps < 1:
         raise ValueError("need batch_size >= 2 and steps >= 1")
     log = log or (lambda *_: None)
@@ -511,12 +469,11 @@ def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0
         raise ValueError(f"refusing to replace {target}: not empty and no {MANIFEST}")
     if os.path.exists(target) and not os.path.isdir(target):
         raise ValueError(f"refusing to replace {target}: not a directory")
-    mnist_config, build = MODELS[model]
-    config = dataclasses.replace(mnist_config(seed), batch_size=batch_size)
+    config = dataclasses.replace(spec.default_config(seed), batch_size=batch_size)
     if adam_epsilon is not None:
         config = dataclasses.replace(config, adam_epsilon=float(adam_epsilon))
     if tiny:
-        config = dataclasses.replace(config, **TINY_BY_MODEL[model])
+        config = dataclasses.replace(config, **spec.tiny)
     if settings:
         unknown = sorted(set(settings) - set(config.to_json()))
         if unknown:
@@ -533,8 +490,9 @@ def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0
     try:
         os.makedirs(tmp)
         step_states = StepStates(os.path.join(tmp, STEPS_DIR))
-        net, tensors, losses = build(config, x, x_train, steps, temperature, init_from=init_from,
-                                     step_states=step_states)
+        reference = globals()[spec.reference]
+        net, tensors, losses = reference(config, x, x_train, steps, temperature,
+                                         init_from=init_from, step_states=step_states)
         manifest = {
             "model": model,
             "config": config.to_json(),
@@ -547,9 +505,10 @@ def make(out, model=GMVAE_GUMBEL, batch_size=32, steps=20, seed=7, temperature=0
             # VaDE's prior, or all of them with --init-from: Java loads them but does not compare
             # its own.
             "init_not_from_seed": (sorted(net.params.all) if init_from
-                                   else list(INIT_NOT_FROM_SEED.get(model, ()))),
+                                   else list(spec.init_not_from_seed)),
         }
-        manifest.update(MANIFEST_EXTRAS[model](config) if model in MANIFEST_EXTRAS else {})
+        if spec.manifest_extras:
+            manifest.update(globals()[spec.manifest_extras](config))
         manifest["per_step"] = step_states.manifest(steps, config.adam_epsilon)
         manifest["tensors"] = tensor_specs(tensors)
         checkpoint.save(os.path.join(tmp, REF), tensors)
@@ -790,7 +749,7 @@ def main(argv=None):
                                  description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
     mk = sub.add_parser("make", help="write the reference directory")
-    mk.add_argument("--model", default=GMVAE_GUMBEL, choices=sorted(MODELS))
+    mk.add_argument("--model", default=gmvae_gumbel.MODEL, choices=sorted(R.REGISTRY))
     mk.add_argument("--out", required=True)
     mk.add_argument("--batch-size", type=int, default=32)
     mk.add_argument("--steps", type=int, default=20)

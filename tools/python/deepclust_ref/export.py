@@ -19,15 +19,13 @@ import uuid
 import tensorflow as tf
 
 from . import contract as C
-from .gmvae_gumbel import MODEL as GMVAE_GUMBEL
-
-MODEL = GMVAE_GUMBEL  # the default model name (older callers)
 
 
-def model_name(model):
-    """The contract's model name: the model's `model_name` (VaDE, k-DVAE, vc, VAB), else
-    GMVAE-Gumbel."""
-    return getattr(model, "model_name", GMVAE_GUMBEL)
+def optional_signatures(model):
+    """The optional signatures `model` (a twin or its class) exports: `prior_mix` where it has
+    one, `compress` and `classify_bits` where it has `compress`."""
+    return (((C.SIG_PRIOR_MIX,) if hasattr(model, "prior_mix") else ())
+            + (C.VAB_SIGNATURES if hasattr(model, "compress") else ()))
 
 
 def inference_outputs(model, x):
@@ -74,7 +72,8 @@ class Serving(tf.Module):
         self.reconstruct = tf.function(reconstruct, input_signature=[x_spec])
         self.decode = tf.function(decode, input_signature=[z_spec, cluster_spec])
         self.prior = tf.function(prior, input_signature=[cluster_spec])
-        self.has_prior_mix = hasattr(model, "prior_mix")
+        optional = optional_signatures(model)
+        self.has_prior_mix = C.SIG_PRIOR_MIX in optional
         if self.has_prior_mix:
             weights_spec = tf.TensorSpec([None, c.clusters], tf.float32, name=C.IN_WEIGHTS)
 
@@ -83,7 +82,7 @@ class Serving(tf.Module):
                 return {C.OUT_MEAN: mean, C.OUT_STDDEV: stddev}
 
             self.prior_mix = tf.function(prior_mix, input_signature=[weights_spec])
-        self.has_bits = hasattr(model, "compress")
+        self.has_bits = C.SIG_COMPRESS in optional
         if self.has_bits:
             bits_spec = tf.TensorSpec([None, c.latent_dim], tf.uint8, name=C.IN_BITS)
 
@@ -116,7 +115,7 @@ def asset(model, dataset, metrics=None, extra=None):
     info.update(extra or {})
     info.update({
         C.JSON_CONTRACT: C.VERSION,
-        C.JSON_MODEL: model_name(model),
+        C.JSON_MODEL: model.model_name,
         C.JSON_CLUSTERS: c.clusters,
         C.JSON_LATENT_DIM: c.latent_dim,
         C.JSON_INPUT_SHAPE: list(c.input_shape),

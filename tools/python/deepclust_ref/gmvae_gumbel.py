@@ -19,6 +19,12 @@ from . import layers
 from .params import Params
 
 MODEL = "gmvae_gumbel"
+# The training branch's scalar terms, the loss first (the trainer logs each per epoch), and its
+# outputs the cross-check records as out__<name> (docs/crosscheck.md).
+TERMS = ("loss", "reconstruction", "categorical_kl", "gaussian_kl")
+TRAINING_OUTPUTS = TERMS + ("logits",)
+# A small config for the committed golden fixtures (crosscheck make --tiny).
+TINY = dict(hidden=(32, 16), feature_dim=8, latent_dim=4, clusters=3)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +136,8 @@ class GmvaeGumbelConfig:
 
 class GmvaeGumbel(tf.Module):
     """The model's variables (in `params`) and its branches as methods of tensors."""
+
+    model_name = MODEL
 
     def __init__(self, config, name=MODEL):
         super().__init__(name=name)

@@ -22,6 +22,12 @@ from .params import Twin
 from .vade import GmmStart, Pretraining, legacy_start
 
 MODEL = "kdvae"
+# The training branch's scalar terms, here the loss alone (the trainer logs each per epoch), and
+# its outputs the cross-check records as out__<name> (docs/crosscheck.md).
+TERMS = ("loss",)
+TRAINING_OUTPUTS = TERMS + ("score", "assigned", "pair_loss")
+# A small config for the committed golden fixtures (crosscheck make --tiny).
+TINY = dict(encoder_hidden=(32, 16), decoder_hidden=(16, 32), latent_dim=4, clusters=3)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -32,18 +32,8 @@ import tensorflow as tf  # noqa: E402
 
 from . import contract as C  # noqa: E402
 from . import flops as F  # noqa: E402
+from . import registry as R  # noqa: E402
 from . import train as T  # noqa: E402
-from .gmvae_gumbel import GmvaeGumbelConfig  # noqa: E402
-from .kdvae import KdvaeConfig  # noqa: E402
-from .vab import VabConfig  # noqa: E402
-from .vade import VadeConfig  # noqa: E402
-from .vc import VcConfig  # noqa: E402
-
-CONFIGS = {T.GMVAE_GUMBEL: GmvaeGumbelConfig, T.VADE: VadeConfig, T.KDVAE: KdvaeConfig,
-           T.VC: VcConfig, T.VAB: VabConfig}
-# The compiled step of each model's main (last) phase, as train.py names it.
-MAIN_STEP = {T.GMVAE_GUMBEL: "_train_step", T.VADE: "_joint_step", T.KDVAE: "_joint_step",
-             T.VC: "_train_step", T.VAB: "_train_step"}
 
 
 def set_threads(threads, inter_threads=None):
@@ -74,7 +64,8 @@ def rss():
 class TrainWorker:
     def __init__(self, model, config_json):
         self.model = model
-        self.config = CONFIGS[model].from_json(config_json)
+        self.spec = R.spec(model)
+        self.config = self.spec.config.from_json(config_json)
         self.training = T.build(model, self.config)
         self.phase = self.training.phases()[-1]
         b = self.phase.batch_size
@@ -99,7 +90,7 @@ class TrainWorker:
         return times
 
     def flops(self):
-        step = getattr(self.training, MAIN_STEP[self.model])
+        step = getattr(self.training, self.spec.main_step)  # the last phase's compiled step
         total, by_type = F.count(F.static_trace(step, self.phase.batch_size))
         return {"flops": total, "by_type": {k: {"ops": v[0], "flops": v[1]}
                                             for k, v in by_type.items()}}
@@ -173,7 +164,7 @@ def serve(worker, lines, out):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="perf_worker", description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", choices=sorted(CONFIGS))
+    p.add_argument("--model", choices=sorted(R.REGISTRY))
     p.add_argument("--config", help="config JSON file (Java's worker's)")
     p.add_argument("--savedmodel")
     p.add_argument("--max-batch", type=int, default=1024)

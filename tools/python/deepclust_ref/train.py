@@ -1,12 +1,13 @@
 """The Python trainer: the Java trainer's phases, losses and schedules (training/.../train/Trainer.java
 and the *TrainingGraph classes), on the TF 2.18 reference models.
 
-    python -m deepclust_ref.train --model gmvae_gumbel|vade|kdvae|vc|vab --run-dir DIR [--epochs N]
+    python -m deepclust_ref.train --model MODEL --run-dir DIR [--epochs N]
         [--pretrain-epochs N] [--init-vade-epochs N] [--pair-pretrain-epochs N] [--batch-size B]
         [--aug-target-stop-gradient] [--seed S] [--train-limit N] [--test-limit N]
         [--dataset mnist]
 
-Phases (as Java's; the phase index p counts every phase of the model, from 0):
+MODEL is a name of registry.REGISTRY. Phases (as Java's; the phase index p counts every phase of
+the model, from 0):
 - gmvae_gumbel: "train": Adam (lr, config eps) with the Gumbel temperature
   tau(e) = max(tau_min, tau_0 exp(-r e)), r = ln(tau_0/tau_min)/temperature_epochs, per epoch e.
 - vade: "pretrain" (only when the recipe has epochs; the autoencoder on mu~ by the recipe's
@@ -66,21 +67,14 @@ import tensorflow as tf  # noqa: E402
 from . import augment  # noqa: E402
 from . import crosscheck as X  # noqa: E402
 from . import export as E  # noqa: E402
+from . import gmvae_gumbel  # noqa: E402
+from . import kdvae  # noqa: E402
+from . import registry as R  # noqa: E402
+from . import vab  # noqa: E402
+from . import vade  # noqa: E402
+from . import vc  # noqa: E402
 from .adam_step import AdamStep, MomentumStep  # noqa: E402
-from .gmvae_gumbel import MODEL as GMVAE_GUMBEL  # noqa: E402
-from .gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
-from .kdvae import MODEL as KDVAE  # noqa: E402
-from .kdvae import Kdvae, KdvaeConfig  # noqa: E402
-from .vab import MODEL as VAB  # noqa: E402
-from .vab import Vab, VabConfig  # noqa: E402
-from .vab import psnr  # noqa: E402
-from .vade import MODEL as VADE  # noqa: E402
-from .vade import SGD_MOMENTUM, UNIFORM  # noqa: E402
-from .vade import Vade, VadeConfig  # noqa: E402
-from .vc import MODEL as VC  # noqa: E402
-from .vc import Vc, VcConfig  # noqa: E402
 
-MODELS = (GMVAE_GUMBEL, VADE, KDVAE, VC, VAB)
 DATASETS = ("mnist",)
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -223,13 +217,13 @@ def _assign_fn(model):
 class GmvaeGumbelTraining:
     def __init__(self, config):
         self.config = config
-        self.model = GmvaeGumbel(config)
+        self.model = gmvae_gumbel.GmvaeGumbel(config)
         p = self.model.params
         self.adam = AdamStep(p.trainable_variables_in_order(), p.trainable_names,
                              config.adam_epsilon)
         x_spec, scalar, seed_spec = _specs(config)
         model, adam = self.model, self.adam
-        self.terms = ("loss", "reconstruction", "categorical_kl", "gaussian_kl")
+        self.terms = gmvae_gumbel.TERMS
 
         @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar])
         def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
@@ -256,10 +250,10 @@ class VadeTraining:
     def __init__(self, config, prefix=""):
         self.config = config
         self.prefix = prefix
-        self.model = Vade(config)
+        self.model = vade.Vade(config)
         m = self.model
         recipe = config.pretraining
-        sgd = recipe.optimizer == SGD_MOMENTUM
+        sgd = recipe.optimizer == vade.SGD_MOMENTUM
         self.pretrain_opt = (MomentumStep(m.pretrain_variables, m.pretrain_names, recipe.momentum,
                                           name="pretrain_sgd") if sgd else
                              AdamStep(m.pretrain_variables, m.pretrain_names, config.adam_epsilon,
@@ -270,7 +264,7 @@ class VadeTraining:
         self.adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon)
         x_spec, scalar, seed_spec = _specs(config)
         pretrain_opt, refit_adam, adam = self.pretrain_opt, self.refit_adam, self.adam
-        self.terms = ("loss", "reconstruction", "latent_kl", "categorical_kl")
+        self.terms = vade.TERMS
 
         @tf.function(input_signature=[x_spec, scalar, scalar, scalar])
         def pretrain_step(xs, lr, b1p, b2p):
@@ -286,8 +280,8 @@ class VadeTraining:
         def refit_step(xs, lr, b1p, b2p):
             with tf.GradientTape() as tape:
                 out = m.pretraining(xs)
-            refit_adam.apply_with_powers(tape, out["refit_loss"], [], lr, b1p, b2p)
-            return tf.stack([out["refit_loss"]])
+            refit_adam.apply_with_powers(tape, out[vade.REFIT_LOSS], [], lr, b1p, b2p)
+            return tf.stack([out[vade.REFIT_LOSS]])
 
         @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar])
         def joint_step(xs, noise_seed, lr, b1p, b2p):
@@ -352,7 +346,7 @@ class VadeTraining:
 
     def _set_prior(self, gmm):
         k = self.config.clusters
-        pi = (np.full(k, 1.0 / k) if self.config.gmm_start.weights == UNIFORM
+        pi = (np.full(k, 1.0 / k) if self.config.gmm_start.weights == vade.UNIFORM
               else np.maximum(gmm.weights_, 1e-12))
         self.model.set_prior(pi, gmm.means_, gmm.covariances_)
 
@@ -452,7 +446,7 @@ class KdvaeTraining:
     def __init__(self, config):
         self.config = config
         self.init_vade = VadeTraining(config.init_vade(), prefix="vade_")
-        self.model = Kdvae(config)
+        self.model = kdvae.Kdvae(config)
         m = self.model
         self.pair_adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon,
                                   name="pair_adam")
@@ -522,13 +516,13 @@ class KdvaeTraining:
                          ("loss",),
                          lambda e: c.learning_rate, pair, self.assign,
                          begin=self.fit_initial_clusters))
-        out.append(Phase("joint", c.epochs, c.batch_size, ("loss",), lambda e: c.learning_rate,
+        out.append(Phase("joint", c.epochs, c.batch_size, kdvae.TERMS, lambda e: c.learning_rate,
                          joint, self.assign))
         return out
 
 
 class VcTraining:
-    TERMS = ("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2")
+    TERMS = vc.TERMS
     AUGMENTATIONS = ("none", "rotation")  # the others are Java-only
 
     def __init__(self, config):
@@ -536,7 +530,7 @@ class VcTraining:
             raise ValueError(f"the Python trainer augments with {list(self.AUGMENTATIONS)}, not "
                              f"'{config.augmentation}' (Java-only)")
         self.config = config
-        self.model = Vc(config)
+        self.model = vc.Vc(config)
         m = self.model
         self.adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon)
         x_spec, scalar, seed_spec = _specs(config)
@@ -578,7 +572,7 @@ class VcTraining:
 
 
 class VabTraining:
-    TERMS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c")
+    TERMS = vab.TERMS
 
     def __init__(self, config):
         if config.uniform_prior:
@@ -586,7 +580,7 @@ class VabTraining:
                              "epoch in Java's trainer (./deepclust train --uniform-prior); the "
                              "twin builds its graph for the cross-check but does not train it")
         self.config = config
-        self.model = Vab(config)
+        self.model = vab.Vab(config)
         m = self.model
         self.adam = AdamStep(m.trainable, m.trainable_names, config.adam_epsilon)
         x_spec, scalar, seed_spec = _specs(config)
@@ -608,7 +602,7 @@ class VabTraining:
 
     def extra_metrics(self, x):
         """Scores of a split besides ACC/NMI/ARI: the PSNR of the reconstructions from the bits."""
-        return {"psnr": psnr(x, _batched(self._reconstruct, x))}
+        return {"psnr": vab.psnr(x, _batched(self._reconstruct, x))}
 
     def phases(self):
         c = self.config
@@ -627,33 +621,18 @@ class VabTraining:
 def make_config(model, seed=1, epochs=None, pretrain_epochs=None, init_vade_epochs=None,
                 pair_pretrain_epochs=None, batch_size=None, config_overrides=None):
     """The model's MNIST config with the command line's settings (as Java's TrainCommand), then
-    `config_overrides` (a dict of the Python config's field names) applied last."""
+    `config_overrides` (a dict of the Python config's field names) applied last. A count sets the
+    config field of its name where the model has one; `pretrain_epochs` sets the epochs of the
+    model's pretraining recipe (registry's `pretraining`), where it has one."""
     r = dataclasses.replace
-    if model == GMVAE_GUMBEL:
-        c = GmvaeGumbelConfig.mnist(seed)
-        c = r(c, epochs=epochs) if epochs is not None else c
-    elif model == VADE:
-        c = VadeConfig.mnist(seed)
-        if pretrain_epochs is not None:
-            c = r(c, pretraining=r(c.pretraining, epochs=pretrain_epochs))
-        c = r(c, epochs=c.epochs if epochs is None else epochs)
-    elif model == KDVAE:
-        c = KdvaeConfig.mnist(seed)
-        if pretrain_epochs is not None:
-            c = r(c, init_vade_pretraining=r(c.init_vade_pretraining, epochs=pretrain_epochs))
-        c = r(c, init_vade_epochs=(c.init_vade_epochs if init_vade_epochs is None
-                                   else init_vade_epochs),
-              pair_pretrain_epochs=(c.pair_pretrain_epochs if pair_pretrain_epochs is None
-                                    else pair_pretrain_epochs),
-              epochs=c.epochs if epochs is None else epochs)
-    elif model == VC:
-        c = VcConfig.mnist(seed)
-        c = r(c, epochs=epochs) if epochs is not None else c
-    elif model == VAB:
-        c = VabConfig.mnist(seed)
-        c = r(c, epochs=epochs) if epochs is not None else c
-    else:
-        raise ValueError(f"unknown model '{model}': one of {list(MODELS)}")
+    spec = R.spec(model)
+    c = spec.default_config(seed)
+    if pretrain_epochs is not None and spec.pretraining:
+        c = r(c, **{spec.pretraining: r(getattr(c, spec.pretraining), epochs=pretrain_epochs)})
+    counts = {"epochs": epochs, "init_vade_epochs": init_vade_epochs,
+              "pair_pretrain_epochs": pair_pretrain_epochs}
+    fields = {f.name for f in dataclasses.fields(c)}
+    c = r(c, **{k: v for k, v in counts.items() if v is not None and k in fields})
     if batch_size is not None:
         c = r(c, batch_size=batch_size)
     if config_overrides:
@@ -667,17 +646,8 @@ def config_json(config):
 
 
 def build(model, config):
-    if model == GMVAE_GUMBEL:
-        return GmvaeGumbelTraining(config)
-    if model == VADE:
-        return VadeTraining(config)
-    if model == KDVAE:
-        return KdvaeTraining(config)
-    if model == VC:
-        return VcTraining(config)
-    if model == VAB:
-        return VabTraining(config)
-    raise ValueError(f"unknown model '{model}': one of {list(MODELS)}")
+    """The training object of `model` (its registry entry's `training` class) for `config`."""
+    return globals()[R.spec(model).training](config)
 
 
 # ---- the loop ----------------------------------------------------------------------------------
@@ -814,7 +784,7 @@ def train(model, run_dir, epochs=None, pretrain_epochs=None, seed=1, train_limit
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m deepclust_ref.train",
                                  description="Train a model as the Java trainer does.")
-    ap.add_argument("--model", required=True, choices=MODELS)
+    ap.add_argument("--model", required=True, choices=sorted(R.REGISTRY))
     ap.add_argument("--run-dir", required=True)
     ap.add_argument("--epochs", type=int, help="epochs of the last (joint/train) phase")
     ap.add_argument("--pretrain-epochs", type=int,

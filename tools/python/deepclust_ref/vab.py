@@ -23,6 +23,13 @@ from . import params as P
 from .params import Twin
 
 MODEL = "vab"
+# The training branch's scalar terms, the loss first (the trainer logs each per epoch), and its
+# outputs the cross-check records as out__<name> (docs/crosscheck.md).
+TERMS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c")
+TRAINING_OUTPUTS = TERMS + ("logits",)
+# A small config for the committed golden fixtures (crosscheck make --tiny): 28x28x1 and K = 10
+# with few units and bits.
+TINY = dict(encoder_hidden=(16, 8), decoder_hidden=(8, 16), bits=6, clusters=10)
 BERNOULLI = "bernoulli"
 GAUSSIAN = "gaussian"
 # Floor added to the Gaussian likelihood's softplus variance.

@@ -20,6 +20,16 @@ from . import params as P
 from .params import Twin
 
 MODEL = "vade"
+# The training branch's scalar terms, the loss first (the trainer logs each per epoch), and its
+# outputs the cross-check records as out__<name> (docs/crosscheck.md).
+TERMS = ("loss", "reconstruction", "latent_kl", "categorical_kl")
+# `pretraining`'s key of the decoder refit's loss (the BCE).
+REFIT_LOSS = "refit_loss"
+TRAINING_OUTPUTS = TERMS + ("log_gamma", "pretrain_loss", REFIT_LOSS)
+# The GMM prior's variables (`set_prior`).
+PRIOR = ("pc_logits", "pz_mean", "pz_logvar")
+# A small config for the committed golden fixtures (crosscheck make --tiny).
+TINY = dict(encoder_hidden=(32, 32, 64), decoder_hidden=(64, 32, 32), latent_dim=4, clusters=3)
 
 
 ADAM = "adam"
@@ -302,14 +312,14 @@ class Vade(Twin):
             loss = rec
         else:
             loss = tf.reduce_mean(tf.reduce_mean(tf.math.square(logits - flat), axis=1), axis=0)
-        return {"loss": loss, "refit_loss": rec}
+        return {"loss": loss, REFIT_LOSS: rec}
 
     def pretraining_losses(self, x, noise_seed=None):
         """The pretraining and refit losses on x, keyed as the cross-check's forward outputs (no
         noise: `noise_seed` is unused)."""
         del noise_seed
         out = self.pretraining(x)
-        return {"pretrain_loss": out["loss"], "refit_loss": out["refit_loss"]}
+        return {"pretrain_loss": out["loss"], REFIT_LOSS: out[REFIT_LOSS]}
 
     def noise(self, batch, noise_seed):
         """eps [B, Z] from stateless_normal(seed = [s, 2t + 1])."""

@@ -22,6 +22,10 @@ from . import params as P
 from .params import Twin
 
 MODEL = "vc"
+# The training branch's scalar terms, the loss first (the trainer logs each per epoch), and its
+# outputs the cross-check records as out__<name> (docs/crosscheck.md).
+TERMS = ("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2")
+TRAINING_OUTPUTS = TERMS + ("logits",)
 RELU = "relu"
 LEAKY_RELU = "leaky_relu"
 BERNOULLI = "bernoulli"
@@ -88,6 +92,15 @@ MNIST_ENCODER = (conv(64, 1, VALID), conv(64, 1, VALID), conv(64, 1, VALID), con
 # The last entry is the output layer (px_mean, and px_var for a Gaussian likelihood).
 MNIST_DECODER = (conv(128, 2, SAME), conv(128, 1, VALID), conv(128, 1, VALID), conv(64, 1, VALID),
                  conv(64, 2, SAME), conv(64, 1, VALID), conv(1, 1, VALID))
+# A small config for the committed golden fixtures (crosscheck make --tiny): the MNIST geometry
+# (kernels, strides, paddings: 28-26-24-22-10-8-6-2 and 3-6-8-10-12-24-26-28) with few filters.
+TINY = dict(
+    encoder_convs=tuple(ConvSpec(f, s.kernel, s.stride, s.padding)
+                        for f, s in zip((4, 4, 4, 8, 8, 8, 8), MNIST_ENCODER)),
+    posterior_hidden=(16, 16), decoder_dense=(16, 72), decoder_reshape=(3, 3, 8),
+    decoder_deconvs=tuple(ConvSpec(f, s.kernel, s.stride, s.padding)
+                          for f, s in zip((8, 8, 8, 4, 4, 4, 1), MNIST_DECODER)),
+    latent_dim=4, clusters=10)
 RGB32_ENCODER = (conv(96, 1, VALID), conv(96, 1, VALID), conv(96, 2, VALID), conv(192, 1, VALID),
                  conv(192, 1, VALID), conv(192, 2, VALID))
 # The fourth layer is SAME (Table II prints VALID, which gives 33x33): docs/models.md, Readings.

@@ -18,6 +18,7 @@ from deepclust_ref import export as E
 from deepclust_ref import train as T
 from deepclust_ref.kdvae import KdvaeConfig
 from deepclust_ref.vade import GmmStart, Pretraining
+from deepclust_ref.vc import TINY as VC_TINY
 from deepclust_ref.vc import VcConfig
 
 TRAIN_LIMIT = 600
@@ -234,7 +235,7 @@ class KdvaeVadeClustersTrainTest(_TrainedModel, unittest.TestCase):
 @NEEDS_MNIST
 class VcTrainTest(_TrainedModel, unittest.TestCase):
     MODEL = "vc"
-    KWARGS = dict(epochs=2, config_overrides=dict(X.TINY_VC, aug_weight_schedule=(0.01, 1, 0.5)))
+    KWARGS = dict(epochs=2, config_overrides=dict(VC_TINY, aug_weight_schedule=(0.01, 1, 0.5)))
     PHASES = (("train", 2),)
     EVALUATES = ("train",)
 

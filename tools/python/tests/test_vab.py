@@ -27,7 +27,7 @@ from deepclust_ref import dist
 from deepclust_ref import export as E
 from deepclust_ref import train as T
 from deepclust_ref.adam_step import AdamStep
-from deepclust_ref.vab import Vab, VabConfig, psnr
+from deepclust_ref.vab import TINY, TRAINING_OUTPUTS, Vab, VabConfig, psnr
 
 K, D_BITS, B = 3, 5, 4
 TAU = 0.7
@@ -682,7 +682,7 @@ class MakeTest(unittest.TestCase):
         want = {"in__x": (f32, [MB, *img]), "in__x_train": (f32, [MT * MB, *img])}
         for n, v in p.all.items():
             want["init__" + n] = want["trained__" + n] = want["grad__" + n] = (f32, list(v.shape))
-        for k in X.VAB_TRAINING_OUTPUTS[:-1]:
+        for k in TRAINING_OUTPUTS[:-1]:
             want["out__" + k] = (f32, [])
         want["out__logits"] = (f32, [MB, c.bits])
         for prefix in ("out__", "trained_out__"):
@@ -694,7 +694,7 @@ class MakeTest(unittest.TestCase):
         self.assertEqual(got, want)
         self.assertEqual((self.manifest["model"], self.manifest["temperature"],
                           self.manifest["init_not_from_seed"]), ("vab", 0.8, []))
-        self.assertEqual(X.VAB_TRAINING_OUTPUTS, TERMS + ("logits",))
+        self.assertEqual(TRAINING_OUTPUTS, TERMS + ("logits",))
 
     def test_init_is_the_seeds(self):
         for n, v in Vab(self.config).params.read().items():
@@ -705,7 +705,7 @@ class MakeTest(unittest.TestCase):
         with tf.GradientTape() as tape:
             out = self.model.training(v["in__x"], self.tau, tf.constant([MSEED, 1], tf.int64))
         grads = tape.gradient(out["loss"], self.model.trainable)
-        for k in X.VAB_TRAINING_OUTPUTS:
+        for k in TRAINING_OUTPUTS:
             want = out[k].numpy()
             self.assertLessEqual(np.max(np.abs(v["out__" + k] - want)),
                                  1e-5 * np.max(np.abs(want)) + 1e-7, k)
@@ -753,7 +753,7 @@ class TrainTest(unittest.TestCase):
         rng = np.random.default_rng(0)
         data = ((x_train, rng.integers(0, 10, len(x_train))),
                 (x_test, rng.integers(0, 10, len(x_test))))
-        overrides = dict(X.TINY_VAB, temperature_anneal_epochs=2, learning_rate_decay_epochs=1)
+        overrides = dict(TINY, temperature_anneal_epochs=2, learning_rate_decay_epochs=1)
         cls.result = T.train("vab", cls.dir, epochs=2, batch_size=50, seed=5, data=data,
                              config_overrides=overrides, log=lambda s: None)
         with open(os.path.join(cls.dir, T.METRICS), encoding="utf-8") as f:

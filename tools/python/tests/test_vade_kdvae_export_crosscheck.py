@@ -22,7 +22,9 @@ from deepclust_ref import crosscheck as X
 from deepclust_ref import export as E
 from deepclust_ref.adam_step import AdamStep
 from deepclust_ref.check_export import export_weights
+from deepclust_ref.kdvae import TRAINING_OUTPUTS as KDVAE_OUTPUTS
 from deepclust_ref.kdvae import Kdvae
+from deepclust_ref.vade import TRAINING_OUTPUTS as VADE_OUTPUTS
 from deepclust_ref.vade import Vade
 from deepclust_ref.vc import Vc, VcConfig, conv
 
@@ -234,7 +236,7 @@ class _MakeCase:
 class VadeMakeTest(_MakeCase, unittest.TestCase):
     name = "vade"
     model_class = Vade
-    outputs = X.VADE_TRAINING_OUTPUTS
+    outputs = VADE_OUTPUTS
 
     @staticmethod
     def config_class():
@@ -242,7 +244,7 @@ class VadeMakeTest(_MakeCase, unittest.TestCase):
         return VadeConfig
 
     def training_specs(self):
-        specs = {"out__" + k: ("float32", []) for k in X.VADE_TRAINING_OUTPUTS}
+        specs = {"out__" + k: ("float32", []) for k in VADE_OUTPUTS}
         specs["out__log_gamma"] = ("float32", [B, 3])
         return specs
 
@@ -262,7 +264,7 @@ class VadeMakeTest(_MakeCase, unittest.TestCase):
 class KdvaeMakeTest(_MakeCase, unittest.TestCase):
     name = "kdvae"
     model_class = Kdvae
-    outputs = X.KDVAE_TRAINING_OUTPUTS
+    outputs = KDVAE_OUTPUTS
     batch = 6  # a multiple of K = 3: x also feeds the pair loss as K blocks
 
     @staticmethod

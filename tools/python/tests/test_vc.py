@@ -25,7 +25,7 @@ from deepclust_ref import export as E
 from deepclust_ref import layers
 from deepclust_ref import params as P
 from deepclust_ref.adam_step import AdamStep
-from deepclust_ref.vc import ConvSpec, Vc, VcConfig, conv
+from deepclust_ref.vc import TRAINING_OUTPUTS, ConvSpec, Vc, VcConfig, conv
 
 K, Z, B = 3, 2, 4
 
@@ -761,7 +761,7 @@ class MakeTest(unittest.TestCase):
             out = self.model.training(v["in__x"], v["in__x_aug"],
                                       tf.constant([MSEED, 1], tf.int64), 0.5, 1.0)
         grads = tape.gradient(out["loss"], self.model.trainable)
-        for k in X.VC_TRAINING_OUTPUTS:
+        for k in TRAINING_OUTPUTS:
             want = out[k].numpy()
             self.assertLessEqual(np.max(np.abs(v["out__" + k] - want)),
                                  1e-5 * np.max(np.abs(want)) + 1e-7, k)

@@ -8,9 +8,8 @@ import _common  # noqa: F401  (import path, TF logging)
 import numpy as np
 import tensorflow as tf
 
-from deepclust_ref import crosscheck as X
 from deepclust_ref import vc_posterior as P
-from deepclust_ref.vc import Vc, VcConfig
+from deepclust_ref.vc import TINY, Vc, VcConfig
 
 
 class ArithmeticTest(unittest.TestCase):
@@ -33,7 +32,7 @@ class ArithmeticTest(unittest.TestCase):
 
 class TermsTest(unittest.TestCase):
     def test_q_weighted_terms_are_the_training_branchs_elbo_terms(self):
-        config = dataclasses.replace(VcConfig.mnist(5), **X.TINY_VC)
+        config = dataclasses.replace(VcConfig.mnist(5), **TINY)
         model = Vc(config)
         rng = np.random.default_rng(3)
         x = tf.constant(rng.random((6, 28, 28, 1)).astype(np.float32))

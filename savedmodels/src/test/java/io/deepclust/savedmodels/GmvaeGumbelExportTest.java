@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
+import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.inference.Contract;
 import io.deepclust.inference.ContractValidator;
@@ -57,7 +58,7 @@ class GmvaeGumbelExportTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Params p = new Params(tf, CONFIG.seed());
-      var x = GmvaeGumbel.imageInput(tf, CONFIG, "x");
+      var x = ModelConfig.imageInput(tf, CONFIG, "x");
       var t = GmvaeGumbel.training(tf, p, CONFIG, x);
       var inf = GmvaeGumbel.inference(tf, p, CONFIG, x);
       var adam = new AdamStep(tf, "adam", t.loss(), p.trainableVariables(), p.trainableNames(),

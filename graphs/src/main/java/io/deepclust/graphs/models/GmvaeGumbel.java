@@ -9,6 +9,7 @@ import io.deepclust.graphs.layers.BatchNorm;
 import io.deepclust.graphs.layers.Dense;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
@@ -51,7 +52,18 @@ public final class GmvaeGumbel {
       Operand<TFloat32> gaussianKl,
       Operand<TFloat32> logits,
       Operand<TFloat32> target,
-      List<Op> batchNormUpdates) {}
+      List<Op> batchNormUpdates) implements TrainingBranch {
+    @Override
+    public Map<String, Operand<?>> inputs() {
+      return TrainingBranch.named(X, x, NOISE_SEED, noiseSeed, TEMPERATURE, temperature);
+    }
+
+    @Override
+    public Map<String, Operand<TFloat32>> terms() {
+      return TrainingBranch.named(LOSS, loss, "reconstruction", reconstruction,
+          "categorical_kl", categoricalKl, "gaussian_kl", gaussianKl);
+    }
+  }
 
   /** The inference branch (batch norm on moving averages, no noise). */
   public record Inference(
@@ -63,13 +75,6 @@ public final class GmvaeGumbel {
   /** Posterior parameters of one forward pass. */
   private record Posterior(
       Operand<TFloat32> logits, Operand<TFloat32> zMean, Operand<TFloat32> zLogVar) {}
-
-  /** An NHWC image placeholder [-1, H, W, C] named {@code name}. */
-  public static Placeholder<TFloat32> imageInput(Ops tf, GmvaeGumbelConfig c, String name) {
-    int[] s = c.inputShape();
-    return tf.withName(name)
-        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
-  }
 
   /**
    * Builds the training loss on input x. Noise comes from stateless random ops seeded by the fed

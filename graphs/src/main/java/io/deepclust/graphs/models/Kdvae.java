@@ -4,6 +4,7 @@ import io.deepclust.graphs.Params;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.layers.BatchedDense;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -32,16 +33,21 @@ public final class Kdvae {
    */
   public record Training(Placeholder<TFloat32> x, Placeholder<TInt64> noiseSeed,
       Operand<TFloat32> loss, Operand<TFloat32> score, Operand<TInt64> assigned,
-      Operand<TFloat32> pairLoss) {}
+      Operand<TFloat32> pairLoss) implements TrainingBranch {
+    @Override
+    public Map<String, Operand<?>> inputs() {
+      return TrainingBranch.named(X, x, NOISE_SEED, noiseSeed);
+    }
+
+    /** The joint phase's loss; the pair pretraining logs its own. */
+    @Override
+    public Map<String, Operand<TFloat32>> terms() {
+      return TrainingBranch.named(LOSS, loss);
+    }
+  }
 
   public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
       Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) implements ClusterInference {}
-
-  public static Placeholder<TFloat32> imageInput(Ops tf, KdvaeConfig c, String name) {
-    int[] s = c.inputShape();
-    return tf.withName(name)
-        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
-  }
 
   /**
    * Eq. 6 on x broadcast to every pair: score_i = −reconstruction_i(x | z_i) − KL(q_i ‖ N(0, I))

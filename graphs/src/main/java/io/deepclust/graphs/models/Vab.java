@@ -5,6 +5,7 @@ import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.dist.GumbelSoftmax;
 import io.deepclust.graphs.layers.Dense;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -33,16 +34,22 @@ public final class Vab {
   public record Training(Placeholder<TFloat32> x, Placeholder<TInt64> noiseSeed,
       Placeholder<TFloat32> temperature, Operand<TFloat32> loss, Operand<TFloat32> reconstruction,
       Operand<TFloat32> logPz, Operand<TFloat32> logPc, Operand<TFloat32> logQz,
-      Operand<TFloat32> entropyC, Operand<TFloat32> logits, Operand<TFloat32> code) {}
+      Operand<TFloat32> entropyC, Operand<TFloat32> logits, Operand<TFloat32> code)
+      implements TrainingBranch {
+    @Override
+    public Map<String, Operand<?>> inputs() {
+      return TrainingBranch.named(X, x, NOISE_SEED, noiseSeed, TEMPERATURE, temperature);
+    }
+
+    @Override
+    public Map<String, Operand<TFloat32>> terms() {
+      return TrainingBranch.named(LOSS, loss, "reconstruction", reconstruction, "log_p_z", logPz,
+          "log_p_c", logPc, "log_q_z", logQz, "entropy_c", entropyC);
+    }
+  }
 
   public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
       Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) implements ClusterInference {}
-
-  public static Placeholder<TFloat32> imageInput(Ops tf, VabConfig c, String name) {
-    int[] s = c.inputShape();
-    return tf.withName(name)
-        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
-  }
 
   /**
    * −ELBO (Eq. 10) with y from the two-class Gumbel-softmax of each bit at temperature τ (fed),

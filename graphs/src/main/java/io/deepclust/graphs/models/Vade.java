@@ -7,6 +7,7 @@ import io.deepclust.graphs.dist.GaussianMixture;
 import io.deepclust.graphs.layers.Dense;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -49,7 +50,19 @@ public final class Vade {
       Operand<TFloat32> categoricalKl,
       Operand<TFloat32> logGamma,
       Operand<TFloat32> pretrainLoss,
-      Operand<TFloat32> refitLoss) {}
+      Operand<TFloat32> refitLoss) implements TrainingBranch {
+    @Override
+    public Map<String, Operand<?>> inputs() {
+      return TrainingBranch.named(X, x, NOISE_SEED, noiseSeed);
+    }
+
+    /** The joint phase's terms; the pretraining and refit phases log their one loss. */
+    @Override
+    public Map<String, Operand<TFloat32>> terms() {
+      return TrainingBranch.named(LOSS, loss, "reconstruction", reconstruction, "latent_kl",
+          latentKl, "categorical_kl", categoricalKl);
+    }
+  }
 
   /** The deterministic inference branch. */
   public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
@@ -89,12 +102,6 @@ public final class Vade {
         p.get("pc_logits", Shape.of(k), Params.Init.ZEROS, true),
         p.get("pz_mean", Shape.of(k, z), Params.Init.ZEROS, true),
         p.get("pz_logvar", Shape.of(k, z), Params.Init.ZEROS, true));
-  }
-
-  public static Placeholder<TFloat32> imageInput(Ops tf, VadeConfig c, String name) {
-    int[] s = c.inputShape();
-    return tf.withName(name)
-        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
   }
 
   /**

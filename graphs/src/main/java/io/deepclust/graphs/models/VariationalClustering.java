@@ -6,6 +6,7 @@ import io.deepclust.graphs.layers.Conv2d;
 import io.deepclust.graphs.layers.Conv2d.Spec;
 import io.deepclust.graphs.layers.Dense;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -36,7 +37,19 @@ public final class VariationalClustering {
       Placeholder<TInt64> noiseSeed, Placeholder<TFloat32> reconsScale,
       Placeholder<TFloat32> augWeight, Operand<TFloat32> loss, Operand<TFloat32> reconstruction,
       Operand<TFloat32> entropy, Operand<TFloat32> gaussianKl, Operand<TFloat32> augL2,
-      Operand<TFloat32> augW2, Operand<TFloat32> logits) {}
+      Operand<TFloat32> augW2, Operand<TFloat32> logits) implements TrainingBranch {
+    @Override
+    public Map<String, Operand<?>> inputs() {
+      return TrainingBranch.named(X, x, X_AUG, xAug, NOISE_SEED, noiseSeed, RECONS_SCALE,
+          reconsScale, AUG_WEIGHT, augWeight);
+    }
+
+    @Override
+    public Map<String, Operand<TFloat32>> terms() {
+      return TrainingBranch.named(LOSS, loss, "reconstruction", reconstruction, "entropy",
+          entropy, "gaussian_kl", gaussianKl, "aug_l2", augL2, "aug_w2", augW2);
+    }
+  }
 
   public record Inference(Operand<TFloat32> probs, Operand<TInt64> cluster,
       Operand<TFloat32> embedding, Operand<TFloat32> reconstruction) implements ClusterInference {}
@@ -47,12 +60,6 @@ public final class VariationalClustering {
 
   /** p(x|z): Bernoulli logits, or Gaussian mean and variance (variance null for Bernoulli). */
   record Decoded(Operand<TFloat32> meanOrLogits, Operand<TFloat32> variance) {}
-
-  public static Placeholder<TFloat32> imageInput(Ops tf, VcConfig c, String name) {
-    int[] s = c.inputShape();
-    return tf.withName(name)
-        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
-  }
 
   /** The ELBO's three terms (Eq. 13), batch means: Σ_k q(k|x) rec_k, H(q(k|x)), Σ_k q(k|x) KL_k. */
   private record ElboTerms(Operand<TFloat32> reconstruction, Operand<TFloat32> entropy,
@@ -65,7 +72,7 @@ public final class VariationalClustering {
    * from stateless_normal(seed = [s, −(2t + 1)]).
    */
   public static Training training(Ops tf, Params p, VcConfig c, Placeholder<TFloat32> x) {
-    var xAug = imageInput(tf, c, "x_aug");
+    var xAug = ModelConfig.imageInput(tf, c, "x_aug");
     var noiseSeed = tf.withName("noise_seed")
         .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
     var reconsScale = tf.withName("recons_scale")

@@ -33,7 +33,7 @@ class GmvaeGumbelReadingsTest {
   static float[][] run(GmvaeGumbelConfig c, float[] x, float tau, long t) {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
-      var in = GmvaeGumbel.imageInput(tf, c, "x");
+      var in = ModelConfig.imageInput(tf, c, "x");
       var tr = GmvaeGumbel.training(tf, new Params(tf, c.seed()), c, in);
       s.initialize();
       try (TFloat32 xs = TFloat32.tensorOf(Shape.of(N, 4, 4, 1), DataBuffers.of(x, true, false));
@@ -104,7 +104,7 @@ class GmvaeGumbelReadingsTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       var p = new Params(tf, c.seed());
-      var in = GmvaeGumbel.imageInput(tf, c, "x");
+      var in = ModelConfig.imageInput(tf, c, "x");
       var inf = GmvaeGumbel.inference(tf, p, c, in);
       s.initialize();
       String[] names = {"features_1_dense_kernel", "features_2_dense_kernel",

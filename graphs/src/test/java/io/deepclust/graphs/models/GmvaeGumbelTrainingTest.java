@@ -44,7 +44,7 @@ class GmvaeGumbelTrainingTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Params p = new Params(tf, config.seed());
-      var x = GmvaeGumbel.imageInput(tf, config, "x");
+      var x = ModelConfig.imageInput(tf, config, "x");
       var t = GmvaeGumbel.training(tf, p, config, x);
       var adam = new AdamStep(tf, "adam", t.loss(), p.trainableVariables(), p.trainableNames(),
           t.batchNormUpdates(), config.adamEpsilon());

@@ -32,7 +32,7 @@ class KdvaeTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Params p = new Params(tf, CONFIG.seed());
-      var x = Kdvae.imageInput(tf, CONFIG, "x");
+      var x = ModelConfig.imageInput(tf, CONFIG, "x");
       var t = Kdvae.training(tf, p, CONFIG, x);
       var kernel = p.variables().get("px_logits_kernel");
       Output<?> grad = tf.gradients(t.loss(), java.util.List.of(kernel)).dy(0);
@@ -79,7 +79,7 @@ class KdvaeTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Params p = new Params(tf, CONFIG.seed());
-      var x = Kdvae.imageInput(tf, CONFIG, "x");
+      var x = ModelConfig.imageInput(tf, CONFIG, "x");
       var inf = Kdvae.inference(tf, p, CONFIG, x);
       s.initialize();
       try (TFloat32 xs = TFloat32.tensorOf(Shape.of(6, 2, 2, 1), DataBuffers.of(imgs, true, false));
@@ -115,7 +115,7 @@ class KdvaeTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Params p = new Params(tf, CONFIG.seed());
-      var x = Kdvae.imageInput(tf, CONFIG, "x");
+      var x = ModelConfig.imageInput(tf, CONFIG, "x");
       var t = Kdvae.training(tf, p, CONFIG, x);
       Output<?> grad = tf.gradients(t.pairLoss(),
           java.util.List.of(p.variables().get("qz_1_kernel"))).dy(0);

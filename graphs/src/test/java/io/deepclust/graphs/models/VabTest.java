@@ -48,7 +48,7 @@ class VabTest {
     Built(VabConfig c) {
       this.c = c;
       p = new Params(tf, c.seed());
-      t = Vab.training(tf, p, c, Vab.imageInput(tf, c, "x"));
+      t = Vab.training(tf, p, c, ModelConfig.imageInput(tf, c, "x"));
       s = new Session(g);
       s.initialize();
       if (!c.uniformPrior()) {

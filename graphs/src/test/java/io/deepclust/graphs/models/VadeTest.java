@@ -128,7 +128,7 @@ class VadeTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Params p = new Params(tf, c.seed());
-      var x = Vade.imageInput(tf, c, "x");
+      var x = ModelConfig.imageInput(tf, c, "x");
       var t = Vade.training(tf, p, c, x);
       s.initialize();
       Map<String, float[]> w = new LinkedHashMap<>();

@@ -92,7 +92,7 @@ class VariationalClusteringTest {
       try (Graph g = new Graph(); Session session = new Session(g)) {
         Ops tf = Ops.create(g);
         Params p = new Params(tf, 1);
-        var x = VariationalClustering.imageInput(tf, c, "x");
+        var x = ModelConfig.imageInput(tf, c, "x");
         var inf = VariationalClustering.inference(tf, p, c, x);
         session.initialize();
         try (TFloat32 xs = TFloat32.tensorOf(Shape.of(2, s[0], s[1], s[2]));
@@ -250,7 +250,7 @@ class VariationalClusteringTest {
     Built(VcConfig c) {
       this.c = c;
       p = new Params(tf, c.seed());
-      t = VariationalClustering.training(tf, p, c, VariationalClustering.imageInput(tf, c, "x"));
+      t = VariationalClustering.training(tf, p, c, ModelConfig.imageInput(tf, c, "x"));
       s = new Session(g);
     }
 

@@ -1,27 +1,19 @@
 package io.deepclust.training.cli;
 
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.models.GmmStart;
-import io.deepclust.graphs.models.GmvaeGumbelConfig;
-import io.deepclust.graphs.models.KdvaeConfig;
-import io.deepclust.graphs.models.Pretraining;
-import io.deepclust.graphs.models.VabConfig;
-import io.deepclust.graphs.models.VadeConfig;
-import io.deepclust.graphs.models.VcConfig;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.Split;
 import io.deepclust.training.report.RunReport;
 import io.deepclust.training.train.Device;
 import io.deepclust.training.train.EagerTraining;
-import io.deepclust.training.train.GmvaeGumbelTrainingGraph;
+import io.deepclust.training.train.ConfigOptions;
+import io.deepclust.training.train.ModelSpec;
 import io.deepclust.training.train.Models;
 import io.deepclust.training.train.KdvaeTrainingGraph;
 import io.deepclust.training.train.Trainer;
 import io.deepclust.training.train.TrainingModel;
-import io.deepclust.training.train.VabTrainingGraph;
 import io.deepclust.training.train.VadeTrainingGraph;
-import io.deepclust.training.train.VcTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
 import io.deepclust.training.train.Precision;
 import io.deepclust.training.train.PretrainCache;
@@ -46,8 +38,17 @@ import picocli.CommandLine.ParameterException;
         + " epoch, and export a SavedModel to RUN_DIR/export.")
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "gmvae_gumbel",
+      completionCandidates = ModelNames.class,
       description = "Model to train: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  ModelName model;
+  String model;
+
+  /** The registry's names, for the help text and shell completion. */
+  static final class ModelNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return Models.NAMES.iterator();
+    }
+  }
 
   @Option(names = {"--dataset", "--data"}, defaultValue = "mnist",
       description = "mnist or fashion-mnist (alias fashion; default: ${DEFAULT-VALUE}); see "
@@ -269,8 +270,6 @@ final class TrainCommand implements Callable<Integer> {
       + "default, --no-feature-bn-relu makes x̂ linear.")
   Boolean featureBnRelu;
 
-  enum ModelName { gmvae_gumbel, vade, kdvae, vc, vab }
-
   enum Mode { session, eager }
 
   @Option(names = "--mode", defaultValue = "session",
@@ -287,115 +286,20 @@ final class TrainCommand implements Callable<Integer> {
   /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), its checkpoint saved. */
   static final int STOPPED = 130;
 
-  /** The model's training graph with the paper's MNIST config and the options applied. */
+  /** The model's training graph with its paper config for the dataset and the options applied. */
   private TrainingModel open(int[] shape, SessionSettings session) {
-    switch (model) {
-      case vade: {
-        VadeConfig c = vadeStart(VadeConfig.mnist(seed));
-        if (jointLearningRate != null) {
-          if (!(jointLearningRate > 0 && jointLearningRate < 1)) {
-            throw new ParameterException(new CommandLine(this), "--joint-learning-rate must be in"
-                + " (0, 1), got " + jointLearningRate);
-          }
-          c = c.withLearningRate(jointLearningRate);
-        }
-        c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.pretraining().epochs(),
-            epochs != null ? epochs : c.epochs());
-        return new VadeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c, session);
-      }
-      case kdvae: {
-        KdvaeConfig c = KdvaeConfig.mnist(seed).withInitVade(vadeStart(VadeConfig.mnist(seed)));
-        c = c.withEpochs(pretrainEpochs != null ? pretrainEpochs : c.initVadePretrainEpochs(),
-            initVadeEpochs != null ? initVadeEpochs : c.initVadeEpochs(),
-            pairPretrainEpochs != null ? pairPretrainEpochs : c.pairPretrainEpochs(),
-            epochs != null ? epochs : c.epochs());
-        if (initialClusters != null) {
-          try {
-            c = c.withInitialClusters(initialClusters);
-          } catch (IllegalArgumentException e) {
-            throw new ParameterException(new CommandLine(this), "--initial-clusters: "
-                + e.getMessage());
-          }
-        }
-        return new KdvaeTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c, session);
-      }
-      case vab: {
-        VabConfig c = VabConfig.mnist(seed);
-        c = c.with(bits != null ? bits : c.bits(), epochs != null ? epochs : c.epochs(),
-            batchSize != null ? batchSize : c.batchSize(), straightThrough);
-        if (temperatureAnnealEpochs != null) {
-          c = c.withTemperatureAnnealEpochs(temperatureAnnealEpochs);
-        }
-        if (warmupSteps != null) {
-          c = c.withWarmupSteps(warmupSteps);
-        }
-        if (uniformPrior) {
-          if (mode == Mode.eager) {
-            throw new ParameterException(new CommandLine(this), "--uniform-prior fits the mixture"
-                + " in the session after each epoch; it needs --mode session");
-          }
-          c = c.withUniformPrior(true);
-        }
-        if (hidden != null) {
-          try {
-            c = c.withHidden(hidden);
-          } catch (IllegalArgumentException e) {
-            throw new ParameterException(new CommandLine(this), "--hidden: " + e.getMessage());
-          }
-        }
-        return new VabTrainingGraph(c, session);
-      }
-      case vc: {
-        VcConfig c = VcConfig.forShape(shape, seed).forDataset(dataset);
-        c = c.withTraining(epochs != null ? epochs : c.epochs(),
-            batchSize != null ? batchSize : c.batchSize(), augStopGradient, c.augmentation())
-            .withReadings(posteriorFromPixels, elboOnAugmented, softplusVariance);
-        if (reconsScale != null) {
-          try {
-            c = c.withReconsScale(reconsScale);
-          } catch (IllegalArgumentException e) {
-            throw new ParameterException(new CommandLine(this), "--recons-scale: "
-                + e.getMessage());
-          }
-        }
-        return new VcTrainingGraph(c, session);
-      }
-      case gmvae_gumbel:
-      default: {
-        GmvaeGumbelConfig c = GmvaeGumbelConfig.mnist(seed);
-        c = epochs != null ? c.withEpochs(epochs) : c;
-        try {
-          c = c.withReadings(gaussianWeight != null ? gaussianWeight : c.gaussianWeight(),
-              binarize != null ? binarize : c.binarize(), straightThrough)
-              .withFeatureBnRelu(featureBnRelu != null ? featureBnRelu : c.featureBnRelu());
-        } catch (IllegalArgumentException e) {
-          throw new ParameterException(new CommandLine(this), "--gaussian-weight: "
-              + e.getMessage());
-        }
-        return new GmvaeGumbelTrainingGraph(batchSize != null ? c.withBatchSize(batchSize) : c,
-            session);
-      }
-    }
-  }
-
-  /** The pretraining recipe and GMM start of the options, on VaDE config {@code c}. */
-  private VadeConfig vadeStart(VadeConfig c) {
-    Pretraining p = pretrainRecipe == Recipe.adam_bce ? Pretraining.adamBce()
-        : Pretraining.decKeras();
-    GmmStart g = c.gmmStart();
+    ConfigOptions options = new ConfigOptions(dataset, shape, seed, mode == Mode.eager, epochs,
+        batchSize, straightThrough, pretrainRecipe.name(), pretrainEpochs, pretrainLoss,
+        refitEpochs, restarts, kmeansRestarts, priorWeights, jointLearningRate, initVadeEpochs,
+        pairPretrainEpochs, initialClusters, reconsScale, augStopGradient, posteriorFromPixels,
+        elboOnAugmented, softplusVariance, bits, temperatureAnnealEpochs, warmupSteps, hidden,
+        uniformPrior, gaussianWeight, binarize, featureBnRelu);
+    ModelSpec<?> spec = Models.spec(model);
     try {
-      if (pretrainLoss != null) {
-        p = new Pretraining(p.optimizer(), p.learningRate(), p.momentum(), pretrainLoss,
-            p.batchSize(), p.epochs(), p.init(), p.refitEpochs());
-      }
-      p = refitEpochs != null ? p.withRefitEpochs(refitEpochs) : p;
-      g = new GmmStart(restarts != null ? restarts : g.restarts(),
-          kmeansRestarts != null ? kmeansRestarts : g.kmeansRestarts(),
-          priorWeights != null ? priorWeights : g.weights());
+      return spec.open(spec.configJson(options), session);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(new CommandLine(this), e.getMessage());
     }
-    return c.withPretraining(p).withGmmStart(g);
   }
 
   /** Gives a VaDE or k-DVAE the pretraining cache of --pretrain-cache. */
@@ -428,7 +332,7 @@ final class TrainCommand implements Callable<Integer> {
       runDir = dir;
       saved = new RunDirectory(dir).readConfig().orElseThrow(() -> new IllegalArgumentException(
           dir + " has no " + RunDirectory.CONFIG + ": not a training run to resume"));
-      model = ModelName.valueOf(saved.get("model").getAsString());
+      model = saved.get("model").getAsString();
       dataset = saved.get("dataset").getAsString();
       trainOn = saved.has("all_size") ? "all" : "train";
       if (trainLimit == null && "train".equals(trainOn)) {
@@ -456,6 +360,10 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     resolveRun();
+    if (!Models.NAMES.contains(model)) {
+      throw new ParameterException(new CommandLine(this), "--model must be one of "
+          + Models.NAMES + ", not '" + model + "'");
+    }
     dataset = Datasets.canonicalName(dataset);
     DeepclustCli.requireDataset(this, dataset);
     if (!Device.isValidSpec(device)) {
@@ -464,16 +372,16 @@ final class TrainCommand implements Callable<Integer> {
     }
     Device chosen = Device.resolve(device);
     System.out.println(chosen.logLine());
-    boolean useXla = xla.use(model.name(), chosen);
+    boolean useXla = xla.use(model, chosen);
     if (useXla) {
-      System.out.println("XLA auto-clustering: on" + (xla == Xla.auto ? " (" + model.name()
+      System.out.println("XLA auto-clustering: on" + (xla == Xla.auto ? " (" + model
           + "'s default on the CPU; --xla off turns it off)" : ""));
       if (chosen.kind() != Device.Kind.GPU && !Models.xlaCpuFlagSet()) {
         System.out.println("  note: TF_XLA_FLAGS lacks " + Models.XLA_CPU_FLAG + ", so TensorFlow"
             + " will not cluster on the CPU (./deepclust sets it)");
       }
     }
-    boolean bf16 = precision.use(model.name(), chosen);
+    boolean bf16 = precision.use(model, chosen);
     if (bf16) {
       System.out.println("precision: bf16 (oneDNN auto mixed precision)"
           + (Precision.cpuHasBf16() ? "" : "; note: this CPU has no avx512_bf16 or amx_bf16, so "

@@ -3,16 +3,6 @@ package io.deepclust.training.perf;
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.deepclust.graphs.models.GmvaeGumbel;
-import io.deepclust.graphs.models.GmvaeGumbelConfig;
-import io.deepclust.graphs.models.Kdvae;
-import io.deepclust.graphs.models.KdvaeConfig;
-import io.deepclust.graphs.models.Vab;
-import io.deepclust.graphs.models.VabConfig;
-import io.deepclust.graphs.models.Vade;
-import io.deepclust.graphs.models.VadeConfig;
-import io.deepclust.graphs.models.VariationalClustering;
-import io.deepclust.graphs.models.VcConfig;
 import io.deepclust.inference.ClusteringModel;
 import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
@@ -20,6 +10,7 @@ import io.deepclust.training.data.Datasets;
 import io.deepclust.training.data.Split;
 import io.deepclust.training.train.Device;
 import io.deepclust.training.train.EagerTraining;
+import io.deepclust.training.train.ConfigOptions;
 import io.deepclust.training.train.Models;
 import io.deepclust.training.train.Phase;
 import io.deepclust.training.train.SessionSettings;
@@ -87,17 +78,7 @@ public final class PerfWorker implements AutoCloseable {
 
   /** The paper's MNIST config of a model (as {@code train} makes it without options), as JSON. */
   public static JsonElement defaultConfig(String model, long seed) {
-    Gson gson = new Gson();
-    return switch (model) {
-      case GmvaeGumbel.MODEL -> gson.toJsonTree(GmvaeGumbelConfig.mnist(seed));
-      case Vade.MODEL -> gson.toJsonTree(VadeConfig.mnist(seed));
-      case Kdvae.MODEL -> gson.toJsonTree(KdvaeConfig.mnist(seed));
-      case Vab.MODEL -> gson.toJsonTree(VabConfig.mnist(seed));
-      case VariationalClustering.MODEL -> gson.toJsonTree(
-          VcConfig.forShape(new int[] {28, 28, 1}, seed).forDataset(Datasets.MNIST));
-      default -> throw new IllegalArgumentException(
-          "unknown model '" + model + "': one of " + Models.NAMES);
-    };
+    return Models.spec(model).configJson(ConfigOptions.mnist(seed));
   }
 
   /** The session config every worker uses: CPU, {@code threads} intra- and inter-op threads. */

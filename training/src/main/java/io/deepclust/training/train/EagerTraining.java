@@ -38,7 +38,7 @@ public final class EagerTraining implements TrainingModel {
     this.model = model;
     this.graph = g;
     this.trainable = t;
-    this.specs = EagerModels.phases(model.modelName(), model.configJson());
+    this.specs = Models.spec(model.modelName()).eagerPhases(model.configJson());
     specs.forEach((phase, spec) -> steps.put(phase,
         new EagerStep(spec.graph(), spec.seed(), spec.adamEpsilon(), spec.trainable(),
             model.sessionSettings().configProto())));

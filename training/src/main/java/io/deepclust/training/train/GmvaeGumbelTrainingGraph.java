@@ -1,11 +1,15 @@
 package io.deepclust.training.train;
 
+import static io.deepclust.training.train.ConfigOptions.or;
+
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
+import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.GmvaeGumbelExport;
+import io.deepclust.training.eager.EagerModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +27,30 @@ import org.tensorflow.types.TInt64;
  */
 public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig>
     implements EagerTrainable {
+  /** GMVAE-Gumbel's line of the registry ({@link Models#ALL}). */
+  public static final ModelSpec<GmvaeGumbelConfig> SPEC = new ModelSpec<>(GmvaeGumbel.MODEL,
+      GmvaeGumbelConfig.class, GmvaeGumbelTrainingGraph::configure, GmvaeGumbelTrainingGraph::new,
+      c -> Map.of("train", EagerModels.main(c, GmvaeGumbel::training)));
+
+  /** The paper's MNIST config with the request's options. */
+  static GmvaeGumbelConfig configure(ConfigOptions o) {
+    GmvaeGumbelConfig c = GmvaeGumbelConfig.mnist(o.seed());
+    c = o.epochs() != null ? c.withEpochs(o.epochs()) : c;
+    try {
+      c = c.withReadings(or(o.gaussianWeight(), c.gaussianWeight()),
+          or(o.binarize(), c.binarize()), o.straightThrough())
+          .withFeatureBnRelu(or(o.featureBnRelu(), c.featureBnRelu()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--gaussian-weight: " + e.getMessage());
+    }
+    return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
+  }
+
   public final Placeholder<TFloat32> x;
   public final GmvaeGumbel.Training training;
   public final GmvaeGumbel.Inference inference;
   public final AdamStep adam;
-  /** loss, reconstruction, categorical_kl, gaussian_kl: fetched and logged each step. */
+  /** The training branch's terms ({@code Training.terms()}): fetched and logged each step. */
   final LossTerms terms;
 
   public GmvaeGumbelTrainingGraph(GmvaeGumbelConfig config) {
@@ -38,15 +61,13 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   public GmvaeGumbelTrainingGraph(GmvaeGumbelConfig config, SessionSettings session) {
     super(config, new Graph(), null, config.seed());
     Ops tf = ops();
-    x = GmvaeGumbel.imageInput(tf, config, "x");
+    x = ModelConfig.imageInput(tf, config, "x");
     training = GmvaeGumbel.training(tf, params, config, x);
     inference = GmvaeGumbel.inference(tf, params, config, x);
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), training.batchNormUpdates(), config.adamEpsilon());
     wire(x, training.noiseSeed(), training.temperature(), inference, adam);
-    terms = new LossTerms().add("loss", training.loss())
-        .add("reconstruction", training.reconstruction())
-        .add("categorical_kl", training.categoricalKl()).add("gaussian_kl", training.gaussianKl());
+    terms = LossTerms.of(training.terms());
     start(session);
   }
 

@@ -1,19 +1,27 @@
 package io.deepclust.training.train;
 
+import static io.deepclust.training.train.ConfigOptions.or;
+
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.Kdvae;
 import io.deepclust.graphs.models.KdvaeConfig;
+import io.deepclust.graphs.models.ModelConfig;
+import io.deepclust.graphs.models.TrainingBranch;
+import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.train.AdamStep;
+import io.deepclust.training.eager.EagerModels.EagerModel;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.KdvaeExport;
 import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.data.GroupBatcher;
+import io.deepclust.training.eager.EagerModels;
 import io.deepclust.training.metrics.ClusteringMetrics;
 import io.deepclust.training.mixture.KMeans;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -35,6 +43,38 @@ import org.tensorflow.types.TInt64;
  */
 public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     implements EagerTrainable {
+  /** k-DVAE's line of the registry ({@link Models#ALL}); XLA measured faster on a CPU. */
+  public static final ModelSpec<KdvaeConfig> SPEC = new ModelSpec<>(Kdvae.MODEL,
+      KdvaeConfig.class, KdvaeTrainingGraph::configure, KdvaeTrainingGraph::new,
+      KdvaeTrainingGraph::eagerPhases, json -> Models.upgradeVade(json, "initVadePretraining",
+          "initVadeGmmStart", "initVadePretrainEpochs"), true);
+
+  /** The paper's MNIST config, its initialising VaDE's start with the request's options. */
+  static KdvaeConfig configure(ConfigOptions o) {
+    KdvaeConfig c = KdvaeConfig.mnist(o.seed())
+        .withInitVade(VadeStart.withOptions(VadeConfig.mnist(o.seed()), o));
+    c = c.withEpochs(or(o.pretrainEpochs(), c.initVadePretrainEpochs()),
+        or(o.initVadeEpochs(), c.initVadeEpochs()),
+        or(o.pairPretrainEpochs(), c.pairPretrainEpochs()), or(o.epochs(), c.epochs()));
+    if (o.initialClusters() != null) {
+      try {
+        c = c.withInitialClusters(o.initialClusters());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--initial-clusters: " + e.getMessage());
+      }
+    }
+    return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
+  }
+
+  /** The pairs' pretraining and the joint phase (the initialising VaDE runs in the session). */
+  static Map<String, EagerModel> eagerPhases(KdvaeConfig c) {
+    Map<String, EagerModel> out = new LinkedHashMap<>();
+    out.put("pair_pretrain", EagerModels.phase(c, Kdvae::training,
+        t -> TrainingBranch.named(TrainingBranch.LOSS, t.pairLoss()), null));
+    out.put("joint", EagerModels.main(c, Kdvae::training));
+    return out;
+  }
+
   /** k-means runs on the VaDE's latent means, the least squared error kept (k-DAE's 100). */
   public static final int KMEANS_RESTARTS = 100;
 
@@ -62,7 +102,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     super(config, new Graph(), null, config.seed());
     Ops tf = ops();
     initVade = new VadeTrainingGraph(config.initVade(), graph, tf.withSubScope("init_vade"));
-    x = Kdvae.imageInput(tf, config, "x");
+    x = ModelConfig.imageInput(tf, config, "x");
     training = Kdvae.training(tf, params, config, x);
     inference = Kdvae.inference(tf, params, config, x);
     pairAdam = new AdamStep(tf, "pair_adam", training.pairLoss(), params.trainableVariables(),
@@ -70,8 +110,8 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
-    terms = new LossTerms().add("loss", training.loss());
-    pairTerms = new LossTerms().add("loss", training.pairLoss());
+    terms = LossTerms.of(training.terms());
+    pairTerms = LossTerms.loss(training.pairLoss());
     start(session);
     initVade.bind(session());
   }

@@ -1,5 +1,6 @@
 package io.deepclust.training.train;
 
+import io.deepclust.graphs.models.TrainingBranch;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,18 @@ import org.tensorflow.types.TFloat32;
  */
 final class LossTerms {
   private final Map<String, Operand<TFloat32>> terms = new LinkedHashMap<>();
+
+  /** The terms of a model's training branch, in its order ({@code TrainingBranch.terms}). */
+  static LossTerms of(Map<String, Operand<TFloat32>> named) {
+    LossTerms t = new LossTerms();
+    named.forEach(t::add);
+    return t;
+  }
+
+  /** A phase that logs its objective alone, as "loss". */
+  static LossTerms loss(Operand<TFloat32> loss) {
+    return new LossTerms().add(TrainingBranch.LOSS, loss);
+  }
 
   /** Adds the term {@code name}; names are unique. */
   LossTerms add(String name, Operand<TFloat32> term) {

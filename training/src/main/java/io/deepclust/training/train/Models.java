@@ -4,36 +4,38 @@ import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.GmmStart;
-import io.deepclust.graphs.models.GmvaeGumbel;
-import io.deepclust.graphs.models.GmvaeGumbelConfig;
-import io.deepclust.graphs.models.Kdvae;
-import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.models.Pretraining;
-import io.deepclust.graphs.models.Vade;
-import io.deepclust.graphs.models.Vab;
-import io.deepclust.graphs.models.VabConfig;
-import io.deepclust.graphs.models.VadeConfig;
-import io.deepclust.graphs.models.VariationalClustering;
-import io.deepclust.graphs.models.VcConfig;
 import java.util.List;
 
-/** The models the trainer knows, by their contract names. */
+/**
+ * The registry: every model the trainer knows, one line each (its training graph's {@code SPEC}),
+ * the same set as the SavedModel contract's. Nothing else switches over model names.
+ */
 public final class Models {
-  public static final List<String> NAMES = List.of(GmvaeGumbel.MODEL, Vade.MODEL, Kdvae.MODEL,
-      VariationalClustering.MODEL, Vab.MODEL);
+  public static final List<ModelSpec<?>> ALL = List.of(GmvaeGumbelTrainingGraph.SPEC,
+      VadeTrainingGraph.SPEC, KdvaeTrainingGraph.SPEC, VcTrainingGraph.SPEC, VabTrainingGraph.SPEC);
+
+  /** The models' names, in {@link #ALL}'s order. */
+  public static final List<String> NAMES = ALL.stream().map(ModelSpec::name).toList();
 
   private Models() {}
 
+  /** The spec of {@code model}; an unknown name is an error that lists the known ones. */
+  public static ModelSpec<?> spec(String model) {
+    return ALL.stream().filter(s -> s.name().equals(model)).findFirst().orElseThrow(
+        () -> new IllegalArgumentException("unknown model '" + model + "': one of " + NAMES));
+  }
+
   /**
    * Whether {@code --xla auto} turns XLA auto-clustering on for a model's training session on a
-   * CPU: only k-DVAE, where it measured better (bench/perf, 2-core Xeon, workers taking turns:
-   * step 0.98× Python's with XLA against 1.18× without; its batched matmuls' gradients are
-   * BatchMatMulV3 ops, which TensorFlow's oneDNN pass leaves on the Eigen kernel). With XLA the
-   * step was as fast for VaDE and GMVAE-Gumbel, 1.10× as long for VAB and 2.5× for Variational
-   * Clustering.
+   * CPU ({@link ModelSpec#xlaOnCpu}): only k-DVAE, where it measured better (bench/perf, 2-core
+   * Xeon, workers taking turns: step 0.98× Python's with XLA against 1.18× without; its batched
+   * matmuls' gradients are BatchMatMulV3 ops, which TensorFlow's oneDNN pass leaves on the Eigen
+   * kernel). With XLA the step was as fast for VaDE and GMVAE-Gumbel, 1.10× as long for VAB and
+   * 2.5× for Variational Clustering.
    */
   public static boolean xlaByDefault(String model) {
-    return Kdvae.MODEL.equals(model);
+    return spec(model).xlaOnCpu();
   }
 
   /** The environment flag without which TensorFlow does not auto-cluster on a CPU. */
@@ -52,22 +54,7 @@ public final class Models {
 
   /** As {@link #open(String, JsonElement)}, its session opened with {@code session}. */
   public static TrainingModel open(String model, JsonElement config, SessionSettings session) {
-    Gson gson = new Gson();
-    return switch (model) {
-      case GmvaeGumbel.MODEL ->
-          new GmvaeGumbelTrainingGraph(gson.fromJson(config, GmvaeGumbelConfig.class), session);
-      case Vade.MODEL -> new VadeTrainingGraph(
-          gson.fromJson(upgradeVade(config, "pretraining", "gmmStart", "pretrainEpochs"),
-              VadeConfig.class), session);
-      case Kdvae.MODEL -> new KdvaeTrainingGraph(
-          gson.fromJson(upgradeVade(config, "initVadePretraining", "initVadeGmmStart",
-              "initVadePretrainEpochs"), KdvaeConfig.class), session);
-      case Vab.MODEL -> new VabTrainingGraph(gson.fromJson(config, VabConfig.class), session);
-      case VariationalClustering.MODEL ->
-          new VcTrainingGraph(gson.fromJson(config, VcConfig.class), session);
-      default -> throw new IllegalArgumentException(
-          "unknown model '" + model + "': one of " + NAMES);
-    };
+    return spec(model).open(config, session);
   }
 
   /**

@@ -1,6 +1,9 @@
 package io.deepclust.training.train;
 
+import static io.deepclust.training.train.ConfigOptions.or;
+
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.models.Vab;
 import io.deepclust.graphs.models.VabConfig;
 import io.deepclust.graphs.train.AdamStep;
@@ -8,6 +11,7 @@ import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.VabExport;
 import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
+import io.deepclust.training.eager.EagerModels;
 import io.deepclust.training.metrics.Compression;
 import io.deepclust.training.mixture.BernoulliMixture;
 import java.io.PrintStream;
@@ -35,6 +39,39 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
  */
 public final class VabTrainingGraph extends GraphModel<VabConfig>
     implements EagerTrainable {
+  /** VAB's line of the registry ({@link Models#ALL}). */
+  public static final ModelSpec<VabConfig> SPEC = new ModelSpec<>(Vab.MODEL, VabConfig.class,
+      VabTrainingGraph::configure, VabTrainingGraph::new,
+      c -> Map.of("train", EagerModels.main(c, Vab::training)));
+
+  /** The public code's MNIST config (the paper's settings) with the request's options. */
+  static VabConfig configure(ConfigOptions o) {
+    VabConfig c = VabConfig.mnist(o.seed());
+    c = c.with(or(o.bits(), c.bits()), or(o.epochs(), c.epochs()),
+        or(o.batchSize(), c.batchSize()), o.straightThrough());
+    if (o.temperatureAnnealEpochs() != null) {
+      c = c.withTemperatureAnnealEpochs(o.temperatureAnnealEpochs());
+    }
+    if (o.warmupSteps() != null) {
+      c = c.withWarmupSteps(o.warmupSteps());
+    }
+    if (o.uniformPrior()) {
+      if (o.eager()) {
+        throw new IllegalArgumentException("--uniform-prior fits the mixture in the session after"
+            + " each epoch; it needs --mode session");
+      }
+      c = c.withUniformPrior(true);
+    }
+    if (o.hidden() != null) {
+      try {
+        c = c.withHidden(o.hidden());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--hidden: " + e.getMessage());
+      }
+    }
+    return c;
+  }
+
   public final Placeholder<TFloat32> x;
   public final Vab.Training training;
   public final Vab.Inference inference;
@@ -43,7 +80,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   private final List<String> trainedNames;
   /** The vendor's bits [l > 0], uint8 [B, d]. */
   final Operand<TUint8> bits;
-  /** loss, reconstruction, log_p_z, log_p_c, log_q_z, entropy_c: fetched and logged each step. */
+  /** The training branch's terms ({@code Training.terms()}): fetched and logged each step. */
   final LossTerms terms;
 
   /** The Bernoulli mixture's variables. */
@@ -59,7 +96,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   public VabTrainingGraph(VabConfig config, SessionSettings session) {
     super(config, new Graph(), null, config.seed());
     Ops tf = ops();
-    x = Vab.imageInput(tf, config, "x");
+    x = ModelConfig.imageInput(tf, config, "x");
     training = Vab.training(tf, params, config, x);
     inference = Vab.inference(tf, params, config, x);
     bits = Vab.compress(tf, params, config, x);
@@ -69,10 +106,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
         trainedNames.stream().map(params::variable).toList(), trainedNames, List.of(),
         config.adamEpsilon());
     wire(x, training.noiseSeed(), training.temperature(), inference, adam);
-    terms = new LossTerms().add("loss", training.loss())
-        .add("reconstruction", training.reconstruction()).add("log_p_z", training.logPz())
-        .add("log_p_c", training.logPc()).add("log_q_z", training.logQz())
-        .add("entropy_c", training.entropyC());
+    terms = LossTerms.of(training.terms());
     start(session);
   }
 

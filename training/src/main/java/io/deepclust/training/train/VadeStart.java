@@ -3,6 +3,8 @@ package io.deepclust.training.train;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.GmmStart;
+import io.deepclust.graphs.models.Pretraining;
+import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.training.data.Dataset;
 import io.deepclust.training.metrics.ClusteringMetrics;
 import io.deepclust.training.mixture.DiagonalGmm;
@@ -27,6 +29,26 @@ final class VadeStart {
   static final double SSE_TIE = 1e-9;
 
   private VadeStart() {}
+
+  /**
+   * {@code c} with the pretraining recipe and GMM start a training request asks for (VaDE's and
+   * k-DVAE's initialising VaDE's options): the recipe dec_keras unless adam_bce, its loss and
+   * refit epochs, the restarts and the prior's weights.
+   */
+  static VadeConfig withOptions(VadeConfig c, ConfigOptions o) {
+    Pretraining p = "adam_bce".equals(o.pretrainRecipe()) ? Pretraining.adamBce()
+        : Pretraining.decKeras();
+    if (o.pretrainLoss() != null) {
+      p = new Pretraining(p.optimizer(), p.learningRate(), p.momentum(), o.pretrainLoss(),
+          p.batchSize(), p.epochs(), p.init(), p.refitEpochs());
+    }
+    p = o.refitEpochs() != null ? p.withRefitEpochs(o.refitEpochs()) : p;
+    GmmStart g = c.gmmStart();
+    g = new GmmStart(ConfigOptions.or(o.restarts(), g.restarts()),
+        ConfigOptions.or(o.kmeansRestarts(), g.kmeansRestarts()),
+        ConfigOptions.or(o.priorWeights(), g.weights()));
+    return c.withPretraining(p).withGmmStart(g);
+  }
 
   /** Runs the restarts on {@code vade}, leaves the best prior set, returns the report. */
   static JsonObject run(VadeTrainingGraph vade, Dataset train, PrintStream out) {

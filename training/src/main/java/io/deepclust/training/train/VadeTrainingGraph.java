@@ -1,16 +1,22 @@
 package io.deepclust.training.train;
 
+import static io.deepclust.training.train.ConfigOptions.or;
+
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.ModelConfig;
+import io.deepclust.graphs.models.TrainingBranch;
 import io.deepclust.graphs.models.Vade;
 import io.deepclust.graphs.models.Pretraining;
 import io.deepclust.graphs.models.VadeConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.graphs.train.MomentumStep;
+import io.deepclust.training.eager.EagerModels.EagerModel;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.VadeExport;
 import io.deepclust.training.data.Batcher;
 import io.deepclust.training.data.Dataset;
+import io.deepclust.training.eager.EagerModels;
 import io.deepclust.training.mixture.DiagonalGmm;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -40,6 +46,40 @@ import org.tensorflow.types.TInt64;
  */
 public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     implements EagerTrainable {
+  /** VaDE's line of the registry ({@link Models#ALL}). */
+  public static final ModelSpec<VadeConfig> SPEC = new ModelSpec<>(Vade.MODEL, VadeConfig.class,
+      VadeTrainingGraph::configure, VadeTrainingGraph::new, VadeTrainingGraph::eagerPhases,
+      json -> Models.upgradeVade(json, "pretraining", "gmmStart", "pretrainEpochs"), false);
+
+  /** The paper's MNIST config with the request's options. */
+  static VadeConfig configure(ConfigOptions o) {
+    VadeConfig c = VadeStart.withOptions(VadeConfig.mnist(o.seed()), o);
+    if (o.jointLearningRate() != null) {
+      float lr = o.jointLearningRate();
+      if (!(lr > 0 && lr < 1)) {
+        throw new IllegalArgumentException("--joint-learning-rate must be in (0, 1), got " + lr);
+      }
+      c = c.withLearningRate(lr);
+    }
+    c = c.withEpochs(or(o.pretrainEpochs(), c.pretraining().epochs()),
+        or(o.epochs(), c.epochs()));
+    return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
+  }
+
+  /** The autoencoder pretraining (its weights only) and the joint phase. */
+  static Map<String, EagerModel> eagerPhases(VadeConfig c) {
+    List<String> autoencoder = new ArrayList<>();
+    Map<String, EagerModel> out = new LinkedHashMap<>();
+    out.put("pretrain", EagerModels.phase(c, (tf, p, config, x) -> {
+      var t = Vade.training(tf, p, config, x);
+      autoencoder.clear();
+      autoencoder.addAll(Vade.variables(tf, p, config).autoencoderNames());
+      return t;
+    }, t -> TrainingBranch.named(TrainingBranch.LOSS, t.pretrainLoss()), autoencoder));
+    out.put("joint", EagerModels.main(c, Vade::training));
+    return out;
+  }
+
 
   public final Placeholder<TFloat32> x;
   public final Vade.Training training;
@@ -86,7 +126,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   VadeTrainingGraph(VadeConfig config, Graph graph, Ops scoped) {
     super(config, graph, scoped, config.seed());
     Ops tf = ops();
-    x = Vade.imageInput(tf, config, "x");
+    x = ModelConfig.imageInput(tf, config, "x");
     training = Vade.training(tf, params, config, x);
     inference = Vade.inference(tf, params, config, x);
     Vade.Variables v = Vade.variables(tf, params, config);
@@ -105,11 +145,9 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
-    terms = new LossTerms().add("loss", training.loss())
-        .add("reconstruction", training.reconstruction()).add("latent_kl", training.latentKl())
-        .add("categorical_kl", training.categoricalKl());
-    pretrainTerms = new LossTerms().add("loss", training.pretrainLoss());
-    refitTerms = new LossTerms().add("loss", training.refitLoss());
+    terms = LossTerms.of(training.terms());
+    pretrainTerms = LossTerms.loss(training.pretrainLoss());
+    refitTerms = LossTerms.loss(training.refitLoss());
   }
 
   /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns {@link #terms}. */

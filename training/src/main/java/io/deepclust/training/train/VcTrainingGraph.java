@@ -1,12 +1,16 @@
 package io.deepclust.training.train;
 
+import static io.deepclust.training.train.ConfigOptions.or;
+
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.models.VariationalClustering;
 import io.deepclust.graphs.models.VcConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.VcExport;
 import io.deepclust.training.data.Augment;
+import io.deepclust.training.eager.EagerModels;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -27,11 +31,32 @@ import org.tensorflow.types.TInt64;
  */
 public final class VcTrainingGraph extends GraphModel<VcConfig>
     implements EagerTrainable {
+  /** Variational Clustering's line of the registry ({@link Models#ALL}). */
+  public static final ModelSpec<VcConfig> SPEC = new ModelSpec<>(VariationalClustering.MODEL,
+      VcConfig.class, VcTrainingGraph::configure, VcTrainingGraph::new,
+      c -> Map.of("train", EagerModels.main(c, VariationalClustering::training)));
+
+  /** The paper's config for the dataset's image shape with the request's options. */
+  static VcConfig configure(ConfigOptions o) {
+    VcConfig c = VcConfig.forShape(o.shape(), o.seed()).forDataset(o.dataset());
+    c = c.withTraining(or(o.epochs(), c.epochs()), or(o.batchSize(), c.batchSize()),
+        o.augStopGradient(), c.augmentation())
+        .withReadings(o.posteriorFromPixels(), o.elboOnAugmented(), o.softplusVariance());
+    if (o.reconsScale() != null) {
+      try {
+        c = c.withReconsScale(o.reconsScale());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--recons-scale: " + e.getMessage());
+      }
+    }
+    return c;
+  }
+
   public final Placeholder<TFloat32> x;
   public final VariationalClustering.Training training;
   public final VariationalClustering.Inference inference;
   public final AdamStep adam;
-  /** loss, reconstruction, entropy, gaussian_kl, aug_l2, aug_w2: fetched and logged each step. */
+  /** The training branch's terms ({@code Training.terms()}): fetched and logged each step. */
   final LossTerms terms;
   private final Augment augment;
   /** Cross-check settings: λ's and the reference's augmented batches (null: x̂ = x). */
@@ -48,16 +73,13 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
   public VcTrainingGraph(VcConfig config, SessionSettings session) {
     super(config, new Graph(), null, config.seed());
     Ops tf = ops();
-    x = VariationalClustering.imageInput(tf, config, "x");
+    x = ModelConfig.imageInput(tf, config, "x");
     training = VariationalClustering.training(tf, params, config, x);
     inference = VariationalClustering.inference(tf, params, config, x);
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
-    terms = new LossTerms().add("loss", training.loss())
-        .add("reconstruction", training.reconstruction()).add("entropy", training.entropy())
-        .add("gaussian_kl", training.gaussianKl()).add("aug_l2", training.augL2())
-        .add("aug_w2", training.augW2());
+    terms = LossTerms.of(training.terms());
     augment = switch (config.augmentation()) {
       case "rotation" -> new Augment(Augment.Kind.ROTATION, config.inputShape());
       case "brightness_binarise" ->

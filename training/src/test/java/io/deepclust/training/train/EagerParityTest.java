@@ -10,6 +10,7 @@ import io.deepclust.training.eager.EagerModels;
 import io.deepclust.training.eager.EagerStep;
 import io.deepclust.training.data.Dataset;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,9 @@ class EagerParityTest {
     int[] s = c.inputShape();
     int dim = s[0] * s[1] * s[2];
     float lr = new Gson().fromJson(json, LearningRate.class).learningRate;
-    var spec = EagerModels.of(model, json);
+    // The main objective's step: the last phase's (VaDE's and k-DVAE's joint phase).
+    var phases = List.copyOf(Models.spec(model).eagerPhases(json).values());
+    var spec = phases.get(phases.size() - 1);
     try (TrainingModel session = Models.open(model, json);
         EagerStep eager = new EagerStep(spec.graph(), spec.seed(), spec.adamEpsilon())) {
       CrossCheckable m = (CrossCheckable) session;

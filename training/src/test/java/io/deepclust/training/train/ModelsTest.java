@@ -31,13 +31,11 @@ class ModelsTest {
        "seed": 12}""";
 
   static VadeConfig vade(JsonElement json) {
-    return new Gson().fromJson(
-        Models.upgradeVade(json, "pretraining", "gmmStart", "pretrainEpochs"), VadeConfig.class);
+    return (VadeConfig) Models.spec("vade").config(json);
   }
 
   static KdvaeConfig kdvae(JsonElement json) {
-    return new Gson().fromJson(Models.upgradeVade(json, "initVadePretraining",
-        "initVadeGmmStart", "initVadePretrainEpochs"), KdvaeConfig.class);
+    return (KdvaeConfig) Models.spec("kdvae").config(json);
   }
 
   @Test

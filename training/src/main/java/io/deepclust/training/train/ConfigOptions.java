@@ -1,0 +1,42 @@
+package io.deepclust.training.train;
+
+/**
+ * What a training request asks of a model's config: the data and seed every model needs, and the
+ * options of {@code deepclust train} that change a config, null (or false) where not given, so
+ * that the model's paper default stays. Each model's {@link ModelSpec#configure} reads the ones
+ * it has; a value it cannot take is an {@link IllegalArgumentException} that names the option.
+ *
+ * @param dataset canonical dataset name (mnist, fashion-mnist)
+ * @param shape the images' [height, width, channels]
+ * @param eager whether the run trains in eager mode (a config that needs the session says so)
+ * @param pretrainRecipe VaDE / k-DVAE: dec_keras (the default when null) or adam_bce
+ */
+public record ConfigOptions(String dataset, int[] shape, long seed, boolean eager, Integer epochs,
+    Integer batchSize, boolean straightThrough,
+    String pretrainRecipe, Integer pretrainEpochs, String pretrainLoss, Integer refitEpochs,
+    Integer restarts, Integer kmeansRestarts, String priorWeights,
+    Float jointLearningRate, Integer initVadeEpochs, Integer pairPretrainEpochs,
+    String initialClusters,
+    float[] reconsScale, boolean augStopGradient, boolean posteriorFromPixels,
+    boolean elboOnAugmented, boolean softplusVariance,
+    Integer bits, Integer temperatureAnnealEpochs, Integer warmupSteps, int[] hidden,
+    boolean uniformPrior,
+    Float gaussianWeight, Boolean binarize, Boolean featureBnRelu) {
+
+  /** No options: each model's paper config for {@code dataset} images of {@code shape}. */
+  public static ConfigOptions defaults(String dataset, int[] shape, long seed) {
+    return new ConfigOptions(dataset, shape, seed, false, null, null, false, null, null, null,
+        null, null, null, null, null, null, null, null, null, false, false, false, false, null,
+        null, null, null, false, null, null, null);
+  }
+
+  /** MNIST's 28×28×1 images with no options, the configs of the benchmarks and the perf workers. */
+  public static ConfigOptions mnist(long seed) {
+    return defaults("mnist", new int[] {28, 28, 1}, seed);
+  }
+
+  /** {@code value} when given, else {@code fallback}. */
+  static <T> T or(T value, T fallback) {
+    return value != null ? value : fallback;
+  }
+}
