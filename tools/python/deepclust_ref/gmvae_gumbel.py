@@ -144,7 +144,7 @@ class GmvaeGumbel(tf.Module):
         self.config = config
         self.params = Params(config.seed)
         # One eager pass creates every variable in the Java builder's order (posterior, then
-        # p(x|z,c)), so the per-variable init counters and hence the initial weights match Java's.
+        # p(x|z,c)), so that the checkpoint's and Adam's variable order match Java's.
         x = tf.zeros([2, *config.input_shape], tf.float32)
         self.training(x, 1.0, tf.constant([0, 0], tf.int64))
 

@@ -1,8 +1,8 @@
 """The variables of one model by their flat names (mirrors graphs/.../Params.java).
 
 A builder asks for each variable by name; asking twice returns the same variable. Initial values are
-drawn with stateless random ops from the model seed and a per-variable counter (the creation index,
-counting every variable), so the same seed and creation order give Java's initial weights.
+drawn with stateless random ops from the model seed and a key of the variable's name (name_key), so the
+same seed gives Java's initial weights whatever order a builder creates its variables in.
 """
 
 import math
@@ -17,11 +17,20 @@ ZEROS = "zeros"
 ONES = "ones"
 
 
+def name_key(name):
+    """The second half of a variable's stateless seed [model seed, key]: the 64-bit FNV-1a hash of
+    its name's UTF-8 bytes, as a signed int64 (Java's Params.nameKey)."""
+    h = 0xCBF29CE484222325
+    for b in name.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h - (1 << 64) if h >= 1 << 63 else h
+
+
 class Params(tf.Module):
     def __init__(self, seed, name=None):
         super().__init__(name=name)
         self.seed = int(seed)
-        # Insertion-ordered: the creation order is the init counter and the checkpoint order.
+        # Insertion-ordered: the creation order is the checkpoint order (and Adam's).
         self.all = {}
         self.trainable_names = []
 
@@ -36,14 +45,14 @@ class Params(tf.Module):
                 raise ValueError(f"variable {name} exists with shape {tuple(existing.shape)}, "
                                  f"asked {shape}")
             return existing
-        value = self._initial_value(shape, init, len(self.all))
+        value = self._initial_value(shape, init, name_key(name))
         v = tf.Variable(value, name=name, trainable=trainable, dtype=tf.float32)
         self.all[name] = v
         if trainable:
             self.trainable_names.append(name)
         return v
 
-    def _initial_value(self, shape, init, index):
+    def _initial_value(self, shape, init, key):
         dims = tf.constant(shape, dtype=tf.int64)
         if init == ZEROS:
             return tf.zeros(dims, tf.float32)
@@ -61,7 +70,7 @@ class Params(tf.Module):
             limit = np.float32(math.sqrt(1.0 / fan_in if init == FAN_IN_UNIFORM
                                          else 6.0 / (fan_in + fan_out)))
             u = tf.random.stateless_uniform(
-                dims, seed=tf.constant([self.seed, index], tf.int64), dtype=tf.float32)
+                dims, seed=tf.constant([self.seed, key], tf.int64), dtype=tf.float32)
             return (u * 2.0 - 1.0) * limit
         raise ValueError("unknown init " + str(init))
 

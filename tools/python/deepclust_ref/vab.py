@@ -215,7 +215,7 @@ class Vab(Twin):
     prior_has_stddev = False
 
     def _create_variables(self):
-        """Every variable, in docs/models.md's order (the init counter is the creation index)."""
+        """Every variable, in docs/models.md's order (the checkpoint's and Adam's)."""
         c = self.config
         get = self.params.get
 

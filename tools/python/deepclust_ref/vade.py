@@ -256,7 +256,7 @@ class Vade(Twin):
         return [n for n in self.pretrain_names if n.startswith("px_")]
 
     def _create_variables(self):
-        """Every variable, in docs/models.md's order (the init counter is the creation index)."""
+        """Every variable, in docs/models.md's order (the checkpoint's and Adam's)."""
         c = self.config
         g = c.pretraining.init  # every kernel starts by the recipe's scheme (Vade.java)
 

@@ -101,7 +101,7 @@ class VariablesTest(unittest.TestCase):
         for i, (n, v) in enumerate(m.params.all.items()):
             if n.endswith("_kernel"):
                 _, fan_in, fan_out = v.shape
-                u = tf.random.stateless_uniform(v.shape, seed=tf.constant([5, i], tf.int64))
+                u = tf.random.stateless_uniform(v.shape, seed=tf.constant([5, P.name_key(n)], tf.int64))
                 limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
                 np.testing.assert_array_equal(v.numpy(), (u.numpy() * 2 - 1) * limit, n)
             else:
@@ -110,7 +110,7 @@ class VariablesTest(unittest.TestCase):
     def test_two_dimensional_glorot_is_unchanged(self):
         p = P.Params(4)
         v = p.get("a", (6, 10), P.GLOROT_UNIFORM, True)
-        u = tf.random.stateless_uniform([6, 10], seed=tf.constant([4, 0], tf.int64)).numpy()
+        u = tf.random.stateless_uniform([6, 10], seed=tf.constant([4, P.name_key("a")], tf.int64)).numpy()
         np.testing.assert_array_equal(v.numpy(), (u * 2 - 1) * np.float32(math.sqrt(6 / 16)))
 
 

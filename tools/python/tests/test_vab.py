@@ -20,6 +20,7 @@ import tensorflow as tf
 
 import test_crosscheck as TC
 from deepclust_ref import check_export
+from deepclust_ref import params as P
 from deepclust_ref import checkpoint
 from deepclust_ref import contract as C
 from deepclust_ref import crosscheck as X
@@ -270,7 +271,7 @@ class VariablesTest(unittest.TestCase):
         self.assertEqual(list(m.params.all), expected_names(gaussian=True))
         self.assertEqual(tuple(m.params.all["px_var_kernel"].shape), (8, 32))
 
-    def test_init_is_glorot_by_creation_index_pc_zero_and_pz_glorot(self):
+    def test_init_is_glorot_by_name_key_pc_zero_and_pz_glorot(self):
         c = small_config(seed=12)
         m = Vab(c)
         names = list(m.params.all)
@@ -281,7 +282,7 @@ class VariablesTest(unittest.TestCase):
                 continue
             fan_in, fan_out = v.shape
             limit = np.float32(math.sqrt(6.0 / (fan_in + fan_out)))
-            u = tf.random.stateless_uniform(v.shape, seed=tf.constant([12, i], tf.int64)).numpy()
+            u = tf.random.stateless_uniform(v.shape, seed=tf.constant([12, P.name_key(n)], tf.int64)).numpy()
             np.testing.assert_array_equal(v, (u * 2 - 1) * limit, n)
         pz = m.params.all["pz_logits"].numpy()
         self.assertEqual(names.index("pz_logits"), len(names) - 1)

@@ -1,5 +1,6 @@
 package io.deepclust.graphs;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,7 +24,8 @@ import org.tensorflow.types.TInt64;
  * so a training branch and an inference branch of the same graph share their weights. Names are flat
  * ({@code _}-joined, no {@code /}) because TF-Java's optimizer slots and the Python reference use
  * them as checkpoint keys. Initial values are drawn with stateless random ops from the model seed and
- * a per-variable counter, so a seed fixes every initial weight.
+ * a key of the variable's name ({@link #nameKey}), so a seed fixes every initial weight and the
+ * order in which a builder creates its variables changes none of them.
  *
  * <p>In <b>function mode</b> ({@link #function}) the same model code builds a graph function of its
  * weights: each {@link #get} returns what a {@link WeightSource} gives for the name (eager training:
@@ -113,7 +115,7 @@ public final class Params {
       inputs.put(name, in);
       return in;
     }
-    Variable<TFloat32> v = tf.withName(name).variable(initialValue(shape, init, shapes.size() - 1));
+    Variable<TFloat32> v = tf.withName(name).variable(initialValue(shape, init, name));
     all.put(name, v);
     return v;
   }
@@ -159,17 +161,29 @@ public final class Params {
 
   /**
    * The initial value of weight {@code name} as the session graph draws it (same seed, same
-   * creation index), built with {@code ops} (e.g. an eager session's).
+   * name), built with {@code ops} (e.g. an eager session's).
    */
   public Operand<TFloat32> initialValue(Ops ops, String name) {
-    int index = new ArrayList<>(shapes.keySet()).indexOf(name);
-    if (index < 0) {
+    if (!shapes.containsKey(name)) {
       throw new IllegalArgumentException("no weight " + name);
     }
-    return new Params(ops, seed).initialValue(shapes.get(name), inits.get(name), index);
+    return new Params(ops, seed).initialValue(shapes.get(name), inits.get(name), name);
   }
 
-  private Operand<TFloat32> initialValue(Shape shape, Init init, int index) {
+  /**
+   * The second half of a variable's stateless seed [model seed, key]: the 64-bit FNV-1a hash of
+   * its name's UTF-8 bytes (the Python reference's {@code params.name_key}).
+   */
+  public static long nameKey(String name) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+      h ^= b & 0xff;
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
+  private Operand<TFloat32> initialValue(Shape shape, Init init, String name) {
     Operand<TInt64> dims = tf.constant(shape);
     switch (init) {
       case ZEROS:
@@ -185,7 +199,7 @@ public final class Params {
         float limit = (float) Math.sqrt(init == Init.FAN_IN_UNIFORM ? 1.0 / fanIn
             : 6.0 / (fanIn + fanOut));
         Operand<TFloat32> u =
-            tf.random.statelessRandomUniform(dims, tf.constant(new long[] {seed, index}));
+            tf.random.statelessRandomUniform(dims, tf.constant(new long[] {seed, nameKey(name)}));
         return tf.math.mul(tf.math.sub(tf.math.mul(u, tf.constant(2f)), tf.constant(1f)),
             tf.constant(limit));
       default:

@@ -89,7 +89,8 @@ class GmvaeGumbelReadingsTest {
         run(config(false, true), x, cold, 3)[1][0], 1e-4f, "τ → 0: both samples one-hot");
     float soft = run(config(false, false), x, 1f, 3)[1][0];
     float hard = run(config(false, true), x, 1f, 3)[1][0];
-    assertTrue(Math.abs(soft - hard) > 1e-3f * Math.abs(soft),
+    // Float32 rounding of the loss is about 1e-6 relative; the samples' difference is far above.
+    assertTrue(Math.abs(soft - hard) > 1e-4f * Math.abs(soft),
         "τ = 1: the one-hot forward changes the loss (" + soft + " vs " + hard + ")");
   }
 

@@ -202,9 +202,15 @@ class VariationalClusteringTest {
         double h = 1e-2;
         double plus = m.lossWithEntry0(names.get(i), h, x, xAug);
         double minus = m.lossWithEntry0(names.get(i), -h, x, xAug);
-        double numeric = (plus - minus) / (2 * h);
-        // Rounding of a ~500 float32 loss: about 3e-3 absolute in the difference quotient.
-        assertEquals(numeric, analytic, 5e-3 + 3e-2 * Math.abs(numeric), names.get(i));
+        double base = m.lossWithEntry0(names.get(i), 0, x, xAug);
+        // Where the step crosses ReLU kinks the loss is piecewise smooth: the gradient lies
+        // between the one-sided quotients (left and right derivative); elsewhere they agree.
+        double left = (base - minus) / h;
+        double right = (plus - base) / h;
+        // Rounding of a ~500 float32 loss: about 6e-3 absolute in a one-sided quotient.
+        double tol = 1e-2 + 3e-2 * Math.max(Math.abs(left), Math.abs(right));
+        assertTrue(analytic >= Math.min(left, right) - tol && analytic <= Math.max(left, right)
+            + tol, names.get(i) + ": " + analytic + " outside [" + left + ", " + right + "]");
       }
     }
   }

@@ -73,7 +73,8 @@ public final class PretrainCache {
   public static Key key(String model, JsonObject recipe, Dataset data, long seed,
       String precision) {
     JsonObject parts = new JsonObject();
-    parts.addProperty("format", 1);
+    // Format 2: initial weights seeded by variable name (format 1 drew them by creation index).
+    parts.addProperty("format", 2);
     parts.addProperty("model", model);
     parts.add("recipe", recipe);
     parts.addProperty("data", data.name());

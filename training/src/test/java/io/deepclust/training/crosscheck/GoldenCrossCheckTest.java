@@ -99,11 +99,12 @@ class GoldenCrossCheckTest {
     assertEquals(Set.of("init (same seed)", "forward", "gradient", "free-run drift (2 steps)",
         "per-step gradient (2 steps)", "per-step training (2 steps)", "savedmodel python→java"),
         checks);
-    // Every variable and both Adam slots of each trained one have a per-step training row.
-    assertEquals(42 + 2 * 30,
+    // Every variable (45 with x-hat's batch norm, the default) and both Adam slots of each of the
+    // 31 trained ones have a per-step training row.
+    assertEquals(45 + 2 * 31,
         rows.stream().filter(c -> c.check().startsWith("per-step training")).count());
     // Every trainable variable has its gradient row; the Python SavedModel meets the contract.
-    assertEquals(30, rows.stream().filter(c -> c.check().equals("gradient")).count());
+    assertEquals(31, rows.stream().filter(c -> c.check().equals("gradient")).count());
     assertEquals("python", ContractValidator.validate(ref.resolve("python_export")).madeBy());
     assertEquals("java", ContractValidator.validate(ref.resolve("java_export")).madeBy());
     assertTrue(Files.isRegularFile(ref.resolve("java_outputs.index")));
