@@ -296,7 +296,7 @@ final class TrainCommand implements Callable<Integer> {
         uniformPrior, gaussianWeight, binarize, featureBnRelu);
     ModelSpec<?> spec = Models.spec(model);
     try {
-      return spec.open(spec.configJson(options), session);
+      return spec.open(options, session);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(new CommandLine(this), e.getMessage());
     }

@@ -3,9 +3,11 @@ package io.deepclust.training.eager;
 import io.deepclust.graphs.Params;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.models.TrainingBranch;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.tensorflow.Operand;
 import org.tensorflow.Tensor;
@@ -58,29 +60,32 @@ public final class EagerModels {
   public static <C extends ModelConfig, T extends TrainingBranch> EagerModel phase(C c,
       Branch<C, T> branch, Function<T, Map<String, Operand<TFloat32>>> terms,
       List<String> trainable) {
+    // The branch's feed names, known once the step graph is built (before any step is fed).
+    Set<String> fed = new HashSet<>();
     StepGraph graph = (tf, p) -> {
       T t = branch.build(tf, p, c, ModelConfig.imageInput(tf, c, TrainingBranch.X));
+      fed.clear();
+      fed.addAll(t.inputs().keySet());
       return new StepGraph.Built(new LinkedHashMap<>(t.inputs()), terms.apply(t));
     };
-    return new EagerModel(graph, in -> feeds(c, in), c.seed(), c.adamEpsilon(), trainable);
+    return new EagerModel(graph, in -> feeds(c, in, fed), c.seed(), c.adamEpsilon(), trainable);
   }
 
-  /**
-   * The feeds of one step, by {@link TrainingBranch}'s feed names: every input {@code in} has a
-   * value for (the augmented images when given); a step reads those its graph has.
-   */
-  static Map<String, Tensor> feeds(ModelConfig c, StepInputs in) {
+  /** The feeds of one step for the inputs {@code fed}, by {@link TrainingBranch}'s feed names. */
+  static Map<String, Tensor> feeds(ModelConfig c, StepInputs in, Set<String> fed) {
     int[] s = c.inputShape();
     Shape shape = Shape.of(in.batch(), s[0], s[1], s[2]);
     Map<String, Tensor> f = new LinkedHashMap<>();
     f.put(TrainingBranch.X, TFloat32.tensorOf(shape, DataBuffers.of(in.pixels(), true, false)));
     f.put(TrainingBranch.NOISE_SEED, TInt64.vectorOf(in.noiseSeed(), in.t()));
-    f.put(TrainingBranch.TEMPERATURE, TFloat32.scalarOf(in.temperature()));
-    f.put(TrainingBranch.RECONS_SCALE, TFloat32.scalarOf(in.reconsScale()));
-    f.put(TrainingBranch.AUG_WEIGHT, TFloat32.scalarOf(in.augWeight()));
-    if (in.augmented() != null) {
+    if (fed.contains(TrainingBranch.TEMPERATURE)) {
+      f.put(TrainingBranch.TEMPERATURE, TFloat32.scalarOf(in.temperature()));
+    }
+    if (fed.contains(TrainingBranch.X_AUG)) {
       f.put(TrainingBranch.X_AUG,
           TFloat32.tensorOf(shape, DataBuffers.of(in.augmented(), true, false)));
+      f.put(TrainingBranch.RECONS_SCALE, TFloat32.scalarOf(in.reconsScale()));
+      f.put(TrainingBranch.AUG_WEIGHT, TFloat32.scalarOf(in.augWeight()));
     }
     return f;
   }

@@ -34,9 +34,4 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
   public static ConfigOptions mnist(long seed) {
     return defaults("mnist", new int[] {28, 28, 1}, seed);
   }
-
-  /** {@code value} when given, else {@code fallback}. */
-  static <T> T or(T value, T fallback) {
-    return value != null ? value : fallback;
-  }
 }

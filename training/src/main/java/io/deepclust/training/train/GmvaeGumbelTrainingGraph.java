@@ -1,6 +1,6 @@
 package io.deepclust.training.train;
 
-import static io.deepclust.training.train.ConfigOptions.or;
+import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.GmvaeGumbel;
@@ -37,9 +37,9 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
     GmvaeGumbelConfig c = GmvaeGumbelConfig.mnist(o.seed());
     c = o.epochs() != null ? c.withEpochs(o.epochs()) : c;
     try {
-      c = c.withReadings(or(o.gaussianWeight(), c.gaussianWeight()),
-          or(o.binarize(), c.binarize()), o.straightThrough())
-          .withFeatureBnRelu(or(o.featureBnRelu(), c.featureBnRelu()));
+      c = c.withReadings(requireNonNullElse(o.gaussianWeight(), c.gaussianWeight()),
+          requireNonNullElse(o.binarize(), c.binarize()), o.straightThrough())
+          .withFeatureBnRelu(requireNonNullElse(o.featureBnRelu(), c.featureBnRelu()));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--gaussian-weight: " + e.getMessage());
     }

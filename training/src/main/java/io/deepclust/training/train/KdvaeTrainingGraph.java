@@ -1,6 +1,6 @@
 package io.deepclust.training.train;
 
-import static io.deepclust.training.train.ConfigOptions.or;
+import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.Kdvae;
@@ -53,9 +53,10 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
   static KdvaeConfig configure(ConfigOptions o) {
     KdvaeConfig c = KdvaeConfig.mnist(o.seed())
         .withInitVade(VadeStart.withOptions(VadeConfig.mnist(o.seed()), o));
-    c = c.withEpochs(or(o.pretrainEpochs(), c.initVadePretrainEpochs()),
-        or(o.initVadeEpochs(), c.initVadeEpochs()),
-        or(o.pairPretrainEpochs(), c.pairPretrainEpochs()), or(o.epochs(), c.epochs()));
+    c = c.withEpochs(requireNonNullElse(o.pretrainEpochs(), c.initVadePretrainEpochs()),
+        requireNonNullElse(o.initVadeEpochs(), c.initVadeEpochs()),
+        requireNonNullElse(o.pairPretrainEpochs(), c.pairPretrainEpochs()),
+        requireNonNullElse(o.epochs(), c.epochs()));
     if (o.initialClusters() != null) {
       try {
         c = c.withInitialClusters(o.initialClusters());

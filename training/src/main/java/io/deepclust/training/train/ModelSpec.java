@@ -48,6 +48,11 @@ public record ModelSpec<C extends ModelConfig>(String name, Class<C> configType,
     return eagerPhases.apply(config(json));
   }
 
+  /** A fresh training graph of the config a request's {@code options} make. */
+  public TrainingModel open(ConfigOptions options, SessionSettings session) {
+    return open.apply(configure.apply(options), session);
+  }
+
   /** The config of {@code options} as JSON (config.json's form). */
   public JsonElement configJson(ConfigOptions options) {
     return new Gson().toJsonTree(configure.apply(options));

@@ -1,6 +1,6 @@
 package io.deepclust.training.train;
 
-import static io.deepclust.training.train.ConfigOptions.or;
+import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.ModelConfig;
@@ -47,8 +47,8 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   /** The public code's MNIST config (the paper's settings) with the request's options. */
   static VabConfig configure(ConfigOptions o) {
     VabConfig c = VabConfig.mnist(o.seed());
-    c = c.with(or(o.bits(), c.bits()), or(o.epochs(), c.epochs()),
-        or(o.batchSize(), c.batchSize()), o.straightThrough());
+    c = c.with(requireNonNullElse(o.bits(), c.bits()), requireNonNullElse(o.epochs(), c.epochs()),
+        requireNonNullElse(o.batchSize(), c.batchSize()), o.straightThrough());
     if (o.temperatureAnnealEpochs() != null) {
       c = c.withTemperatureAnnealEpochs(o.temperatureAnnealEpochs());
     }

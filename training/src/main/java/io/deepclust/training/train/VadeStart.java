@@ -10,6 +10,7 @@ import io.deepclust.training.metrics.ClusteringMetrics;
 import io.deepclust.training.mixture.DiagonalGmm;
 import io.deepclust.training.mixture.KMeans;
 import java.io.PrintStream;
+import java.util.Objects;
 
 /**
  * VaDE's start after pretraining ({@link GmmStart}): for each of R restarts, k-means (best of N
@@ -44,9 +45,9 @@ final class VadeStart {
     }
     p = o.refitEpochs() != null ? p.withRefitEpochs(o.refitEpochs()) : p;
     GmmStart g = c.gmmStart();
-    g = new GmmStart(ConfigOptions.or(o.restarts(), g.restarts()),
-        ConfigOptions.or(o.kmeansRestarts(), g.kmeansRestarts()),
-        ConfigOptions.or(o.priorWeights(), g.weights()));
+    g = new GmmStart(Objects.requireNonNullElse(o.restarts(), g.restarts()),
+        Objects.requireNonNullElse(o.kmeansRestarts(), g.kmeansRestarts()),
+        Objects.requireNonNullElse(o.priorWeights(), g.weights()));
     return c.withPretraining(p).withGmmStart(g);
   }
 

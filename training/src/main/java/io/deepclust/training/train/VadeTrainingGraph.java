@@ -1,6 +1,6 @@
 package io.deepclust.training.train;
 
-import static io.deepclust.training.train.ConfigOptions.or;
+import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
@@ -61,8 +61,8 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
       }
       c = c.withLearningRate(lr);
     }
-    c = c.withEpochs(or(o.pretrainEpochs(), c.pretraining().epochs()),
-        or(o.epochs(), c.epochs()));
+    c = c.withEpochs(requireNonNullElse(o.pretrainEpochs(), c.pretraining().epochs()),
+        requireNonNullElse(o.epochs(), c.epochs()));
     return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
   }
 

@@ -1,6 +1,6 @@
 package io.deepclust.training.train;
 
-import static io.deepclust.training.train.ConfigOptions.or;
+import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.models.ModelConfig;
@@ -39,8 +39,8 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
   /** The paper's config for the dataset's image shape with the request's options. */
   static VcConfig configure(ConfigOptions o) {
     VcConfig c = VcConfig.forShape(o.shape(), o.seed()).forDataset(o.dataset());
-    c = c.withTraining(or(o.epochs(), c.epochs()), or(o.batchSize(), c.batchSize()),
-        o.augStopGradient(), c.augmentation())
+    c = c.withTraining(requireNonNullElse(o.epochs(), c.epochs()),
+        requireNonNullElse(o.batchSize(), c.batchSize()), o.augStopGradient(), c.augmentation())
         .withReadings(o.posteriorFromPixels(), o.elboOnAugmented(), o.softplusVariance());
     if (o.reconsScale() != null) {
       try {

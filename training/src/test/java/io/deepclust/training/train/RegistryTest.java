@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -120,10 +121,12 @@ class RegistryTest {
     // The objective and the reconstruction are common words (signature outputs too).
     models.keySet().removeAll(Set.of("loss", "reconstruction"));
     assertTrue(models.size() >= 10, "found only " + models.keySet());
-    List<Path> sources = mainSources();
+    Map<Path, String> code = new HashMap<>();
+    mainSources().forEach(f -> code.put(f, code(f)));
     models.forEach((term, named) -> {
-      List<String> files = sources.stream().filter(f -> code(f).contains("\"" + term + "\""))
-          .map(f -> f.getFileName().toString()).toList();
+      List<String> files = code.entrySet().stream()
+          .filter(e -> e.getValue().contains("\"" + term + "\""))
+          .map(e -> e.getKey().getFileName().toString()).toList();
       assertEquals(named.size(), files.size(), term + " of " + named + " written in " + files);
     });
   }
