@@ -97,15 +97,19 @@ def data_dir():
                                                             "deepclust")
 
 
-def read_idx_images(path, count):
-    """The first `count` images (all when None) of an idx3 file (plain or .gz) as float32 NHWC,
-    bytes / 255."""
-    candidates = [path, path + ".gz"]
-    found = next((p for p in candidates if os.path.isfile(p)), None)
+def open_idx(path):
+    """The idx file at `path` or `path`.gz, whichever exists, and the function that opens it."""
+    found = next((p for p in (path, path + ".gz") if os.path.isfile(p)), None)
     if found is None:
         raise MissingFile(f"no MNIST file {path}[.gz]; run tools/fetch-data mnist "
                           f"(DEEPCLUST_DATA overrides ~/.cache/deepclust)")
-    opener = gzip.open if found.endswith(".gz") else open
+    return found, gzip.open if found.endswith(".gz") else open
+
+
+def read_idx_images(path, count):
+    """The first `count` images (all when None) of an idx3 file (plain or .gz) as float32 NHWC,
+    bytes / 255."""
+    found, opener = open_idx(path)
     with opener(found, "rb") as f:
         header = f.read(16)
         if len(header) < 16 or int.from_bytes(header[:4], "big") != 0x803:

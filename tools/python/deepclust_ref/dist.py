@@ -8,9 +8,11 @@ import tensorflow as tf
 GUMBEL_TINY = np.float32(1e-20)
 
 
-def bernoulli_cross_entropy_from_logits(logits, x):
-    """sum_d [softplus(l_d) - x_d l_d] = -log p(x|l), one value per row [B] (Bernoulli.java)."""
-    return tf.reduce_sum(tf.math.softplus(logits) - x * logits, axis=1)
+def bernoulli_cross_entropy(logits, x, axis=-1):
+    """sum over `axis` of softplus(l) - x l = -log p(x|l) of a Bernoulli with logits l
+    (Bernoulli.crossEntropyFromLogits): rows [B, D] -> [B] and [K, B, D] -> [K, B] over the last
+    axis, images over axis [1, 2, 3]."""
+    return tf.reduce_sum(tf.math.softplus(logits) - x * logits, axis=axis)
 
 
 def categorical_kl_to_uniform(logits, k):
@@ -21,9 +23,10 @@ def categorical_kl_to_uniform(logits, k):
 
 
 def gaussian_kl_to_standard_normal(mean, log_var):
-    """KL(N(mu, diag sigma^2) || N(0, I)) = 1/2 sum_j (sigma^2 + mu^2 - 1 - log sigma^2) per row."""
+    """KL(N(mu, diag sigma^2) || N(0, I)) = 1/2 sum_j (sigma^2 + mu^2 - 1 - log sigma^2) over the
+    last axis ([B, Z] -> [B], [K, B, Z] -> [K, B])."""
     terms = (tf.math.exp(log_var) + tf.math.square(mean)) - (1.0 + log_var)
-    return 0.5 * tf.reduce_sum(terms, axis=1)
+    return 0.5 * tf.reduce_sum(terms, axis=-1)
 
 
 def gaussian_sample(mean, log_var, standard_noise):
@@ -44,18 +47,6 @@ def gumbel_softmax_sample(logits, temperature, uniform):
 
 
 LOG_2PI = np.float32(math.log(2.0 * math.pi))
-
-
-def bernoulli_cross_entropy_last_axis(logits, x):
-    """As `bernoulli_cross_entropy_from_logits`, summed over the last axis of any rank ([K, B, D]
-    -> [K, B])."""
-    return tf.reduce_sum(tf.math.softplus(logits) - x * logits, axis=-1)
-
-
-def gaussian_kl_to_standard_normal_last_axis(mean, log_var):
-    """As `gaussian_kl_to_standard_normal`, summed over the last axis of any rank."""
-    terms = (tf.math.exp(log_var) + tf.math.square(mean)) - (1.0 + log_var)
-    return 0.5 * tf.reduce_sum(terms, axis=-1)
 
 
 def diagonal_gaussian_log_density(z, mean, log_var):
@@ -87,12 +78,6 @@ def wasserstein2_diagonal(mean, sd, other_mean, other_sd):
                          + tf.math.squared_difference(sd, other_sd), axis=-1)
 
 
-def bernoulli_cross_entropy_sum(logits, x, axis):
-    """sum over `axis` of softplus(l) - x l = -log p(x|l) of a Bernoulli with logits l (images:
-    axis [1, 2, 3])."""
-    return tf.reduce_sum(tf.math.softplus(logits) - x * logits, axis=axis)
-
-
 def gaussian_negative_log_likelihood(x, mean, variance, axis):
     """-log N(x; m, diag v) = 1/2 sum over `axis` of [log 2pi + log v + (x - m)^2 / v] (images:
     axis [1, 2, 3])."""
@@ -120,6 +105,15 @@ def bernoulli_log_prob(y, logits):
     """log Bernoulli(y; mu = sigmoid(l)) = sum_j [y_j log mu_j + (1 - y_j) log(1 - mu_j)] over the
     last axis, with log mu = -softplus(-l) and log(1 - mu) = -softplus(l); y may be relaxed (any
     value in [0, 1]) and broadcasts against l ([B, 1, d] against [K, d] gives [B, K])."""
-    log_mu = -tf.math.softplus(-logits)
-    log_one_minus_mu = -tf.math.softplus(logits)
-    return tf.reduce_sum(y * log_mu + (1.0 - y) * log_one_minus_mu, axis=-1)
+    return tf.reduce_sum(y * bernoulli_log_mean(logits)
+                         + (1.0 - y) * bernoulli_log_one_minus_mean(logits), axis=-1)
+
+
+def bernoulli_log_mean(logits):
+    """log mu = -softplus(-l), elementwise (Bernoulli.logMean)."""
+    return -tf.math.softplus(-logits)
+
+
+def bernoulli_log_one_minus_mean(logits):
+    """log(1 - mu) = -softplus(l), elementwise (Bernoulli.logOneMinusMean)."""
+    return -tf.math.softplus(logits)

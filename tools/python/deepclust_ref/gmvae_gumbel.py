@@ -28,7 +28,7 @@ TINY = dict(hidden=(32, 16), feature_dim=8, latent_dim=4, clusters=3)
 
 
 @dataclasses.dataclass(frozen=True)
-class GmvaeGumbelConfig:
+class GmvaeGumbelConfig(layers.ImageShape):
     """Settings; the defaults are the paper's MNIST settings. The seed is mandatory."""
 
     seed: int
@@ -63,8 +63,8 @@ class GmvaeGumbelConfig:
 
         require(len(self.input_shape) == 3, "input_shape must be [H, W, C]")
         require(all(d > 0 for d in self.input_shape), "input_shape dims must be positive")
-        require(len(self.hidden) == 2 and all(d > 0 for d in self.hidden),
-                "hidden must hold two positive sizes (D-h1-h2-df)")
+        require(len(self.hidden) >= 1 and all(d > 0 for d in self.hidden),
+                "hidden must hold at least one positive size (D-h1-..-hn-df)")
         require(self.clusters >= 2, "clusters must be at least 2")
         require(self.feature_dim >= 2, "feature_dim must be at least 2")
         require(self.latent_dim >= 1, "latent_dim must be positive")
@@ -84,10 +84,6 @@ class GmvaeGumbelConfig:
         """The paper's MNIST settings on dynamically binarised images, x^ followed by batch norm +
         ReLU (Java's mnist()); a config file without the keys reads them as off."""
         return GmvaeGumbelConfig(seed=seed, binarize=True, feature_bn_relu=True)
-
-    @property
-    def input_dim(self):
-        return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
 
     def temperature(self, epoch):
         """tau(e) = max(tau_min, tau_0 exp(-r e)), r = ln(tau_0/tau_min)/temperature_epochs."""
@@ -160,7 +156,7 @@ class GmvaeGumbel(tf.Module):
         """
         c = self.config
         updates = []
-        flat = self._flatten(x)
+        flat = self.config.flatten(x)
         if c.binarize:
             seed = tf.convert_to_tensor(noise_seed, tf.int64) * tf.constant([1, -1], tf.int64)
             flat = tf.cast(tf.random.stateless_uniform(tf.shape(flat), seed=seed) < flat,
@@ -174,7 +170,7 @@ class GmvaeGumbel(tf.Module):
             y = y + tf.stop_gradient(hard - y)
         z = dist.gaussian_sample(z_mean, z_log_var, epsilon)
         x_logits = self._p_x_given_zc(z, y, True, updates)
-        rec = tf.reduce_mean(dist.bernoulli_cross_entropy_from_logits(x_logits, flat), axis=0)
+        rec = tf.reduce_mean(dist.bernoulli_cross_entropy(x_logits, flat), axis=0)
         cat_kl = tf.reduce_mean(dist.categorical_kl_to_uniform(logits, c.clusters), axis=0)
         gauss_kl = tf.reduce_mean(dist.gaussian_kl_to_standard_normal(z_mean, z_log_var), axis=0)
         loss = (rec + cat_kl) + np.float32(c.gaussian_weight) * gauss_kl
@@ -197,17 +193,17 @@ class GmvaeGumbel(tf.Module):
     def inference(self, x):
         """probs, cluster (int64), embedding (posterior mean) and reconstruction (NHWC)."""
         c = self.config
-        logits, z_mean, _ = self._posterior(self._flatten(x), False, [])
+        logits, z_mean, _ = self._posterior(self.config.flatten(x), False, [])
         probs = tf.nn.softmax(logits)
         cluster = tf.math.argmax(logits, axis=1, output_type=tf.int64)
         one_hot = tf.one_hot(cluster, c.clusters, 1.0, 0.0, dtype=tf.float32)
-        x_hat = self._to_image(tf.math.sigmoid(self._p_x_given_zc(z_mean, one_hot, False, [])))
+        x_hat = self.config.to_image(tf.math.sigmoid(self._p_x_given_zc(z_mean, one_hot, False, [])))
         return {"probs": probs, "cluster": cluster, "embedding": z_mean, "reconstruction": x_hat}
 
     def decode(self, z, cluster):
         """Mean of p(x|z, c) for z [B, Z] and cluster ids (int32) [B], as images [B, H, W, C]."""
         one_hot = tf.one_hot(cluster, self.config.clusters, 1.0, 0.0, dtype=tf.float32)
-        return self._to_image(tf.math.sigmoid(self._p_x_given_zc(z, one_hot, False, [])))
+        return self.config.to_image(tf.math.sigmoid(self._p_x_given_zc(z, one_hot, False, [])))
 
     def prior(self, cluster):
         """p(z|c) = N(0, I) for every cluster (Eq. 3): mean 0 and stddev 1, [B, Z]."""
@@ -225,42 +221,38 @@ class GmvaeGumbel(tf.Module):
         return logits, z_mean, z_log_var
 
     def _features(self, flat, training, updates):
-        """x^ = g(x) (Eq. 1): D-h1-h2-df, batch norm + ReLU on the hidden layers; x^ linear, or
-        with `feature_bn_relu` a hidden layer too."""
+        """x^ = g(x) (Eq. 1): D-hidden-df (the paper's D-512-256-df), batch norm + ReLU on the
+        hidden layers; x^ linear, or with `feature_bn_relu` a hidden layer too."""
         c = self.config
-        h = c.hidden
-        h1 = self._hidden("features_1", flat, c.input_dim, h[0], training, updates)
-        h2 = self._hidden("features_2", h1, h[0], h[1], training, updates)
+        h = layers.mlp("features", flat, c.input_dim, c.hidden, self._bn_relu(training, updates))
+        width = c.hidden[-1]
         if c.feature_bn_relu:
-            return self._hidden("features_out", h2, h[1], c.feature_dim, training, updates)
-        return layers.dense(self.params, "features_out", h2, h[1], c.feature_dim)
+            return self._bn_relu(training, updates)("features_out", h, width, c.feature_dim)
+        return layers.dense(self.params, "features_out", h, width, c.feature_dim)
 
     def _q_c_given_x(self, features, training, updates):
         """Logits of q(c|x^) (Eq. 5): df-df-df/2-K."""
         df = self.config.feature_dim
-        h1 = self._hidden("qc_1", features, df, df, training, updates)
-        h2 = self._hidden("qc_2", h1, df, df // 2, training, updates)
-        return layers.dense(self.params, "qc_logits", h2, df // 2, self.config.clusters)
+        h = layers.mlp("qc", features, df, (df, df // 2), self._bn_relu(training, updates))
+        return layers.dense(self.params, "qc_logits", h, df // 2, self.config.clusters)
 
     def _p_x_given_zc(self, z, y, training, updates):
-        """Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) -> df-256-512-D."""
+        """Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) -> df, then the feature
+        net's hidden widths in reverse (the paper's df-256-512-D)."""
         c = self.config
-        h = c.hidden
+        widths = tuple(reversed(c.hidden))
         # No biases: batch norm after px_1 removes any constant offset (as in the Java class).
         joint = (layers.dense_no_bias(self.params, "px_from_z", z, c.latent_dim, c.feature_dim)
                  + layers.dense_no_bias(self.params, "px_from_c", y, c.clusters, c.feature_dim))
-        h1 = self._hidden("px_1", joint, c.feature_dim, h[1], training, updates)
-        h2 = self._hidden("px_2", h1, h[1], h[0], training, updates)
-        return layers.dense(self.params, "px_logits", h2, h[0], c.input_dim)
+        h = layers.mlp("px", joint, c.feature_dim, widths, self._bn_relu(training, updates))
+        return layers.dense(self.params, "px_logits", h, widths[-1], c.input_dim)
 
-    def _hidden(self, name, x, n_in, n_out, training, updates):
-        """Dense (no bias) -> batch norm -> ReLU; variables `name_dense_*`, `name_bn_*`."""
-        linear = layers.dense_no_bias(self.params, name + "_dense", x, n_in, n_out)
-        return tf.nn.relu(layers.batch_norm(self.params, name + "_bn", linear, n_out, training,
-                                            updates))
+    def _bn_relu(self, training, updates):
+        """Dense (no bias) -> batch norm -> ReLU as an mlp layer; variables `name_dense_*`,
+        `name_bn_*`."""
+        def layer(name, x, n_in, n_out):
+            linear = layers.dense_no_bias(self.params, name + "_dense", x, n_in, n_out)
+            return tf.nn.relu(layers.batch_norm(self.params, name + "_bn", linear, n_out,
+                                                training, updates))
+        return layer
 
-    def _flatten(self, x):
-        return tf.reshape(x, [-1, self.config.input_dim])
-
-    def _to_image(self, flat):
-        return tf.reshape(flat, [-1, *self.config.input_shape])

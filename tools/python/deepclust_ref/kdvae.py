@@ -31,7 +31,7 @@ TINY = dict(encoder_hidden=(32, 16), decoder_hidden=(16, 32), latent_dim=4, clus
 
 
 @dataclasses.dataclass(frozen=True)
-class KdvaeConfig:
+class KdvaeConfig(layers.ImageShape):
     """Settings; the defaults are docs/models.md's MNIST settings. The seed is mandatory.
 
     `pair_pretrain_epochs` (each pair as a VAE on its k-means cluster, 100) and `epochs` (the joint
@@ -89,10 +89,6 @@ class KdvaeConfig:
     @staticmethod
     def mnist(seed):
         return KdvaeConfig(seed=seed)
-
-    @property
-    def input_dim(self):
-        return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
 
     @property
     def init_vade_pretrain_epochs(self):
@@ -179,7 +175,7 @@ class Kdvae(Twin):
         """score_i = -reconstruction_i(x | z_i) - KL(q_i || N(0, I)) [K, B], with the flat x
         [B, D] broadcast to every pair, for z_i = mu_i + sigma_i eps_i, eps [K, B, Z] from
         stateless_normal([s, 2t + 1])."""
-        return self._elbos(self._broadcast(self._flatten(x)), noise_seed)
+        return self._elbos(self._broadcast(self.config.flatten(x)), noise_seed)
 
     def training(self, x, noise_seed):
         """loss = -mean_B max_i score_i (Eq. 6), score [K, B], assigned = argmax_i (int64) [B]."""
@@ -194,7 +190,7 @@ class Kdvae(Twin):
         (score [K, B/K], eps [K, B/K, Z] as `scores` draws it). Pair i's gradient comes from block
         i alone."""
         c = self.config
-        blocks = tf.reshape(self._flatten(x), [c.clusters, -1, c.input_dim])
+        blocks = tf.reshape(self.config.flatten(x), [c.clusters, -1, c.input_dim])
         score = self._elbos(blocks, noise_seed)
         return {"loss": -tf.reduce_mean(score), "score": score}
 
@@ -206,8 +202,8 @@ class Kdvae(Twin):
         """Each pair's one-sample ELBO of its rows, [K, B] for xk [K, B, D]."""
         mean, log_var = self._encode(xk)
         z = dist.gaussian_sample(mean, log_var, self.noise(tf.shape(xk)[1], noise_seed))
-        rec = dist.bernoulli_cross_entropy_last_axis(self._decode_logits(z), xk)
-        kl = dist.gaussian_kl_to_standard_normal_last_axis(mean, log_var)
+        rec = dist.bernoulli_cross_entropy(self._decode_logits(z), xk)
+        kl = dist.gaussian_kl_to_standard_normal(mean, log_var)
         return -rec - kl
 
     def noise(self, batch, noise_seed):
@@ -222,11 +218,11 @@ class Kdvae(Twin):
     def cluster_scores(self, x):
         """Eq. 8 at z_i = mu_i: s_i = -reconstruction_i(x | mu_i) - 1/2 |mu_i|^2 + sum log sigma_i
         [K, B], with mu [K, B, Z] and the decoders' logits [K, B, D]."""
-        flat = self._flatten(x)
+        flat = self.config.flatten(x)
         xk = self._broadcast(flat)
         mean, log_var = self._encode(xk)
         logits = self._decode_logits(mean)
-        rec = dist.bernoulli_cross_entropy_last_axis(logits, xk)
+        rec = dist.bernoulli_cross_entropy(logits, xk)
         s = (-rec - 0.5 * tf.reduce_sum(tf.math.square(mean), axis=-1)) \
             + 0.5 * tf.reduce_sum(log_var, axis=-1)
         return s, mean, logits
@@ -239,13 +235,13 @@ class Kdvae(Twin):
         probs = tf.nn.softmax(st, axis=1)
         cluster = tf.math.argmax(st, axis=1, output_type=tf.int64)
         z = self._pick(mean, cluster)
-        x_hat = self._to_image(tf.math.sigmoid(self._pick(logits, cluster)))
+        x_hat = self.config.to_image(tf.math.sigmoid(self._pick(logits, cluster)))
         return {"probs": probs, "cluster": cluster, "z": z, "x_hat": x_hat}
 
     def decode(self, z, cluster):
         """Decoder c of each row: sigmoid(px_c(z)) for z [B, Z], cluster ids [B], as images."""
         zk = self._broadcast(z)
-        return self._to_image(tf.math.sigmoid(self._pick(self._decode_logits(zk), cluster)))
+        return self.config.to_image(tf.math.sigmoid(self._pick(self._decode_logits(zk), cluster)))
 
     def prior(self, cluster):
         """p(z|c) = N(0, I) for every cluster: mean 0 and stddev 1, [B, Z]."""
@@ -255,16 +251,14 @@ class Kdvae(Twin):
     # ---- pieces ---------------------------------------------------------------------------------
 
     def _encode(self, xk):
-        h = xk
-        for i in range(len(self.config.encoder_hidden)):
-            h = tf.nn.relu(self._dense("qz_%d" % (i + 1), h))
+        c = self.config
+        h = layers.mlp("qz", xk, c.input_dim, c.encoder_hidden, layers.relu_of(self._dense))
         return self._dense("qz_mean", h), self._dense("qz_logvar", h)
 
     def _decode_logits(self, zk):
-        h = zk
-        for i in range(len(self.config.decoder_hidden)):
-            h = tf.nn.relu(self._dense("px_%d" % (i + 1), h))
-        return self._dense("px_logits", h)
+        c = self.config
+        return self._dense("px_logits",
+                           layers.mlp("px", zk, c.latent_dim, c.decoder_hidden, layers.relu_of(self._dense)))
 
     def _dense(self, name, x):
         kernel = self.params.all[name + "_kernel"]
@@ -280,9 +274,3 @@ class Kdvae(Twin):
     def _pick(per_pair, cluster):
         """Row b of pair cluster[b]: [K, B, N] -> [B, N]."""
         return tf.gather(tf.transpose(per_pair, [1, 0, 2]), cluster, axis=1, batch_dims=1)
-
-    def _flatten(self, x):
-        return tf.reshape(x, [-1, self.config.input_dim])
-
-    def _to_image(self, flat):
-        return tf.reshape(flat, [-1, *self.config.input_shape])

@@ -28,7 +28,7 @@ from . import diagnostics  # noqa: E402
 from .crosscheck import data_dir, read_idx_images  # noqa: E402
 from .diagnostics import load_run  # noqa: E402
 from .gmvae_gumbel import MODEL, GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
-from .train import read_idx_labels  # noqa: E402
+from .data import read_idx_labels  # noqa: E402
 
 PAPER_ERROR = {3: 3.46, 5: 3.30, 10: 3.44}
 
@@ -64,7 +64,7 @@ def representations(model, images, batch=1000):
 
     @tf.function(input_signature=[tf.TensorSpec([None, *model.config.input_shape], tf.float32)])
     def both(x):
-        flat = model._flatten(x)
+        flat = model.config.flatten(x)
         features = model._features(flat, False, [])
         z_mean = model.inference(x)["embedding"]
         return features, z_mean

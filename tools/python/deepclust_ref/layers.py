@@ -1,5 +1,5 @@
-"""Dense, batch-norm and convolution layers (mirror graphs/.../layers/Dense.java, BatchNorm.java
-and Conv2d.java)."""
+"""Dense, batch-norm and convolution layers, MLP stacks and the image shape of a config (mirror
+graphs/.../layers/Dense.java, BatchNorm.java, Conv2d.java, Mlp.java and models/ModelConfig.java)."""
 
 import numpy as np
 import tensorflow as tf
@@ -107,3 +107,33 @@ def conv2d_transpose(params, name, x, k, c_in, c_out, stride, padding):
     y = tf.nn.conv2d_transpose(x, kernel, out_shape, strides=[1, stride, stride, 1],
                                padding=_tf_padding(padding))
     return tf.nn.bias_add(y, bias)
+
+
+def mlp(prefix, x, n_in, widths, layer):
+    """x [..., n_in] through `layer(name, h, n_in, n_out)` once per width, the layers named
+    prefix_1 .. prefix_n (Mlp.java); x itself when `widths` is empty."""
+    h, width = x, n_in
+    for i, n_out in enumerate(widths):
+        h = layer("%s_%d" % (prefix, i + 1), h, width, n_out)
+        width = n_out
+    return h
+
+
+def relu_of(dense):
+    """An `mlp` layer: relu(dense(name, x)), the variable's shape giving n_in and n_out."""
+    return lambda name, x, n_in, n_out: tf.nn.relu(dense(name, x))
+
+
+class ImageShape:
+    """What every model config's `input_shape` (H, W, C) gives (ModelConfig.java): the pixels per
+    image and the reshapes between images [B, H, W, C] and rows [B, H*W*C]."""
+
+    @property
+    def input_dim(self):
+        return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
+
+    def flatten(self, images):
+        return tf.reshape(images, [-1, self.input_dim])
+
+    def to_image(self, rows):
+        return tf.reshape(rows, [-1, *self.input_shape])

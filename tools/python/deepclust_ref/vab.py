@@ -50,7 +50,7 @@ MIXTURE = ("pc_logits", "pz_logits")
 
 
 @dataclasses.dataclass(frozen=True)
-class VabConfig:
+class VabConfig(layers.ImageShape):
     """Settings (VabConfig.java); the defaults are docs/models.md's MNIST settings. The seed is
     mandatory. `bits` is d, the code length (the contract's latent_dim)."""
 
@@ -110,10 +110,6 @@ class VabConfig:
     @staticmethod
     def mnist(seed):
         return VabConfig(seed=seed)
-
-    @property
-    def input_dim(self):
-        return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
 
     @property
     def latent_dim(self):
@@ -247,7 +243,7 @@ class Vab(Twin):
         and `y` [B, d], the relaxed (or straight-through) code the terms were computed at.
 
         Noise: uniforms u [B, d, 2] from stateless_uniform(seed = [s, 2t]) for noise_seed [s, t]."""
-        flat = self._flatten(x)
+        flat = self.config.flatten(x)
         logits = self.q_z_given_x(flat)
         temperature = tf.convert_to_tensor(temperature, tf.float32)
         y = dist.binary_gumbel_softmax_sample(logits, temperature,
@@ -278,8 +274,7 @@ class Vab(Twin):
         """The public code's -ELBO with a uniform prior Bernoulli(1/2)^d: reconstruction + the KL
         in closed form; log_q_z = E_q log q(z|x), log_p_z = -d log 2, log_p_c = entropy_c = 0."""
         mu = tf.math.sigmoid(logits)
-        neg_entropy = tf.reduce_sum(mu * -tf.math.softplus(-logits)
-                                    + (1.0 - mu) * -tf.math.softplus(logits), axis=1)
+        neg_entropy = dist.bernoulli_log_prob(mu, logits)
         out = {"reconstruction": tf.reduce_mean(rec, axis=0),
                "log_q_z": tf.reduce_mean(neg_entropy, axis=0),
                "log_p_z": tf.constant(np.float32(-self.config.bits * math.log(2))),
@@ -311,7 +306,7 @@ class Vab(Twin):
     def inference(self, x):
         """probs, cluster (int64) = classify_bits(compress(x)); z = mu = sigmoid(l), the code
         probabilities; x_hat = the decoder's mean at the bits (what the consumer rebuilds)."""
-        flat = self._flatten(x)
+        flat = self.config.flatten(x)
         logits = self.q_z_given_x(flat)
         bits = self._bits(logits)
         out = self.classify_bits(bits)
@@ -322,7 +317,7 @@ class Vab(Twin):
     def compress(self, x):
         """The data vendor: bits b_j = 1 where mu_j > 0.5, i.e. l_j > 0 (tested on the logits, so
         that |l| below sigmoid's float resolution is not rounded to mu = 0.5), uint8 [B, d]."""
-        return self._bits(self.q_z_given_x(self._flatten(x)))
+        return self._bits(self.q_z_given_x(self.config.flatten(x)))
 
     def classify_bits(self, bits):
         """The data consumer: q(c|b) = softmax_c(log pi_c + log p(b|c)) -> probs [B, K] and
@@ -345,17 +340,14 @@ class Vab(Twin):
 
     def q_z_given_x(self, flat):
         """The encoder's logits l [B, d]: q(z_j = 1|x) = sigmoid(l_j)."""
-        h = flat
-        for i in range(len(self.config.encoder_hidden)):
-            h = tf.nn.relu(self._dense("qz_%d" % (i + 1), h))
-        return self._dense("qz_logits", h)
+        c = self.config
+        return self._dense("qz_logits",
+                           layers.mlp("qz", flat, c.input_dim, c.encoder_hidden, layers.relu_of(self._dense)))
 
     def p_x_given_z(self, z):
         """p(x|z) for codes z [N, d] (relaxed, hard or any real values): {"mean_or_logits":
         [N, D], "variance": the Gaussian variance [N, D] or None (Bernoulli)}."""
-        h = z
-        for i in range(len(self.config.decoder_hidden)):
-            h = tf.nn.relu(self._dense("px_%d" % (i + 1), h))
+        h = layers.mlp("px", z, self.config.bits, self.config.decoder_hidden, layers.relu_of(self._dense))
         if self.config.likelihood == GAUSSIAN:
             variance = tf.math.softplus(self._dense("px_var", h)) + VARIANCE_FLOOR
             return {"mean_or_logits": self._dense("px_mean", h), "variance": variance}
@@ -365,7 +357,7 @@ class Vab(Twin):
         """-log p(x|z) [B]: Bernoulli sum [softplus(l) - x l], Gaussian 1/2 sum [log 2pi + log v +
         (x - m)^2 / v]."""
         if decoded["variance"] is None:
-            return dist.bernoulli_cross_entropy_from_logits(decoded["mean_or_logits"], flat)
+            return dist.bernoulli_cross_entropy(decoded["mean_or_logits"], flat)
         return dist.gaussian_negative_log_likelihood(flat, decoded["mean_or_logits"],
                                                      decoded["variance"], [1])
 
@@ -379,8 +371,8 @@ class Vab(Twin):
         mu) = -softplus(pz_logits); the sums over j as two matmuls, y.(log mu)^T + (1 - y).(log(1 -
         mu))^T, as Java's graph computes them."""
         logits = self.params.all["pz_logits"]
-        log_mu = -tf.math.softplus(-logits)
-        log_one_minus_mu = -tf.math.softplus(logits)
+        log_mu = dist.bernoulli_log_mean(logits)
+        log_one_minus_mu = dist.bernoulli_log_one_minus_mean(logits)
         return (tf.linalg.matmul(y, log_mu, transpose_b=True)
                 + tf.linalg.matmul(1.0 - y, log_one_minus_mu, transpose_b=True))
 
@@ -397,15 +389,9 @@ class Vab(Twin):
     def _mean(self, decoded):
         """The decoder's mean as images: sigmoid of the Bernoulli logits, or the Gaussian mean."""
         if decoded["variance"] is None:
-            return self._to_image(tf.math.sigmoid(decoded["mean_or_logits"]))
-        return self._to_image(decoded["mean_or_logits"])
+            return self.config.to_image(tf.math.sigmoid(decoded["mean_or_logits"]))
+        return self.config.to_image(decoded["mean_or_logits"])
 
     def _dense(self, name, x):
         kernel = self.params.all[name + "_kernel"]
         return layers.dense(self.params, name, x, kernel.shape[0], kernel.shape[1])
-
-    def _flatten(self, x):
-        return tf.reshape(x, [-1, self.config.input_dim])
-
-    def _to_image(self, flat):
-        return tf.reshape(flat, [-1, *self.config.input_shape])

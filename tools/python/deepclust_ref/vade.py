@@ -126,7 +126,7 @@ PAPER_LEARNING_RATE = 2e-3
 
 
 @dataclasses.dataclass(frozen=True)
-class VadeConfig:
+class VadeConfig(layers.ImageShape):
     """Settings; the defaults are docs/models.md's MNIST settings. The seed is mandatory."""
 
     seed: int
@@ -177,10 +177,6 @@ class VadeConfig:
     @staticmethod
     def mnist(seed):
         return VadeConfig(seed=seed)
-
-    @property
-    def input_dim(self):
-        return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
 
     def learning_rate_at(self, epoch):
         """lr(e) = max(floor, lr * decay^floor(e / decay_epochs)), e from 0 (the joint phase)."""
@@ -283,10 +279,10 @@ class Vade(Twin):
         """The joint-phase loss on x [B, H, W, C] (batch means), its terms, and log gamma [B, K].
 
         Noise: eps [B, Z] from stateless_normal(seed = [s, 2t + 1]) for noise_seed = [s, t]."""
-        flat = self._flatten(x)
+        flat = self.config.flatten(x)
         mean, log_var = self._encode(flat)
         z = dist.gaussian_sample(mean, log_var, self.noise(tf.shape(flat)[0], noise_seed))
-        rec = dist.bernoulli_cross_entropy_from_logits(self._decode_logits(z), flat)  # [B]
+        rec = dist.bernoulli_cross_entropy(self._decode_logits(z), flat)  # [B]
         log_pi = self.log_pi()                                                      # [K]
         log_gamma = tf.nn.log_softmax(log_pi + self.log_p_z_given_c(z), axis=1)      # [B, K]
         gamma = tf.math.exp(log_gamma)
@@ -305,9 +301,9 @@ class Vade(Twin):
         """The deterministic autoencoder x -> mu~ -> logits (no noise): the recipe's loss (BCE
         summed over pixels, or the MSE of the logits as a linear output, averaged over pixels) and
         the refit loss (the BCE), each a batch mean."""
-        flat = self._flatten(x)
+        flat = self.config.flatten(x)
         logits = self._decode_logits(self.encode_mean(flat))
-        rec = tf.reduce_mean(dist.bernoulli_cross_entropy_from_logits(logits, flat), axis=0)
+        rec = tf.reduce_mean(dist.bernoulli_cross_entropy(logits, flat), axis=0)
         if self.config.pretraining.loss == BCE:
             loss = rec
         else:
@@ -332,18 +328,18 @@ class Vade(Twin):
     def inference(self, x):
         """probs = gamma at z = mu~ (exp of log gamma), cluster = argmax of log gamma (int64),
         z = mu~, x_hat (NHWC)."""
-        flat = self._flatten(x)
+        flat = self.config.flatten(x)
         z = self.encode_mean(flat)
         log_gamma = tf.nn.log_softmax(self.log_pi() + self.log_p_z_given_c(z), axis=1)
         probs = tf.math.exp(log_gamma)
         cluster = tf.math.argmax(log_gamma, axis=1, output_type=tf.int64)
-        x_hat = self._to_image(tf.math.sigmoid(self._decode_logits(z)))
+        x_hat = self.config.to_image(tf.math.sigmoid(self._decode_logits(z)))
         return {"probs": probs, "cluster": cluster, "z": z, "x_hat": x_hat}
 
     def decode(self, z, cluster):
         """sigmoid(px(z)) as images; the cluster is unused (p(x|z) does not depend on c)."""
         del cluster
-        return self._to_image(tf.math.sigmoid(self._decode_logits(z)))
+        return self.config.to_image(tf.math.sigmoid(self._decode_logits(z)))
 
     def prior(self, cluster):
         """p(z|c) = N(mu_c, sigma_c^2): mean and stddev [B, Z] for cluster ids [B]."""
@@ -361,7 +357,7 @@ class Vade(Twin):
 
     def encode_mean(self, x):
         """mu~ [B, Z] of x (images or already flat [B, D])."""
-        return self._encode(self._flatten(x), with_log_var=False)[0]
+        return self._encode(self.config.flatten(x), with_log_var=False)[0]
 
     # ---- pieces ---------------------------------------------------------------------------------
 
@@ -383,24 +379,16 @@ class Vade(Twin):
         return -0.5 * tf.reduce_sum(terms, axis=-1)
 
     def _encode(self, flat, with_log_var=True):
-        h = flat
-        for i in range(len(self.config.encoder_hidden)):
-            h = tf.nn.relu(self._dense("qz_%d" % (i + 1), h))
+        c = self.config
+        h = layers.mlp("qz", flat, c.input_dim, c.encoder_hidden, layers.relu_of(self._dense))
         mean = self._dense("qz_mean", h)
         return mean, (self._dense("qz_logvar", h) if with_log_var else None)
 
     def _decode_logits(self, z):
-        h = z
-        for i in range(len(self.config.decoder_hidden)):
-            h = tf.nn.relu(self._dense("px_%d" % (i + 1), h))
-        return self._dense("px_logits", h)
+        c = self.config
+        return self._dense("px_logits",
+                           layers.mlp("px", z, c.latent_dim, c.decoder_hidden, layers.relu_of(self._dense)))
 
     def _dense(self, name, x):
         kernel = self.params.all[name + "_kernel"]
         return layers.dense(self.params, name, x, kernel.shape[0], kernel.shape[1])
-
-    def _flatten(self, x):
-        return tf.reshape(x, [-1, self.config.input_dim])
-
-    def _to_image(self, flat):
-        return tf.reshape(flat, [-1, *self.config.input_shape])

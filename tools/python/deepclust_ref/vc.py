@@ -126,7 +126,7 @@ def _check_schedule(s, name):
 
 
 @dataclasses.dataclass(frozen=True)
-class VcConfig:
+class VcConfig(layers.ImageShape):
     """Settings (VcConfig.java); the defaults are docs/models.md's MNIST settings. The seed is
     mandatory. `decoder_deconvs` ends with the output layer, whose filters are the image channels.
     Schedules are [v0, e1, v1, ...] tuples of floats. `augmentation` names the augmentation of each
@@ -252,10 +252,6 @@ class VcConfig:
     def aug_weight(self, epoch):
         """lambda_aug at epoch e (from 0)."""
         return schedule_at(self.aug_weight_schedule, epoch)
-
-    @property
-    def input_dim(self):
-        return self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
 
     def trunk_shapes(self):
         """[H, W, C] after each encoder convolution."""
@@ -557,8 +553,7 @@ class Vc(Twin):
         x_rows = tf.reshape(tf.tile(tf.expand_dims(x, 1), [1, k, 1, 1, 1]),
                             [-1, *c.input_shape])
         if decoded["variance"] is None:
-            per_row = dist.bernoulli_cross_entropy_sum(decoded["mean_or_logits"], x_rows,
-                                                       [1, 2, 3])
+            per_row = dist.bernoulli_cross_entropy(decoded["mean_or_logits"], x_rows, [1, 2, 3])
         else:
             per_row = dist.gaussian_negative_log_likelihood(
                 x_rows, decoded["mean_or_logits"], decoded["variance"], [1, 2, 3])

@@ -17,11 +17,11 @@ class BernoulliTest(unittest.TestCase):
         x = rng.uniform(0, 1, (4, 7)).astype(np.float32)
         p = 1 / (1 + np.exp(-logits.astype(np.float64)))
         want = -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(1)
-        got = dist.bernoulli_cross_entropy_from_logits(logits, x).numpy()
+        got = dist.bernoulli_cross_entropy(logits, x).numpy()
         np.testing.assert_allclose(got, want, rtol=1e-5)
 
     def test_cross_entropy_is_finite_for_huge_logits(self):
-        got = dist.bernoulli_cross_entropy_from_logits(
+        got = dist.bernoulli_cross_entropy(
             tf.constant([[200.0, -200.0]]), tf.constant([[0.0, 1.0]])).numpy()
         np.testing.assert_allclose(got, [400.0], rtol=1e-6)
 
@@ -121,9 +121,24 @@ class ImageLikelihoodTest(unittest.TestCase):
         rng = np.random.default_rng(4)
         logits = rng.normal(0, 2, (2, 3, 3, 1)).astype(np.float32)
         x = rng.uniform(0, 1, logits.shape).astype(np.float32)
-        want = dist.bernoulli_cross_entropy_from_logits(logits.reshape(2, -1), x.reshape(2, -1))
-        got = dist.bernoulli_cross_entropy_sum(logits, x, [1, 2, 3])
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+        p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+        want = -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(axis=(1, 2, 3))
+        got = dist.bernoulli_cross_entropy(logits, x, [1, 2, 3])
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5)
+
+    def test_bernoulli_and_kl_sum_the_last_axis_of_any_rank(self):
+        rng = np.random.default_rng(5)
+        logits = rng.normal(0, 2, (3, 2, 5)).astype(np.float32)
+        x = rng.uniform(0, 1, logits.shape).astype(np.float32)
+        p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+        want = -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(axis=2)
+        np.testing.assert_allclose(dist.bernoulli_cross_entropy(logits, x).numpy(), want,
+                                   rtol=1e-5)
+        mean, log_var = logits, x - 0.5
+        want = 0.5 * (np.exp(log_var.astype(np.float64)) + mean.astype(np.float64) ** 2 - 1
+                      - log_var).sum(axis=2)
+        np.testing.assert_allclose(dist.gaussian_kl_to_standard_normal(mean, log_var).numpy(),
+                                   want, rtol=1e-5)
 
 
 class GumbelSoftmaxTest(unittest.TestCase):

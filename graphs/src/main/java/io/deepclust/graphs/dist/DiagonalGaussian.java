@@ -18,15 +18,27 @@ public final class DiagonalGaussian {
   }
 
   /**
-   * KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (σ²_j + μ²_j − 1 − log σ²_j), one value per row [B]
-   * (Kingma &amp; Welling 2014, appendix B).
+   * KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (σ²_j + μ²_j − 1 − log σ²_j) over the last axis ([B, Z] →
+   * [B], [K, B, Z] → [K, B]) (Kingma &amp; Welling 2014, appendix B).
    */
   public static Operand<TFloat32> klToStandardNormal(
       Ops tf, Operand<TFloat32> mean, Operand<TFloat32> logVar) {
     var terms = tf.math.sub(
         tf.math.add(tf.math.exp(logVar), tf.math.square(mean)),
         tf.math.add(tf.constant(1f), logVar));
-    return tf.math.mul(tf.constant(0.5f), tf.reduceSum(terms, tf.constant(1)));
+    return tf.math.mul(tf.constant(0.5f), tf.reduceSum(terms, tf.constant(-1)));
+  }
+
+  /**
+   * −log N(x; m, diag v) = ½ Σ [log 2π + log v + (x − m)² / v] over {@code axes} (rows [B, D]: 1;
+   * images [B, H, W, C]: 1, 2, 3), given the variance v itself.
+   */
+  public static Operand<TFloat32> negativeLogLikelihood(Ops tf, Operand<TFloat32> x,
+      Operand<TFloat32> mean, Operand<TFloat32> variance, int... axes) {
+    var sq = tf.math.div(tf.math.squaredDifference(x, mean), variance);
+    var perDim = tf.math.mul(tf.constant(0.5f), tf.math.add(tf.math.add(tf.math.log(variance), sq),
+        tf.constant(LOG_2PI)));
+    return tf.reduceSum(perDim, tf.constant(axes));
   }
 
   /**

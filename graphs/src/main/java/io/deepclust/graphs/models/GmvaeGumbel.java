@@ -7,6 +7,7 @@ import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.dist.GumbelSoftmax;
 import io.deepclust.graphs.layers.BatchNorm;
 import io.deepclust.graphs.layers.Dense;
+import io.deepclust.graphs.layers.Mlp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +90,7 @@ public final class GmvaeGumbel {
     var noiseSeed = tf.withName("noise_seed")
         .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
     List<Op> updates = new ArrayList<>();
-    Operand<TFloat32> flat = flatten(tf, c, x);
+    Operand<TFloat32> flat = ModelConfig.flatten(tf, c, x);
     if (c.binarize()) {
       var u = tf.random.statelessRandomUniform(tf.shape(flat),
           tf.math.mul(noiseSeed, tf.constant(new long[] {1, -1})));
@@ -129,11 +130,11 @@ public final class GmvaeGumbel {
   /** Builds the inference outputs for input x (moving-average batch norm, no noise). */
   public static Inference inference(Ops tf, Params p, GmvaeGumbelConfig c, Operand<TFloat32> x) {
     List<Op> none = new ArrayList<>();
-    Posterior q = posterior(tf, p, c, flatten(tf, c, x), false, none);
+    Posterior q = posterior(tf, p, c, ModelConfig.flatten(tf, c, x), false, none);
     var probs = tf.nn.softmax(q.logits());
     var cluster = tf.math.argMax(q.logits(), tf.constant(1), TInt64.class);
     var oneHot = tf.oneHot(cluster, tf.constant(c.clusters()), tf.constant(1f), tf.constant(0f));
-    var xHat = toImage(tf, c, tf.math.sigmoid(pXGivenZC(tf, p, c, q.zMean(), oneHot, false, none)));
+    var xHat = ModelConfig.toImage(tf, c, tf.math.sigmoid(pXGivenZC(tf, p, c, q.zMean(), oneHot, false, none)));
     return new Inference(probs, cluster, q.zMean(), xHat);
   }
 
@@ -141,7 +142,7 @@ public final class GmvaeGumbel {
   public static Operand<TFloat32> decode(
       Ops tf, Params p, GmvaeGumbelConfig c, Operand<TFloat32> z, Operand<TInt32> cluster) {
     var oneHot = tf.oneHot(cluster, tf.constant(c.clusters()), tf.constant(1f), tf.constant(0f));
-    return toImage(tf, c, tf.math.sigmoid(pXGivenZC(tf, p, c, z, oneHot, false, new ArrayList<>())));
+    return ModelConfig.toImage(tf, c, tf.math.sigmoid(pXGivenZC(tf, p, c, z, oneHot, false, new ArrayList<>())));
   }
 
   /** p(z|c) = N(0, I) for every cluster (Eq. 3): mean 0 and stddev 1, [B, Z] for B cluster ids. */
@@ -164,54 +165,52 @@ public final class GmvaeGumbel {
   }
 
   /**
-   * x̂ = g(x) (Eq. 1): D-h1-h2-df, batch norm + ReLU on the hidden layers; x̂ linear, or with the
-   * config's {@code featureBnRelu} a hidden layer too ({@code features_out_dense}, {@code
-   * features_out_bn}).
+   * x̂ = g(x) (Eq. 1): D-hidden-df (the paper's D-512-256-df), batch norm + ReLU on the hidden
+   * layers; x̂ linear, or with the config's {@code featureBnRelu} a hidden layer too ({@code
+   * features_out_dense}, {@code features_out_bn}).
    */
   private static Operand<TFloat32> features(Ops tf, Params p, GmvaeGumbelConfig c,
       Operand<TFloat32> flat, boolean training, List<Op> updates) {
-    int[] h = c.hidden();
-    var h1 = hidden(tf, p, "features_1", flat, c.inputDim(), h[0], training, updates);
-    var h2 = hidden(tf, p, "features_2", h1, h[0], h[1], training, updates);
+    var h = Mlp.apply("features", flat, c.inputDim(), c.hidden(),
+        bnRelu(tf, p, training, updates));
+    int width = Mlp.outWidth(c.inputDim(), c.hidden());
     return c.featureBnRelu()
-        ? hidden(tf, p, "features_out", h2, h[1], c.featureDim(), training, updates)
-        : Dense.apply(tf, p, "features_out", h2, h[1], c.featureDim());
+        ? bnRelu(tf, p, training, updates).apply("features_out", h, width, c.featureDim())
+        : Dense.apply(tf, p, "features_out", h, width, c.featureDim());
   }
 
   /** Logits of q(c|x̂) (Eq. 5): df-df-df/2-K. */
   private static Operand<TFloat32> qCGivenX(Ops tf, Params p, GmvaeGumbelConfig c,
       Operand<TFloat32> features, boolean training, List<Op> updates) {
     int df = c.featureDim();
-    var h1 = hidden(tf, p, "qc_1", features, df, df, training, updates);
-    var h2 = hidden(tf, p, "qc_2", h1, df, df / 2, training, updates);
-    return Dense.apply(tf, p, "qc_logits", h2, df / 2, c.clusters());
+    var h = Mlp.apply("qc", features, df, new int[] {df, df / 2},
+        bnRelu(tf, p, training, updates));
+    return Dense.apply(tf, p, "qc_logits", h, df / 2, c.clusters());
   }
 
-  /** Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) → df-256-512-D. */
+  /**
+   * Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) → df, then the feature net's
+   * hidden widths in reverse (the paper's df-256-512-D).
+   */
   private static Operand<TFloat32> pXGivenZC(Ops tf, Params p, GmvaeGumbelConfig c,
       Operand<TFloat32> z, Operand<TFloat32> y, boolean training, List<Op> updates) {
-    int[] h = c.hidden();
+    int[] widths = c.hidden().clone();
+    for (int i = 0; i < widths.length / 2; i++) {
+      int t = widths[i];
+      widths[i] = widths[widths.length - 1 - i];
+      widths[widths.length - 1 - i] = t;
+    }
     var joint = tf.math.add(
         Dense.applyNoBias(tf, p, "px_from_z", z, c.latentDim(), c.featureDim()),
         Dense.applyNoBias(tf, p, "px_from_c", y, c.clusters(), c.featureDim()));
-    var h1 = hidden(tf, p, "px_1", joint, c.featureDim(), h[1], training, updates);
-    var h2 = hidden(tf, p, "px_2", h1, h[1], h[0], training, updates);
-    return Dense.apply(tf, p, "px_logits", h2, h[0], c.inputDim());
+    var h = Mlp.apply("px", joint, c.featureDim(), widths, bnRelu(tf, p, training, updates));
+    return Dense.apply(tf, p, "px_logits", h, Mlp.outWidth(c.featureDim(), widths),
+        c.inputDim());
   }
 
   /** Dense (no bias) → batch norm → ReLU; variables {@code name_dense_*} and {@code name_bn_*}. */
-  private static Operand<TFloat32> hidden(Ops tf, Params p, String name, Operand<TFloat32> in,
-      int inDim, int outDim, boolean training, List<Op> updates) {
-    var linear = Dense.applyNoBias(tf, p, name + "_dense", in, inDim, outDim);
-    return tf.nn.relu(BatchNorm.apply(tf, p, name + "_bn", linear, outDim, training, updates));
-  }
-
-  private static Operand<TFloat32> flatten(Ops tf, GmvaeGumbelConfig c, Operand<TFloat32> x) {
-    return tf.reshape(x, tf.constant(new int[] {-1, c.inputDim()}));
-  }
-
-  private static Operand<TFloat32> toImage(Ops tf, GmvaeGumbelConfig c, Operand<TFloat32> flat) {
-    int[] s = c.inputShape();
-    return tf.reshape(flat, tf.constant(new int[] {-1, s[0], s[1], s[2]}));
+  private static Mlp.Layer bnRelu(Ops tf, Params p, boolean training, List<Op> updates) {
+    return (name, x, in, out) -> tf.nn.relu(BatchNorm.apply(tf, p, name + "_bn",
+        Dense.applyNoBias(tf, p, name + "_dense", x, in, out), out, training, updates));
   }
 }

@@ -1,5 +1,7 @@
 package io.deepclust.graphs.models;
 
+import java.util.Arrays;
+
 /**
  * GMVAE-Gumbel settings (gmvae-gumbel-softmax §3). The defaults are the paper's MNIST settings:
  * D-512-256-100 features, d_z = 150, K = 10, w_G = 5, Adam 1e-3, batch 300, 300 epochs, Gumbel
@@ -61,8 +63,8 @@ public record GmvaeGumbelConfig(
     for (int d : inputShape) {
       require(d > 0, "inputShape dims must be positive");
     }
-    require(hidden.length == 2 && hidden[0] > 0 && hidden[1] > 0,
-        "hidden must hold two positive sizes (D-h1-h2-df)");
+    require(hidden.length >= 1 && Arrays.stream(hidden).allMatch(h -> h > 0),
+        "hidden must hold at least one positive size (D-h1-..-hn-df)");
     require(clusters >= 2, "clusters must be at least 2");
     require(featureDim >= 2, "featureDim must be at least 2");
     require(latentDim >= 1, "latentDim must be positive");
@@ -84,10 +86,6 @@ public record GmvaeGumbelConfig(
     return new GmvaeGumbelConfig(MNIST_SHAPE, CLUSTERS, HIDDEN, FEATURE_DIM, LATENT_DIM,
         GAUSSIAN_WEIGHT, LEARNING_RATE, ADAM_EPSILON, BATCH_SIZE, EPOCHS, TEMPERATURE_INIT,
         TEMPERATURE_MIN, TEMPERATURE_EPOCHS, true, false, true, seed);
-  }
-
-  public int inputDim() {
-    return inputShape[0] * inputShape[1] * inputShape[2];
   }
 
   /** Gumbel-softmax temperature at (fractional) epoch e ≥ 0. */

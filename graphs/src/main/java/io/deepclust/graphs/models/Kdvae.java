@@ -1,8 +1,10 @@
 package io.deepclust.graphs.models;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.layers.BatchedDense;
+import io.deepclust.graphs.layers.Mlp;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -60,7 +62,7 @@ public final class Kdvae {
   public static Training training(Ops tf, Params p, KdvaeConfig c, Placeholder<TFloat32> x) {
     var noiseSeed = tf.withName("noise_seed")
         .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
-    var flat = flatten(tf, c, x);
+    var flat = ModelConfig.flatten(tf, c, x);
     var score = scores(tf, p, c, broadcast(tf, c, flat), noiseSeed);
     var zero = tf.constant(0);
     var loss = tf.withName("loss").math.neg(tf.math.mean(tf.reduceMax(score, zero), zero));
@@ -83,8 +85,8 @@ public final class Kdvae {
         {c.clusters()}), rows, tf.constant(new int[] {c.latentDim()})), tf.constant(0)),
         normalSeed);
     var z = DiagonalGaussian.sample(tf, q[0], q[1], eps);
-    var rec = crossEntropyLastAxis(tf, decodeLogits(tf, p, c, z), xk);
-    return tf.math.sub(tf.math.neg(rec), klLastAxis(tf, q[0], q[1]));
+    var rec = Bernoulli.crossEntropyFromLogits(tf, decodeLogits(tf, p, c, z), xk);
+    return tf.math.sub(tf.math.neg(rec), DiagonalGaussian.klToStandardNormal(tf, q[0], q[1]));
   }
 
   /**
@@ -93,11 +95,11 @@ public final class Kdvae {
    * decoder's mean.
    */
   public static Inference inference(Ops tf, Params p, KdvaeConfig c, Operand<TFloat32> x) {
-    var flat = flatten(tf, c, x);
+    var flat = ModelConfig.flatten(tf, c, x);
     var xk = broadcast(tf, c, flat);
     var q = encode(tf, p, c, xk);
     var logits = decodeLogits(tf, p, c, q[0]);
-    var rec = crossEntropyLastAxis(tf, logits, xk);
+    var rec = Bernoulli.crossEntropyFromLogits(tf, logits, xk);
     var two = tf.constant(2);
     var half = tf.constant(0.5f);
     var s = tf.math.add(
@@ -107,7 +109,7 @@ public final class Kdvae {
     var probs = tf.nn.softmax(st);
     var cluster = tf.math.argMax(st, tf.constant(1), TInt64.class);
     var z = pick(tf, q[0], cluster);
-    var xHat = toImage(tf, c, tf.math.sigmoid(pick(tf, logits, cluster)));
+    var xHat = ModelConfig.toImage(tf, c, tf.math.sigmoid(pick(tf, logits, cluster)));
     return new Inference(probs, cluster, z, xHat);
   }
 
@@ -115,7 +117,7 @@ public final class Kdvae {
   public static Operand<TFloat32> decode(Ops tf, Params p, KdvaeConfig c, Operand<TFloat32> z,
       Operand<TInt32> cluster) {
     var logits = decodeLogits(tf, p, c, broadcast(tf, c, z));
-    return toImage(tf, c, tf.math.sigmoid(pick(tf, logits, cluster)));
+    return ModelConfig.toImage(tf, c, tf.math.sigmoid(pick(tf, logits, cluster)));
   }
 
   /** p(z|c) = N(0, I) for every cluster: mean 0 and stddev 1, [B, Z]. */
@@ -132,13 +134,9 @@ public final class Kdvae {
   /** μ_i and log σ²_i of each pair's q_i(z|x), [K, B, Z] each. */
   private static Operand<TFloat32>[] encode(Ops tf, Params p, KdvaeConfig c,
       Operand<TFloat32> xk) {
-    int[] sizes = prepend(c.inputDim(), c.encoderHidden());
-    Operand<TFloat32> h = xk;
-    for (int i = 0; i < c.encoderHidden().length; i++) {
-      h = tf.nn.relu(BatchedDense.apply(tf, p, "qz_" + (i + 1), h, c.clusters(), sizes[i],
-          sizes[i + 1]));
-    }
-    int last = sizes[sizes.length - 1];
+    var h = Mlp.apply("qz", xk, c.inputDim(), c.encoderHidden(),
+        Mlp.batchedDenseRelu(tf, p, c.clusters()));
+    int last = Mlp.outWidth(c.inputDim(), c.encoderHidden());
     @SuppressWarnings("unchecked")
     Operand<TFloat32>[] out = new Operand[] {
       BatchedDense.apply(tf, p, "qz_mean", h, c.clusters(), last, c.latentDim()),
@@ -150,30 +148,12 @@ public final class Kdvae {
   /** Each pair's Bernoulli logits of p_i(x|z), [K, B, D]. */
   private static Operand<TFloat32> decodeLogits(Ops tf, Params p, KdvaeConfig c,
       Operand<TFloat32> zk) {
-    int[] sizes = prepend(c.latentDim(), c.decoderHidden());
-    Operand<TFloat32> h = zk;
-    for (int i = 0; i < c.decoderHidden().length; i++) {
-      h = tf.nn.relu(BatchedDense.apply(tf, p, "px_" + (i + 1), h, c.clusters(), sizes[i],
-          sizes[i + 1]));
-    }
-    return BatchedDense.apply(tf, p, "px_logits", h, c.clusters(), sizes[sizes.length - 1],
-        c.inputDim());
+    var h = Mlp.apply("px", zk, c.latentDim(), c.decoderHidden(),
+        Mlp.batchedDenseRelu(tf, p, c.clusters()));
+    return BatchedDense.apply(tf, p, "px_logits", h, c.clusters(),
+        Mlp.outWidth(c.latentDim(), c.decoderHidden()), c.inputDim());
   }
 
-  /** Σ_d [softplus(l_d) − x_d l_d] over the last axis of [K, B, D]. */
-  private static Operand<TFloat32> crossEntropyLastAxis(Ops tf, Operand<TFloat32> logits,
-      Operand<TFloat32> x) {
-    return tf.reduceSum(tf.math.sub(tf.math.softplus(logits), tf.math.mul(x, logits)),
-        tf.constant(-1));
-  }
-
-  /** KL(N(μ, σ²) ‖ N(0, I)) over the last axis of [K, B, Z]. */
-  private static Operand<TFloat32> klLastAxis(Ops tf, Operand<TFloat32> mean,
-      Operand<TFloat32> logVar) {
-    var terms = tf.math.sub(tf.math.add(tf.math.exp(logVar), tf.math.square(mean)),
-        tf.math.add(tf.constant(1f), logVar));
-    return tf.math.mul(tf.constant(0.5f), tf.reduceSum(terms, tf.constant(-1)));
-  }
 
   /** [B, D] → [K, B, D]. */
   private static Operand<TFloat32> broadcast(Ops tf, KdvaeConfig c, Operand<TFloat32> flat) {
@@ -187,21 +167,5 @@ public final class Kdvae {
       Operand<? extends org.tensorflow.types.family.TNumber> cluster) {
     var byRow = tf.linalg.transpose(perPair, tf.constant(new int[] {1, 0, 2}));
     return tf.gather(byRow, cluster, tf.constant(1), Gather.batchDims(1L));
-  }
-
-  private static int[] prepend(int first, int[] rest) {
-    int[] out = new int[rest.length + 1];
-    out[0] = first;
-    System.arraycopy(rest, 0, out, 1, rest.length);
-    return out;
-  }
-
-  private static Operand<TFloat32> flatten(Ops tf, KdvaeConfig c, Operand<TFloat32> x) {
-    return tf.reshape(x, tf.constant(new int[] {-1, c.inputDim()}));
-  }
-
-  private static Operand<TFloat32> toImage(Ops tf, KdvaeConfig c, Operand<TFloat32> flat) {
-    int[] s = c.inputShape();
-    return tf.reshape(flat, tf.constant(new int[] {-1, s[0], s[1], s[2]}));
   }
 }

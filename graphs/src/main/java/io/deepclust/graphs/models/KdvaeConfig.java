@@ -95,10 +95,6 @@ public record KdvaeConfig(
         Pretraining.decKeras(), GmmStart.paper(), INIT_VADE_EPOCHS, seed);
   }
 
-  public int inputDim() {
-    return inputShape[0] * inputShape[1] * inputShape[2];
-  }
-
   /** The initialising VaDE's pretraining epochs. */
   public int initVadePretrainEpochs() {
     return initVadePretraining.epochs();

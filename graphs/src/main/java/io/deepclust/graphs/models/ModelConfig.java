@@ -1,5 +1,6 @@
 package io.deepclust.graphs.models;
 
+import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -14,10 +15,27 @@ public interface ModelConfig {
   /** Adam's ε of the model's training. */
   float adamEpsilon();
 
+  /** Pixels per image, H·W·C. */
+  default int inputDim() {
+    int[] s = inputShape();
+    return s[0] * s[1] * s[2];
+  }
+
   /** A placeholder named {@code name} for a batch of images [-1, H, W, C] of this config. */
   static Placeholder<TFloat32> imageInput(Ops tf, ModelConfig c, String name) {
     int[] s = c.inputShape();
     return tf.withName(name)
         .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s[0], s[1], s[2])));
+  }
+
+  /** Images [B, H, W, C] as rows [B, H·W·C]. */
+  static Operand<TFloat32> flatten(Ops tf, ModelConfig c, Operand<TFloat32> images) {
+    return tf.reshape(images, tf.constant(new int[] {-1, c.inputDim()}));
+  }
+
+  /** Rows [B, H·W·C] as images [B, H, W, C]. */
+  static Operand<TFloat32> toImage(Ops tf, ModelConfig c, Operand<TFloat32> rows) {
+    int[] s = c.inputShape();
+    return tf.reshape(rows, tf.constant(new int[] {-1, s[0], s[1], s[2]}));
   }
 }

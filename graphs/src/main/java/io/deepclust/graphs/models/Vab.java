@@ -1,9 +1,11 @@
 package io.deepclust.graphs.models;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.dist.GumbelSoftmax;
 import io.deepclust.graphs.layers.Dense;
+import io.deepclust.graphs.layers.Mlp;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -60,7 +62,7 @@ public final class Vab {
         .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
     var temperature = tf.withName("temperature")
         .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-    var flat = flatten(tf, c, x);
+    var flat = ModelConfig.flatten(tf, c, x);
     var l = qZGivenX(tf, p, c, flat);
     var batch = tf.slice(tf.shape(flat), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
     var gumbelSeed = tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2}));
@@ -91,7 +93,7 @@ public final class Vab {
         .math.mean(tf.reduceSum(tf.math.mul(qc, logPyc), one), zero);
     var logPc = tf.withName("log_p_c").math.mean(tf.reduceSum(tf.math.mul(qc,
         tf.expandDims(logPi, zero)), one), zero);
-    var logQz = tf.withName("log_q_z").math.mean(bernoulliLogProb(tf, y, l), zero);
+    var logQz = tf.withName("log_q_z").math.mean(Bernoulli.logProb(tf, y, l), zero);
     var entropyC = tf.withName("entropy_c")
         .math.mean(tf.math.neg(tf.reduceSum(tf.math.mul(qc, logQc), one)), zero);
     var loss = tf.withName("loss").math.sub(tf.math.add(tf.math.sub(tf.math.sub(reconstruction,
@@ -111,11 +113,7 @@ public final class Vab {
       Placeholder<TInt64> noiseSeed, Placeholder<TFloat32> temperature, Operand<TFloat32> rec,
       Operand<TFloat32> l, Operand<TFloat32> y) {
     var zero = tf.constant(0);
-    var mu = tf.math.sigmoid(l);
-    var logMu = tf.math.neg(tf.math.softplus(tf.math.neg(l)));
-    var logOneMinus = tf.math.neg(tf.math.softplus(l));
-    var negEntropy = tf.reduceSum(tf.math.add(tf.math.mul(mu, logMu),
-        tf.math.mul(tf.math.sub(tf.constant(1f), mu), logOneMinus)), tf.constant(1));
+    var negEntropy = Bernoulli.logProb(tf, tf.math.sigmoid(l), l);
     var reconstruction = tf.withName("reconstruction").math.mean(rec, zero);
     var logQz = tf.withName("log_q_z").math.mean(negEntropy, zero);
     var logPz = tf.withName("log_p_z").constant((float) (-c.bits() * Math.log(2)));
@@ -131,9 +129,9 @@ public final class Vab {
    * cluster = argmax; embedding = μ (code probabilities); reconstruction = the decoder's mean at b.
    */
   public static Inference inference(Ops tf, Params p, VabConfig c, Operand<TFloat32> x) {
-    var l = qZGivenX(tf, p, c, flatten(tf, c, x));
+    var l = qZGivenX(tf, p, c, ModelConfig.flatten(tf, c, x));
     var bits = tf.dtypes.cast(tf.math.greater(l, tf.constant(0f)), TFloat32.class);
-    var decoded = toImage(tf, c, mean(tf, pXGivenZ(tf, p, c, bits)));
+    var decoded = ModelConfig.toImage(tf, c, mean(tf, pXGivenZ(tf, p, c, bits)));
     var classified = classify(tf, p, c, bits);
     return new Inference(classified[0], tf.math.argMax(classified[1], tf.constant(1),
         TInt64.class), tf.math.sigmoid(l), decoded);
@@ -141,7 +139,7 @@ public final class Vab {
 
   /** {@code compress}: b = [l > 0] as uint8 [B, d]. */
   public static Operand<TUint8> compress(Ops tf, Params p, VabConfig c, Operand<TFloat32> x) {
-    var l = qZGivenX(tf, p, c, flatten(tf, c, x));
+    var l = qZGivenX(tf, p, c, ModelConfig.flatten(tf, c, x));
     return tf.dtypes.cast(tf.math.greater(l, tf.constant(0f)), TUint8.class);
   }
 
@@ -154,7 +152,7 @@ public final class Vab {
 
   /** The decoder's mean at codes z [B, d] (relaxed or hard), as images. */
   public static Operand<TFloat32> decode(Ops tf, Params p, VabConfig c, Operand<TFloat32> z) {
-    return toImage(tf, c, mean(tf, pXGivenZ(tf, p, c, z)));
+    return ModelConfig.toImage(tf, c, mean(tf, pXGivenZ(tf, p, c, z)));
   }
 
   /** μ_{z|c} [B, d] for clusters [B]: the prior's Bernoulli probabilities. */
@@ -164,26 +162,16 @@ public final class Vab {
 
   /** Encoder logits l [B, d]: μ = sigmoid(l) = q(z_j = 1 | x). */
   static Operand<TFloat32> qZGivenX(Ops tf, Params p, VabConfig c, Operand<TFloat32> flat) {
-    Operand<TFloat32> h = flat;
-    int in = c.inputDim();
-    int i = 1;
-    for (int size : c.encoderHidden()) {
-      h = tf.nn.relu(Dense.apply(tf, p, "qz_" + i++, h, in, size));
-      in = size;
-    }
-    return Dense.apply(tf, p, "qz_logits", h, in, c.bits());
+    var h = Mlp.apply("qz", flat, c.inputDim(), c.encoderHidden(), Mlp.denseRelu(tf, p));
+    return Dense.apply(tf, p, "qz_logits", h, Mlp.outWidth(c.inputDim(), c.encoderHidden()),
+        c.bits());
   }
 
   /** p(x|z): Bernoulli logits {m}, or the Gaussian mean and variance {m, v}, [B, D]. */
   @SuppressWarnings("unchecked")
   static Operand<TFloat32>[] pXGivenZ(Ops tf, Params p, VabConfig c, Operand<TFloat32> z) {
-    Operand<TFloat32> h = z;
-    int in = c.bits();
-    int i = 1;
-    for (int size : c.decoderHidden()) {
-      h = tf.nn.relu(Dense.apply(tf, p, "px_" + i++, h, in, size));
-      in = size;
-    }
+    var h = Mlp.apply("px", z, c.bits(), c.decoderHidden(), Mlp.denseRelu(tf, p));
+    int in = Mlp.outWidth(c.bits(), c.decoderHidden());
     if (VabConfig.BERNOULLI.equals(c.likelihood())) {
       return new Operand[] {Dense.apply(tf, p, "px_logits", h, in, c.inputDim())};
     }
@@ -196,15 +184,8 @@ public final class Vab {
   /** −log p(x|z) per row [B]: Σ BCE from logits, or ½ Σ (log 2π + log v + (x − m)² / v). */
   static Operand<TFloat32> reconstruction(Ops tf, VabConfig c, Operand<TFloat32>[] px,
       Operand<TFloat32> flat) {
-    Operand<TFloat32> perPixel;
-    if (px.length == 1) {
-      perPixel = tf.math.sub(tf.math.softplus(px[0]), tf.math.mul(flat, px[0]));
-    } else {
-      var sq = tf.math.div(tf.math.squaredDifference(flat, px[0]), px[1]);
-      perPixel = tf.math.mul(tf.constant(0.5f), tf.math.add(tf.math.add(tf.math.log(px[1]), sq),
-          tf.constant(DiagonalGaussian.LOG_2PI)));
-    }
-    return tf.reduceSum(perPixel, tf.constant(1));
+    return px.length == 1 ? Bernoulli.crossEntropyFromLogits(tf, px[0], flat)
+        : DiagonalGaussian.negativeLogLikelihood(tf, flat, px[0], px[1], 1);
   }
 
   /** log π = log_softmax(pc_logits) [K]. */
@@ -224,20 +205,12 @@ public final class Vab {
    */
   static Operand<TFloat32> logPzGivenC(Ops tf, Params p, VabConfig c, Operand<TFloat32> y) {
     var m = priorLogits(tf, p, c);
-    var logMu = tf.math.neg(tf.math.softplus(tf.math.neg(m)));
-    var logOneMinus = tf.math.neg(tf.math.softplus(m));
+    var logMu = Bernoulli.logMean(tf, m);
+    var logOneMinus = Bernoulli.logOneMinusMean(tf, m);
     var oneMinusY = tf.math.sub(tf.constant(1f), y);
     return tf.math.add(tf.linalg.matMul(y, logMu, org.tensorflow.op.linalg.MatMul.transposeB(true)),
         tf.linalg.matMul(oneMinusY, logOneMinus,
             org.tensorflow.op.linalg.MatMul.transposeB(true)));
-  }
-
-  /** log q(y|x) = Σ_j [y_j log μ_j + (1 − y_j) log(1 − μ_j)] per row [B], μ = sigmoid(l). */
-  static Operand<TFloat32> bernoulliLogProb(Ops tf, Operand<TFloat32> y, Operand<TFloat32> l) {
-    var logMu = tf.math.neg(tf.math.softplus(tf.math.neg(l)));
-    var logOneMinus = tf.math.neg(tf.math.softplus(l));
-    return tf.reduceSum(tf.math.add(tf.math.mul(y, logMu),
-        tf.math.mul(tf.math.sub(tf.constant(1f), y), logOneMinus)), tf.constant(1));
   }
 
   /** {q(c|b) [B, K], its logits log π + log p(b|c)} for codes b [B, d] (Eq. 11). */
@@ -251,14 +224,5 @@ public final class Vab {
 
   private static Operand<TFloat32> mean(Ops tf, Operand<TFloat32>[] px) {
     return px.length == 1 ? tf.math.sigmoid(px[0]) : px[0];
-  }
-
-  private static Operand<TFloat32> flatten(Ops tf, VabConfig c, Operand<TFloat32> x) {
-    return tf.reshape(x, tf.constant(new int[] {-1, c.inputDim()}));
-  }
-
-  private static Operand<TFloat32> toImage(Ops tf, VabConfig c, Operand<TFloat32> flat) {
-    int[] s = c.inputShape();
-    return tf.reshape(flat, tf.constant(new int[] {-1, s[0], s[1], s[2]}));
   }
 }

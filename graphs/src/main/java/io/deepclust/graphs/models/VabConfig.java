@@ -74,10 +74,6 @@ public record VabConfig(
         1e-8f, WARMUP_STEPS, 100, 100, seed);
   }
 
-  public int inputDim() {
-    return inputShape[0] * inputShape[1] * inputShape[2];
-  }
-
   /** τ(e) = max(τ_min, τ₀·exp(−e·ln(τ₀/τ_min)/E_anneal)) at epoch e ≥ 0. */
   public float temperature(int epoch) {
     double rate = Math.log(temperatureStart / temperatureMin) / temperatureAnnealEpochs;

@@ -5,6 +5,7 @@ import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.dist.GaussianMixture;
 import io.deepclust.graphs.layers.Dense;
+import io.deepclust.graphs.layers.Mlp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,19 +75,26 @@ public final class Vade {
     int[] e = c.encoderHidden();
     int[] h = c.decoderHidden();
     int z = c.latentDim();
-    String[] names = {"qz_1", "qz_2", "qz_3", "qz_mean", "qz_logvar", "px_1", "px_2", "px_3",
-        "px_logits"};
-    int[][] sizes = {{d, e[0]}, {e[0], e[1]}, {e[1], e[2]}, {e[2], z}, {e[2], z}, {z, h[0]},
-        {h[0], h[1]}, {h[1], h[2]}, {h[2], d}};
+    // The dense layers of qZGivenX and pXGivenZ, in their order: name, fan-in, fan-out.
+    List<String> names = new ArrayList<>();
+    List<int[]> sizes = new ArrayList<>();
+    int width = layers("qz", d, e, names, sizes);
+    for (String head : new String[] {"qz_mean", "qz_logvar"}) {
+      names.add(head);
+      sizes.add(new int[] {width, z});
+    }
+    width = layers("px", z, h, names, sizes);
+    names.add("px_logits");
+    sizes.add(new int[] {width, d});
     List<Operand<TFloat32>> ae = new ArrayList<>();
     List<String> aeNames = new ArrayList<>();
     Params.Init kernelInit = Pretraining.FAN_IN_UNIFORM.equals(c.pretraining().init())
         ? Params.Init.FAN_IN_UNIFORM : Params.Init.GLOROT_UNIFORM;
-    for (int i = 0; i < names.length; i++) {
+    for (int i = 0; i < names.size(); i++) {
+      int[] size = sizes.get(i);
       for (String role : new String[] {"_kernel", "_bias"}) {
-        String n = names[i] + role;
-        Shape shape = role.equals("_kernel") ? Shape.of(sizes[i][0], sizes[i][1])
-            : Shape.of(sizes[i][1]);
+        String n = names.get(i) + role;
+        Shape shape = role.equals("_kernel") ? Shape.of(size[0], size[1]) : Shape.of(size[1]);
         ae.add(p.get(n, shape, role.equals("_kernel") ? kernelInit : Params.Init.ZEROS, true));
         aeNames.add(n);
       }
@@ -104,6 +112,18 @@ public final class Vade {
         p.get("pz_logvar", Shape.of(k, z), Params.Init.ZEROS, true));
   }
 
+  /** Appends Mlp.apply's layers prefix_1.. (name, {fan-in, fan-out}); returns the last width. */
+  private static int layers(String prefix, int in, int[] widths, List<String> names,
+      List<int[]> sizes) {
+    int from = in;
+    for (int i = 0; i < widths.length; i++) {
+      names.add(prefix + "_" + (i + 1));
+      sizes.add(new int[] {from, widths[i]});
+      from = widths[i];
+    }
+    return from;
+  }
+
   /**
    * The joint loss −ELBO (Eq. 13) and the pretraining loss on input x; ε from stateless_normal
    * seeded by [s, 2t + 1] for the fed noise seed [s, t].
@@ -112,7 +132,7 @@ public final class Vade {
     Variables v = variables(tf, p, c);
     var noiseSeed = tf.withName("noise_seed")
         .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
-    var flat = flatten(tf, c, x);
+    var flat = ModelConfig.flatten(tf, c, x);
     var q = qZGivenX(tf, p, c, flat);
     var batch = tf.slice(tf.shape(flat), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
     var normalSeed = tf.math.add(tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2})),
@@ -163,19 +183,19 @@ public final class Vade {
   /** Inference at z = μ̃: probs = γ(μ̃), cluster = argmax, embedding = μ̃, reconstruction. */
   public static Inference inference(Ops tf, Params p, VadeConfig c, Operand<TFloat32> x) {
     Variables v = variables(tf, p, c);
-    var q = qZGivenX(tf, p, c, flatten(tf, c, x));
+    var q = qZGivenX(tf, p, c, ModelConfig.flatten(tf, c, x));
     var logGamma = GaussianMixture.logResponsibilities(tf, q[0], v.priorLogits(),
         v.priorMeans(), v.priorLogVars());
     var probs = tf.math.exp(logGamma);
     var cluster = tf.math.argMax(logGamma, tf.constant(1), TInt64.class);
-    var xHat = toImage(tf, c, tf.math.sigmoid(pXGivenZ(tf, p, c, q[0])));
+    var xHat = ModelConfig.toImage(tf, c, tf.math.sigmoid(pXGivenZ(tf, p, c, q[0])));
     return new Inference(probs, cluster, q[0], xHat);
   }
 
   /** Mean of p(x|z) as images; p(x|z) does not depend on the cluster, which is ignored. */
   public static Operand<TFloat32> decode(Ops tf, Params p, VadeConfig c, Operand<TFloat32> z) {
     variables(tf, p, c);
-    return toImage(tf, c, tf.math.sigmoid(pXGivenZ(tf, p, c, z)));
+    return ModelConfig.toImage(tf, c, tf.math.sigmoid(pXGivenZ(tf, p, c, z)));
   }
 
   /** p(z|c) = N(μ_c, σ²_c) for the given cluster ids: mean and stddev, [B, Z]. */
@@ -191,36 +211,27 @@ public final class Vade {
     return out;
   }
 
-  /** μ̃ and log σ̃² of q(z|x) (Eq. 9-10): D-500-500-2000, ReLU, two linear heads. */
+  /**
+   * μ̃ and log σ̃² of q(z|x) (Eq. 9-10): D-encoderHidden (the paper's 500-500-2000), ReLU, two
+   * linear heads.
+   */
   private static Operand<TFloat32>[] qZGivenX(Ops tf, Params p, VadeConfig c,
       Operand<TFloat32> flat) {
     int[] e = c.encoderHidden();
-    var h1 = tf.nn.relu(Dense.apply(tf, p, "qz_1", flat, c.inputDim(), e[0]));
-    var h2 = tf.nn.relu(Dense.apply(tf, p, "qz_2", h1, e[0], e[1]));
-    var h3 = tf.nn.relu(Dense.apply(tf, p, "qz_3", h2, e[1], e[2]));
+    var h = Mlp.apply("qz", flat, c.inputDim(), e, Mlp.denseRelu(tf, p));
+    int width = Mlp.outWidth(c.inputDim(), e);
     @SuppressWarnings("unchecked")
     Operand<TFloat32>[] out = new Operand[] {
-      Dense.apply(tf, p, "qz_mean", h3, e[2], c.latentDim()),
-      Dense.apply(tf, p, "qz_logvar", h3, e[2], c.latentDim())
+      Dense.apply(tf, p, "qz_mean", h, width, c.latentDim()),
+      Dense.apply(tf, p, "qz_logvar", h, width, c.latentDim())
     };
     return out;
   }
 
-  /** Bernoulli logits of p(x|z) (Eq. 1): Z-2000-500-500-D, ReLU. */
+  /** Bernoulli logits of p(x|z) (Eq. 1): Z-decoderHidden (the paper's 2000-500-500)-D, ReLU. */
   private static Operand<TFloat32> pXGivenZ(Ops tf, Params p, VadeConfig c, Operand<TFloat32> z) {
     int[] h = c.decoderHidden();
-    var h1 = tf.nn.relu(Dense.apply(tf, p, "px_1", z, c.latentDim(), h[0]));
-    var h2 = tf.nn.relu(Dense.apply(tf, p, "px_2", h1, h[0], h[1]));
-    var h3 = tf.nn.relu(Dense.apply(tf, p, "px_3", h2, h[1], h[2]));
-    return Dense.apply(tf, p, "px_logits", h3, h[2], c.inputDim());
-  }
-
-  private static Operand<TFloat32> flatten(Ops tf, VadeConfig c, Operand<TFloat32> x) {
-    return tf.reshape(x, tf.constant(new int[] {-1, c.inputDim()}));
-  }
-
-  private static Operand<TFloat32> toImage(Ops tf, VadeConfig c, Operand<TFloat32> flat) {
-    int[] s = c.inputShape();
-    return tf.reshape(flat, tf.constant(new int[] {-1, s[0], s[1], s[2]}));
+    var hidden = Mlp.apply("px", z, c.latentDim(), h, Mlp.denseRelu(tf, p));
+    return Dense.apply(tf, p, "px_logits", hidden, Mlp.outWidth(c.latentDim(), h), c.inputDim());
   }
 }

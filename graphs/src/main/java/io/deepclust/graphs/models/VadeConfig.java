@@ -47,8 +47,8 @@ public record VadeConfig(
     decoderHidden = decoderHidden.clone();
     require(inputShape.length == 3 && inputShape[0] > 0 && inputShape[1] > 0 && inputShape[2] > 0,
         "inputShape must be [H, W, C], positive");
-    require(encoderHidden.length == 3 && decoderHidden.length == 3,
-        "encoderHidden and decoderHidden hold three sizes each");
+    require(encoderHidden.length >= 1 && decoderHidden.length >= 1,
+        "encoderHidden and decoderHidden hold at least one size each");
     for (int h : encoderHidden) {
       require(h > 0, "hidden sizes must be positive");
     }
@@ -71,10 +71,6 @@ public record VadeConfig(
     return new VadeConfig(MNIST_SHAPE, CLUSTERS, LATENT_DIM, ENCODER_HIDDEN, DECODER_HIDDEN,
         LEARNING_RATE, LEARNING_RATE_DECAY, LEARNING_RATE_DECAY_EPOCHS, LEARNING_RATE_FLOOR,
         ADAM_EPSILON, Pretraining.decKeras(), GmmStart.paper(), BATCH_SIZE, EPOCHS, seed);
-  }
-
-  public int inputDim() {
-    return inputShape[0] * inputShape[1] * inputShape[2];
   }
 
   /** lr(e) = max(floor, lr₀ · decay^⌊e / decayEpochs⌋) for joint epoch e ≥ 0. */

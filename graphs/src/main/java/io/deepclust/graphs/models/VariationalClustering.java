@@ -1,6 +1,7 @@
 package io.deepclust.graphs.models;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.layers.Conv2d;
 import io.deepclust.graphs.layers.Conv2d.Spec;
@@ -269,17 +270,10 @@ public final class VariationalClustering {
     int k = c.clusters();
     var xRows = tf.reshape(tf.tile(tf.expandDims(x, tf.constant(1)),
         tf.constant(new int[] {1, k, 1, 1, 1})), tf.constant(new int[] {-1, s[0], s[1], s[2]}));
-    Operand<TFloat32> perPixel;
-    if (d.variance() == null) {
-      var l = d.meanOrLogits();
-      perPixel = tf.math.sub(tf.math.softplus(l), tf.math.mul(xRows, l));
-    } else {
-      var v = d.variance();
-      var sq = tf.math.div(tf.math.squaredDifference(xRows, d.meanOrLogits()), v);
-      perPixel = tf.math.mul(tf.constant(0.5f), tf.math.add(
-          tf.math.add(tf.math.log(v), sq), tf.constant(DiagonalGaussian.LOG_2PI)));
-    }
-    var perRow = tf.reduceSum(perPixel, tf.constant(new int[] {1, 2, 3}));
+    var perRow = d.variance() == null
+        ? Bernoulli.crossEntropyFromLogits(tf, d.meanOrLogits(), xRows, 1, 2, 3)
+        : DiagonalGaussian.negativeLogLikelihood(tf, xRows, d.meanOrLogits(), d.variance(), 1, 2,
+            3);
     return tf.reshape(perRow, tf.constant(new int[] {-1, k}));
   }
 

@@ -181,11 +181,6 @@ public record VcConfig(
         augmentation, fromPixels, onAugmented, varianceSoftplus, seed);
   }
 
-  /** Size of the flattened image, H·W·C. */
-  public int inputDim() {
-    return inputShape[0] * inputShape[1] * inputShape[2];
-  }
-
   /** Size of the rows q(z|x,k)'s MLP takes before e_k: the pixels or the trunk's features. */
   public int posteriorInputDim() {
     return posteriorFromPixels ? inputDim() : featureDim();
