@@ -9,7 +9,7 @@ import os
 import tempfile
 import unittest
 
-import _common  # noqa: F401  (import path, TF logging)
+import _common  # the import path, TF logging, assert_trained_close
 import numpy as np
 import tensorflow as tf
 
@@ -221,8 +221,7 @@ class _MakeCase:
         for n, v in model.params.read().items():
             want = self.values["trained__" + n]
             self.assertFalse(np.array_equal(want, self.values["init__" + n]), n)
-            self.assertLessEqual(np.max(np.abs(v - want)), X.TRAINING_TOL * np.max(np.abs(want)),
-                                 n)
+            _common.assert_trained_close(self, v, want, self.config.learning_rate, T, n)
 
     def test_verify_passes_a_faithful_java_side(self):
         outputs = {q: self.values["trained_out__" + q] for q in X.OUTPUTS}

@@ -12,7 +12,7 @@ import os
 import tempfile
 import unittest
 
-import _common  # noqa: F401  (import path, TF logging)
+import _common  # the import path, TF logging, assert_trained_close
 import numpy as np
 import tensorflow as tf
 
@@ -787,8 +787,7 @@ class MakeTest(unittest.TestCase):
         for n, v in model.params.read().items():
             want = self.values["trained__" + n]
             self.assertFalse(np.array_equal(want, self.values["init__" + n]), n)
-            self.assertLessEqual(np.max(np.abs(v - want)), X.TRAINING_TOL * np.max(np.abs(want)),
-                                 n)
+            _common.assert_trained_close(self, v, want, self.config.learning_rate, MT, n)
 
     def test_python_export_has_prior_mix_and_verify_passes_a_faithful_java_side(self):
         loaded = tf.saved_model.load(os.path.join(self.ref, X.PYTHON_EXPORT))
