@@ -1,7 +1,7 @@
 package io.deepclust.training.cli;
 
 import io.deepclust.inference.ContractValidator;
-import io.deepclust.training.train.Trainer;
+import io.deepclust.training.train.CheckpointExport;
 import io.deepclust.training.train.RunDirectory;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,7 +24,7 @@ final class ExportCommand implements Callable<Integer> {
   public Integer call() {
     RunDirectory run = new RunDirectory(runDir);
     Path target = out != null ? out : run.exportPath();
-    Trainer.exportCheckpoint(run, target, System.out);
+    CheckpointExport.latest(run, target, System.out);
     ContractValidator.validate(target);
     System.out.println("SavedModel: " + target.toAbsolutePath());
     return 0;

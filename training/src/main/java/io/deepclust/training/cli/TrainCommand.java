@@ -1,27 +1,20 @@
 package io.deepclust.training.cli;
 
 import com.google.gson.JsonObject;
-import io.deepclust.training.data.Dataset;
 import io.deepclust.training.data.Datasets;
-import io.deepclust.training.data.Split;
 import io.deepclust.training.report.RunReport;
 import io.deepclust.training.train.Device;
-import io.deepclust.training.train.EagerTraining;
 import io.deepclust.training.train.ConfigOptions;
-import io.deepclust.training.train.ModelSpec;
 import io.deepclust.training.train.Models;
-import io.deepclust.training.train.KdvaeTrainingGraph;
+import io.deepclust.training.train.TrainRequest;
+import io.deepclust.training.train.TrainRun;
 import io.deepclust.training.train.Trainer;
-import io.deepclust.training.train.TrainingModel;
-import io.deepclust.training.train.VadeTrainingGraph;
 import io.deepclust.training.train.RunDirectory;
 import io.deepclust.training.train.Precision;
 import io.deepclust.training.train.PretrainCache;
 import io.deepclust.training.train.SessionSettings;
 import io.deepclust.training.train.Xla;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -279,42 +272,17 @@ final class TrainCommand implements Callable<Integer> {
           + "but k-DVAE's initialising VaDE; the same numbers).")
   Mode mode;
 
-  private TrainingModel inMode(TrainingModel m) {
-    return mode == Mode.eager ? EagerTraining.wrap(m) : m;
-  }
-
   /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), its checkpoint saved. */
   static final int STOPPED = 130;
 
-  /** The model's training graph with its paper config for the dataset and the options applied. */
-  private TrainingModel open(int[] shape, SessionSettings session) {
-    ConfigOptions options = new ConfigOptions(dataset, shape, seed, mode == Mode.eager, epochs,
-        batchSize, straightThrough, pretrainRecipe.name(), pretrainEpochs, pretrainLoss,
-        refitEpochs, restarts, kmeansRestarts, priorWeights, jointLearningRate, initVadeEpochs,
+  /** The options that shape the model's config (the image shape comes with the data). */
+  private ConfigOptions configOptions() {
+    return new ConfigOptions(dataset, null, seed, mode == Mode.eager, epochs, batchSize,
+        straightThrough, pretrainRecipe.name(), pretrainEpochs, pretrainLoss, refitEpochs,
+        restarts, kmeansRestarts, priorWeights, jointLearningRate, initVadeEpochs,
         pairPretrainEpochs, initialClusters, reconsScale, augStopGradient, posteriorFromPixels,
         elboOnAugmented, softplusVariance, bits, temperatureAnnealEpochs, warmupSteps, hidden,
         uniformPrior, gaussianWeight, binarize, featureBnRelu);
-    ModelSpec<?> spec = Models.spec(model);
-    try {
-      return spec.open(options, session);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(new CommandLine(this), e.getMessage());
-    }
-  }
-
-  /** Gives a VaDE or k-DVAE the pretraining cache of --pretrain-cache. */
-  private void attachCache(TrainingModel m, boolean bf16) {
-    if ("none".equals(pretrainCache)) {
-      return;
-    }
-    PretrainCache cache = new PretrainCache("auto".equals(pretrainCache)
-        ? PretrainCache.defaultRoot() : Path.of(pretrainCache));
-    String precisionName = bf16 ? "bf16" : "fp32";
-    if (m instanceof VadeTrainingGraph v) {
-      v.usePretrainCache(cache, precisionName);
-    } else if (m instanceof KdvaeTrainingGraph k) {
-      k.usePretrainCache(cache, precisionName);
-    }
   }
 
   /** config.json of the run that {@code --resume RUN_DIR} continues (null otherwise). */
@@ -346,15 +314,6 @@ final class TrainCommand implements Callable<Integer> {
       throw new ParameterException(new CommandLine(this),
           "give --run-dir DIR (a new or existing run) or --resume RUN_DIR");
     }
-  }
-
-  /** The run's own config, with --epochs applied, for --resume RUN_DIR. */
-  private TrainingModel openSaved(SessionSettings session) {
-    JsonObject config = saved.getAsJsonObject("config").deepCopy();
-    if (epochs != null) {
-      config.addProperty("epochs", epochs);
-    }
-    return Models.open(saved.get("model").getAsString(), config, session);
   }
 
   @Override
@@ -389,36 +348,21 @@ final class TrainCommand implements Callable<Integer> {
     }
     SessionSettings session = new SessionSettings(chosen, threads != null ? threads : 0,
         logDevicePlacement, useXla, bf16);
-    Dataset train = Datasets.byName(dataset, Split.TRAIN);
-    Dataset test = Datasets.byName(dataset, Split.TEST);
-    if (trainLimit != null) {
-      // --resume RUN_DIR takes the limit from config.json, where a run that trained has one ≥ 1.
-      train = train.first(Math.min(trainLimit, train.n()));
-    }
-    if (testLimit != null) {
-      test = test.first(Math.min(testLimit, test.n()));
-    }
-    Map<String, Dataset> evals = new LinkedHashMap<>();
-    switch (trainOn) {
-      case "train" -> evals.put("test", test);
-      case "all" -> {
-        train = Dataset.concat(train, test, dataset + "/all");
-        evals.put("all", train);
-        evals.put("test", test);
-      }
-      default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+    if (!"train".equals(trainOn) && !"all".equals(trainOn)) {
+      throw new ParameterException(new CommandLine(this),
           "--train-on must be train or all, not '" + trainOn + "'");
     }
-    System.out.printf("training %s on %s: %d training images (--train-on %s), evaluated on %s,"
-        + " seed %d%n", model, dataset, train.n(), trainOn, evals.keySet(), seed);
-    var trainer = new Trainer(new Trainer.Options(resume, !noProgress, System.out, dataset,
-        checkpointEvery, keepCheckpoints));
+    Path cache = "none".equals(pretrainCache) ? null
+        : "auto".equals(pretrainCache) ? PretrainCache.defaultRoot() : Path.of(pretrainCache);
+    var run = new TrainRun(new TrainRequest(model, configOptions(), saved, runDir, resume,
+        trainLimit, testLimit, trainOn, checkpointEvery, keepCheckpoints, !noProgress, session,
+        mode == Mode.eager, cache, System.out));
     // Ctrl-C / SIGTERM: the JVM runs this hook and exits when it returns, so it waits until
     // training has saved the checkpoint of its current step.
     CountDownLatch finished = new CountDownLatch(1);
     Thread onSignal = new Thread(() -> {
       System.err.println("deepclust train: stopping after the current step to save a checkpoint");
-      trainer.requestStop();
+      run.requestStop();
       try {
         finished.await();
       } catch (InterruptedException e) {
@@ -426,12 +370,11 @@ final class TrainCommand implements Callable<Integer> {
       }
     }, "deepclust-stop");
     Runtime.getRuntime().addShutdownHook(onSignal);
-    Trainer.Result result;
-    TrainingModel base = saved != null ? openSaved(session)
-        : open(new int[] {train.height(), train.width(), train.channels()}, session);
-    attachCache(base, bf16);
-    try (TrainingModel m = inMode(base)) {
-      result = trainer.train(m, train, evals, new RunDirectory(runDir));
+    TrainRun.Outcome outcome;
+    try {
+      outcome = run.run();
+    } catch (TrainRun.BadOption e) {
+      throw new ParameterException(new CommandLine(this), e.getMessage());
     } catch (Trainer.Stopped stopped) {
       System.out.println(stopped.getMessage());
       return STOPPED;
@@ -443,16 +386,16 @@ final class TrainCommand implements Callable<Integer> {
         // The hook is running: the JVM exits once it returns.
       }
     }
-    String primary = evals.keySet().iterator().next();
-    System.out.printf("%s ACC %.4f  NMI %.4f  ARI %.4f  (%s %s split, %d images)%n", primary,
-        result.testAcc(), result.testNmi(), result.testAri(), dataset, primary,
-        evals.get(primary).n());
+    Trainer.Result result = outcome.result();
+    System.out.printf("%s ACC %.4f  NMI %.4f  ARI %.4f  (%s %s split, %d images)%n",
+        outcome.split(), result.testAcc(), result.testNmi(), result.testAri(), dataset,
+        outcome.split(), outcome.splitImages());
     System.out.printf("%.1f s per epoch%n", result.secondsPerEpoch());
     System.out.println("SavedModel: " + result.export());
     if (!noReport) {
       // The run and its export are complete: a report that fails is a warning, not a failed run.
       try {
-        System.out.println("report: " + RunReport.write(runDir, test).markdown());
+        System.out.println("report: " + RunReport.write(runDir, outcome.test()).markdown());
       } catch (RuntimeException e) {
         System.err.println("deepclust train: no report (" + e.getMessage() + "); retry with "
             + "./deepclust report " + runDir);

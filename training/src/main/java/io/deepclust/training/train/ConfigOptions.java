@@ -34,4 +34,14 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
   public static ConfigOptions mnist(long seed) {
     return defaults("mnist", new int[] {28, 28, 1}, seed);
   }
+
+  /** These options for images of {@code imageShape} (the data's, known once it is loaded). */
+  public ConfigOptions withShape(int[] imageShape) {
+    return new ConfigOptions(dataset, imageShape, seed, eager, epochs, batchSize, straightThrough,
+        pretrainRecipe, pretrainEpochs, pretrainLoss, refitEpochs, restarts, kmeansRestarts,
+        priorWeights, jointLearningRate, initVadeEpochs, pairPretrainEpochs, initialClusters,
+        reconsScale, augStopGradient, posteriorFromPixels, elboOnAugmented, softplusVariance,
+        bits, temperatureAnnealEpochs, warmupSteps, hidden, uniformPrior, gaussianWeight,
+        binarize, featureBnRelu);
+  }
 }

@@ -7,17 +7,13 @@ import io.deepclust.training.data.Dataset;
 import io.deepclust.training.metrics.ClusteringMetrics;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import me.tongfei.progressbar.ProgressBar;
 
@@ -81,6 +77,7 @@ public final class Trainer {
 
   private final Options options;
   private final AtomicBoolean stop = new AtomicBoolean();
+  private final List<TrainingListener> listeners = new ArrayList<>();
 
   public Trainer(Options options) {
     this.options = options;
@@ -108,10 +105,77 @@ public final class Trainer {
    */
   public Result train(TrainingModel model, Dataset train, Map<String, Dataset> evals,
       RunDirectory run) {
-    String primary = evals.keySet().iterator().next();
-    Dataset test = evals.get(primary);
     List<Phase> phases = model.phases();
     checkData(model, phases, train, evals);
+    JsonObject runConfig = runConfig(model, train, evals);
+    RunDirectory.State at = startingPoint(model, run, phases);
+    run.writeConfig(runConfig);
+    var checkpoints = new TrainingListeners.Checkpoints(run, model, options.checkpointEvery(),
+        options.keepCheckpoints());
+    var timing = new Timing();
+    List<TrainingListener> all = new ArrayList<>(List.of(TrainingListeners.metricsLine(run),
+        checkpoints, TrainingListeners.consoleLine(options.out()), timing));
+    all.addAll(listeners);
+    int epochsTotal = phases.stream().mapToInt(Phase::epochs).sum();
+    int epochsBefore = 0;
+    long stepsBefore = 0;  // optimizer steps of the phases before: checkpoints are named by them
+    for (int p = 0; p < phases.size(); p++) {
+      Phase phase = phases.get(p);
+      Batcher batcher = Batcher.forTraining(train.n(), phase.batchSize(), model.seed() + p);
+      boolean here = p == at.phase();
+      boolean fresh = !here || at.epochsDone() == 0 && at.batchesDone() == 0;
+      if (p < at.phase() || fresh && skipRestored(phase, p, phases.size(), train, run, model,
+          stepsBefore)) {
+        epochsBefore += phase.epochs();
+        stepsBefore += p < at.phase() ? (long) phase.epochs() * batcher.batchesPerEpoch() : 0;
+        continue;
+      }
+      if (!fresh) {
+        phase.resume(train, options.out());
+      }
+      long step = here ? at.steps() : 0;
+      int skip = here ? at.batchesDone() : 0;
+      for (int epoch = here ? at.epochsDone() : 0; epoch < phase.epochs(); epoch++) {
+        long start = System.nanoTime();
+        double[] sums = skip > 0 ? runningSums(at, phase) : new double[phase.termNames().size()];
+        int done = runEpoch(phase, batcher, train, epoch, step, skip, sums,
+            epochsBefore + epoch + 1, epochsTotal, run);
+        step += done - skip;
+        skip = 0;
+        if (done < batcher.batchesPerEpoch()) {
+          Path saved = checkpoints.save(phase, stepsBefore + step,
+              new RunDirectory.State(p, epoch, step, done, sums));
+          throw new Stopped(String.format("stopped in %s epoch %d/%d after batch %d of %d (step"
+              + " %d); saved %s: continue with --resume", phase.name(), epoch + 1,
+              phase.epochs(), done, batcher.batchesPerEpoch(), stepsBefore + step, saved), saved);
+        }
+        var e = finishEpoch(model, phase, p, epoch, sums, batcher.batchesPerEpoch(), train, evals,
+            new long[] {epochsBefore + epoch + 1, epochsTotal, step, stepsBefore + step}, start,
+            p + 1 == phases.size());
+        all.forEach(l -> l.onEpoch(e));
+        if (e.phaseEnds()) {
+          phase.end(train, options.out());
+        }
+        if (e.stopping() && !(e.phaseEnds() && e.lastPhase())) {
+          throw new Stopped(String.format("stopped after %s epoch %d/%d (step %d); saved %s:"
+              + " continue with --resume", phase.name(), epoch + 1, phase.epochs(),
+              e.runStep(), checkpoints.lastSaved()), checkpoints.lastSaved());
+        }
+      }
+      epochsBefore += phase.epochs();
+      stepsBefore += step;
+    }
+    return export(model, evals, runConfig, timing, run, epochsTotal);
+  }
+
+  /** Adds a listener called after every epoch, after the standard ones. */
+  public Trainer addListener(TrainingListener listener) {
+    listeners.add(listener);
+    return this;
+  }
+
+  /** config.json's run description: model, dataset, set sizes, the model's config, provenance. */
+  private JsonObject runConfig(TrainingModel model, Dataset train, Map<String, Dataset> evals) {
     JsonObject runConfig = new JsonObject();
     runConfig.addProperty("model", model.modelName());
     runConfig.addProperty("dataset", options.datasetName());
@@ -124,24 +188,33 @@ public final class Trainer {
     JsonObject provenance = Provenance.now(session.device().provenanceName(), session.threads());
     provenance.addProperty("precision", session.bf16() ? "bf16" : "fp32");
     runConfig.add("provenance", provenance);
+    return runConfig;
+  }
 
+  /**
+   * Where training starts: the newest complete checkpoint when resuming (restored into the
+   * model), else the beginning (an earlier run's checkpoints removed); metrics.jsonl is cut back
+   * to the lines before that point.
+   */
+  private RunDirectory.State startingPoint(TrainingModel model, RunDirectory run,
+      List<Phase> phases) {
     RunDirectory.State at = RunDirectory.State.START;
+    PrintStream out = options.out();
     if (options.resume()) {
-      Optional<RunDirectory.Checkpoint> saved =
-          run.latestCheckpoint(options.out()::println, true);
+      Optional<RunDirectory.Checkpoint> saved = run.latestCheckpoint(out::println, true);
       if (saved.isPresent()) {
         run.restoreCheckpoint(model.session(), saved.get());
         at = saved.get().state();
-        options.out().printf("resumed %s at phase %d, epoch %d (step %d%s) from %s%n", run.path(),
+        out.printf("resumed %s at phase %d, epoch %d (step %d%s) from %s%n", run.path(),
             at.phase(), at.epochsDone(), at.steps(), at.batchesDone() > 0
                 ? ", batch " + at.batchesDone() + " of the next epoch" : "", saved.get().name());
       } else {
-        options.out().printf("no checkpoint in %s: starting at the beginning%n", run.path());
+        out.printf("no checkpoint in %s: starting at the beginning%n", run.path());
       }
     } else {
       int removed = run.removeCheckpoints();
       if (removed > 0) {
-        options.out().printf("removed %d checkpoint(s) of an earlier run in %s (--resume continues"
+        out.printf("removed %d checkpoint(s) of an earlier run in %s (--resume continues"
             + " one)%n", removed, run.path());
       }
     }
@@ -151,149 +224,88 @@ public final class Trainer {
       phasesBefore.add(phases.get(p).name());
     }
     run.truncateMetrics(phasesBefore, at.phase() < phases.size()
-        ? phases.get(at.phase()).name() : "", at.epochsDone(), options.out()::println);
-    run.writeConfig(runConfig);
+        ? phases.get(at.phase()).name() : "", at.epochsDone(), out::println);
+    return at;
+  }
 
-    double[] last = {Double.NaN, Double.NaN, Double.NaN};
-    double totalSeconds = 0;
-    int epochsRun = 0;
-    int epochsTotal = phases.stream().mapToInt(Phase::epochs).sum();
-    int epochsBefore = 0;
-    // Optimizer steps of the phases before: checkpoints are named by the run's step count.
-    long stepsBefore = 0;
-    for (int p = 0; p < at.phase(); p++) {
-      epochsBefore += phases.get(p).epochs();
-      stepsBefore += (long) phases.get(p).epochs() * Batcher.forTraining(train.n(),
-          phases.get(p).batchSize(), model.seed() + p).batchesPerEpoch();
-    }
-    for (int p = at.phase(); p < phases.size(); p++) {
-      Phase phase = phases.get(p);
-      int startEpoch = p == at.phase() ? at.epochsDone() : 0;
-      long step = p == at.phase() ? at.steps() : 0;
-      int skip = p == at.phase() ? at.batchesDone() : 0;
-      if (startEpoch == 0 && skip == 0) {
-        if (phase.restore(train, options.out())) {
-          // Restored (e.g. from a pretraining cache): the checkpoint says the next phase starts.
-          if (p + 1 < phases.size()) {
-            run.saveCheckpoint(model.session(), stepsBefore, new RunDirectory.State(p + 1, 0, 0),
-                options.keepCheckpoints());
-          }
-          epochsBefore += phase.epochs();
-          continue;
-        }
-        phase.begin(train, options.out());
-        if (phase.startReport() != null) {
-          run.writeJson(phase.name() + "-start.json", phase.startReport());
-        }
-      } else {
-        phase.resume(train, options.out());
+  /**
+   * Starts phase p at its epoch 0: true when it restored its result from elsewhere (e.g. a
+   * pretraining cache), so its epochs are skipped and a checkpoint says the next phase starts;
+   * else its begin runs (and its start report is written).
+   */
+  private boolean skipRestored(Phase phase, int p, int phaseCount, Dataset train,
+      RunDirectory run, TrainingModel model, long stepsBefore) {
+    if (phase.restore(train, options.out())) {
+      if (p + 1 < phaseCount) {
+        run.saveCheckpoint(model.session(), stepsBefore, new RunDirectory.State(p + 1, 0, 0),
+            options.keepCheckpoints());
       }
-      Batcher batcher = Batcher.forTraining(train.n(), phase.batchSize(), model.seed() + p);
-      int batches = batcher.batchesPerEpoch();
-      for (int epoch = startEpoch; epoch < phase.epochs(); epoch++) {
-        long start = System.nanoTime();
-        double[] sums = skip > 0 ? runningSums(at, phase) : new double[phase.termNames().size()];
-        int done = runEpoch(phase, batcher, train, epoch, step, skip, sums,
-            epochsBefore + epoch + 1, epochsTotal, run);
-        step += done - skip;
-        skip = 0;
-        if (done < batches) {
-          phase.beforeCheckpoint();
-          Path saved = run.saveCheckpoint(model.session(), stepsBefore + step,
-              new RunDirectory.State(p, epoch, step, done, sums), options.keepCheckpoints());
-          throw new Stopped(String.format("stopped in %s epoch %d/%d after batch %d of %d (step"
-              + " %d); saved %s: continue with --resume", phase.name(), epoch + 1,
-              phase.epochs(), done, batches, stepsBefore + step, saved), saved);
-        }
-        double[] means = new double[sums.length];
-        for (int i = 0; i < sums.length; i++) {
-          means[i] = sums[i] / batches;
-        }
-        double trainSeconds = (System.nanoTime() - start) / 1e9;
-        Map<String, double[]> scores = new LinkedHashMap<>();
-        Map<String, Double> extra = new LinkedHashMap<>();
-        if (phase.evaluates()) {
-          phase.beforeEvaluation(train, epoch, options.out());
-          for (var e : evals.entrySet()) {
-            scores.put(e.getKey(), evaluate(phase.assign(model, e.getValue()), e.getValue()));
-            model.extraMetrics(e.getValue()).forEach((k, v) -> extra.put(e.getKey() + "_" + k, v));
-          }
-          last = scores.get(primary);
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        totalSeconds += trainSeconds;
-        epochsRun++;
-        JsonObject line = new JsonObject();
-        line.addProperty("phase", phase.name());
-        line.addProperty("epoch", epochsBefore + epoch + 1);
-        line.addProperty("phase_epoch", epoch + 1);
-        line.addProperty("step", step);
-        StringBuilder terms = new StringBuilder();
-        for (int i = 0; i < means.length; i++) {
-          line.addProperty(phase.termNames().get(i), means[i]);
-          terms.append(String.format(" %s %.4g", phase.termNames().get(i), means[i]));
-        }
-        line.addProperty("learning_rate", phase.learningRate(epoch));
-        StringBuilder shown = new StringBuilder();
-        for (var e : scores.entrySet()) {
-          double[] v = e.getValue();
-          line.addProperty(e.getKey() + "_acc", v[0]);
-          line.addProperty(e.getKey() + "_nmi", v[1]);
-          line.addProperty(e.getKey() + "_ari", v[2]);
-          shown.append(String.format("  %s ACC %.4f NMI %.4f ARI %.4f", e.getKey(), v[0], v[1],
-              v[2]));
-        }
-        extra.forEach((k, v) -> {
-          line.addProperty(k, v);
-          shown.append(String.format("  %s %.2f", k, v));
-        });
-        line.addProperty("train_seconds", trainSeconds);
-        line.addProperty("seconds", seconds);
-        run.appendMetrics(line);
-        boolean phaseEnds = epoch + 1 == phase.epochs();
-        boolean stopping = stop.get();
-        Path saved = null;
-        if (phaseEnds || stopping
-            || (epochsBefore + epoch + 1) % options.checkpointEvery() == 0) {
-          // At a phase's end the checkpoint says the next phase starts (so a resume runs its
-          // begin, e.g. the GMM fit, and not this one's resume).
-          RunDirectory.State state = phaseEnds && p + 1 < phases.size()
-              ? new RunDirectory.State(p + 1, 0, 0) : new RunDirectory.State(p, epoch + 1, step);
-          phase.beforeCheckpoint();
-          saved = run.saveCheckpoint(model.session(), stepsBefore + step, state,
-              options.keepCheckpoints());
-        }
-        int left = epochsTotal - (epochsBefore + epoch + 1);
-        options.out().printf("%s %d/%d%s%s  %.1fs  ETA %s%n", phase.name(), epoch + 1,
-            phase.epochs(), terms, shown, seconds, eta(left * seconds));
-        if (phaseEnds) {
-          phase.end(train, options.out());
-        }
-        if (stopping && !(phaseEnds && p + 1 == phases.size())) {
-          throw new Stopped(String.format("stopped after %s epoch %d/%d (step %d); saved %s:"
-              + " continue with --resume", phase.name(), epoch + 1, phase.epochs(),
-              stepsBefore + step, saved), saved);
-        }
+      return true;
+    }
+    phase.begin(train, options.out());
+    if (phase.startReport() != null) {
+      run.writeJson(phase.name() + "-start.json", phase.startReport());
+    }
+    return false;
+  }
+
+  /**
+   * An epoch's record after its steps (begun at {@code start}, System.nanoTime): term means, and
+   * when the phase evaluates, its scores on every evaluation set. {@code counts}: overall epoch,
+   * epochs total, phase step, run step.
+   */
+  private TrainingListener.Epoch finishEpoch(TrainingModel model, Phase phase, int p, int epoch,
+      double[] sums, int batches, Dataset train, Map<String, Dataset> evals, long[] counts,
+      long start, boolean lastPhase) {
+    double trainSeconds = (System.nanoTime() - start) / 1e9;
+    Map<String, Double> terms = new LinkedHashMap<>();
+    for (int i = 0; i < sums.length; i++) {
+      terms.put(phase.termNames().get(i), sums[i] / batches);
+    }
+    Map<String, double[]> scores = new LinkedHashMap<>();
+    Map<String, Double> extra = new LinkedHashMap<>();
+    if (phase.evaluates()) {
+      phase.beforeEvaluation(train, epoch, options.out());
+      for (var e : evals.entrySet()) {
+        scores.put(e.getKey(), evaluate(phase.assign(model, e.getValue()), e.getValue()));
+        model.extraMetrics(e.getValue()).forEach((k, v) -> extra.put(e.getKey() + "_" + k, v));
       }
-      epochsBefore += phase.epochs();
-      stepsBefore += step;
     }
-    if (Double.isNaN(last[0])) {
-      last = evaluate(model, test);
+    return new TrainingListener.Epoch(phase, p, epoch, (int) counts[0], (int) counts[1],
+        counts[2], counts[3], terms, phase.learningRate(epoch), scores, extra, trainSeconds,
+        (System.nanoTime() - start) / 1e9, lastPhase, stop.get());
+  }
+
+  /** The training seconds per epoch and each set's last scores, for the result. */
+  private static final class Timing implements TrainingListener {
+    private double trainSeconds;
+    private int epochs;
+    private final Map<String, double[]> lastScores = new LinkedHashMap<>();
+
+    @Override
+    public void onEpoch(Epoch e) {
+      trainSeconds += e.trainSeconds();
+      epochs++;
+      lastScores.putAll(e.scores());
     }
-    JsonObject info = new JsonObject();
-    info.addProperty(Contract.JSON_MADE_BY, "java");
-    info.addProperty(Contract.JSON_DATASET, options.datasetName());
+  }
+
+  /** Exports the SavedModel with the primary set's last scores (evaluated now if none). */
+  private Result export(TrainingModel model, Map<String, Dataset> evals, JsonObject runConfig,
+      Timing timing, RunDirectory run, int epochsTotal) {
+    String primary = evals.keySet().iterator().next();
+    double[] last = timing.lastScores.containsKey(primary) ? timing.lastScores.get(primary)
+        : evaluate(model, evals.get(primary));
+    JsonObject info = CheckpointExport.info(options.datasetName(), runConfig.get("provenance"));
     JsonObject metrics = new JsonObject();
     metrics.addProperty("acc", last[0]);
     metrics.addProperty("nmi", last[1]);
     metrics.addProperty("ari", last[2]);
     metrics.addProperty("split", primary);
     info.add(Contract.JSON_METRICS, metrics);
-    info.add("provenance", runConfig.get("provenance"));
     model.export(info, run.exportPath());
     return new Result(epochsTotal, last[0], last[1], last[2],
-        epochsRun > 0 ? totalSeconds / epochsRun : Double.NaN, run.exportPath());
+        timing.epochs > 0 ? timing.trainSeconds / timing.epochs : Double.NaN, run.exportPath());
   }
 
   /**
@@ -331,69 +343,6 @@ public final class Trainer {
     return steps;
   }
 
-  /**
-   * The input pipeline: while the step of batch b runs, a background thread gathers the pixels of
-   * batch b + 1 (a copy of B·H·W·C floats: 0.2-0.3 ms per 100 MNIST images on the 2-core Xeon,
-   * 1-3% of an MLP model's step), so the step loop does not wait for its next batch. System
-   * property {@code deepclust.prefetch=false} gathers in the step loop instead (for measuring).
-   */
-  private static final class Prefetch implements AutoCloseable {
-    private static final boolean ASYNC =
-        Boolean.parseBoolean(System.getProperty("deepclust.prefetch", "true"));
-    private final ExecutorService thread = ASYNC ? Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "deepclust-prefetch");
-      t.setDaemon(true);
-      return t;
-    }) : null;
-    private final Dataset data;
-    private final List<int[]> batches;
-    private Future<float[]> pending;
-    private int pendingIndex;
-
-    Prefetch(Dataset data, List<int[]> batches, int first) {
-      this.data = data;
-      this.batches = batches;
-      submit(first);
-    }
-
-    private void submit(int b) {
-      pendingIndex = b;
-      if (b >= batches.size()) {
-        pending = null;
-      } else if (ASYNC) {
-        pending = thread.submit(() -> Batcher.gatherPixels(data, batches.get(b)));
-      } else {
-        pending = CompletableFuture.completedFuture(Batcher.gatherPixels(data, batches.get(b)));
-      }
-    }
-
-    /** The pixels of batch b (the one asked for last, plus one), and starts gathering b + 1. */
-    float[] take(int b) {
-      if (pending == null || pendingIndex != b) {
-        throw new IllegalStateException("batch " + b + " asked, " + pendingIndex + " prepared");
-      }
-      float[] pixels;
-      try {
-        pixels = pending.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while gathering a batch", e);
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r
-            : new IllegalStateException(e.getCause());
-      }
-      submit(b + 1);
-      return pixels;
-    }
-
-    @Override
-    public void close() {
-      if (thread != null) {
-        thread.shutdownNow();
-      }
-    }
-  }
-
   /** The term sums of the epoch a checkpoint stopped inside. */
   private static double[] runningSums(RunDirectory.State at, Phase phase) {
     double[] sums = at.termSums();
@@ -402,39 +351,6 @@ public final class Trainer {
           + " epoch but does not hold the sums of its " + phase.termNames().size() + " terms");
     }
     return sums.clone();
-  }
-
-  /**
-   * Exports the newest complete checkpoint of a run directory to {@code target} (the same
-   * SavedModel that training writes at its end); skipped checkpoints are reported on stderr.
-   */
-  public static Path exportCheckpoint(RunDirectory run, Path target) {
-    return exportCheckpoint(run, target, System.err);
-  }
-
-  /**
-   * {@link #exportCheckpoint(RunDirectory, Path)}, telling {@code notes} which checkpoint it took
-   * and which newer ones it skipped and why (the run directory is left as it is).
-   */
-  public static Path exportCheckpoint(RunDirectory run, Path target, PrintStream notes) {
-    JsonObject runConfig = run.readConfig().orElseThrow(() -> new IllegalArgumentException(
-        run.path() + " has no " + RunDirectory.CONFIG + ": not a training run directory"));
-    RunDirectory.Checkpoint checkpoint = run.latestCheckpoint(notes::println, false)
-        .orElseThrow(() -> new IllegalArgumentException(run.path()
-            + " has no complete checkpoint yet"));
-    RunDirectory.State at = checkpoint.state();
-    notes.printf("exporting %s (phase %d, epoch %d, step %d)%n", checkpoint.name(), at.phase(),
-        at.epochsDone(), at.steps());
-    try (TrainingModel model = Models.open(runConfig.get("model").getAsString(),
-        runConfig.get("config"))) {
-      run.restoreCheckpoint(model.session(), checkpoint);
-      JsonObject info = new JsonObject();
-      info.addProperty(Contract.JSON_MADE_BY, "java");
-      info.addProperty(Contract.JSON_DATASET, runConfig.get("dataset").getAsString());
-      info.add("provenance", runConfig.get("provenance"));
-      model.export(info, target);
-    }
-    return target;
   }
 
   /** Test-split ACC, NMI, ARI of the model's hard assignments. */

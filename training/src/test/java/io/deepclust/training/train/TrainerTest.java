@@ -9,9 +9,11 @@ import com.google.gson.JsonParser;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.inference.ClusteringModel;
 import io.deepclust.training.data.Dataset;
+import io.deepclust.training.metrics.ClusteringMetrics;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -71,6 +73,46 @@ class TrainerTest {
   }
 
   @Test
+  void anAddedListenerSeesEachEpochAsTheMetricsLineAndTheExportScoresTheLastOne(@TempDir Path tmp)
+      throws Exception {
+    Dataset train = twoPrototypes(96, 5);
+    Dataset test = twoPrototypes(40, 6);
+    var run = new RunDirectory(tmp.resolve("run"));
+    List<TrainingListener.Epoch> seen = new ArrayList<>();
+    Trainer.Result result;
+    try (var model = new GmvaeGumbelTrainingGraph(CONFIG)) {
+      result = new Trainer(new Trainer.Options(false, false, QUIET, "toy"))
+          .addListener(seen::add).train(model, train, test, run);
+    }
+    List<String> lines = Files.readAllLines(run.path().resolve(RunDirectory.METRICS));
+    assertEquals(lines.size(), seen.size());
+    for (int i = 0; i < lines.size(); i++) {
+      var o = JsonParser.parseString(lines.get(i)).getAsJsonObject();
+      var e = seen.get(i);
+      assertEquals(o.get("epoch").getAsInt(), e.overallEpoch());
+      assertEquals(o.get("step").getAsLong(), e.step());
+      for (var t : e.terms().entrySet()) {
+        assertEquals(o.get(t.getKey()).getAsDouble(), t.getValue(), 0.0, t.getKey());
+      }
+      assertEquals(o.get("test_acc").getAsDouble(), e.scores().get("test")[0], 0.0);
+    }
+    assertEquals(seen.size() - 1, seen.get(seen.size() - 1).phaseEpoch());
+    assertTrue(seen.get(seen.size() - 1).phaseEnds());
+    // The result's ACC is the last epoch's, and the exported SavedModel (loaded by the inference
+    // module, not the training graph) assigns the test images to the clusters that score it.
+    double last = seen.get(seen.size() - 1).scores().get("test")[0];
+    assertEquals(last, result.testAcc(), 0.0);
+    float[][] images = new float[test.n()][];
+    for (int i = 0; i < test.n(); i++) {
+      images[i] = test.image(i);
+    }
+    try (var exported = ClusteringModel.load(result.export())) {
+      int[] clusters = exported.assign(images).clusters();
+      assertEquals(last, ClusteringMetrics.accuracy(test.labels(), clusters).acc(), 1e-12);
+    }
+  }
+
+  @Test
   void resumingAfterAStopGivesTheSameRunAsNeverStopping(@TempDir Path tmp) throws Exception {
     Dataset train = twoPrototypes(96, 3);
     Dataset test = twoPrototypes(32, 4);
@@ -107,7 +149,7 @@ class TrainerTest {
     Dataset test = twoPrototypes(32, 6);
     var run = new RunDirectory(tmp.resolve("run"));
     train(CONFIG.withEpochs(1), false, train, test, run);
-    Path again = Trainer.exportCheckpoint(run, tmp.resolve("again"));
+    Path again = CheckpointExport.latest(run, tmp.resolve("again"));
     try (var m1 = ClusteringModel.load(run.exportPath()); var m2 = ClusteringModel.load(again)) {
       float[][] rows = {test.image(0), test.image(1)};
       assertArrayEquals(m1.embed(rows)[0], m2.embed(rows)[0], 0f);
