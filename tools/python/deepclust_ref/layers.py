@@ -119,6 +119,27 @@ def mlp(prefix, x, n_in, widths, layer):
     return h
 
 
+def require(ok, message):
+    """A config check: ValueError(message) unless `ok`."""
+    if not ok:
+        raise ValueError(message)
+
+
+def check_dense_config(c):
+    """The checks of a dense encoder/decoder config (VaDE's, k-DVAE's; VadeConfig.java): its
+    sizes made int tuples, input_shape [H, W, C] and the hidden sizes (at least one each)
+    positive, at least 2 clusters and a latent dimension."""
+    for name in ("input_shape", "encoder_hidden", "decoder_hidden"):
+        object.__setattr__(c, name, tuple(int(d) for d in getattr(c, name)))
+    require(len(c.input_shape) == 3, "input_shape must be [H, W, C]")
+    require(all(d > 0 for d in c.input_shape), "input_shape dims must be positive")
+    for name in ("encoder_hidden", "decoder_hidden"):
+        sizes = getattr(c, name)
+        require(len(sizes) >= 1 and all(d > 0 for d in sizes), name + " must hold positive sizes")
+    require(c.clusters >= 2, "clusters must be at least 2")
+    require(c.latent_dim >= 1, "latent_dim must be positive")
+
+
 def relu_of(dense):
     """An `mlp` layer: relu(dense(name, x)), the variable's shape giving n_in and n_out."""
     return lambda name, x, n_in, n_out: tf.nn.relu(dense(name, x))

@@ -6,8 +6,9 @@ name), TERMS (the training branch's scalar terms, the loss first), TRAINING_OUTP
 the cross-check records), TINY (the golden fixtures' config overrides), a config class with
 `mnist(seed)`, `from_json` and `to_json`, and a model class whose `model_name` is MODEL. The line
 names the model's training class (in phases.py or vade_training.py) and its cross-check reference
-in crosscheck.py (those modules import this one, so it names them rather than importing them). The name also belongs in
-contract.MODELS, the SavedModel contract's list (Java's Contract mirrors it).
+in crosscheck.py (those modules import this one, so it names them rather than importing them).
+The name also belongs in contract.MODELS, the SavedModel contract's list (Java's Contract mirrors
+it).
 """
 
 import dataclasses
@@ -26,8 +27,8 @@ class ModelSpec:
     terms: tuple  # the main phase's terms the trainer logs, the loss first (the module's TERMS)
     training_outputs: tuple  # out__<name> of the cross-check (the module's TRAINING_OUTPUTS)
     tiny: dict  # config overrides of `crosscheck make --tiny` (the module's TINY)
-    # phases.py / vade_training.py: the training class's name, and the attribute of its object holding the compiled
-    # step of the last phase (perf_worker times it and counts its FLOPs).
+    # phases.py / vade_training.py: the training class's name, and the attribute of its object
+    # holding the compiled step of the last phase (perf_worker times it and counts its FLOPs).
     training: str
     main_step: str
     # crosscheck.py: the reference function's name, and the function giving the manifest's extra

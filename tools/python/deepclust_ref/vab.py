@@ -40,9 +40,7 @@ PAPER_PIXELS = 1024
 MSE_FLOOR = 1e-10
 
 
-def _require(ok, message):
-    if not ok:
-        raise ValueError(message)
+_require = layers.require
 
 
 # The Bernoulli mixture's variables (fitted by EM instead of trained with the uniform prior).

@@ -146,22 +146,8 @@ class VadeConfig(layers.ImageShape):
     epochs: int = 300
 
     def __post_init__(self):
-        object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
-        object.__setattr__(self, "encoder_hidden", tuple(int(d) for d in self.encoder_hidden))
-        object.__setattr__(self, "decoder_hidden", tuple(int(d) for d in self.decoder_hidden))
-
-        def require(ok, message):
-            if not ok:
-                raise ValueError(message)
-
-        require(len(self.input_shape) == 3, "input_shape must be [H, W, C]")
-        require(all(d > 0 for d in self.input_shape), "input_shape dims must be positive")
-        require(len(self.encoder_hidden) >= 1 and all(d > 0 for d in self.encoder_hidden),
-                "encoder_hidden must hold positive sizes")
-        require(len(self.decoder_hidden) >= 1 and all(d > 0 for d in self.decoder_hidden),
-                "decoder_hidden must hold positive sizes")
-        require(self.clusters >= 2, "clusters must be at least 2")
-        require(self.latent_dim >= 1, "latent_dim must be positive")
+        layers.check_dense_config(self)
+        require = layers.require
         for name in ("learning_rate", "adam_epsilon"):
             v = getattr(self, name)
             require(v > 0 and math.isfinite(v), name + " must be positive")
