@@ -184,8 +184,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--precision", defaultValue = "auto", paramLabel = "auto|fp32|bf16",
       description = "Arithmetic of the training session on the CPU: fp32, or bf16 (oneDNN's "
           + "bfloat16 auto mixed precision: matmuls and convolutions in bfloat16, variables and "
-          + "optimizer in float32; fast only on CPUs with avx512_bf16 or AMX); auto is fp32 (see "
-          + "README, Performance); default: ${DEFAULT-VALUE}. Recorded in the run's provenance.")
+          + "optimizer in float32; measured faster only on CPUs with AMX); auto is bf16 for vc on a "
+          + "CPU with AMX (amx_bf16), fp32 otherwise (README, Performance); default: "
+          + "${DEFAULT-VALUE}. Recorded in the run's provenance.")
   Precision precision;
 
   @Option(names = "--log-device-placement",
@@ -342,9 +343,12 @@ final class TrainCommand implements Callable<Integer> {
     }
     boolean bf16 = precision.use(model, chosen);
     if (bf16) {
-      System.out.println("precision: bf16 (oneDNN auto mixed precision)"
-          + (Precision.cpuHasBf16() ? "" : "; note: this CPU has no avx512_bf16 or amx_bf16, so "
-          + "oneDNN emulates bfloat16, slower than fp32"));
+      boolean amx = Precision.cpuFlags().contains(Precision.AMX_FLAG);
+      System.out.println("precision: bf16 (oneDNN auto mixed precision"
+          + (precision == Precision.auto ? "; auto: " + model + " on a CPU with AMX)" : ")")
+          + (amx ? "" : Precision.cpuHasBf16() ? "; note: this CPU has avx512_bf16 but no AMX,"
+          + " where bf16 measured slower than fp32" : "; note: this CPU has no avx512_bf16 or"
+          + " amx_bf16, so oneDNN emulates bfloat16, slower than fp32"));
     }
     SessionSettings session = new SessionSettings(chosen, threads != null ? threads : 0,
         logDevicePlacement, useXla, bf16);

@@ -47,7 +47,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
   public static final ModelSpec<KdvaeConfig> SPEC = new ModelSpec<>(Kdvae.MODEL,
       KdvaeConfig.class, KdvaeTrainingGraph::configure, KdvaeTrainingGraph::new,
       KdvaeTrainingGraph::eagerPhases, json -> Models.upgradeVade(json, "initVadePretraining",
-          "initVadeGmmStart", "initVadePretrainEpochs"), true);
+          "initVadeGmmStart", "initVadePretrainEpochs"), true, false);
 
   /** The paper's MNIST config, its initialising VaDE's start with the request's options. */
   static KdvaeConfig configure(ConfigOptions o) {

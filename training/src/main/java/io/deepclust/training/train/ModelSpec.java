@@ -20,17 +20,25 @@ import java.util.function.UnaryOperator;
  * @param eagerPhases the eager step of each phase that has one, by phase name, in phase order
  * @param upgrade a config.json of an older version in today's form (identity for most models)
  * @param xlaOnCpu whether {@code --xla auto} turns XLA auto-clustering on on a CPU
+ * @param bf16OnAmx whether {@code --precision auto} trains in bfloat16 on a CPU with AMX (measured
+ *     faster and harmless there; see {@link Precision})
  */
 public record ModelSpec<C extends ModelConfig>(String name, Class<C> configType,
     Function<ConfigOptions, C> configure, BiFunction<C, SessionSettings, TrainingModel> open,
     Function<C, Map<String, EagerModel>> eagerPhases, UnaryOperator<JsonElement> upgrade,
-    boolean xlaOnCpu) {
+    boolean xlaOnCpu, boolean bf16OnAmx) {
 
   /** A model without config upgrades that XLA does not speed up on a CPU. */
   public ModelSpec(String name, Class<C> configType, Function<ConfigOptions, C> configure,
       BiFunction<C, SessionSettings, TrainingModel> open,
       Function<C, Map<String, EagerModel>> eagerPhases) {
-    this(name, configType, configure, open, eagerPhases, UnaryOperator.identity(), false);
+    this(name, configType, configure, open, eagerPhases, UnaryOperator.identity(), false, false);
+  }
+
+  /** This spec with {@code --precision auto} choosing bfloat16 on a CPU with AMX. */
+  public ModelSpec<C> withBf16OnAmx() {
+    return new ModelSpec<>(name, configType, configure, open, eagerPhases, upgrade, xlaOnCpu,
+        true);
   }
 
   /** The config a run directory's config.json holds. */

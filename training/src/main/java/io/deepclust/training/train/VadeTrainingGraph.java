@@ -49,7 +49,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   /** VaDE's line of the registry ({@link Models#ALL}). */
   public static final ModelSpec<VadeConfig> SPEC = new ModelSpec<>(Vade.MODEL, VadeConfig.class,
       VadeTrainingGraph::configure, VadeTrainingGraph::new, VadeTrainingGraph::eagerPhases,
-      json -> Models.upgradeVade(json, "pretraining", "gmmStart", "pretrainEpochs"), false);
+      json -> Models.upgradeVade(json, "pretraining", "gmmStart", "pretrainEpochs"), false, false);
 
   /** The paper's MNIST config with the request's options. */
   static VadeConfig configure(ConfigOptions o) {

@@ -34,7 +34,8 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
   /** Variational Clustering's line of the registry ({@link Models#ALL}). */
   public static final ModelSpec<VcConfig> SPEC = new ModelSpec<>(VariationalClustering.MODEL,
       VcConfig.class, VcTrainingGraph::configure, VcTrainingGraph::new,
-      c -> Map.of("train", EagerModels.main(c, VariationalClustering::training)));
+      c -> Map.of("train", EagerModels.main(c, VariationalClustering::training)))
+      .withBf16OnAmx();
 
   /** The paper's config for the dataset's image shape with the request's options. */
   static VcConfig configure(ConfigOptions o) {

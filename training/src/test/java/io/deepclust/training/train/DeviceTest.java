@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import com.google.gson.JsonObject;
 import io.deepclust.training.data.Dataset;
 import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.ConfigProto;
@@ -112,12 +113,22 @@ class DeviceTest {
   }
 
   @Test
-  void precisionIsBf16OnlyWhenAskedAndNeverOnAGpu() {
+  void precisionIsBf16WhenAskedOrByDefaultForVcWithAmxAndNeverOnAGpu() {
     Device gpu = new Device(Device.Kind.GPU, 0, "--device gpu");
-    assertTrue(Precision.bf16.use("vc", CPU));
-    assertFalse(Precision.bf16.use("vc", gpu));
-    assertFalse(Precision.fp32.use("vc", CPU));
-    assertFalse(Precision.auto.use("vc", CPU));
+    Set<String> amx = Set.of("avx512f", "avx512_bf16", "amx_bf16", "amx_tile");
+    Set<String> avx512Bf16 = Set.of("avx512f", "avx512_bf16");
+    assertTrue(Precision.bf16.use("vc", CPU, avx512Bf16));
+    assertTrue(Precision.bf16.use("vade", CPU, Set.of()));
+    assertFalse(Precision.bf16.use("vc", gpu, amx));
+    assertFalse(Precision.fp32.use("vc", CPU, amx));
+    // auto: bf16 only where it measured faster and harmless (vc, AMX).
+    assertTrue(Precision.auto.use("vc", CPU, amx));
+    assertFalse(Precision.auto.use("vc", CPU, avx512Bf16));
+    assertFalse(Precision.auto.use("vc", gpu, amx));
+    for (String model : Models.NAMES) {
+      assertEquals(model.equals("vc"), Precision.auto.use(model, CPU, amx), model);
+    }
+    assertFalse(Precision.auto.use(null, CPU, amx));
   }
 
   @Test
