@@ -95,10 +95,16 @@ def binary_gumbel_softmax_sample(logits, temperature, uniform):
     return tf.math.sigmoid((logits + (g[..., 0] - g[..., 1])) / temperature)
 
 
-def straight_through(y):
-    """round(y) forward, the gradient of y backward: y + stop_gradient(round(y) - y). For y in
-    [0, 1] the forward value is exactly 0 or 1 (both differences are exact in float)."""
-    return y + tf.stop_gradient(tf.math.round(y) - y)
+def straight_through(y, hard=None):
+    """`hard` forward, the gradient of y backward: y + stop_gradient(hard - y) (GumbelSoftmax.java).
+    `hard` defaults to round(y): for relaxed bits y in [0, 1] the forward value is exactly 0 or 1
+    (both differences are exact in float)."""
+    return y + tf.stop_gradient((tf.math.round(y) if hard is None else hard) - y)
+
+
+def straight_through_one_hot(y, k):
+    """straight_through to the one-hot of each row's argmax (a relaxed category [B, K])."""
+    return straight_through(y, tf.one_hot(tf.math.argmax(y, axis=1), k, dtype=tf.float32))
 
 
 def bernoulli_log_prob(y, logits):

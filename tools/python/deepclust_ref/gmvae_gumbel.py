@@ -166,8 +166,7 @@ class GmvaeGumbel(tf.Module):
         temperature = tf.convert_to_tensor(temperature, tf.float32)
         y = dist.gumbel_softmax_sample(logits, temperature, uniform)
         if c.straight_through:
-            hard = tf.one_hot(tf.math.argmax(y, axis=1), c.clusters, dtype=tf.float32)
-            y = y + tf.stop_gradient(hard - y)
+            y = dist.straight_through_one_hot(y, c.clusters)
         z = dist.gaussian_sample(z_mean, z_log_var, epsilon)
         x_logits = self._p_x_given_zc(z, y, True, updates)
         rec = tf.reduce_mean(dist.bernoulli_cross_entropy(x_logits, flat), axis=0)

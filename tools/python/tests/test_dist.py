@@ -157,6 +157,27 @@ class GumbelSoftmaxTest(unittest.TestCase):
         got = dist.gumbel_softmax_sample(logits, 0.5, u).numpy()
         np.testing.assert_allclose(got, want, rtol=1e-5)
 
+    def test_binary_sample_is_the_two_class_softmax_of_bit_and_not_bit(self):
+        logits = np.array([[2.0, -0.5]], np.float32)
+        u = np.array([[[0.3, 0.8], [0.6, 0.1]]], np.float32)
+        g = -np.log(-np.log(u.astype(np.float64)))
+        mu = 1 / (1 + np.exp(-logits.astype(np.float64)))
+        one, zero = (np.log(mu) + g[..., 0]) / 0.7, (np.log(1 - mu) + g[..., 1]) / 0.7
+        want = np.exp(one) / (np.exp(one) + np.exp(zero))
+        got = dist.binary_gumbel_softmax_sample(logits, 0.7, u).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+
+    def test_straight_through_is_hard_forward_and_identity_backward(self):
+        y = tf.constant([[0.2, 0.7, 0.1], [0.4, 0.35, 0.25]])
+        w = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        with tf.GradientTape() as tape:
+            tape.watch(y)
+            hot, rounded = dist.straight_through_one_hot(y, 3), dist.straight_through(y)
+            total = tf.reduce_sum(w * (hot + rounded))
+        np.testing.assert_array_equal(hot.numpy(), [[0, 1, 0], [1, 0, 0]])
+        np.testing.assert_array_equal(rounded.numpy(), [[0, 1, 0], [0, 0, 0]])
+        np.testing.assert_array_equal(tape.gradient(total, y).numpy(), 2 * w.numpy())
+
 
 if __name__ == "__main__":
     unittest.main()

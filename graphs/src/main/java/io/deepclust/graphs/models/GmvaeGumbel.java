@@ -109,9 +109,7 @@ public final class GmvaeGumbel {
         normalSeed);
     Operand<TFloat32> y = GumbelSoftmax.sample(tf, q.logits(), temperature, uniform);
     if (c.straightThrough()) {
-      var hard = tf.oneHot(tf.math.argMax(y, tf.constant(1), TInt64.class),
-          tf.constant(c.clusters()), tf.constant(1f), tf.constant(0f));
-      y = tf.math.add(y, tf.stopGradient(tf.math.sub(hard, y)));
+      y = GumbelSoftmax.straightThroughOneHot(tf, y, c.clusters());
     }
     var z = DiagonalGaussian.sample(tf, q.zMean(), q.zLogVar(), epsilon);
     var xLogits = pXGivenZC(tf, p, c, z, y, true, updates);

@@ -68,16 +68,10 @@ public final class Vab {
     var gumbelSeed = tf.math.mul(noiseSeed, tf.constant(new long[] {1, 2}));
     var u = tf.random.statelessRandomUniform(tf.concat(List.of(batch,
         tf.constant(new int[] {c.bits(), 2})), tf.constant(0)), gumbelSeed);
-    var g = GumbelSoftmax.gumbelNoise(tf, u);
     var zero = tf.constant(0);
-    var gOne = tf.squeeze(tf.gather(g, tf.constant(new int[] {0}), tf.constant(2)),
-        org.tensorflow.op.core.Squeeze.axis(List.of(2L)));
-    var gZero = tf.squeeze(tf.gather(g, tf.constant(new int[] {1}), tf.constant(2)),
-        org.tensorflow.op.core.Squeeze.axis(List.of(2L)));
-    Operand<TFloat32> y = tf.math.sigmoid(tf.math.div(tf.math.add(l, tf.math.sub(gOne, gZero)),
-        temperature));
+    Operand<TFloat32> y = GumbelSoftmax.binarySample(tf, l, temperature, u);
     if (c.straightThrough()) {
-      y = tf.math.add(y, tf.stopGradient(tf.math.sub(tf.math.round(y), y)));
+      y = GumbelSoftmax.straightThroughRound(tf, y);
     }
     var rec = reconstruction(tf, c, pXGivenZ(tf, p, c, y), flat);
     if (c.uniformPrior()) {

@@ -1,9 +1,11 @@
 package io.deepclust.graphs.dist;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
+import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -44,6 +46,73 @@ class GumbelSoftmaxStatisticsTest {
       // Four binomial standard errors: a false alarm about once in 16,000 runs per class.
       double tolerance = 4 * Math.sqrt(p * (1 - p) / DRAWS);
       assertEquals(p, freq, tolerance, "class " + j);
+    }
+  }
+
+  @Test
+  void aBinarySampleIsOneAsOftenAsSigmoidOfItsLogitAndIsTheClosedForm() {
+    float[] logits = {2.0f, -0.5f, 0.0f, 1.2f};
+    int d = logits.length;
+    float tau = 0.7f;
+    long[] ones = new long[d];
+    float[] y = new float[DRAWS * d];
+    float[] u = new float[DRAWS * d * 2];
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      var tiled = tf.tile(tf.constant(new float[][] {logits}), tf.constant(new int[] {DRAWS, 1}));
+      var uniform = tf.random.statelessRandomUniform(tf.constant(new int[] {DRAWS, d, 2}),
+          tf.constant(new long[] {5, 9}));
+      var sample = GumbelSoftmax.binarySample(tf, tiled, tf.constant(tau), uniform);
+      try (var r = s.runner().fetch(sample).fetch(uniform).run()) {
+        ((TFloat32) r.get(0)).asRawTensor().data().asFloats().read(y);
+        ((TFloat32) r.get(1)).asRawTensor().data().asFloats().read(u);
+      }
+    }
+    for (int i = 0; i < DRAWS; i++) {
+      for (int j = 0; j < d; j++) {
+        int at = i * d + j;
+        if (y[at] > 0.5f) {
+          ones[j]++;
+        }
+        if (i < 1000) {  // the closed form sigmoid((l + g1 - g0) / tau), in double
+          double g1 = -Math.log(-Math.log(u[2 * at] + 1e-20) + 1e-20);
+          double g0 = -Math.log(-Math.log(u[2 * at + 1] + 1e-20) + 1e-20);
+          double want = 1 / (1 + Math.exp(-(logits[j] + g1 - g0) / tau));
+          assertEquals(want, y[at], 1e-5 + 1e-4 * want, "draw " + i + ", bit " + j);
+        }
+      }
+    }
+    for (int j = 0; j < d; j++) {
+      double p = 1 / (1 + Math.exp(-logits[j]));
+      double tolerance = 4 * Math.sqrt(p * (1 - p) / DRAWS);
+      assertEquals(p, ones[j] / (double) DRAWS, tolerance, "bit " + j);
+    }
+  }
+
+  @Test
+  void straightThroughIsTheHardValueForwardAndTheIdentityBackward() {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      var y = tf.constant(new float[][] {{0.2f, 0.7f, 0.1f}, {0.4f, 0.35f, 0.25f}});
+      var w = tf.constant(new float[][] {{1f, 2f, 3f}, {4f, 5f, 6f}});
+      var oneHot = GumbelSoftmax.straightThroughOneHot(tf, y, 3);
+      var rounded = GumbelSoftmax.straightThroughRound(tf, y);
+      var grads = g.addGradients(null, new Output<?>[] {
+          tf.reduceSum(tf.math.mul(w, tf.math.add(oneHot, rounded)),
+              tf.constant(new int[] {0, 1})).asOutput()}, new Output<?>[] {
+          y.asOutput()}, null);
+      try (var r = s.runner().fetch(oneHot).fetch(rounded).fetch(grads[0]).run()) {
+        float[] hot = new float[6];
+        float[] round = new float[6];
+        float[] grad = new float[6];
+        ((TFloat32) r.get(0)).asRawTensor().data().asFloats().read(hot);
+        ((TFloat32) r.get(1)).asRawTensor().data().asFloats().read(round);
+        ((TFloat32) r.get(2)).asRawTensor().data().asFloats().read(grad);
+        assertArrayEquals(new float[] {0, 1, 0, 1, 0, 0}, hot);
+        assertArrayEquals(new float[] {0, 1, 0, 0, 0, 0}, round);
+        // d/dy of sum(w * (st1(y) + st2(y))) = 2w: both estimators pass y's gradient through.
+        assertArrayEquals(new float[] {2, 4, 6, 8, 10, 12}, grad);
+      }
     }
   }
 
