@@ -64,7 +64,7 @@ def diagonal_gaussian_entropy(log_var):
 def diagonal_gaussian_kl(mean, sd, other_mean, other_sd):
     """KL(N(mu, diag sd^2) || N(mu', diag sd'^2)) = sum_j [log sd' - log sd + (sd^2 + (mu - mu')^2)
     / (2 sd'^2) - 1/2] over the last axis, broadcasting the two (Eq. 13's z term of
-    variational-clustering-w2; VariationalClustering.klPerCluster)."""
+    variational-clustering-w2; DiagonalGaussian.kl)."""
     ratio = (tf.math.square(sd) + tf.math.squared_difference(mean, other_mean)) \
         / (np.float32(2) * tf.math.square(other_sd))
     terms = ((tf.math.log(other_sd) - tf.math.log(sd)) + ratio) - np.float32(0.5)
@@ -76,6 +76,16 @@ def wasserstein2_diagonal(mean, sd, other_mean, other_sd):
     writes it, |mu - mu'|^2 + |sd - sd'|^2 over the last axis (the squared W2 distance)."""
     return tf.reduce_sum(tf.math.squared_difference(mean, other_mean)
                          + tf.math.squared_difference(sd, other_sd), axis=-1)
+
+
+def augmentation_loss_per_cluster(probs, mean, sd, probs_aug, mean_aug, sd_aug):
+    """Eq. 14 of variational-clustering-w2 with Eq. 17's W2 (AugmentationLoss.java): (l2, w2), batch
+    means of sum_k (q(k|x) - q(k|x^))^2 and sum_k q(k|x) W2(q(z|x, k), q(z|x^, k)), for cluster
+    posteriors [B, K] and per-cluster Gaussian posteriors (mean, sd) [B, K, Z]."""
+    l2 = tf.reduce_mean(tf.reduce_sum(tf.math.squared_difference(probs, probs_aug), axis=1),
+                        axis=0)
+    w2 = wasserstein2_diagonal(mean, sd, mean_aug, sd_aug)                          # [B, K]
+    return l2, tf.reduce_mean(tf.reduce_sum(probs * w2, axis=1), axis=0)
 
 
 def gaussian_negative_log_likelihood(x, mean, variance, axis):

@@ -403,10 +403,8 @@ class Vc(Twin):
 
         stop = tf.stop_gradient if c.aug_target_stop_gradient else (lambda t: t)
         probs, mean, sd = stop(q["probs"]), stop(q["mean"]), stop(q["sd"])
-        aug_l2 = tf.reduce_mean(tf.reduce_sum(
-            tf.math.squared_difference(probs, q_aug["probs"]), axis=1), axis=0)
-        w2 = dist.wasserstein2_diagonal(mean, sd, q_aug["mean"], q_aug["sd"])      # [B, K]
-        aug_w2 = tf.reduce_mean(tf.reduce_sum(probs * w2, axis=1), axis=0)
+        aug_l2, aug_w2 = dist.augmentation_loss_per_cluster(probs, mean, sd, q_aug["probs"],
+                                                            q_aug["mean"], q_aug["sd"])
 
         recons_scale = tf.convert_to_tensor(recons_scale, tf.float32)
         aug_weight = tf.convert_to_tensor(aug_weight, tf.float32)

@@ -105,6 +105,26 @@ class TwoGaussiansTest(unittest.TestCase):
         self.assertEqual(float(got), 10.0)
 
 
+class AugmentationLossTest(unittest.TestCase):
+    def test_per_cluster_terms_are_eq14_and_eq17_in_numpy(self):
+        rng = np.random.default_rng(7)
+        b, k, z = 3, 4, 2
+        probs, probs_aug = (p / p.sum(1, keepdims=True)
+                            for p in rng.uniform(0.05, 1, (2, b, k)))
+        mean, mean_aug = rng.uniform(-1, 1, (2, b, k, z))
+        sd, sd_aug = rng.uniform(0.2, 2, (2, b, k, z))
+        want_l2 = ((probs - probs_aug) ** 2).sum(1).mean()
+        w2 = ((mean - mean_aug) ** 2 + (sd - sd_aug) ** 2).sum(-1)
+        want_w2 = (probs * w2).sum(1).mean()
+        f = np.float32
+        l2, aug_w2 = dist.augmentation_loss_per_cluster(
+            *(t.astype(f) for t in (probs, mean, sd, probs_aug, mean_aug, sd_aug)))
+        np.testing.assert_allclose(l2.numpy(), want_l2, rtol=1e-5)
+        np.testing.assert_allclose(aug_w2.numpy(), want_w2, rtol=1e-5)
+        same = dist.augmentation_loss_per_cluster(*(t.astype(f) for t in (probs, mean, sd) * 2))
+        self.assertEqual([float(t) for t in same], [0.0, 0.0])
+
+
 class ImageLikelihoodTest(unittest.TestCase):
     def test_gaussian_negative_log_likelihood_is_minus_log_density(self):
         rng = np.random.default_rng(3)

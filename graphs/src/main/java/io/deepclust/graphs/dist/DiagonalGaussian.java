@@ -4,7 +4,10 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
-/** A diagonal Gaussian N(μ, diag σ²) parameterised by its mean and log-variance, [B, Z] each. */
+/**
+ * A diagonal Gaussian N(μ, diag σ²), parameterised by its mean and log-variance [B, Z] (or its
+ * standard deviation, where a method says so).
+ */
 public final class DiagonalGaussian {
   /** log 2π, kept in every density so that reported ELBOs are true values. */
   public static final float LOG_2PI = (float) Math.log(2 * Math.PI);
@@ -27,6 +30,31 @@ public final class DiagonalGaussian {
         tf.math.add(tf.math.exp(logVar), tf.math.square(mean)),
         tf.math.add(tf.constant(1f), logVar));
     return tf.math.mul(tf.constant(0.5f), tf.reduceSum(terms, tf.constant(-1)));
+  }
+
+  /**
+   * KL(N(μ, diag σ²) ‖ N(μ', diag σ'²)) = Σ_j [log σ'_j − log σ_j + (σ_j² + (μ_j − μ'_j)²) / (2σ'_j²)
+   * − ½] over the last axis, the two broadcasting (posteriors [B, K, Z] against priors [1, K, Z]:
+   * [B, K]), given standard deviations.
+   */
+  public static Operand<TFloat32> kl(Ops tf, Operand<TFloat32> mean, Operand<TFloat32> sd,
+      Operand<TFloat32> otherMean, Operand<TFloat32> otherSd) {
+    var ratio = tf.math.div(tf.math.add(tf.math.square(sd),
+        tf.math.squaredDifference(mean, otherMean)),
+        tf.math.mul(tf.constant(2f), tf.math.square(otherSd)));
+    var terms = tf.math.sub(tf.math.add(tf.math.sub(tf.math.log(otherSd), tf.math.log(sd)),
+        ratio), tf.constant(0.5f));
+    return tf.reduceSum(terms, tf.constant(-1));
+  }
+
+  /**
+   * The 2-Wasserstein distance between diagonal Gaussians as Eq. 17 of variational-clustering-w2
+   * writes it (the squared distance), ‖μ − μ'‖² + ‖σ − σ'‖² over the last axis.
+   */
+  public static Operand<TFloat32> wasserstein2(Ops tf, Operand<TFloat32> mean,
+      Operand<TFloat32> sd, Operand<TFloat32> otherMean, Operand<TFloat32> otherSd) {
+    return tf.reduceSum(tf.math.add(tf.math.squaredDifference(mean, otherMean),
+        tf.math.squaredDifference(sd, otherSd)), tf.constant(-1));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.deepclust.graphs.models;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.layers.Conv2d;
@@ -107,11 +108,10 @@ public final class VariationalClustering {
     var probs = stop ? tf.stopGradient(q.probs()) : q.probs();
     var mean = stop ? tf.stopGradient(q.mean()) : q.mean();
     var sd = stop ? tf.stopGradient(q.sd()) : q.sd();
-    var augL2 = tf.withName("aug_l2").math.mean(tf.reduceSum(
-        tf.math.squaredDifference(probs, qAug.probs()), one), zero);
-    var w2 = wasserstein2(tf, mean, sd, qAug.mean(), qAug.sd());
-    var augW2 = tf.withName("aug_w2")
-        .math.mean(tf.reduceSum(tf.math.mul(probs, w2), one), zero);
+    var aug = AugmentationLoss.perCluster(tf, probs, mean, sd, qAug.probs(), qAug.mean(),
+        qAug.sd());
+    var augL2 = tf.withName("aug_l2").identity(aug.l2());
+    var augW2 = tf.withName("aug_w2").identity(aug.w2());
 
     var negElbo = tf.math.add(tf.math.sub(tf.math.mul(reconsScale, reconstruction), entropy),
         gaussianKl);
@@ -277,29 +277,12 @@ public final class VariationalClustering {
     return tf.reshape(perRow, tf.constant(new int[] {-1, k}));
   }
 
-  /**
-   * KL(N(μ, σ²) ‖ N(μ_p, σ_p²)) = Σ_j [log σ_p − log σ + (σ² + (μ − μ_p)²) / (2σ_p²) − ½], [B, K]
-   * for posteriors [B, K, Z] and priors [K, Z].
-   */
-  public static Operand<TFloat32> klPerCluster(Ops tf, Operand<TFloat32> mean,
-      Operand<TFloat32> sd, Operand<TFloat32> priorMean, Operand<TFloat32> priorSd) {
-    var pm = tf.expandDims(priorMean, tf.constant(0));
-    var ps = tf.expandDims(priorSd, tf.constant(0));
-    var ratio = tf.math.div(tf.math.add(tf.math.square(sd), tf.math.squaredDifference(mean, pm)),
-        tf.math.mul(tf.constant(2f), tf.math.square(ps)));
-    var terms = tf.math.sub(tf.math.add(tf.math.sub(tf.math.log(ps), tf.math.log(sd)), ratio),
-        tf.constant(0.5f));
-    return tf.reduceSum(terms, tf.constant(-1));
-  }
-
-  /**
-   * The 2-Wasserstein distance of Eq. 17 between diagonal Gaussians, ‖μ − μ̂‖² + ‖σ − σ̂‖², over
-   * the last axis.
-   */
-  public static Operand<TFloat32> wasserstein2(Ops tf, Operand<TFloat32> mean, Operand<TFloat32> sd,
-      Operand<TFloat32> otherMean, Operand<TFloat32> otherSd) {
-    return tf.reduceSum(tf.math.add(tf.math.squaredDifference(mean, otherMean),
-        tf.math.squaredDifference(sd, otherSd)), tf.constant(-1));
+  /** KL(q(z|x, k) ‖ p(z|k)) [B, K] for posteriors [B, K, Z] and priors [K, Z]. */
+  static Operand<TFloat32> klPerCluster(Ops tf, Operand<TFloat32> mean, Operand<TFloat32> sd,
+      Operand<TFloat32> priorMean, Operand<TFloat32> priorSd) {
+    var zero = tf.constant(0);
+    return DiagonalGaussian.kl(tf, mean, sd, tf.expandDims(priorMean, zero),
+        tf.expandDims(priorSd, zero));
   }
 
   private static Operand<TFloat32> mean(Ops tf, VcConfig c, Decoded d) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.layers.Conv2d.Spec;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,9 +54,9 @@ class VariationalClusteringTest {
       Ops tf = Ops.create(g);
       var mu = tf.constant(new float[][] {{1f, 2f}});
       var sd = tf.constant(new float[][] {{1f, 0.5f}});
-      var same = VariationalClustering.wasserstein2(tf, mu, sd, mu, sd);
+      var same = DiagonalGaussian.wasserstein2(tf, mu, sd, mu, sd);
       // ‖(1,2) − (0,0)‖² + ‖(1,0.5) − (2,0.5)‖² = 5 + 1
-      var hand = VariationalClustering.wasserstein2(tf, mu, sd, tf.constant(new float[][] {{0f,
+      var hand = DiagonalGaussian.wasserstein2(tf, mu, sd, tf.constant(new float[][] {{0f,
           0f}}), tf.constant(new float[][] {{2f, 0.5f}}));
       try (var r = s.runner().fetch(same).fetch(hand).run()) {
         assertEquals(0f, ((TFloat32) r.get(0)).getFloat(0), 0f);
