@@ -491,10 +491,8 @@ class Vc(Twin):
         onehots = tf.broadcast_to(tf.expand_dims(self._eye(), 0),
                                   tf.concat([batch, tf.constant([k, k], tf.int32)], 0))
         h = tf.reshape(tf.concat([tiled, onehots], 2), [-1, f + k])
-        n_in = f + k
-        for i, size in enumerate(c.posterior_hidden):
-            h = self._act(layers.dense(self.params, "qz_%d" % (i + 1), h, n_in, size))
-            n_in = size
+        h = layers.mlp("qz", h, f + k, c.posterior_hidden, self._dense_act)
+        n_in = (c.posterior_hidden or (f + k,))[-1]
         per_cluster = [-1, k, c.latent_dim]
         mean = tf.reshape(layers.dense(self.params, "qz_mean", h, n_in, c.latent_dim),
                           per_cluster)
@@ -506,11 +504,8 @@ class Vc(Twin):
     def p_z_given_k(self, e):
         """p(z|e): mu_beta, sigma_beta [N, Z] for rows e [N, K] (one-hot e_k or a soft mix)."""
         c = self.config
-        h = e
-        n_in = c.clusters
-        for i, size in enumerate(c.prior_hidden):
-            h = self._act(layers.dense(self.params, "pz_%d" % (i + 1), h, n_in, size))
-            n_in = size
+        h = layers.mlp("pz", e, c.clusters, c.prior_hidden, self._dense_act)
+        n_in = (c.prior_hidden or (c.clusters,))[-1]
         return (layers.dense(self.params, "pz_mean", h, n_in, c.latent_dim),
                 self._standard_deviation(layers.dense(self.params, "pz_sd", h, n_in,
                                                       c.latent_dim)))
@@ -519,11 +514,7 @@ class Vc(Twin):
         """p(x|z) for rows z [N, Z]: {"mean_or_logits": [N, H, W, C], "variance": the Gaussian
         variance or None (Bernoulli)}."""
         c = self.config
-        h = z
-        n_in = c.latent_dim
-        for i, size in enumerate(c.decoder_dense):
-            h = self._act(layers.dense(self.params, "px_%d" % (i + 1), h, n_in, size))
-            n_in = size
+        h = layers.mlp("px", z, c.latent_dim, c.decoder_dense, self._dense_act)
         h = tf.reshape(h, [-1, *c.decoder_reshape])
         channels = c.decoder_reshape[2]
         for i, s in enumerate(c.decoder_deconvs[:-1]):
@@ -561,6 +552,10 @@ class Vc(Twin):
 
     def _eye(self):
         return tf.constant(np.eye(self.config.clusters, dtype=np.float32))
+
+    def _dense_act(self, name, x, n_in, n_out):
+        """A `layers.mlp` layer: the config's activation of a dense layer."""
+        return self._act(layers.dense(self.params, name, x, n_in, n_out))
 
     def _act(self, h):
         if self.config.activation == LEAKY_RELU:

@@ -7,6 +7,7 @@ import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.layers.Conv2d;
 import io.deepclust.graphs.layers.Conv2d.Spec;
 import io.deepclust.graphs.layers.Dense;
+import io.deepclust.graphs.layers.Mlp;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -197,12 +198,8 @@ public final class VariationalClustering {
         tf.concat(List.of(batch, tf.constant(new int[] {k, k})), tf.constant(0)));
     Operand<TFloat32> h = tf.reshape(tf.concat(List.of(tiled, onehots), tf.constant(2)),
         tf.constant(new int[] {-1, f + k}));
-    int in = f + k;
-    int i = 1;
-    for (int size : c.posteriorHidden()) {
-      h = act(tf, c, Dense.apply(tf, p, "qz_" + i++, h, in, size));
-      in = size;
-    }
+    h = Mlp.apply("qz", h, f + k, c.posteriorHidden(), dense(tf, p, c));
+    int in = Mlp.outWidth(f + k, c.posteriorHidden());
     var perCluster = tf.constant(new int[] {-1, k, c.latentDim()});
     var mean = tf.reshape(Dense.apply(tf, p, "qz_mean", h, in, c.latentDim()), perCluster);
     var sd = tf.reshape(standardDeviation(tf, c, Dense.apply(tf, p, "qz_sd", h, in,
@@ -212,13 +209,8 @@ public final class VariationalClustering {
 
   /** p(z|e): μ_β, σ_β [N, Z] for rows e [N, K] (one-hot e_k or a soft mix). */
   static Operand<TFloat32>[] pZGivenK(Ops tf, Params p, VcConfig c, Operand<TFloat32> e) {
-    Operand<TFloat32> h = e;
-    int in = c.clusters();
-    int i = 1;
-    for (int size : c.priorHidden()) {
-      h = act(tf, c, Dense.apply(tf, p, "pz_" + i++, h, in, size));
-      in = size;
-    }
+    var h = Mlp.apply("pz", e, c.clusters(), c.priorHidden(), dense(tf, p, c));
+    int in = Mlp.outWidth(c.clusters(), c.priorHidden());
     @SuppressWarnings("unchecked")
     Operand<TFloat32>[] out = new Operand[] {
       Dense.apply(tf, p, "pz_mean", h, in, c.latentDim()),
@@ -229,15 +221,9 @@ public final class VariationalClustering {
 
   /** p(x|z) for rows z [N, Z]: dense layers, reshape, transposed convolutions. */
   static Decoded pXGivenZ(Ops tf, Params p, VcConfig c, Operand<TFloat32> z) {
-    Operand<TFloat32> h = z;
-    int in = c.latentDim();
-    int i = 1;
-    for (int size : c.decoderDense()) {
-      h = act(tf, c, Dense.apply(tf, p, "px_" + i++, h, in, size));
-      in = size;
-    }
     int[] r = c.decoderReshape();
-    h = tf.reshape(h, tf.constant(new int[] {-1, r[0], r[1], r[2]}));
+    Operand<TFloat32> h = tf.reshape(Mlp.apply("px", z, c.latentDim(), c.decoderDense(),
+        dense(tf, p, c)), tf.constant(new int[] {-1, r[0], r[1], r[2]}));
     int height = r[0];
     int width = r[1];
     int channels = r[2];
@@ -287,6 +273,11 @@ public final class VariationalClustering {
 
   private static Operand<TFloat32> mean(Ops tf, VcConfig c, Decoded d) {
     return d.variance() == null ? tf.math.sigmoid(d.meanOrLogits()) : d.meanOrLogits();
+  }
+
+  /** An {@link Mlp} layer: the config's activation of a dense layer. */
+  private static Mlp.Layer dense(Ops tf, Params p, VcConfig c) {
+    return (name, x, in, out) -> act(tf, c, Dense.apply(tf, p, name, x, in, out));
   }
 
   private static Operand<TFloat32> act(Ops tf, VcConfig c, Operand<TFloat32> h) {
