@@ -41,10 +41,13 @@ class TrainerTest {
   }
 
   static Trainer.Result train(GmvaeGumbelConfig c, boolean resume, Dataset train, Dataset test,
-      RunDirectory run) {
+      RunDirectory run, TrainingListener... listeners) {
     try (var model = new GmvaeGumbelTrainingGraph(c)) {
-      return new Trainer(new Trainer.Options(resume, false, QUIET, "toy"))
-          .train(model, train, test, run);
+      var trainer = new Trainer(new Trainer.Options(resume, false, QUIET, "toy"));
+      for (TrainingListener l : listeners) {
+        trainer.addListener(l);
+      }
+      return trainer.train(model, train, test, run);
     }
   }
 
@@ -75,15 +78,10 @@ class TrainerTest {
   @Test
   void anAddedListenerSeesEachEpochAsTheMetricsLineAndTheExportScoresTheLastOne(@TempDir Path tmp)
       throws Exception {
-    Dataset train = twoPrototypes(96, 5);
-    Dataset test = twoPrototypes(40, 6);
-    var run = new RunDirectory(tmp.resolve("run"));
     List<TrainingListener.Epoch> seen = new ArrayList<>();
-    Trainer.Result result;
-    try (var model = new GmvaeGumbelTrainingGraph(CONFIG)) {
-      result = new Trainer(new Trainer.Options(false, false, QUIET, "toy"))
-          .addListener(seen::add).train(model, train, test, run);
-    }
+    Dataset test = twoPrototypes(40, 6);
+    var run = new RunDirectory(tmp.resolve("listened"));
+    var result = train(CONFIG, false, twoPrototypes(96, 5), test, run, seen::add);
     List<String> lines = Files.readAllLines(run.path().resolve(RunDirectory.METRICS));
     assertEquals(lines.size(), seen.size());
     for (int i = 0; i < lines.size(); i++) {
