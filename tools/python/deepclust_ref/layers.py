@@ -109,6 +109,18 @@ def conv2d_transpose(params, name, x, k, c_in, c_out, stride, padding):
     return tf.nn.bias_add(y, bias)
 
 
+def conv_stack(params, prefix, x, c_in, specs, act, transposed=False):
+    """x [B, H, W, c_in] through one (transposed) convolution per spec (its `filters`, `kernel`,
+    `stride`, `padding`), named prefix1 .. prefixN, each followed by `act`; returns the output and
+    its channels (Conv2d.stack / transposedStack)."""
+    layer = conv2d_transpose if transposed else conv2d
+    for i, s in enumerate(specs):
+        x = act(layer(params, "%s%d" % (prefix, i + 1), x, s.kernel, c_in, s.filters, s.stride,
+                      s.padding))
+        c_in = s.filters
+    return x, c_in
+
+
 def mlp(prefix, x, n_in, widths, layer):
     """x [..., n_in] through `layer(name, h, n_in, n_out)` once per width, the layers named
     prefix_1 .. prefix_n (Mlp.java); x itself when `widths` is empty."""

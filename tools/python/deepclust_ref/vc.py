@@ -468,12 +468,8 @@ class Vc(Twin):
     def trunk(self, x):
         """The shared convolutional trunk, flattened [B, F]."""
         c = self.config
-        h = x
-        channels = c.input_shape[2]
-        for i, s in enumerate(c.encoder_convs):
-            h = self._act(layers.conv2d(self.params, "qk_conv%d" % (i + 1), h, s.kernel, channels,
-                                        s.filters, s.stride, s.padding))
-            channels = s.filters
+        h, _ = layers.conv_stack(self.params, "qk_conv", x, c.input_shape[2], c.encoder_convs,
+                                 self._act)
         return tf.reshape(h, [-1, c.feature_dim])
 
     def posterior(self, x):
@@ -515,13 +511,10 @@ class Vc(Twin):
         variance or None (Bernoulli)}."""
         c = self.config
         h = layers.mlp("px", z, c.latent_dim, c.decoder_dense, self._dense_act)
-        h = tf.reshape(h, [-1, *c.decoder_reshape])
-        channels = c.decoder_reshape[2]
-        for i, s in enumerate(c.decoder_deconvs[:-1]):
-            h = self._act(layers.conv2d_transpose(self.params, "px_deconv%d" % (i + 1), h,
-                                                  s.kernel, channels, s.filters, s.stride,
-                                                  s.padding))
-            channels = s.filters
+        h, channels = layers.conv_stack(self.params, "px_deconv",
+                                        tf.reshape(h, [-1, *c.decoder_reshape]),
+                                        c.decoder_reshape[2], c.decoder_deconvs[:-1], self._act,
+                                        transposed=True)
         out = c.decoder_deconvs[-1]
         mean_or_logits = layers.conv2d_transpose(self.params, "px_mean", h, out.kernel, channels,
                                                  out.filters, out.stride, out.padding)

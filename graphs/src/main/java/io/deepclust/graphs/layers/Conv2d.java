@@ -2,6 +2,7 @@ package io.deepclust.graphs.layers;
 
 import io.deepclust.graphs.Params;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -72,5 +73,36 @@ public final class Conv2d {
     var y = tf.nn.conv2dBackpropInput(outShape, kernel, x,
         List.of(1L, (long) s.stride(), (long) s.stride(), 1L), s.tfPadding());
     return tf.nn.biasAdd(y, bias);
+  }
+
+  /** Images [B, H, W, C] (H, W, C known), as a stack of layers reads and writes them. */
+  public record Images(Operand<TFloat32> x, int height, int width, int channels) {}
+
+  /**
+   * x through one convolution per spec, named {@code prefix1} … {@code prefixN}, each followed by
+   * {@code act} (a convolutional encoder's trunk).
+   */
+  public static Images stack(Ops tf, Params params, String prefix, Images x, List<Spec> specs,
+      UnaryOperator<Operand<TFloat32>> act) {
+    Images h = x;
+    for (int i = 0; i < specs.size(); i++) {
+      Spec s = specs.get(i);
+      h = new Images(act.apply(apply(tf, params, prefix + (i + 1), h.x(), h.channels(), s)),
+          s.convOut(h.height()), s.convOut(h.width()), s.filters());
+    }
+    return h;
+  }
+
+  /** {@link #stack} with transposed convolutions (a convolutional decoder's upsampling). */
+  public static Images transposedStack(Ops tf, Params params, String prefix, Images x,
+      List<Spec> specs, UnaryOperator<Operand<TFloat32>> act) {
+    Images h = x;
+    for (int i = 0; i < specs.size(); i++) {
+      Spec s = specs.get(i);
+      h = new Images(act.apply(applyTransposed(tf, params, prefix + (i + 1), h.x(), h.height(),
+          h.width(), h.channels(), s)), s.transposedOut(h.height()), s.transposedOut(h.width()),
+          s.filters());
+    }
+    return h;
   }
 }

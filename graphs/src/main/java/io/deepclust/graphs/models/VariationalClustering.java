@@ -170,14 +170,10 @@ public final class VariationalClustering {
 
   /** The shared convolutional trunk, flattened [B, F]. */
   static Operand<TFloat32> trunk(Ops tf, Params p, VcConfig c, Operand<TFloat32> x) {
-    Operand<TFloat32> h = x;
-    int channels = c.inputShape()[2];
-    int i = 1;
-    for (Spec s : c.encoderConvs()) {
-      h = act(tf, c, Conv2d.apply(tf, p, "qk_conv" + i++, h, channels, s));
-      channels = s.filters();
-    }
-    return tf.reshape(h, tf.constant(new int[] {-1, c.featureDim()}));
+    int[] in = c.inputShape();
+    var h = Conv2d.stack(tf, p, "qk_conv", new Conv2d.Images(x, in[0], in[1], in[2]),
+        c.encoderConvs(), a -> act(tf, c, a));
+    return tf.reshape(h.x(), tf.constant(new int[] {-1, c.featureDim()}));
   }
 
   /**
@@ -222,26 +218,18 @@ public final class VariationalClustering {
   /** p(x|z) for rows z [N, Z]: dense layers, reshape, transposed convolutions. */
   static Decoded pXGivenZ(Ops tf, Params p, VcConfig c, Operand<TFloat32> z) {
     int[] r = c.decoderReshape();
-    Operand<TFloat32> h = tf.reshape(Mlp.apply("px", z, c.latentDim(), c.decoderDense(),
-        dense(tf, p, c)), tf.constant(new int[] {-1, r[0], r[1], r[2]}));
-    int height = r[0];
-    int width = r[1];
-    int channels = r[2];
+    var dense = tf.reshape(Mlp.apply("px", z, c.latentDim(), c.decoderDense(), dense(tf, p, c)),
+        tf.constant(new int[] {-1, r[0], r[1], r[2]}));
     List<Spec> deconvs = c.decoderDeconvs();
-    for (int j = 0; j < deconvs.size() - 1; j++) {
-      Spec s = deconvs.get(j);
-      h = act(tf, c, Conv2d.applyTransposed(tf, p, "px_deconv" + (j + 1), h, height, width,
-          channels, s));
-      height = s.transposedOut(height);
-      width = s.transposedOut(width);
-      channels = s.filters();
-    }
+    var h = Conv2d.transposedStack(tf, p, "px_deconv", new Conv2d.Images(dense, r[0], r[1], r[2]),
+        deconvs.subList(0, deconvs.size() - 1), a -> act(tf, c, a));
     Spec out = deconvs.get(deconvs.size() - 1);
-    var meanOrLogits = Conv2d.applyTransposed(tf, p, "px_mean", h, height, width, channels, out);
+    var meanOrLogits = Conv2d.applyTransposed(tf, p, "px_mean", h.x(), h.height(), h.width(),
+        h.channels(), out);
     Operand<TFloat32> variance = null;
     if (VcConfig.GAUSSIAN.equals(c.likelihood())) {
-      variance = softplusFloor(tf, Conv2d.applyTransposed(tf, p, "px_var", h, height, width,
-          channels, out));
+      variance = softplusFloor(tf, Conv2d.applyTransposed(tf, p, "px_var", h.x(), h.height(),
+          h.width(), h.channels(), out));
     }
     return new Decoded(meanOrLogits, variance);
   }

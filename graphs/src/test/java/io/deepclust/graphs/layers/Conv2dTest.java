@@ -12,6 +12,7 @@ import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 class Conv2dTest {
   @Test
@@ -24,6 +25,32 @@ class Conv2dTest {
     assertEquals(9, valid2.transposedOut(4));
     assertEquals(6, same2.transposedOut(3));
     assertEquals(28, new Conv2d.Spec(1, 3, 1, "valid").transposedOut(26));
+  }
+
+  @Test
+  void stacksNameTheirLayersInOrderAndTrackTheShapeTensorFlowComputes() {
+    var specs = List.of(new Conv2d.Spec(4, 3, 2, "valid"), new Conv2d.Spec(6, 3, 1, "same"));
+    var back = List.of(new Conv2d.Spec(4, 3, 1, "same"), new Conv2d.Spec(2, 3, 2, "valid"));
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Params p = new Params(tf, 5);
+      var x = new Conv2d.Images(tf.constant(randomArray(new Random(2), 2, 9, 9, 2)), 9, 9, 2);
+      var down = Conv2d.stack(tf, p, "enc", x, specs, tf.nn::relu);
+      var up = Conv2d.transposedStack(tf, p, "dec", down, back, a -> a);
+      assertEquals(List.of(4, 4, 6), List.of(down.height(), down.width(), down.channels()));
+      assertEquals(List.of(9, 9, 2), List.of(up.height(), up.width(), up.channels()));
+      assertEquals(List.of("enc1_kernel", "enc1_bias", "enc2_kernel", "enc2_bias", "dec1_kernel",
+          "dec1_bias", "dec2_kernel", "dec2_bias"), List.copyOf(p.shapes().keySet()));
+      try (var r = s.runner().fetch(tf.shape(down.x())).fetch(tf.shape(up.x())).run()) {
+        for (int i = 0; i < 2; i++) {
+          int[] want = i == 0 ? new int[] {2, 4, 4, 6} : new int[] {2, 9, 9, 2};
+          var t = (TInt32) r.get(i);
+          for (int d = 0; d < 4; d++) {
+            assertEquals(want[d], t.getInt(d), "tensor " + i + " dim " + d);
+          }
+        }
+      }
+    }
   }
 
   @Test
