@@ -1,6 +1,8 @@
 """Dense, batch-norm and convolution layers, MLP stacks and the image shape of a config (mirror
 graphs/.../layers/Dense.java, BatchNorm.java, Conv2d.java, Mlp.java and models/ModelConfig.java)."""
 
+import collections
+
 import numpy as np
 import tensorflow as tf
 
@@ -119,6 +121,75 @@ def conv_stack(params, prefix, x, c_in, specs, act, transposed=False):
                       s.padding))
         c_in = s.filters
     return x, c_in
+
+
+# ---- the compact conv backbone (CompactConv.java) ----------------------------------------------
+# InfoGAN's MNIST networks (Chen et al. 2016, appendix C) without batch norm, ReLU: encoder
+# convolutions 4x4 stride 2 "same" to 32 and 64 filters, flattened; decoder a dense layer to
+# H/4*W/4*64, reshaped, a 4x4 stride-2 transposed convolution to 32, then the model's output
+# layer(s), a 4x4 stride-2 transposed convolution to C. Variables <prefix>_conv1, <prefix>_conv2,
+# <prefix>_reshape, <prefix>_deconv1 and the outputs.
+ConvLayer = collections.namedtuple("ConvLayer", "filters kernel stride padding")
+COMPACT_ENCODER = (ConvLayer(32, 4, 2, "same"), ConvLayer(64, 4, 2, "same"))
+COMPACT_DECONV = ConvLayer(32, 4, 2, "same")
+
+
+def compact_conv_unsupported(input_shape):
+    """Why images of input_shape cannot take the backbone, or None."""
+    h, w = input_shape[0], input_shape[1]
+    if h % 4 == 0 and w % 4 == 0:
+        return None
+    return f"the conv backbone needs a height and width that are multiples of 4, not {h}x{w}"
+
+
+def compact_conv_feature_dim(input_shape):
+    return input_shape[0] // 4 * (input_shape[1] // 4) * 64
+
+
+def compact_conv_encoder_variables(params, prefix, input_shape):
+    """Creates the encoder's variables (their order in docs/models.md)."""
+    c_in = input_shape[2]
+    for i, s in enumerate(COMPACT_ENCODER):
+        params.get("%s_conv%d_kernel" % (prefix, i + 1), (s.kernel, s.kernel, c_in, s.filters),
+                   P.GLOROT_UNIFORM, True)
+        params.get("%s_conv%d_bias" % (prefix, i + 1), (s.filters,), P.ZEROS, True)
+        c_in = s.filters
+
+
+def compact_conv_decoder_variables(params, prefix, n_in, input_shape, outputs):
+    """Creates the decoder's variables and its output layers named `outputs`."""
+    f, k = compact_conv_feature_dim(input_shape), COMPACT_DECONV.kernel
+    params.get(prefix + "_reshape_kernel", (n_in, f), P.GLOROT_UNIFORM, True)
+    params.get(prefix + "_reshape_bias", (f,), P.ZEROS, True)
+    params.get(prefix + "_deconv1_kernel", (k, k, COMPACT_DECONV.filters, 64), P.GLOROT_UNIFORM,
+               True)
+    params.get(prefix + "_deconv1_bias", (COMPACT_DECONV.filters,), P.ZEROS, True)
+    for name in outputs:
+        params.get(name + "_kernel", (k, k, input_shape[2], COMPACT_DECONV.filters),
+                   P.GLOROT_UNIFORM, True)
+        params.get(name + "_bias", (input_shape[2],), P.ZEROS, True)
+
+
+def compact_conv_encode(params, prefix, images, input_shape, act):
+    """Images [B, H, W, C] -> features [B, H/4*W/4*64] (CompactConv.encode)."""
+    h, _ = conv_stack(params, prefix + "_conv", images, input_shape[2], COMPACT_ENCODER, act)
+    return tf.reshape(h, [-1, compact_conv_feature_dim(input_shape)])
+
+
+def compact_conv_decode(params, prefix, rows, input_shape, act):
+    """Rows [N, n] -> the decoder's last hidden images [N, H/2, W/2, 32] (CompactConv.decode)."""
+    kernel = params.all[prefix + "_reshape_kernel"]
+    h = act(dense(params, prefix + "_reshape", rows, kernel.shape[0], kernel.shape[1]))
+    h = tf.reshape(h, [-1, input_shape[0] // 4, input_shape[1] // 4, 64])
+    out, _ = conv_stack(params, prefix + "_deconv", h, 64, (COMPACT_DECONV,), act,
+                        transposed=True)
+    return out
+
+
+def compact_conv_output(params, name, images, input_shape):
+    """The output layer `name` on the decoder's images: [N, H, W, C] (CompactConv.outputLayer)."""
+    return conv2d_transpose(params, name, images, 4, COMPACT_DECONV.filters, input_shape[2], 2,
+                            "same")
 
 
 def mlp(prefix, x, n_in, widths, layer):

@@ -32,6 +32,8 @@ TRAINING_OUTPUTS = TERMS + ("logits",)
 TINY = dict(encoder_hidden=(16, 8), decoder_hidden=(8, 16), bits=6, clusters=10)
 BERNOULLI = "bernoulli"
 GAUSSIAN = "gaussian"
+MLP = "mlp"
+CONV = "conv"
 # Floor added to the Gaussian likelihood's softplus variance.
 VARIANCE_FLOOR = np.float32(1e-4)
 # Bits per pixel as the paper counts them (§3.2: "28/1024 = 0.02734375 BPP"), whatever the image.
@@ -76,6 +78,9 @@ class VabConfig(layers.ImageShape):
     warmup_steps: int = 600
     batch_size: int = 100
     epochs: int = 100
+    # "mlp" (the paper's dense nets) or "conv" (layers.CompactConv's convolutions before
+    # encoder_hidden and after decoder_hidden; issue 20's backbones, not in the paper).
+    backbone: str = MLP
 
     def __post_init__(self):
         for f in ("input_shape", "encoder_hidden", "decoder_hidden"):
@@ -104,6 +109,15 @@ class VabConfig(layers.ImageShape):
         _require(self.warmup_steps >= 0, "warmup_steps must be at least 0")
         _require(self.batch_size >= 1 and self.epochs >= 1,
                  "batch_size and epochs must be positive")
+        _require(self.backbone in (MLP, CONV), f"backbone must be mlp or conv, not {self.backbone}")
+        if self.backbone == CONV:
+            why = layers.compact_conv_unsupported(self.input_shape)
+            _require(why is None, why)
+
+    @property
+    def conv(self):
+        """Whether the encoder and decoder are the compact conv nets (layers.compact_conv_*)."""
+        return self.backbone == CONV
 
     @staticmethod
     def mnist(seed):
@@ -164,7 +178,7 @@ class VabConfig(layers.ImageShape):
             adam_epsilon=float(j["adamEpsilon"]),
             # Runs written before the warm-up existed have none.
             warmup_steps=int(j.get("warmupSteps", 0)), batch_size=int(j["batchSize"]),
-            epochs=int(j["epochs"]))
+            epochs=int(j["epochs"]), backbone=j.get("backbone") or MLP)
 
     def to_json(self):
         """Every key of Java's VabConfig record, camelCase, in Gson's (component) order."""
@@ -189,6 +203,7 @@ class VabConfig(layers.ImageShape):
             "batchSize": self.batch_size,
             "epochs": self.epochs,
             "seed": self.seed,
+            "backbone": self.backbone,
         }
 
 
@@ -217,18 +232,23 @@ class Vab(Twin):
             get(name + "_kernel", (n_in, n_out), P.GLOROT_UNIFORM, True)
             get(name + "_bias", (n_out,), P.ZEROS, True)
 
-        sizes = (c.input_dim,) + c.encoder_hidden
+        if c.conv:
+            layers.compact_conv_encoder_variables(self.params, "qz", c.input_shape)
+        sizes = (layers.compact_conv_feature_dim(c.input_shape) if c.conv else c.input_dim,) \
+            + c.encoder_hidden
         for i in range(len(c.encoder_hidden)):
             dense("qz_%d" % (i + 1), sizes[i], sizes[i + 1])
         dense("qz_logits", sizes[-1], c.bits)
         sizes = (c.bits,) + c.decoder_hidden
         for i in range(len(c.decoder_hidden)):
             dense("px_%d" % (i + 1), sizes[i], sizes[i + 1])
-        if c.likelihood == GAUSSIAN:
-            dense("px_mean", sizes[-1], c.input_dim)
-            dense("px_var", sizes[-1], c.input_dim)
+        outputs = ("px_mean", "px_var") if c.likelihood == GAUSSIAN else ("px_logits",)
+        if c.conv:
+            layers.compact_conv_decoder_variables(self.params, "px", sizes[-1], c.input_shape,
+                                                  outputs)
         else:
-            dense("px_logits", sizes[-1], c.input_dim)
+            for name in outputs:
+                dense(name, sizes[-1], c.input_dim)
         get("pc_logits", (c.clusters,), P.ZEROS, True)
         # Random, not zero: identical components would receive identical gradients forever.
         get("pz_logits", (c.clusters, c.bits), P.GLOROT_UNIFORM, True)
@@ -339,17 +359,32 @@ class Vab(Twin):
     def q_z_given_x(self, flat):
         """The encoder's logits l [B, d]: q(z_j = 1|x) = sigmoid(l_j)."""
         c = self.config
+        rows = flat
+        if c.conv:
+            rows = layers.compact_conv_encode(self.params, "qz", c.to_image(flat), c.input_shape,
+                                              tf.nn.relu)
         return self._dense("qz_logits",
-                           layers.mlp("qz", flat, c.input_dim, c.encoder_hidden, layers.relu_of(self._dense)))
+                           layers.mlp("qz", rows, None, c.encoder_hidden,
+                                      layers.relu_of(self._dense)))
 
     def p_x_given_z(self, z):
         """p(x|z) for codes z [N, d] (relaxed, hard or any real values): {"mean_or_logits":
         [N, D], "variance": the Gaussian variance [N, D] or None (Bernoulli)}."""
-        h = layers.mlp("px", z, self.config.bits, self.config.decoder_hidden, layers.relu_of(self._dense))
-        if self.config.likelihood == GAUSSIAN:
-            variance = tf.math.softplus(self._dense("px_var", h)) + VARIANCE_FLOOR
-            return {"mean_or_logits": self._dense("px_mean", h), "variance": variance}
-        return {"mean_or_logits": self._dense("px_logits", h), "variance": None}
+        c = self.config
+        h = layers.mlp("px", z, None, c.decoder_hidden, layers.relu_of(self._dense))
+        if c.conv:
+            images = layers.compact_conv_decode(self.params, "px", h, c.input_shape, tf.nn.relu)
+
+            def output(name):
+                return c.flatten(layers.compact_conv_output(self.params, name, images,
+                                                            c.input_shape))
+        else:
+            def output(name):
+                return self._dense(name, h)
+        if c.likelihood == GAUSSIAN:
+            variance = tf.math.softplus(output("px_var")) + VARIANCE_FLOOR
+            return {"mean_or_logits": output("px_mean"), "variance": variance}
+        return {"mean_or_logits": output("px_logits"), "variance": None}
 
     def reconstruction(self, decoded, flat):
         """-log p(x|z) [B]: Bernoulli sum [softplus(l) - x l], Gaussian 1/2 sum [log 2pi + log v +

@@ -154,7 +154,8 @@ TERMS = ("loss", "reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c")
 JAVA_KEYS = ["inputShape", "clusters", "bits", "encoderHidden", "decoderHidden", "likelihood",
              "temperatureStart", "temperatureMin", "temperatureAnnealEpochs", "straightThrough",
              "uniformPrior", "learningRate", "learningRateDecay", "learningRateDecayEpochs",
-             "learningRateFloor", "adamEpsilon", "warmupSteps", "batchSize", "epochs", "seed"]
+             "learningRateFloor", "adamEpsilon", "warmupSteps", "batchSize", "epochs", "seed",
+             "backbone"]
 
 
 class ConfigTest(unittest.TestCase):
@@ -180,6 +181,40 @@ class ConfigTest(unittest.TestCase):
         j = VabConfig.mnist(9).to_json()
         self.assertEqual((j["inputShape"], j["encoderHidden"], j["straightThrough"], j["seed"]),
                          ([28, 28, 1], [512, 256], False, 9))
+
+    def test_backbone_is_mlp_or_conv_and_old_configs_read_mlp(self):
+        j = VabConfig.mnist(2).to_json()
+        del j["backbone"]
+        self.assertEqual(VabConfig.from_json(j).backbone, "mlp")
+        self.assertTrue(VabConfig(seed=1, backbone="conv").conv)
+        with self.assertRaisesRegex(ValueError, "backbone must be mlp or conv"):
+            VabConfig(seed=1, backbone="resnet")
+        with self.assertRaisesRegex(ValueError, "multiples of 4, not 30x28"):
+            VabConfig(seed=1, input_shape=(30, 28, 1), backbone="conv")
+
+    def test_conv_backbone_forward_is_the_compact_nets_in_numpy(self):
+        """Encoder logits and decoder logits of the conv backbone against numpy convolutions
+        (test_vc's np_conv2d / np_conv2d_transpose)."""
+        import test_vc as V
+        c = VabConfig(seed=4, backbone="conv", encoder_hidden=(16,), decoder_hidden=(12,), bits=5)
+        m = Vab(c)
+        w = {n: v.numpy().astype(np.float64) for n, v in m.params.all.items()}
+        x = np.random.default_rng(3).uniform(size=(2, 28, 28, 1)).astype(np.float32)
+        relu = lambda a: np.maximum(a, 0)  # noqa: E731
+        h = relu(V.np_conv2d(x, w["qz_conv1_kernel"], w["qz_conv1_bias"], 2, "same"))
+        h = relu(V.np_conv2d(h, w["qz_conv2_kernel"], w["qz_conv2_bias"], 2, "same"))
+        h = relu(h.reshape(2, -1) @ w["qz_1_kernel"] + w["qz_1_bias"])
+        logits = h @ w["qz_logits_kernel"] + w["qz_logits_bias"]
+        got = m.q_z_given_x(c.flatten(x)).numpy()
+        np.testing.assert_allclose(got, logits, rtol=1e-4, atol=1e-5)
+        z = (logits > 0).astype(np.float32)
+        h = relu(z @ w["px_1_kernel"] + w["px_1_bias"])
+        h = relu(h @ w["px_reshape_kernel"] + w["px_reshape_bias"]).reshape(2, 7, 7, 64)
+        h = relu(V.np_conv2d_transpose(h, w["px_deconv1_kernel"], w["px_deconv1_bias"], 2,
+                                       "same"))
+        out = V.np_conv2d_transpose(h, w["px_logits_kernel"], w["px_logits_bias"], 2, "same")
+        got = m.p_x_given_z(z)["mean_or_logits"].numpy()
+        np.testing.assert_allclose(got, out.reshape(2, -1), rtol=1e-4, atol=1e-5)
 
     def test_temperature_anneals_from_one_to_half_at_epoch_100(self):
         c = VabConfig.mnist(1)

@@ -4,9 +4,11 @@ import io.deepclust.graphs.Params;
 import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.dist.GumbelSoftmax;
+import io.deepclust.graphs.layers.CompactConv;
 import io.deepclust.graphs.layers.Dense;
 import io.deepclust.graphs.layers.Mlp;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -156,9 +158,15 @@ public final class Vab {
 
   /** Encoder logits l [B, d]: μ = sigmoid(l) = q(z_j = 1 | x). */
   static Operand<TFloat32> qZGivenX(Ops tf, Params p, VabConfig c, Operand<TFloat32> flat) {
-    var h = Mlp.apply("qz", flat, c.inputDim(), c.encoderHidden(), Mlp.denseRelu(tf, p));
-    return Dense.apply(tf, p, "qz_logits", h, Mlp.outWidth(c.inputDim(), c.encoderHidden()),
-        c.bits());
+    Operand<TFloat32> rows = flat;
+    int in = c.inputDim();
+    if (c.conv()) {
+      rows = CompactConv.encode(tf, p, "qz", ModelConfig.toImage(tf, c, flat), c.inputShape(),
+          tf.nn::relu);
+      in = CompactConv.featureDim(c.inputShape());
+    }
+    var h = Mlp.apply("qz", rows, in, c.encoderHidden(), Mlp.denseRelu(tf, p));
+    return Dense.apply(tf, p, "qz_logits", h, Mlp.outWidth(in, c.encoderHidden()), c.bits());
   }
 
   /** p(x|z): Bernoulli logits {m}, or the Gaussian mean and variance {m, v}, [B, D]. */
@@ -166,12 +174,19 @@ public final class Vab {
   static Operand<TFloat32>[] pXGivenZ(Ops tf, Params p, VabConfig c, Operand<TFloat32> z) {
     var h = Mlp.apply("px", z, c.bits(), c.decoderHidden(), Mlp.denseRelu(tf, p));
     int in = Mlp.outWidth(c.bits(), c.decoderHidden());
-    if (VabConfig.BERNOULLI.equals(c.likelihood())) {
-      return new Operand[] {Dense.apply(tf, p, "px_logits", h, in, c.inputDim())};
+    Function<String, Operand<TFloat32>> output;
+    if (c.conv()) {
+      var images = CompactConv.decode(tf, p, "px", h, in, c.inputShape(), tf.nn::relu);
+      output = name -> ModelConfig.flatten(tf, c,
+          CompactConv.outputLayer(tf, p, name, images, c.inputShape()));
+    } else {
+      output = name -> Dense.apply(tf, p, name, h, in, c.inputDim());
     }
-    var m = Dense.apply(tf, p, "px_mean", h, in, c.inputDim());
-    var v = tf.math.add(tf.math.softplus(Dense.apply(tf, p, "px_var", h, in, c.inputDim())),
-        tf.constant(VAR_FLOOR));
+    if (VabConfig.BERNOULLI.equals(c.likelihood())) {
+      return new Operand[] {output.apply("px_logits")};
+    }
+    var m = output.apply("px_mean");
+    var v = tf.math.add(tf.math.softplus(output.apply("px_var")), tf.constant(VAR_FLOOR));
     return new Operand[] {m, v};
   }
 

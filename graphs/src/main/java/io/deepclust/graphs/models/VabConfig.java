@@ -1,5 +1,7 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.layers.CompactConv;
+
 /**
  * VAB settings (vab-bernoulli-mixture-vae.txt §3.2; docs/models.md). MNIST defaults: encoder
  * D-512-256, d = 28 code bits, decoder 256-512-D, ReLU, Bernoulli likelihood, K = 10, batch 100,
@@ -27,7 +29,8 @@ public record VabConfig(
     int warmupSteps,
     int batchSize,
     int epochs,
-    long seed) implements ModelConfig {
+    long seed,
+    String backbone) implements ModelConfig {
 
   public static final String BERNOULLI = "bernoulli";
   public static final String GAUSSIAN = "gaussian";
@@ -38,8 +41,29 @@ public record VabConfig(
    * relaxed sample's gradient underflows, so d = 8 never recovers (bench/vab-collapse, README).
    */
   public static final int WARMUP_STEPS = 600;
+  /** The paper's encoder and decoder: dense layers only ({@code encoderHidden}, ...). */
+  public static final String MLP = "mlp";
+  /**
+   * {@link CompactConv}'s convolutions before {@code encoderHidden} and after {@code
+   * decoderHidden} (issue 20's backbones; not in the paper).
+   */
+  public static final String CONV = "conv";
+
+  /** The paper's dense backbone. */
+  public VabConfig(int[] inputShape, int clusters, int bits, int[] encoderHidden,
+      int[] decoderHidden, String likelihood, float temperatureStart, float temperatureMin,
+      int temperatureAnnealEpochs, boolean straightThrough, boolean uniformPrior,
+      float learningRate, float learningRateDecay, int learningRateDecayEpochs,
+      float learningRateFloor, float adamEpsilon, int warmupSteps, int batchSize, int epochs,
+      long seed) {
+    this(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood, temperatureStart,
+        temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior, learningRate,
+        learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, warmupSteps,
+        batchSize, epochs, seed, MLP);
+  }
 
   public VabConfig {
+    backbone = backbone == null ? MLP : backbone;  // config.json written before the key: MLP
     inputShape = inputShape.clone();
     encoderHidden = encoderHidden.clone();
     decoderHidden = decoderHidden.clone();
@@ -66,6 +90,17 @@ public record VabConfig(
     require(adamEpsilon > 0, "adamEpsilon must be positive");
     require(warmupSteps >= 0, "warmupSteps must be at least 0");
     require(batchSize >= 1 && epochs >= 1, "batchSize and epochs must be positive");
+    require(MLP.equals(backbone) || CONV.equals(backbone),
+        "backbone must be mlp or conv, not " + backbone);
+    if (CONV.equals(backbone)) {
+      String why = CompactConv.unsupported(inputShape);
+      require(why == null, why);
+    }
+  }
+
+  /** Whether the encoder and decoder are {@link CompactConv}'s. */
+  public boolean conv() {
+    return CONV.equals(backbone);
   }
 
   public static VabConfig mnist(long seed) {
@@ -104,7 +139,7 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, newBits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, newStraightThrough,
         uniformPrior, learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor,
-        adamEpsilon, warmupSteps, newBatchSize, newEpochs, seed);
+        adamEpsilon, warmupSteps, newBatchSize, newEpochs, seed, backbone);
   }
 
   /** The same config with τ reaching its floor after {@code epochs} epochs. */
@@ -112,7 +147,7 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, epochs, straightThrough, uniformPrior, learningRate,
         learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, warmupSteps,
-        batchSize, this.epochs, seed);
+        batchSize, this.epochs, seed, backbone);
   }
 
   /** The same config with a learning-rate warm-up over {@code steps} steps (0: none). */
@@ -120,7 +155,7 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        steps, batchSize, epochs, seed);
+        steps, batchSize, epochs, seed, backbone);
   }
 
   /**
@@ -132,7 +167,7 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniform,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        warmupSteps, batchSize, epochs, seed);
+        warmupSteps, batchSize, epochs, seed, backbone);
   }
 
   /**
@@ -147,7 +182,15 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, bits, encoder, decoder, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        warmupSteps, batchSize, epochs, seed);
+        warmupSteps, batchSize, epochs, seed, backbone);
+  }
+
+  /** The same config with {@code backbone} ({@link #MLP} or {@link #CONV}). */
+  public VabConfig withBackbone(String backbone) {
+    return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
+        temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        warmupSteps, batchSize, epochs, seed, backbone);
   }
 
   private static void require(boolean ok, String message) {

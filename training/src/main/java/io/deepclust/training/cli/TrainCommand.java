@@ -184,8 +184,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--precision", defaultValue = "auto", paramLabel = "auto|fp32|bf16",
       description = "Arithmetic of the training session on the CPU: fp32, or bf16 (oneDNN's "
           + "bfloat16 auto mixed precision: matmuls and convolutions in bfloat16, variables and "
-          + "optimizer in float32; measured faster only on CPUs with AMX); auto is bf16 for vc on a "
-          + "CPU with AMX (amx_bf16), fp32 otherwise (README, Performance); default: "
+          + "optimizer in float32; measured faster only on CPUs with AMX); auto is bf16 for vc "
+          + "on a CPU with AMX (amx_bf16), fp32 otherwise (README, Performance); default: "
           + "${DEFAULT-VALUE}. Recorded in the run's provenance.")
   Precision precision;
 
@@ -250,6 +250,12 @@ final class TrainCommand implements Callable<Integer> {
       + "after each epoch (session mode only).")
   boolean uniformPrior;
 
+  @Option(names = "--backbone", paramLabel = "mlp|conv", description = "vab: the encoder and "
+      + "decoder: mlp (the paper's dense nets, default) or conv (a compact conv net, InfoGAN's "
+      + "MNIST networks without batch norm, before the encoder's and after the decoder's dense "
+      + "layers; docs/models.md).")
+  String backbone;
+
   @Option(names = "--gaussian-weight", paramLabel = "W",
       description = "gmvae_gumbel: the weight w_G of the Gaussian KL (default 5, the paper's).")
   Float gaussianWeight;
@@ -283,7 +289,7 @@ final class TrainCommand implements Callable<Integer> {
         restarts, kmeansRestarts, priorWeights, jointLearningRate, initVadeEpochs,
         pairPretrainEpochs, initialClusters, reconsScale, augStopGradient, posteriorFromPixels,
         elboOnAugmented, softplusVariance, bits, temperatureAnnealEpochs, warmupSteps, hidden,
-        uniformPrior, gaussianWeight, binarize, featureBnRelu);
+        uniformPrior, gaussianWeight, binarize, featureBnRelu, backbone);
   }
 
   /** config.json of the run that {@code --resume RUN_DIR} continues (null otherwise). */

@@ -10,6 +10,8 @@ package io.deepclust.training.train;
  * @param shape the images' [height, width, channels]
  * @param eager whether the run trains in eager mode (a config that needs the session says so)
  * @param pretrainRecipe VaDE / k-DVAE: dec_keras (the default when null) or adam_bce
+ * @param backbone the encoder/decoder kind (mlp, conv) for a model that offers them; null: the
+ *     paper's
  */
 public record ConfigOptions(String dataset, int[] shape, long seed, boolean eager, Integer epochs,
     Integer batchSize, boolean straightThrough,
@@ -21,13 +23,13 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
     boolean elboOnAugmented, boolean softplusVariance,
     Integer bits, Integer temperatureAnnealEpochs, Integer warmupSteps, int[] hidden,
     boolean uniformPrior,
-    Float gaussianWeight, Boolean binarize, Boolean featureBnRelu) {
+    Float gaussianWeight, Boolean binarize, Boolean featureBnRelu, String backbone) {
 
   /** No options: each model's paper config for {@code dataset} images of {@code shape}. */
   public static ConfigOptions defaults(String dataset, int[] shape, long seed) {
     return new ConfigOptions(dataset, shape, seed, false, null, null, false, null, null, null,
         null, null, null, null, null, null, null, null, null, false, false, false, false, null,
-        null, null, null, false, null, null, null);
+        null, null, null, false, null, null, null, null);
   }
 
   /** MNIST's 28×28×1 images with no options, the configs of the benchmarks and the perf workers. */
@@ -42,6 +44,6 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
         priorWeights, jointLearningRate, initVadeEpochs, pairPretrainEpochs, initialClusters,
         reconsScale, augStopGradient, posteriorFromPixels, elboOnAugmented, softplusVariance,
         bits, temperatureAnnealEpochs, warmupSteps, hidden, uniformPrior, gaussianWeight,
-        binarize, featureBnRelu);
+        binarize, featureBnRelu, backbone);
   }
 }

@@ -2,8 +2,10 @@ package io.deepclust.training.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonParser;
 import io.deepclust.graphs.models.VabConfig;
 import io.deepclust.inference.ClusteringModel;
@@ -21,6 +23,36 @@ class VabTrainingTest {
     return new VabConfig(new int[] {4, 4, 1}, 2, 6, new int[] {16}, new int[] {16},
         VabConfig.BERNOULLI, 1f, 0.5f, 10, false, false, 2e-3f, 0.9f, 10, 2e-4f, 1e-8f, 6, 16, epochs,
         8);
+  }
+
+  @Test
+  void theBackboneIsMlpOrConvAndAConfigWithoutTheKeyReadsMlp() {
+    var json = new Gson().toJsonTree(VabConfig.mnist(1)).getAsJsonObject();
+    assertEquals("mlp", json.get("backbone").getAsString());
+    json.remove("backbone");
+    assertEquals("mlp", new Gson().fromJson(json, VabConfig.class).backbone());
+    assertTrue(VabConfig.mnist(1).withBackbone("conv").conv());
+    var bad = assertThrows(IllegalArgumentException.class,
+        () -> VabConfig.mnist(1).withBackbone("resnet"));
+    assertTrue(bad.getMessage().contains("backbone must be mlp or conv"), bad.getMessage());
+  }
+
+  @Test
+  void theConvBackboneTrainsAndExportsTheSameContract(@TempDir Path tmp) throws Exception {
+    Dataset train = TrainerTest.twoPrototypes(96, 3);
+    Dataset test = TrainerTest.twoPrototypes(40, 4);
+    var run = new RunDirectory(tmp.resolve("vab-conv"));
+    var result = MultiPhaseTrainingTest.train(new VabTrainingGraph(tiny(2).withBackbone("conv")),
+        false, train, test, run);
+    var config = JsonParser.parseString(Files.readString(run.path().resolve(RunDirectory.CONFIG)))
+        .getAsJsonObject().getAsJsonObject("config");
+    assertEquals("conv", config.get("backbone").getAsString());
+    try (var model = ClusteringModel.load(result.export())) {
+      assertEquals("vab", model.info().model());
+      var a = model.assign(new float[][] {test.image(0), test.image(1)});
+      assertEquals(2, a.clusters().length);
+      assertTrue(Float.isFinite(a.probs()[0][0]));
+    }
   }
 
   @Test
