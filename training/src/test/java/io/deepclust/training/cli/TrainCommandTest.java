@@ -138,6 +138,19 @@ class TrainCommandTest {
     assertOneLineError(bad, 2, "--hidden");
   }
 
+  @Test
+  void backboneConvSetsVabsBackboneAndIsAUsageErrorWhereAModelHasNoChoice(@TempDir Path tmp)
+      throws Exception {
+    var config = trainTiny(tmp.resolve("run"), "vab", "1", "--backbone", "conv");
+    assertEquals("conv", config.get("backbone").getAsString());
+    var unknown = run("train", "--model", "vab", "--run-dir", tmp.resolve("x").toString(),
+        "--backbone", "resnet", "--no-progress", "--no-report");
+    assertOneLineError(unknown, 2, "--backbone");
+    var none = run("train", "--model", "vade", "--run-dir", tmp.resolve("y").toString(),
+        "--backbone", "conv", "--no-progress", "--no-report");
+    assertOneLineError(none, 2, "--backbone: vade has one backbone");
+  }
+
   /**
    * Trains {@code model} for {@code epochs} on 2 MNIST images (batch 2, stdout muted) with the
    * extra options; returns the run's config (skipped when MNIST is not installed).
