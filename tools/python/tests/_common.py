@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")
 
 import numpy as np  # noqa: E402
 
+from deepclust_ref import crosscheck as X  # noqa: E402
 from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig  # noqa: E402
 
 
@@ -18,7 +19,6 @@ def assert_trained_close(test, got, want, learning_rate, steps, name):
     summed over a 4-image batch): Adam turns their last-bit differences into steps of a fraction
     of the learning rate, which a weight that started at 0 cannot absorb relatively (measured:
     2.6e-7 on a VC bias of 1.9e-3 after 2 steps, Intel Xeon with AVX-512 BF16)."""
-    from deepclust_ref import crosscheck as X
     tol = X.TRAINING_TOL * np.max(np.abs(want)) + 1e-3 * learning_rate * steps
     test.assertLessEqual(np.max(np.abs(got - want)), tol, name)
 

@@ -58,11 +58,25 @@ public record ModelSpec<C extends ModelConfig>(String name, Class<C> configType,
 
   /** A fresh training graph of the config a request's {@code options} make. */
   public TrainingModel open(ConfigOptions options, SessionSettings session) {
-    return open.apply(configure.apply(options), session);
+    return open.apply(configured(options), session);
   }
 
   /** The config of {@code options} as JSON (config.json's form). */
   public JsonElement configJson(ConfigOptions options) {
-    return new Gson().toJsonTree(configure.apply(options));
+    return new Gson().toJsonTree(configured(options));
+  }
+
+  /**
+   * The config {@code options} make; a {@code --backbone} is refused (naming the model) where the
+   * config has no backbone key, rather than ignored.
+   */
+  private C configured(ConfigOptions options) {
+    C config = configure.apply(options);
+    if (options.backbone() != null
+        && !new Gson().toJsonTree(config).getAsJsonObject().has("backbone")) {
+      throw new IllegalArgumentException("--backbone: " + name + " has one backbone, its"
+          + " paper's (models with a choice: docs/models.md)");
+    }
+    return config;
   }
 }

@@ -85,17 +85,9 @@ public final class TrainRun {
       }
       return Models.open(request.model(), config, request.session());
     }
-    ConfigOptions options = request.config().withShape(shape);
-    ModelSpec<?> spec = Models.spec(request.model());
     try {
-      if (options.backbone() != null && !spec.configJson(options).getAsJsonObject()
-          .has("backbone")) {
-        throw new BadOption("--backbone: " + request.model() + " has one backbone, its paper's"
-            + " (models with a choice: docs/models.md)");
-      }
-      return spec.open(options, request.session());
-    } catch (BadOption e) {
-      throw e;
+      return Models.spec(request.model()).open(request.config().withShape(shape),
+          request.session());
     } catch (IllegalArgumentException e) {
       throw new BadOption(e.getMessage());
     }
