@@ -52,6 +52,9 @@ class GmvaeGumbelConfig(layers.ImageShape):
     # The feature layer x^ followed by batch norm + ReLU like the hidden layers (Java's
     # featureBnRelu); off, x^ is linear.
     feature_bn_relu: bool = False
+    # The image end of the feature net and the decoder (Java's backbone, layers.backbone_*): mlp,
+    # the paper's dense layers, or conv, the compact conv net (issue 20; not in the paper).
+    backbone: str = layers.MLP
 
     def __post_init__(self):
         object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
@@ -78,6 +81,8 @@ class GmvaeGumbelConfig(layers.ImageShape):
         require(0 < self.temperature_min <= self.temperature_init,
                 "need 0 < temperature_min <= temperature_init")
         require(self.temperature_epochs >= 1, "temperature_epochs must be positive")
+        why = layers.backbone_unsupported(self.backbone, self.input_shape)
+        require(why is None, why)
 
     @staticmethod
     def mnist(seed):
@@ -105,7 +110,8 @@ class GmvaeGumbelConfig(layers.ImageShape):
             temperature_epochs=int(j["temperatureEpochs"]),
             binarize=bool(j.get("binarize", False)),
             straight_through=bool(j.get("straightThrough", False)),
-            feature_bn_relu=bool(j.get("featureBnRelu", False)))
+            feature_bn_relu=bool(j.get("featureBnRelu", False)),
+            backbone=j.get("backbone") or layers.MLP)
 
     def to_json(self):
         """The config as Java's Gson writes the record (camelCase keys, same values)."""
@@ -127,6 +133,7 @@ class GmvaeGumbelConfig(layers.ImageShape):
             "straightThrough": self.straight_through,
             "featureBnRelu": self.feature_bn_relu,
             "seed": self.seed,
+            "backbone": self.backbone,
         }
 
 
@@ -221,9 +228,12 @@ class GmvaeGumbel(tf.Module):
 
     def _features(self, flat, training, updates):
         """x^ = g(x) (Eq. 1): D-hidden-df (the paper's D-512-256-df), batch norm + ReLU on the
-        hidden layers; x^ linear, or with `feature_bn_relu` a hidden layer too."""
+        hidden layers; x^ linear, or with `feature_bn_relu` a hidden layer too. The conv backbone's
+        convolutions (ReLU, no batch norm) come first."""
         c = self.config
-        h = layers.mlp("features", flat, c.input_dim, c.hidden, self._bn_relu(training, updates))
+        rows, width = layers.backbone_encode(self.params, c.backbone, "features", flat,
+                                             c.input_shape, tf.nn.relu)
+        h = layers.mlp("features", rows, width, c.hidden, self._bn_relu(training, updates))
         width = c.hidden[-1]
         if c.feature_bn_relu:
             return self._bn_relu(training, updates)("features_out", h, width, c.feature_dim)
@@ -237,14 +247,16 @@ class GmvaeGumbel(tf.Module):
 
     def _p_x_given_zc(self, z, y, training, updates):
         """Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) -> df, then the feature
-        net's hidden widths in reverse (the paper's df-256-512-D)."""
+        net's hidden widths in reverse (the paper's df-256-512-D); the conv backbone's transposed
+        convolutions (ReLU, no batch norm) and output layer after them."""
         c = self.config
         widths = tuple(reversed(c.hidden))
         # No biases: batch norm after px_1 removes any constant offset (as in the Java class).
         joint = (layers.dense_no_bias(self.params, "px_from_z", z, c.latent_dim, c.feature_dim)
                  + layers.dense_no_bias(self.params, "px_from_c", y, c.clusters, c.feature_dim))
         h = layers.mlp("px", joint, c.feature_dim, widths, self._bn_relu(training, updates))
-        return layers.dense(self.params, "px_logits", h, widths[-1], c.input_dim)
+        return layers.backbone_decode(self.params, c.backbone, "px", h, widths[-1], c.input_shape,
+                                      tf.nn.relu)("px_logits")
 
     def _bn_relu(self, training, updates):
         """Dense (no bias) -> batch norm -> ReLU as an mlp layer; variables `name_dense_*`,

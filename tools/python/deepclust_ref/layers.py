@@ -178,8 +178,8 @@ def compact_conv_encode(params, prefix, images, input_shape, act):
 
 def compact_conv_decode(params, prefix, rows, input_shape, act):
     """Rows [N, n] -> the decoder's last hidden images [N, H/2, W/2, 32] (CompactConv.decode)."""
-    kernel = params.all[prefix + "_reshape_kernel"]
-    h = act(dense(params, prefix + "_reshape", rows, kernel.shape[0], kernel.shape[1]))
+    h = act(dense(params, prefix + "_reshape", rows, int(rows.shape[-1]),
+                  compact_conv_feature_dim(input_shape)))
     h = tf.reshape(h, [-1, input_shape[0] // 4, input_shape[1] // 4, 64])
     out, _ = conv_stack(params, prefix + "_deconv", h, 64, (COMPACT_DECONV,), act,
                         transposed=True)
@@ -190,6 +190,41 @@ def compact_conv_output(params, name, images, input_shape):
     """The output layer `name` on the decoder's images: [N, H, W, C] (CompactConv.outputLayer)."""
     return conv2d_transpose(params, name, images, 4, COMPACT_DECONV.filters, input_shape[2], 2,
                             "same")
+
+
+# ---- the backbone: the image end of every encoder and decoder (Backbone.java) -------------------
+MLP = "mlp"
+CONV = "conv"
+BACKBONES = (MLP, CONV)
+
+
+def backbone_unsupported(kind, input_shape):
+    """Why a config cannot take backbone `kind` for images of input_shape, or None."""
+    if kind not in BACKBONES:
+        return f"backbone must be one of [mlp, conv], not {kind}"
+    return compact_conv_unsupported(input_shape) if kind == CONV else None
+
+
+def backbone_encode(params, kind, prefix, flat, input_shape, act):
+    """Pixel rows [B, H*W*C] -> (the encoder's rows, their width): the pixels (mlp) or the compact
+    conv net's features (conv, variables <prefix>_conv1, _conv2) (Backbone.encode)."""
+    if kind != CONV:
+        return flat, int(np.prod(input_shape))
+    images = tf.reshape(flat, [-1, *input_shape])
+    return (compact_conv_encode(params, prefix, images, input_shape, act),
+            compact_conv_feature_dim(input_shape))
+
+
+def backbone_decode(params, kind, prefix, h, n_in, input_shape, act):
+    """The decoder's last hidden rows h [N, n_in] -> output(name): that output layer's values over
+    the pixels [N, H*W*C], a dense layer (mlp) or after the compact conv decoder's layers, made once
+    (conv: <prefix>_reshape, <prefix>_deconv1) (Backbone.decode)."""
+    dim = int(np.prod(input_shape))
+    if kind != CONV:
+        return lambda name: dense(params, name, h, n_in, dim)
+    images = compact_conv_decode(params, prefix, h, input_shape, act)
+    return lambda name: tf.reshape(compact_conv_output(params, name, images, input_shape),
+                                   [-1, dim])
 
 
 def mlp(prefix, x, n_in, widths, layer):

@@ -32,8 +32,8 @@ TRAINING_OUTPUTS = TERMS + ("logits",)
 TINY = dict(encoder_hidden=(16, 8), decoder_hidden=(8, 16), bits=6, clusters=10)
 BERNOULLI = "bernoulli"
 GAUSSIAN = "gaussian"
-MLP = "mlp"
-CONV = "conv"
+MLP = layers.MLP
+CONV = layers.CONV
 # Floor added to the Gaussian likelihood's softplus variance.
 VARIANCE_FLOOR = np.float32(1e-4)
 # Bits per pixel as the paper counts them (§3.2: "28/1024 = 0.02734375 BPP"), whatever the image.
@@ -109,10 +109,8 @@ class VabConfig(layers.ImageShape):
         _require(self.warmup_steps >= 0, "warmup_steps must be at least 0")
         _require(self.batch_size >= 1 and self.epochs >= 1,
                  "batch_size and epochs must be positive")
-        _require(self.backbone in (MLP, CONV), f"backbone must be mlp or conv, not {self.backbone}")
-        if self.backbone == CONV:
-            why = layers.compact_conv_unsupported(self.input_shape)
-            _require(why is None, why)
+        why = layers.backbone_unsupported(self.backbone, self.input_shape)
+        _require(why is None, why)
 
     @property
     def conv(self):
@@ -359,12 +357,10 @@ class Vab(Twin):
     def q_z_given_x(self, flat):
         """The encoder's logits l [B, d]: q(z_j = 1|x) = sigmoid(l_j)."""
         c = self.config
-        rows = flat
-        if c.conv:
-            rows = layers.compact_conv_encode(self.params, "qz", c.to_image(flat), c.input_shape,
-                                              tf.nn.relu)
+        rows, width = layers.backbone_encode(self.params, c.backbone, "qz", flat, c.input_shape,
+                                             tf.nn.relu)
         return self._dense("qz_logits",
-                           layers.mlp("qz", rows, None, c.encoder_hidden,
+                           layers.mlp("qz", rows, width, c.encoder_hidden,
                                       layers.relu_of(self._dense)))
 
     def p_x_given_z(self, z):
@@ -372,15 +368,9 @@ class Vab(Twin):
         [N, D], "variance": the Gaussian variance [N, D] or None (Bernoulli)}."""
         c = self.config
         h = layers.mlp("px", z, None, c.decoder_hidden, layers.relu_of(self._dense))
-        if c.conv:
-            images = layers.compact_conv_decode(self.params, "px", h, c.input_shape, tf.nn.relu)
-
-            def output(name):
-                return c.flatten(layers.compact_conv_output(self.params, name, images,
-                                                            c.input_shape))
-        else:
-            def output(name):
-                return self._dense(name, h)
+        output = layers.backbone_decode(self.params, c.backbone, "px", h,
+                                        (c.decoder_hidden or (c.bits,))[-1], c.input_shape,
+                                        tf.nn.relu)
         if c.likelihood == GAUSSIAN:
             variance = tf.math.softplus(output("px_var")) + VARIANCE_FLOOR
             return {"mean_or_logits": output("px_mean"), "variance": variance}

@@ -51,6 +51,42 @@ def np_log_softmax(a):
     return a - m - np.log(np.exp(a - m).sum(axis=1, keepdims=True))
 
 
+def np_conv_backbone(c):
+    """Whether config c has the compact conv backbone (layers.backbone_*)."""
+    return getattr(c, "backbone", "mlp") == "conv"
+
+
+def np_stem(w, c, flat, prefix="features"):
+    """The backbone's encoder end in numpy: the pixels, or the compact conv net's two 4x4
+    stride-2 "same" convolutions with ReLU, flattened."""
+    if not np_conv_backbone(c):
+        return flat
+    import test_vc  # numpy convolutions written from their definitions
+    h = np.asarray(flat, np.float64).reshape(len(flat), *c.input_shape)
+    for i in (1, 2):
+        h = np.maximum(test_vc.np_conv2d(h, np.asarray(w["%s_conv%d_kernel" % (prefix, i)],
+                                                       np.float64),
+                                         np.asarray(w["%s_conv%d_bias" % (prefix, i)],
+                                                    np.float64), 2, "same"), 0.0)
+    return h.reshape(len(flat), -1)
+
+
+def np_head(w, c, h, name, prefix="px"):
+    """The backbone's decoder end in numpy: the output layer `name` over the pixels, dense, or
+    after the compact conv net's dense reshape and 4x4 stride-2 transposed convolutions."""
+    w = {k: np.asarray(v, np.float64) for k, v in w.items()}
+    if not np_conv_backbone(c):
+        return h @ w[name + "_kernel"] + w[name + "_bias"]
+    import test_vc
+    height, width = c.input_shape[0] // 4, c.input_shape[1] // 4
+    a = np.maximum(h @ w[prefix + "_reshape_kernel"] + w[prefix + "_reshape_bias"], 0.0)
+    a = a.reshape(len(h), height, width, 64)
+    a = np.maximum(test_vc.np_conv2d_transpose(a, w[prefix + "_deconv1_kernel"],
+                                               w[prefix + "_deconv1_bias"], 2, "same"), 0.0)
+    out = test_vc.np_conv2d_transpose(a, w[name + "_kernel"], w[name + "_bias"], 2, "same")
+    return out.reshape(len(h), -1)
+
+
 def np_forward(w, c, flat, training, uniform=None, eps=None, temperature=1.0):
     """GMVAE-Gumbel written again in numpy from the paper's description and the Java class."""
     w = {k: np.asarray(v, np.float64) for k, v in w.items()}
@@ -68,7 +104,8 @@ def np_forward(w, c, flat, training, uniform=None, eps=None, temperature=1.0):
         return a @ w[name + "_kernel"] + w[name + "_bias"]
 
     feature_layer = hidden if getattr(c, "feature_bn_relu", False) else dense
-    feats = feature_layer("features_out", hidden("features_2", hidden("features_1", flat)))
+    feats = feature_layer("features_out",
+                          hidden("features_2", hidden("features_1", np_stem(w, c, flat))))
     logits = dense("qc_logits", hidden("qc_2", hidden("qc_1", feats)))
     mu, logvar = dense("qz_mean", feats), dense("qz_logvar", feats)
     if training:
@@ -79,5 +116,5 @@ def np_forward(w, c, flat, training, uniform=None, eps=None, temperature=1.0):
         y = np.eye(c.clusters)[logits.argmax(1)]
         z = mu
     joint = z @ w["px_from_z_kernel"] + y @ w["px_from_c_kernel"]
-    x_logits = dense("px_logits", hidden("px_2", hidden("px_1", joint)))
+    x_logits = np_head(w, c, hidden("px_2", hidden("px_1", joint)), "px_logits")
     return {"logits": logits, "mu": mu, "logvar": logvar, "x_logits": x_logits, "y": y, "z": z}

@@ -61,7 +61,7 @@ class ConfigTest(unittest.TestCase):
                                   "epochs", "temperatureInit", "temperatureMin",
                                   "temperatureEpochs", "binarize", "straightThrough",
                                   "featureBnRelu",
-                                  "seed"})
+                                  "seed", "backbone"})
 
     def test_configs_written_before_the_switches_read_them_off(self):
         j = GmvaeGumbelConfig.mnist(9).to_json()
@@ -201,7 +201,8 @@ class ForwardTest(unittest.TestCase):
         out = self.model.training(self.x, 1.0, [0, 0])
         var, value = out["updates"][0]
         self.assertEqual(var.name, "features_1_bn_moving_mean:0")
-        lin = self.flat @ self.weights["features_1_dense_kernel"].astype(np.float64)
+        lin = (_common.np_stem(self.weights, self.config, self.flat)
+               @ self.weights["features_1_dense_kernel"].astype(np.float64))
         want = 0.99 * self.weights["features_1_bn_moving_mean"] + 0.01 * lin.mean(0)
         np.testing.assert_allclose(value.numpy(), want, rtol=1e-4, atol=1e-6)
         var, value = out["updates"][1]
@@ -243,6 +244,36 @@ class FeatureBnReluForwardTest(ForwardTest):
         self.assertIn("features_out_dense_kernel", names)
         self.assertIn("features_out_bn_moving_variance", names)
         self.assertNotIn("features_out_kernel", names)
+
+
+class ConvBackboneForwardTest(ForwardTest):
+    """The same checks with the compact conv backbone (layers.backbone_*, issue 20): the feature
+    net's convolutions and the decoder's transposed convolutions in numpy (test_vc's)."""
+    switches = {"feature_bn_relu": True, "backbone": "conv"}
+
+    def test_the_conv_layers_come_first_in_the_feature_net_and_last_in_the_decoder(self):
+        names = list(self.model.params.all)
+        conv = ["features_conv1_kernel", "features_conv1_bias", "features_conv2_kernel",
+                "features_conv2_bias"]
+        self.assertEqual(names[:4], conv)
+        self.assertEqual(tuple(self.model.params.all["features_1_dense_kernel"].shape), (64, 8))
+        head = ["px_reshape_kernel", "px_reshape_bias", "px_deconv1_kernel", "px_deconv1_bias",
+                "px_logits_kernel", "px_logits_bias"]
+        self.assertEqual(names[-6:], head)
+        self.assertEqual(names[4:-6], [n for n in expected_names() if n not in
+                                       ("px_logits_kernel", "px_logits_bias")])
+
+
+class BackboneConfigTest(unittest.TestCase):
+    def test_backbone_is_mlp_or_conv_and_old_configs_read_mlp(self):
+        j = GmvaeGumbelConfig.mnist(2).to_json()
+        self.assertEqual(j["backbone"], "mlp")
+        del j["backbone"]
+        self.assertEqual(GmvaeGumbelConfig.from_json(j).backbone, "mlp")
+        with self.assertRaisesRegex(ValueError, "backbone must be one of \\[mlp, conv\\]"):
+            GmvaeGumbelConfig(seed=1, backbone="resnet")
+        with self.assertRaisesRegex(ValueError, "multiples of 4, not 30x28"):
+            GmvaeGumbelConfig(seed=1, input_shape=(30, 28, 1), backbone="conv")
 
 
 class AdamStepTest(unittest.TestCase):

@@ -187,7 +187,7 @@ class ConfigTest(unittest.TestCase):
         del j["backbone"]
         self.assertEqual(VabConfig.from_json(j).backbone, "mlp")
         self.assertTrue(VabConfig(seed=1, backbone="conv").conv)
-        with self.assertRaisesRegex(ValueError, "backbone must be mlp or conv"):
+        with self.assertRaisesRegex(ValueError, "backbone must be one of \\[mlp, conv\\]"):
             VabConfig(seed=1, backbone="resnet")
         with self.assertRaisesRegex(ValueError, "multiples of 4, not 30x28"):
             VabConfig(seed=1, input_shape=(30, 28, 1), backbone="conv")

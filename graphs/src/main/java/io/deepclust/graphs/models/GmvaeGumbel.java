@@ -165,13 +165,15 @@ public final class GmvaeGumbel {
   /**
    * x̂ = g(x) (Eq. 1): D-hidden-df (the paper's D-512-256-df), batch norm + ReLU on the hidden
    * layers; x̂ linear, or with the config's {@code featureBnRelu} a hidden layer too ({@code
-   * features_out_dense}, {@code features_out_bn}).
+   * features_out_dense}, {@code features_out_bn}). The conv backbone's convolutions (ReLU, no
+   * batch norm) come first.
    */
   private static Operand<TFloat32> features(Ops tf, Params p, GmvaeGumbelConfig c,
       Operand<TFloat32> flat, boolean training, List<Op> updates) {
-    var h = Mlp.apply("features", flat, c.inputDim(), c.hidden(),
+    var stem = c.backboneLayers().encode(tf, p, "features", flat, tf.nn::relu);
+    var h = Mlp.apply("features", stem.rows(), stem.width(), c.hidden(),
         bnRelu(tf, p, training, updates));
-    int width = Mlp.outWidth(c.inputDim(), c.hidden());
+    int width = Mlp.outWidth(stem.width(), c.hidden());
     return c.featureBnRelu()
         ? bnRelu(tf, p, training, updates).apply("features_out", h, width, c.featureDim())
         : Dense.apply(tf, p, "features_out", h, width, c.featureDim());
@@ -188,7 +190,8 @@ public final class GmvaeGumbel {
 
   /**
    * Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) → df, then the feature net's
-   * hidden widths in reverse (the paper's df-256-512-D).
+   * hidden widths in reverse (the paper's df-256-512-D); the conv backbone's transposed
+   * convolutions (ReLU, no batch norm) and output layer after them.
    */
   private static Operand<TFloat32> pXGivenZC(Ops tf, Params p, GmvaeGumbelConfig c,
       Operand<TFloat32> z, Operand<TFloat32> y, boolean training, List<Op> updates) {
@@ -202,8 +205,8 @@ public final class GmvaeGumbel {
         Dense.applyNoBias(tf, p, "px_from_z", z, c.latentDim(), c.featureDim()),
         Dense.applyNoBias(tf, p, "px_from_c", y, c.clusters(), c.featureDim()));
     var h = Mlp.apply("px", joint, c.featureDim(), widths, bnRelu(tf, p, training, updates));
-    return Dense.apply(tf, p, "px_logits", h, Mlp.outWidth(c.featureDim(), widths),
-        c.inputDim());
+    return c.backboneLayers().decode(tf, p, "px", h, Mlp.outWidth(c.featureDim(), widths),
+        tf.nn::relu).apply("px_logits");
   }
 
   /** Dense (no bias) → batch norm → ReLU; variables {@code name_dense_*} and {@code name_bn_*}. */

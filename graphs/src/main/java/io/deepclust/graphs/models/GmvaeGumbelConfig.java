@@ -1,5 +1,6 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.layers.Backbone;
 import java.util.Arrays;
 
 /**
@@ -22,6 +23,10 @@ import java.util.Arrays;
  *     key): the feature layer x̂ is followed by batch norm + ReLU like the hidden layers (§3: "all
  *     the layers, except the input, output and embeddings"), read as x̂ not being an embedding;
  *     off, x̂ is linear. The default since it measured best (docs/models.md, README)
+ * @param backbone the image end of the feature net and the decoder ({@link Backbone}): {@code
+ *     mlp}, the paper's dense layers (the default; null, as in a config file written before the
+ *     key, reads as mlp), or {@code conv}, the compact conv net before the feature net's dense
+ *     layers and after the decoder's (issue 20; not in the paper)
  */
 public record GmvaeGumbelConfig(
     int[] inputShape,
@@ -40,7 +45,8 @@ public record GmvaeGumbelConfig(
     boolean binarize,
     boolean straightThrough,
     boolean featureBnRelu,
-    long seed) implements ModelConfig {
+    long seed,
+    String backbone) implements ModelConfig {
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
   public static final int CLUSTERS = 10;
@@ -56,7 +62,18 @@ public record GmvaeGumbelConfig(
   public static final float TEMPERATURE_MIN = 0.5f;
   public static final int TEMPERATURE_EPOCHS = 100;
 
+  /** The paper's dense backbone. */
+  public GmvaeGumbelConfig(int[] inputShape, int clusters, int[] hidden, int featureDim,
+      int latentDim, float gaussianWeight, float learningRate, float adamEpsilon, int batchSize,
+      int epochs, float temperatureInit, float temperatureMin, int temperatureEpochs,
+      boolean binarize, boolean straightThrough, boolean featureBnRelu, long seed) {
+    this(inputShape, clusters, hidden, featureDim, latentDim, gaussianWeight, learningRate,
+        adamEpsilon, batchSize, epochs, temperatureInit, temperatureMin, temperatureEpochs,
+        binarize, straightThrough, featureBnRelu, seed, Backbone.MLP);
+  }
+
   public GmvaeGumbelConfig {
+    backbone = backbone == null ? Backbone.MLP : backbone;
     inputShape = inputShape.clone();
     hidden = hidden.clone();
     require(inputShape.length == 3, "inputShape must be [H, W, C]");
@@ -76,6 +93,8 @@ public record GmvaeGumbelConfig(
     require(temperatureMin > 0 && temperatureInit >= temperatureMin,
         "need 0 < temperatureMin ≤ temperatureInit");
     require(temperatureEpochs >= 1, "temperatureEpochs must be positive");
+    String why = Backbone.unsupported(backbone, inputShape);
+    require(why == null, why);
   }
 
   /**
@@ -97,13 +116,13 @@ public record GmvaeGumbelConfig(
   public GmvaeGumbelConfig withEpochs(int e) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, e, temperatureInit, temperatureMin,
-        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed);
+        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed, backbone);
   }
 
   public GmvaeGumbelConfig withBatchSize(int b) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, b, epochs, temperatureInit, temperatureMin,
-        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed);
+        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed, backbone);
   }
 
   /** The same config with the Gaussian KL weight w_G and the two readings switches. */
@@ -111,14 +130,23 @@ public record GmvaeGumbelConfig(
       boolean newStraightThrough) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         newGaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
-        temperatureMin, temperatureEpochs, newBinarize, newStraightThrough, featureBnRelu, seed);
+        temperatureMin, temperatureEpochs, newBinarize, newStraightThrough, featureBnRelu, seed,
+        backbone);
   }
 
   /** The same config with the feature layer's batch norm + ReLU switch set. */
   public GmvaeGumbelConfig withFeatureBnRelu(boolean on) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
-        temperatureMin, temperatureEpochs, binarize, straightThrough, on, seed);
+        temperatureMin, temperatureEpochs, binarize, straightThrough, on, seed, backbone);
+  }
+
+  /** The same config with {@code newBackbone} ({@link Backbone#KINDS}). */
+  public GmvaeGumbelConfig withBackbone(String newBackbone) {
+    return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
+        gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
+        temperatureMin, temperatureEpochs, binarize, straightThrough, featureBnRelu, seed,
+        newBackbone);
   }
 
   private static void require(boolean ok, String message) {

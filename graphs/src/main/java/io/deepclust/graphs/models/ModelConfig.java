@@ -1,5 +1,6 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.layers.Backbone;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -14,6 +15,19 @@ public interface ModelConfig {
 
   /** Adam's ε of the model's training. */
   float adamEpsilon();
+
+  /**
+   * The encoder's and decoder's image end ({@link Backbone#KINDS}); configs with a {@code backbone}
+   * key override this, the others have the paper's dense nets.
+   */
+  default String backbone() {
+    return Backbone.MLP;
+  }
+
+  /** The {@link Backbone} of this config's {@link #backbone()} and image shape. */
+  default Backbone backboneLayers() {
+    return new Backbone(backbone(), inputShape());
+  }
 
   /** Pixels per image, H·W·C. */
   default int inputDim() {

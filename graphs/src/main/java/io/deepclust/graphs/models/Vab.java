@@ -4,7 +4,6 @@ import io.deepclust.graphs.Params;
 import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.dist.GumbelSoftmax;
-import io.deepclust.graphs.layers.CompactConv;
 import io.deepclust.graphs.layers.Dense;
 import io.deepclust.graphs.layers.Mlp;
 import java.util.List;
@@ -158,15 +157,10 @@ public final class Vab {
 
   /** Encoder logits l [B, d]: μ = sigmoid(l) = q(z_j = 1 | x). */
   static Operand<TFloat32> qZGivenX(Ops tf, Params p, VabConfig c, Operand<TFloat32> flat) {
-    Operand<TFloat32> rows = flat;
-    int in = c.inputDim();
-    if (c.conv()) {
-      rows = CompactConv.encode(tf, p, "qz", ModelConfig.toImage(tf, c, flat), c.inputShape(),
-          tf.nn::relu);
-      in = CompactConv.featureDim(c.inputShape());
-    }
-    var h = Mlp.apply("qz", rows, in, c.encoderHidden(), Mlp.denseRelu(tf, p));
-    return Dense.apply(tf, p, "qz_logits", h, Mlp.outWidth(in, c.encoderHidden()), c.bits());
+    var stem = c.backboneLayers().encode(tf, p, "qz", flat, tf.nn::relu);
+    var h = Mlp.apply("qz", stem.rows(), stem.width(), c.encoderHidden(), Mlp.denseRelu(tf, p));
+    return Dense.apply(tf, p, "qz_logits", h, Mlp.outWidth(stem.width(), c.encoderHidden()),
+        c.bits());
   }
 
   /** p(x|z): Bernoulli logits {m}, or the Gaussian mean and variance {m, v}, [B, D]. */
@@ -174,14 +168,8 @@ public final class Vab {
   static Operand<TFloat32>[] pXGivenZ(Ops tf, Params p, VabConfig c, Operand<TFloat32> z) {
     var h = Mlp.apply("px", z, c.bits(), c.decoderHidden(), Mlp.denseRelu(tf, p));
     int in = Mlp.outWidth(c.bits(), c.decoderHidden());
-    Function<String, Operand<TFloat32>> output;
-    if (c.conv()) {
-      var images = CompactConv.decode(tf, p, "px", h, in, c.inputShape(), tf.nn::relu);
-      output = name -> ModelConfig.flatten(tf, c,
-          CompactConv.outputLayer(tf, p, name, images, c.inputShape()));
-    } else {
-      output = name -> Dense.apply(tf, p, name, h, in, c.inputDim());
-    }
+    Function<String, Operand<TFloat32>> output =
+        c.backboneLayers().decode(tf, p, "px", h, in, tf.nn::relu);
     if (VabConfig.BERNOULLI.equals(c.likelihood())) {
       return new Operand[] {output.apply("px_logits")};
     }

@@ -1,6 +1,6 @@
 package io.deepclust.graphs.models;
 
-import io.deepclust.graphs.layers.CompactConv;
+import io.deepclust.graphs.layers.Backbone;
 
 /**
  * VAB settings (vab-bernoulli-mixture-vae.txt §3.2; docs/models.md). MNIST defaults: encoder
@@ -42,12 +42,12 @@ public record VabConfig(
    */
   public static final int WARMUP_STEPS = 600;
   /** The paper's encoder and decoder: dense layers only ({@code encoderHidden}, ...). */
-  public static final String MLP = "mlp";
+  public static final String MLP = Backbone.MLP;
   /**
-   * {@link CompactConv}'s convolutions before {@code encoderHidden} and after {@code
+   * {@link io.deepclust.graphs.layers.CompactConv}'s convolutions before {@code encoderHidden} and after {@code
    * decoderHidden} (issue 20's backbones; not in the paper).
    */
-  public static final String CONV = "conv";
+  public static final String CONV = Backbone.CONV;
 
   /** The paper's dense backbone. */
   public VabConfig(int[] inputShape, int clusters, int bits, int[] encoderHidden,
@@ -90,17 +90,8 @@ public record VabConfig(
     require(adamEpsilon > 0, "adamEpsilon must be positive");
     require(warmupSteps >= 0, "warmupSteps must be at least 0");
     require(batchSize >= 1 && epochs >= 1, "batchSize and epochs must be positive");
-    require(MLP.equals(backbone) || CONV.equals(backbone),
-        "backbone must be mlp or conv, not " + backbone);
-    if (CONV.equals(backbone)) {
-      String why = CompactConv.unsupported(inputShape);
-      require(why == null, why);
-    }
-  }
-
-  /** Whether the encoder and decoder are {@link CompactConv}'s. */
-  public boolean conv() {
-    return CONV.equals(backbone);
+    String why = Backbone.unsupported(backbone, inputShape);
+    require(why == null, why);
   }
 
   public static VabConfig mnist(long seed) {

@@ -1,5 +1,7 @@
 package io.deepclust.training.train;
 
+import java.util.function.BiFunction;
+
 /**
  * What a training request asks of a model's config: the data and seed every model needs, and the
  * options of {@code deepclust train} that change a config, null (or false) where not given, so
@@ -35,6 +37,22 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
   /** MNIST's 28×28×1 images with no options, the configs of the benchmarks and the perf workers. */
   public static ConfigOptions mnist(long seed) {
     return defaults("mnist", new int[] {28, 28, 1}, seed);
+  }
+
+  /**
+   * {@code config} with the {@code --backbone} option applied by {@code withBackbone} (a config
+   * record's wither), or {@code config} itself where none was given; a kind the config refuses
+   * is an error naming the option.
+   */
+  public <C> C applyBackbone(C config, BiFunction<C, String, C> withBackbone) {
+    if (backbone == null) {
+      return config;
+    }
+    try {
+      return withBackbone.apply(config, backbone);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--backbone: " + e.getMessage());
+    }
   }
 
   /** These options for images of {@code imageShape} (the data's, known once it is loaded). */

@@ -43,6 +43,7 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--gaussian-weight: " + e.getMessage());
     }
+    c = o.applyBackbone(c, GmvaeGumbelConfig::withBackbone);
     return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
   }
 

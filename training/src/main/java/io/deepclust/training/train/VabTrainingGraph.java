@@ -69,14 +69,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
         throw new IllegalArgumentException("--hidden: " + e.getMessage());
       }
     }
-    if (o.backbone() != null) {
-      try {
-        c = c.withBackbone(o.backbone());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--backbone: " + e.getMessage());
-      }
-    }
-    return c;
+    return o.applyBackbone(c, VabConfig::withBackbone);
   }
 
   public final Placeholder<TFloat32> x;

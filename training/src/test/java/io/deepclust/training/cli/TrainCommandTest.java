@@ -139,10 +139,12 @@ class TrainCommandTest {
   }
 
   @Test
-  void backboneConvSetsVabsBackboneAndIsAUsageErrorWhereAModelHasNoChoice(@TempDir Path tmp)
+  void backboneConvSetsTheBackboneAndIsAUsageErrorWhereAModelHasNoChoice(@TempDir Path tmp)
       throws Exception {
-    var config = trainTiny(tmp.resolve("run"), "vab", "1", "--backbone", "conv");
-    assertEquals("conv", config.get("backbone").getAsString());
+    for (String model : List.of("vab", "gmvae_gumbel")) {
+      var config = trainTiny(tmp.resolve(model), model, "1", "--backbone", "conv");
+      assertEquals("conv", config.get("backbone").getAsString(), model);
+    }
     var unknown = run("train", "--model", "vab", "--run-dir", tmp.resolve("x").toString(),
         "--backbone", "resnet", "--no-progress", "--no-report");
     assertOneLineError(unknown, 2, "--backbone");

@@ -31,10 +31,11 @@ class VabTrainingTest {
     assertEquals("mlp", json.get("backbone").getAsString());
     json.remove("backbone");
     assertEquals("mlp", new Gson().fromJson(json, VabConfig.class).backbone());
-    assertTrue(VabConfig.mnist(1).withBackbone("conv").conv());
+    assertTrue(VabConfig.mnist(1).withBackbone("conv").backboneLayers().conv());
     var bad = assertThrows(IllegalArgumentException.class,
         () -> VabConfig.mnist(1).withBackbone("resnet"));
-    assertTrue(bad.getMessage().contains("backbone must be mlp or conv"), bad.getMessage());
+    assertTrue(bad.getMessage().contains("backbone must be one of [mlp, conv], not"),
+        bad.getMessage());
   }
 
   @Test

@@ -1,0 +1,84 @@
+package io.deepclust.graphs.layers;
+
+import io.deepclust.graphs.Params;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The image end of every model's encoder and decoder, chosen by a config's {@code backbone} key
+ * (issue 20): what turns an image into the rows the model's dense layers read, and the model's
+ * last hidden rows into its output layer(s) over the pixels.
+ *
+ * <ul>
+ *   <li>{@value #MLP} (every paper's own, the default): the flattened pixels are the rows, and
+ *       each output layer is a dense layer to H·W·C;
+ *   <li>{@value #CONV}: {@link CompactConv}'s convolutions before the encoder's dense layers
+ *       ({@code <prefix>_conv1}, {@code _conv2}) and, after the decoder's, its dense reshape
+ *       ({@code <prefix>_reshape}), transposed convolution ({@code <prefix>_deconv1}) and a
+ *       transposed-convolution output layer per output.
+ * </ul>
+ *
+ * <p>A model composes it in three calls: {@link #unsupported} in its config's check, {@link
+ * #encode} before its encoder's dense layers and {@link #decode} after its decoder's; the Python
+ * twin's {@code layers.backbone_encode} / {@code backbone_decode} mirror them. A new backbone is
+ * one more case here and there (and its layers).
+ *
+ * @param kind {@value #MLP} or {@value #CONV}
+ * @param inputShape H, W, C of an image
+ */
+public record Backbone(String kind, int[] inputShape) {
+  public static final String MLP = "mlp";
+  public static final String CONV = "conv";
+  public static final List<String> KINDS = List.of(MLP, CONV);
+
+  /** The encoder's rows [B, width] ({@link #encode}). */
+  public record Rows(Operand<TFloat32> rows, int width) {}
+
+  /** Why a config cannot take {@code kind} for images of {@code inputShape}, or null. */
+  public static String unsupported(String kind, int[] inputShape) {
+    if (!KINDS.contains(kind)) {
+      return "backbone must be one of " + KINDS + ", not " + kind;
+    }
+    return CONV.equals(kind) ? CompactConv.unsupported(inputShape) : null;
+  }
+
+  /** Whether this is {@link CompactConv}'s backbone. */
+  public boolean conv() {
+    return CONV.equals(kind);
+  }
+
+  private int inputDim() {
+    return inputShape[0] * inputShape[1] * inputShape[2];
+  }
+
+  /** Rows of pixels [B, H·W·C] → the encoder's rows: the pixels, or the conv features. */
+  public Rows encode(Ops tf, Params p, String prefix, Operand<TFloat32> flat,
+      UnaryOperator<Operand<TFloat32>> act) {
+    if (!conv()) {
+      return new Rows(flat, inputDim());
+    }
+    var images = tf.reshape(flat,
+        tf.constant(new int[] {-1, inputShape[0], inputShape[1], inputShape[2]}));
+    return new Rows(CompactConv.encode(tf, p, prefix, images, inputShape, act),
+        CompactConv.featureDim(inputShape));
+  }
+
+  /**
+   * The decoder's last hidden rows h [N, in] → its output layers: a function from an output
+   * layer's name to that layer's values over the pixels [N, H·W·C] (logits, a mean, ...). The
+   * conv backbone's hidden layers are made once, however many outputs are asked for.
+   */
+  public Function<String, Operand<TFloat32>> decode(Ops tf, Params p, String prefix,
+      Operand<TFloat32> h, int in, UnaryOperator<Operand<TFloat32>> act) {
+    if (!conv()) {
+      return name -> Dense.apply(tf, p, name, h, in, inputDim());
+    }
+    var images = CompactConv.decode(tf, p, prefix, h, in, inputShape, act);
+    var rows = tf.constant(new int[] {-1, inputDim()});
+    return name -> tf.reshape(CompactConv.outputLayer(tf, p, name, images, inputShape), rows);
+  }
+}
