@@ -205,6 +205,37 @@ def backbone_unsupported(kind, input_shape):
     return compact_conv_unsupported(input_shape) if kind == CONV else None
 
 
+def backbone_encoded_width(kind, input_shape):
+    """The width of `backbone_encode`'s rows: H*W*C, or the conv features' H/4*W/4*64."""
+    return compact_conv_feature_dim(input_shape) if kind == CONV else int(np.prod(input_shape))
+
+
+def backbone_encoder_layers(kind, prefix, input_shape):
+    """The encoder end's layers in creation order, (name, kernel shape, bias size), for a model
+    that creates its variables before its forward pass (VaDE): none for mlp, the conv kernels
+    [k, k, in, out] for conv (Backbone.encoderLayers)."""
+    out, c_in = [], input_shape[2]
+    if kind == CONV:
+        for i, s in enumerate(COMPACT_ENCODER):
+            out.append(("%s_conv%d" % (prefix, i + 1), (s.kernel, s.kernel, c_in, s.filters),
+                        s.filters))
+            c_in = s.filters
+    return out
+
+
+def backbone_decoder_layers(kind, prefix, n_in, input_shape, outputs):
+    """The decoder end's layers after a last hidden width n_in, ending with `outputs`: a dense
+    [n_in, H*W*C] each (mlp); the reshape, the transposed convolution [k, k, out, in] and the
+    transposed-convolution outputs (conv) (Backbone.decoderLayers)."""
+    dim = int(np.prod(input_shape))
+    if kind != CONV:
+        return [(name, (n_in, dim), dim) for name in outputs]
+    f, d, k = compact_conv_feature_dim(input_shape), COMPACT_DECONV, COMPACT_DECONV.kernel
+    return ([(prefix + "_reshape", (n_in, f), f),
+             (prefix + "_deconv1", (k, k, d.filters, COMPACT_ENCODER[-1].filters), d.filters)]
+            + [(name, (k, k, input_shape[2], d.filters), input_shape[2]) for name in outputs])
+
+
 def backbone_encode(params, kind, prefix, flat, input_shape, act):
     """Pixel rows [B, H*W*C] -> (the encoder's rows, their width): the pixels (mlp) or the compact
     conv net's features (conv, variables <prefix>_conv1, _conv2) (Backbone.encode)."""

@@ -144,10 +144,15 @@ class VadeConfig(layers.ImageShape):
     gmm_start: GmmStart = GmmStart()
     batch_size: int = 100
     epochs: int = 300
+    # The image end of the encoder and decoder (Java's backbone, layers.backbone_*): mlp, the
+    # paper's dense nets, or conv, the compact conv net around them (ours, not the paper's).
+    backbone: str = layers.MLP
 
     def __post_init__(self):
         layers.check_dense_config(self)
         require = layers.require
+        why = layers.backbone_unsupported(self.backbone, self.input_shape)
+        require(why is None, why)
         for name in ("learning_rate", "adam_epsilon"):
             v = getattr(self, name)
             require(v > 0 and math.isfinite(v), name + " must be positive")
@@ -191,7 +196,8 @@ class VadeConfig(layers.ImageShape):
             learning_rate_decay_epochs=int(j["learningRateDecayEpochs"]),
             learning_rate_floor=float(j["learningRateFloor"]),
             adam_epsilon=float(j["adamEpsilon"]), pretraining=recipe, gmm_start=start,
-            batch_size=int(j["batchSize"]), epochs=int(j["epochs"]))
+            batch_size=int(j["batchSize"]), epochs=int(j["epochs"]),
+            backbone=j.get("backbone") or layers.MLP)
 
     def to_json(self):
         """The config with Java's camelCase record keys."""
@@ -211,6 +217,7 @@ class VadeConfig(layers.ImageShape):
             "batchSize": self.batch_size,
             "epochs": self.epochs,
             "seed": self.seed,
+            "backbone": self.backbone,
         }
 
 
@@ -221,12 +228,10 @@ class Vade(Twin):
 
     @property
     def pretrain_names(self):
-        """The autoencoder's variables (qz_1.., qz_mean, px_*), in creation order."""
-        c = self.config
-        enc = ["qz_%d" % (i + 1) for i in range(len(c.encoder_hidden))] + ["qz_mean"]
-        dec = ["px_%d" % (i + 1) for i in range(len(c.decoder_hidden))] + ["px_logits"]
-        names = {n + s for n in enc + dec for s in ("_kernel", "_bias")}
-        return [n for n in self.params.trainable_names if n in names]
+        """The autoencoder's variables (its backbone's, qz_1.., qz_mean, px_*), in creation order:
+        every trainable one but q(z|x)'s log-variance head and the prior's."""
+        prior = ("qz_logvar_kernel", "qz_logvar_bias", "pc_logits", "pz_mean", "pz_logvar")
+        return [n for n in self.params.trainable_names if n not in prior]
 
     @property
     def pretrain_variables(self):
@@ -242,19 +247,23 @@ class Vade(Twin):
         c = self.config
         g = c.pretraining.init  # every kernel starts by the recipe's scheme (Vade.java)
 
-        def dense(name, n_in, n_out):
-            self.params.get(name + "_kernel", (n_in, n_out), g, True)
-            self.params.get(name + "_bias", (n_out,), P.ZEROS, True)
+        def layer(name, kernel, bias):
+            self.params.get(name + "_kernel", kernel, g, True)
+            self.params.get(name + "_bias", (bias,), P.ZEROS, True)
 
-        sizes = (c.input_dim,) + c.encoder_hidden
+        for spec in layers.backbone_encoder_layers(c.backbone, "qz", c.input_shape):
+            layer(*spec)
+        sizes = (layers.backbone_encoded_width(c.backbone, c.input_shape),) + c.encoder_hidden
         for i in range(len(c.encoder_hidden)):
-            dense("qz_%d" % (i + 1), sizes[i], sizes[i + 1])
-        dense("qz_mean", sizes[-1], c.latent_dim)
-        dense("qz_logvar", sizes[-1], c.latent_dim)
+            layer("qz_%d" % (i + 1), (sizes[i], sizes[i + 1]), sizes[i + 1])
+        layer("qz_mean", (sizes[-1], c.latent_dim), c.latent_dim)
+        layer("qz_logvar", (sizes[-1], c.latent_dim), c.latent_dim)
         sizes = (c.latent_dim,) + c.decoder_hidden
         for i in range(len(c.decoder_hidden)):
-            dense("px_%d" % (i + 1), sizes[i], sizes[i + 1])
-        dense("px_logits", sizes[-1], c.input_dim)
+            layer("px_%d" % (i + 1), (sizes[i], sizes[i + 1]), sizes[i + 1])
+        for spec in layers.backbone_decoder_layers(c.backbone, "px", sizes[-1], c.input_shape,
+                                                   ("px_logits",)):
+            layer(*spec)
         self.params.get("pc_logits", (c.clusters,), P.ZEROS, True)
         self.params.get("pz_mean", (c.clusters, c.latent_dim), P.ZEROS, True)
         self.params.get("pz_logvar", (c.clusters, c.latent_dim), P.ZEROS, True)
@@ -366,14 +375,17 @@ class Vade(Twin):
 
     def _encode(self, flat, with_log_var=True):
         c = self.config
-        h = layers.mlp("qz", flat, c.input_dim, c.encoder_hidden, layers.relu_of(self._dense))
+        rows, width = layers.backbone_encode(self.params, c.backbone, "qz", flat, c.input_shape,
+                                             tf.nn.relu)
+        h = layers.mlp("qz", rows, width, c.encoder_hidden, layers.relu_of(self._dense))
         mean = self._dense("qz_mean", h)
         return mean, (self._dense("qz_logvar", h) if with_log_var else None)
 
     def _decode_logits(self, z):
         c = self.config
-        return self._dense("px_logits",
-                           layers.mlp("px", z, c.latent_dim, c.decoder_hidden, layers.relu_of(self._dense)))
+        h = layers.mlp("px", z, c.latent_dim, c.decoder_hidden, layers.relu_of(self._dense))
+        return layers.backbone_decode(self.params, c.backbone, "px", h, c.decoder_hidden[-1],
+                                      c.input_shape, tf.nn.relu)("px_logits")
 
     def _dense(self, name, x):
         kernel = self.params.all[name + "_kernel"]

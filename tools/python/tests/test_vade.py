@@ -127,7 +127,8 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(set(j), {"inputShape", "clusters", "latentDim", "encoderHidden",
                                   "decoderHidden", "learningRate", "learningRateDecay",
                                   "learningRateDecayEpochs", "learningRateFloor", "adamEpsilon",
-                                  "pretraining", "gmmStart", "batchSize", "epochs", "seed"})
+                                  "pretraining", "gmmStart", "batchSize", "epochs", "seed",
+                                  "backbone"})
         self.assertEqual(set(j["pretraining"]), {"optimizer", "learningRate", "momentum", "loss",
                                                  "batchSize", "epochs", "init", "refitEpochs"})
         self.assertEqual(set(j["gmmStart"]), {"restarts", "kmeansRestarts", "weights"})
@@ -325,6 +326,58 @@ class BranchesTest(unittest.TestCase):
         m.params.assign(self.model.params.read())
         out = m.pretraining(self.x)
         self.assertEqual(float(out["loss"]), float(out["refit_loss"]))
+
+
+class ConvBackboneTest(unittest.TestCase):
+    """The compact conv backbone (layers.backbone_*, issue 20): its variables where the layers run
+    and inference against numpy convolutions (test_vc's, through _common.np_stem / np_head)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.config = dataclasses.replace(small_config(5), backbone="conv")
+        cls.model = Vade(cls.config)
+        rng = np.random.default_rng(2)
+        for n, v in cls.model.params.all.items():
+            if n.endswith("_bias"):
+                v.assign(rng.normal(0, 0.3, v.shape).astype(np.float32))
+        cls.w = {n: v.astype(np.float64) for n, v in cls.model.params.read().items()}
+        cls.x = rng.uniform(0, 1, (5, 4, 4, 1)).astype(np.float32)
+
+    def test_the_conv_layers_come_first_in_the_encoder_and_last_in_the_decoder(self):
+        names = list(self.model.params.all)
+        conv = ["qz_conv1_kernel", "qz_conv1_bias", "qz_conv2_kernel", "qz_conv2_bias"]
+        head = ["px_reshape_kernel", "px_reshape_bias", "px_deconv1_kernel", "px_deconv1_bias",
+                "px_logits_kernel", "px_logits_bias"]
+        dense = [n for n in expected_names() if n not in ("px_logits_kernel", "px_logits_bias")]
+        self.assertEqual(names, conv + dense[:-3] + head + dense[-3:])
+        shapes = {n: tuple(v.shape) for n, v in self.model.params.all.items()}
+        self.assertEqual((shapes["qz_conv1_kernel"], shapes["qz_conv2_kernel"],
+                          shapes["qz_1_kernel"]), ((4, 4, 1, 32), (4, 4, 32, 64), (64, 8)))
+        self.assertEqual((shapes["px_reshape_kernel"], shapes["px_deconv1_kernel"],
+                          shapes["px_logits_kernel"]), ((8, 64), (4, 4, 32, 64), (4, 4, 1, 32)))
+        # The autoencoder the recipes pretrain holds the conv layers; the refit the decoder's.
+        self.assertEqual(self.model.pretrain_names[:4], conv)
+        self.assertEqual(self.model.refit_names[-6:], head)
+
+    def test_inference_is_the_conv_nets_in_numpy(self):
+        out = {k: v.numpy() for k, v in self.model.inference(self.x).items()}
+        rows = _common.np_stem(self.w, self.config, self.x.reshape(5, -1), prefix="qz")
+        mean, _ = np_encode(self.w, rows)
+        np.testing.assert_allclose(out["z"], mean, rtol=1e-4, atol=1e-5)
+        h = mean
+        for i in (1, 2, 3):
+            h = np.maximum(h @ self.w["px_%d_kernel" % i] + self.w["px_%d_bias" % i], 0.0)
+        x_hat = 1 / (1 + np.exp(-_common.np_head(self.w, self.config, h, "px_logits")))
+        np.testing.assert_allclose(out["x_hat"], x_hat.reshape(5, 4, 4, 1), rtol=1e-4,
+                                   atol=1e-5)
+
+    def test_json_keeps_the_backbone_and_old_configs_read_mlp(self):
+        j = self.config.to_json()
+        self.assertEqual(VadeConfig.from_json(j), self.config)
+        del j["backbone"]
+        self.assertEqual(VadeConfig.from_json(j).backbone, "mlp")
+        with self.assertRaisesRegex(ValueError, "multiples of 4, not 6x4"):
+            VadeConfig(seed=1, input_shape=(6, 4, 1), backbone="conv")
 
 
 if __name__ == "__main__":

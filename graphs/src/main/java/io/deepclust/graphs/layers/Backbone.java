@@ -1,6 +1,7 @@
 package io.deepclust.graphs.layers;
 
 import io.deepclust.graphs.Params;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -38,6 +39,53 @@ public record Backbone(String kind, int[] inputShape) {
   /** The encoder's rows [B, width] ({@link #encode}). */
   public record Rows(Operand<TFloat32> rows, int width) {}
 
+  /** A layer's name and its kernel's shape (its bias is [last dim of the kernel's output]). */
+  public record LayerShape(String name, long[] kernel, long bias) {}
+
+  /**
+   * The encoder end's layers, in creation order, for a model that creates its variables before
+   * it builds the graph (VaDE): none for {@value #MLP}; the conv kernels [k, k, in, out].
+   */
+  public List<LayerShape> encoderLayers(String prefix) {
+    List<LayerShape> out = new ArrayList<>();
+    if (conv()) {
+      long in = inputShape[2];
+      for (int i = 0; i < CompactConv.ENCODER.size(); i++) {
+        var s = CompactConv.ENCODER.get(i);
+        out.add(new LayerShape(prefix + "_conv" + (i + 1),
+            new long[] {s.kernel(), s.kernel(), in, s.filters()}, s.filters()));
+        in = s.filters();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The decoder end's layers after a last hidden width {@code in}, in creation order, ending with
+   * the {@code outputs}: a dense [in, H·W·C] each for {@value #MLP}; the conv net's reshape,
+   * transposed convolution [k, k, out, in] and transposed-convolution outputs for {@value #CONV}.
+   */
+  public List<LayerShape> decoderLayers(String prefix, int in, List<String> outputs) {
+    List<LayerShape> out = new ArrayList<>();
+    if (!conv()) {
+      for (String name : outputs) {
+        out.add(new LayerShape(name, new long[] {in, inputDim()}, inputDim()));
+      }
+      return out;
+    }
+    int features = CompactConv.featureDim(inputShape);
+    out.add(new LayerShape(prefix + "_reshape", new long[] {in, features}, features));
+    var d = CompactConv.DECONV;
+    out.add(new LayerShape(prefix + "_deconv1", new long[] {d.kernel(), d.kernel(), d.filters(),
+        CompactConv.ENCODER.get(CompactConv.ENCODER.size() - 1).filters()}, d.filters()));
+    var o = CompactConv.output(inputShape);
+    for (String name : outputs) {
+      out.add(new LayerShape(name, new long[] {o.kernel(), o.kernel(), o.filters(), d.filters()},
+          o.filters()));
+    }
+    return out;
+  }
+
   /** Why a config cannot take {@code kind} for images of {@code inputShape}, or null. */
   public static String unsupported(String kind, int[] inputShape) {
     if (!KINDS.contains(kind)) {
@@ -55,16 +103,20 @@ public record Backbone(String kind, int[] inputShape) {
     return inputShape[0] * inputShape[1] * inputShape[2];
   }
 
+  /** The width of {@link #encode}'s rows: H·W·C, or the conv features' H/4·W/4·64. */
+  public int encodedWidth() {
+    return conv() ? CompactConv.featureDim(inputShape) : inputDim();
+  }
+
   /** Rows of pixels [B, H·W·C] → the encoder's rows: the pixels, or the conv features. */
   public Rows encode(Ops tf, Params p, String prefix, Operand<TFloat32> flat,
       UnaryOperator<Operand<TFloat32>> act) {
     if (!conv()) {
-      return new Rows(flat, inputDim());
+      return new Rows(flat, encodedWidth());
     }
     var images = tf.reshape(flat,
         tf.constant(new int[] {-1, inputShape[0], inputShape[1], inputShape[2]}));
-    return new Rows(CompactConv.encode(tf, p, prefix, images, inputShape, act),
-        CompactConv.featureDim(inputShape));
+    return new Rows(CompactConv.encode(tf, p, prefix, images, inputShape, act), encodedWidth());
   }
 
   /**

@@ -4,6 +4,7 @@ import io.deepclust.graphs.Params;
 import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.dist.GaussianMixture;
+import io.deepclust.graphs.layers.Backbone;
 import io.deepclust.graphs.layers.Dense;
 import io.deepclust.graphs.layers.Mlp;
 import java.util.ArrayList;
@@ -71,40 +72,32 @@ public final class Vade {
 
   /** Creates (or finds) every variable in the order of docs/models.md. */
   public static Variables variables(Ops tf, Params p, VadeConfig c) {
-    int d = c.inputDim();
-    int[] e = c.encoderHidden();
-    int[] h = c.decoderHidden();
     int z = c.latentDim();
-    // The dense layers of qZGivenX and pXGivenZ, in their order: name, fan-in, fan-out.
-    List<String> names = new ArrayList<>();
-    List<int[]> sizes = new ArrayList<>();
-    int width = layers("qz", d, e, names, sizes);
+    var backbone = c.backboneLayers();
+    // The layers of qZGivenX and pXGivenZ, in their order.
+    List<Backbone.LayerShape> layers = new ArrayList<>(backbone.encoderLayers("qz"));
+    int width = dense("qz", backbone.encodedWidth(), c.encoderHidden(), layers);
     for (String head : new String[] {"qz_mean", "qz_logvar"}) {
-      names.add(head);
-      sizes.add(new int[] {width, z});
+      layers.add(new Backbone.LayerShape(head, new long[] {width, z}, z));
     }
-    width = layers("px", z, h, names, sizes);
-    names.add("px_logits");
-    sizes.add(new int[] {width, d});
+    width = dense("px", z, c.decoderHidden(), layers);
+    layers.addAll(backbone.decoderLayers("px", width, List.of("px_logits")));
     List<Operand<TFloat32>> ae = new ArrayList<>();
     List<String> aeNames = new ArrayList<>();
     Params.Init kernelInit = Pretraining.FAN_IN_UNIFORM.equals(c.pretraining().init())
         ? Params.Init.FAN_IN_UNIFORM : Params.Init.GLOROT_UNIFORM;
-    for (int i = 0; i < names.size(); i++) {
-      int[] size = sizes.get(i);
-      for (String role : new String[] {"_kernel", "_bias"}) {
-        String n = names.get(i) + role;
-        Shape shape = role.equals("_kernel") ? Shape.of(size[0], size[1]) : Shape.of(size[1]);
-        ae.add(p.get(n, shape, role.equals("_kernel") ? kernelInit : Params.Init.ZEROS, true));
-        aeNames.add(n);
+    for (var layer : layers) {
+      if (layer.name().equals("qz_logvar")) {
+        // q(z|x)'s log-variance head is no part of the deterministic autoencoder.
+        p.get(layer.name() + "_kernel", Shape.of(layer.kernel()), kernelInit, true);
+        p.get(layer.name() + "_bias", Shape.of(layer.bias()), Params.Init.ZEROS, true);
+        continue;
       }
+      ae.add(p.get(layer.name() + "_kernel", Shape.of(layer.kernel()), kernelInit, true));
+      aeNames.add(layer.name() + "_kernel");
+      ae.add(p.get(layer.name() + "_bias", Shape.of(layer.bias()), Params.Init.ZEROS, true));
+      aeNames.add(layer.name() + "_bias");
     }
-    // q(z|x)'s log-variance head is no part of the deterministic autoencoder.
-    int logvarAt = aeNames.indexOf("qz_logvar_kernel");
-    ae.remove(logvarAt + 1);
-    ae.remove(logvarAt);
-    aeNames.remove(logvarAt + 1);
-    aeNames.remove(logvarAt);
     int k = c.clusters();
     return new Variables(ae, aeNames,
         p.get("pc_logits", Shape.of(k), Params.Init.ZEROS, true),
@@ -112,13 +105,13 @@ public final class Vade {
         p.get("pz_logvar", Shape.of(k, z), Params.Init.ZEROS, true));
   }
 
-  /** Appends Mlp.apply's layers prefix_1.. (name, {fan-in, fan-out}); returns the last width. */
-  private static int layers(String prefix, int in, int[] widths, List<String> names,
-      List<int[]> sizes) {
+  /** Appends Mlp.apply's dense layers prefix_1.. to {@code layers}; returns the last width. */
+  private static int dense(String prefix, int in, int[] widths,
+      List<Backbone.LayerShape> layers) {
     int from = in;
     for (int i = 0; i < widths.length; i++) {
-      names.add(prefix + "_" + (i + 1));
-      sizes.add(new int[] {from, widths[i]});
+      layers.add(new Backbone.LayerShape(prefix + "_" + (i + 1), new long[] {from, widths[i]},
+          widths[i]));
       from = widths[i];
     }
     return from;
@@ -213,13 +206,14 @@ public final class Vade {
 
   /**
    * μ̃ and log σ̃² of q(z|x) (Eq. 9-10): D-encoderHidden (the paper's 500-500-2000), ReLU, two
-   * linear heads.
+   * linear heads; the conv backbone's convolutions before the dense layers.
    */
   private static Operand<TFloat32>[] qZGivenX(Ops tf, Params p, VadeConfig c,
       Operand<TFloat32> flat) {
     int[] e = c.encoderHidden();
-    var h = Mlp.apply("qz", flat, c.inputDim(), e, Mlp.denseRelu(tf, p));
-    int width = Mlp.outWidth(c.inputDim(), e);
+    var stem = c.backboneLayers().encode(tf, p, "qz", flat, tf.nn::relu);
+    var h = Mlp.apply("qz", stem.rows(), stem.width(), e, Mlp.denseRelu(tf, p));
+    int width = Mlp.outWidth(stem.width(), e);
     @SuppressWarnings("unchecked")
     Operand<TFloat32>[] out = new Operand[] {
       Dense.apply(tf, p, "qz_mean", h, width, c.latentDim()),
@@ -228,10 +222,14 @@ public final class Vade {
     return out;
   }
 
-  /** Bernoulli logits of p(x|z) (Eq. 1): Z-decoderHidden (the paper's 2000-500-500)-D, ReLU. */
+  /**
+   * Bernoulli logits of p(x|z) (Eq. 1): Z-decoderHidden (the paper's 2000-500-500)-D, ReLU; the
+   * conv backbone's transposed convolutions after the dense layers.
+   */
   private static Operand<TFloat32> pXGivenZ(Ops tf, Params p, VadeConfig c, Operand<TFloat32> z) {
     int[] h = c.decoderHidden();
     var hidden = Mlp.apply("px", z, c.latentDim(), h, Mlp.denseRelu(tf, p));
-    return Dense.apply(tf, p, "px_logits", hidden, Mlp.outWidth(c.latentDim(), h), c.inputDim());
+    return c.backboneLayers().decode(tf, p, "px", hidden, Mlp.outWidth(c.latentDim(), h),
+        tf.nn::relu).apply("px_logits");
   }
 }

@@ -1,5 +1,7 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.layers.Backbone;
+
 /**
  * VaDE settings (vade.txt §4.1; docs/models.md). Defaults are the paper's MNIST settings: encoder
  * D-500-500-2000-10, decoder the reverse, K = 10, batch 100, ε = 1e-4 as the original code, the
@@ -7,6 +9,8 @@ package io.deepclust.graphs.models;
  * (the paper's {@value #PAPER_LEARNING_RATE} measured 10 points worse from DEC-keras's start); the
  * autoencoder pretrained by {@link Pretraining#decKeras()} and the prior started by {@link
  * GmmStart#paper()} (README, "VaDE: the pretraining and the restarts", has the measurements).
+ * {@code backbone} ({@link Backbone}; ours, not the paper's) is the image end of the encoder and
+ * decoder: mlp, the paper's dense nets, or conv, the compact conv net around them.
  */
 public record VadeConfig(
     int[] inputShape,
@@ -23,7 +27,8 @@ public record VadeConfig(
     GmmStart gmmStart,
     int batchSize,
     int epochs,
-    long seed) implements ModelConfig {
+    long seed,
+    String backbone) implements ModelConfig {
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
   public static final int CLUSTERS = 10;
@@ -41,7 +46,18 @@ public record VadeConfig(
   public static final int BATCH_SIZE = 100;
   public static final int EPOCHS = 300;
 
+  /** The paper's dense backbone. */
+  public VadeConfig(int[] inputShape, int clusters, int latentDim, int[] encoderHidden,
+      int[] decoderHidden, float learningRate, float learningRateDecay,
+      int learningRateDecayEpochs, float learningRateFloor, float adamEpsilon,
+      Pretraining pretraining, GmmStart gmmStart, int batchSize, int epochs, long seed) {
+    this(inputShape, clusters, latentDim, encoderHidden, decoderHidden, learningRate,
+        learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, pretraining,
+        gmmStart, batchSize, epochs, seed, Backbone.MLP);
+  }
+
   public VadeConfig {
+    backbone = backbone == null ? Backbone.MLP : backbone;  // a config file before the key: MLP
     inputShape = inputShape.clone();
     encoderHidden = encoderHidden.clone();
     decoderHidden = decoderHidden.clone();
@@ -65,6 +81,8 @@ public record VadeConfig(
     require(adamEpsilon > 0, "adamEpsilon must be positive");
     require(batchSize >= 1, "batchSize must be positive");
     require(epochs >= 1, "epochs must be positive");
+    String why = Backbone.unsupported(backbone, inputShape);
+    require(why == null, why);
   }
 
   public static VadeConfig mnist(long seed) {
@@ -82,14 +100,14 @@ public record VadeConfig(
   public VadeConfig withEpochs(int pretrain, int joint) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        pretraining.withEpochs(pretrain), gmmStart, batchSize, joint, seed);
+        pretraining.withEpochs(pretrain), gmmStart, batchSize, joint, seed, backbone);
   }
 
   /** The joint phase's batch size (the pretraining recipe keeps its own). */
   public VadeConfig withBatchSize(int b) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        pretraining, gmmStart, b, epochs, seed);
+        pretraining, gmmStart, b, epochs, seed, backbone);
   }
 
   /**
@@ -99,19 +117,26 @@ public record VadeConfig(
   public VadeConfig withLearningRate(float lr) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden, lr,
         learningRateDecay, learningRateDecayEpochs, Math.min(learningRateFloor, lr), adamEpsilon,
-        pretraining, gmmStart, batchSize, epochs, seed);
+        pretraining, gmmStart, batchSize, epochs, seed, backbone);
   }
 
   public VadeConfig withPretraining(Pretraining p) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        p, gmmStart, batchSize, epochs, seed);
+        p, gmmStart, batchSize, epochs, seed, backbone);
   }
 
   public VadeConfig withGmmStart(GmmStart g) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        pretraining, g, batchSize, epochs, seed);
+        pretraining, g, batchSize, epochs, seed, backbone);
+  }
+
+  /** The same config with {@code newBackbone} ({@link Backbone#KINDS}). */
+  public VadeConfig withBackbone(String newBackbone) {
+    return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        pretraining, gmmStart, batchSize, epochs, seed, newBackbone);
   }
 
   private static void require(boolean ok, String message) {

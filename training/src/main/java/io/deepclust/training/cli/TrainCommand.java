@@ -250,10 +250,10 @@ final class TrainCommand implements Callable<Integer> {
       + "after each epoch (session mode only).")
   boolean uniformPrior;
 
-  @Option(names = "--backbone", paramLabel = "mlp|conv", description = "vab, gmvae_gumbel: the "
-      + "image end of the encoder and decoder: mlp (the paper's dense nets, default) or conv (a "
-      + "compact conv net, InfoGAN's MNIST networks without batch norm, before the encoder's and "
-      + "after the decoder's dense layers; docs/models.md).")
+  @Option(names = "--backbone", paramLabel = "mlp|conv", description = "vab, gmvae_gumbel, "
+      + "vade: the image end of the encoder and decoder: mlp (the paper's dense nets, default) or "
+      + "conv (a compact conv net, InfoGAN's MNIST networks without batch norm, before the "
+      + "encoder's and after the decoder's dense layers; docs/models.md).")
   String backbone;
 
   @Option(names = "--gaussian-weight", paramLabel = "W",

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.layers.Backbone;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.models.TrainingBranch;
 import io.deepclust.graphs.models.Vade;
@@ -63,6 +64,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     }
     c = c.withEpochs(requireNonNullElse(o.pretrainEpochs(), c.pretraining().epochs()),
         requireNonNullElse(o.epochs(), c.epochs()));
+    c = o.applyBackbone(c, VadeConfig::withBackbone);
     return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
   }
 
@@ -358,6 +360,10 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     recipe.addProperty("latent_dim", config.latentDim());
     recipe.addProperty("clusters", config.clusters());
     recipe.add("pretraining", gson.toJsonTree(config.pretraining()));
+    if (!Backbone.MLP.equals(config.backbone())) {
+      // Only where not the paper's, so that the cache entries made before the key stay valid.
+      recipe.addProperty("backbone", config.backbone());
+    }
     return PretrainCache.key(Vade.MODEL, recipe, train, config.seed(), precision);
   }
 

@@ -141,16 +141,21 @@ class TrainCommandTest {
   @Test
   void backboneConvSetsTheBackboneAndIsAUsageErrorWhereAModelHasNoChoice(@TempDir Path tmp)
       throws Exception {
-    for (String model : List.of("vab", "gmvae_gumbel")) {
-      var config = trainTiny(tmp.resolve(model), model, "1", "--backbone", "conv");
+    for (String model : List.of("vab", "gmvae_gumbel", "vade")) {
+      // VaDE: a pretraining batch (100) and enough images for its GMM's 10 components.
+      var config = model.equals("vade")
+          ? train(tmp.resolve(model), "--model", model, "--epochs", "1", "--train-limit", "100",
+              "--test-limit", "2", "--pretrain-recipe", "adam_bce", "--pretrain-epochs", "1",
+              "--backbone", "conv")
+          : trainTiny(tmp.resolve(model), model, "1", "--backbone", "conv");
       assertEquals("conv", config.get("backbone").getAsString(), model);
     }
     var unknown = run("train", "--model", "vab", "--run-dir", tmp.resolve("x").toString(),
         "--backbone", "resnet", "--no-progress", "--no-report");
     assertOneLineError(unknown, 2, "--backbone");
-    var none = run("train", "--model", "vade", "--run-dir", tmp.resolve("y").toString(),
+    var none = run("train", "--model", "kdvae", "--run-dir", tmp.resolve("y").toString(),
         "--backbone", "conv", "--no-progress", "--no-report");
-    assertOneLineError(none, 2, "--backbone: vade has one backbone");
+    assertOneLineError(none, 2, "--backbone: kdvae has one backbone");
   }
 
   /**
@@ -159,13 +164,20 @@ class TrainCommandTest {
    */
   private static JsonObject trainTiny(Path runDir, String model, String epochs, String... extra)
       throws Exception {
+    List<String> args = new ArrayList<>(List.of("--model", model, "--epochs", epochs,
+        "--batch-size", "2", "--train-limit", "2", "--test-limit", "2"));
+    args.addAll(List.of(extra));
+    return train(runDir, args.toArray(String[]::new));
+  }
+
+  /** {@code train --run-dir runDir options} on MNIST, stdout muted; returns the run's config. */
+  private static JsonObject train(Path runDir, String... options) throws Exception {
     Path cache = Datasets.defaultCacheDir();
     assumeTrue(Files.isRegularFile(Datasets.imagesFile(cache, Datasets.MNIST, Split.TRAIN)),
         "MNIST not in " + cache + "; run tools/fetch-data mnist");
-    List<String> args = new ArrayList<>(List.of("train", "--model", model, "--run-dir",
-        runDir.toString(), "--epochs", epochs, "--batch-size", "2", "--train-limit", "2",
-        "--test-limit", "2", "--no-progress", "--no-report"));
-    args.addAll(List.of(extra));
+    List<String> args = new ArrayList<>(List.of("train", "--run-dir", runDir.toString(),
+        "--no-progress", "--no-report"));
+    args.addAll(List.of(options));
     PrintStream stdout = System.out;
     DeepclustCliTest.Run r;
     try {
