@@ -55,10 +55,15 @@ class KdvaeConfig(layers.ImageShape):
     init_vade_epochs: int = 300  # VaDE's own default (KdvaeConfig.INIT_VADE_EPOCHS)
     # "kmeans" (the paper's: k-means on the VaDE's latent means) or "vade" (its own clusters)
     initial_clusters: str = "kmeans"
+    # The image end of every pair's encoder and decoder (Java's backbone, layers.backbone_*): mlp,
+    # the paper's dense nets, or conv, K compact conv nets; the initialising VaDE stays dense.
+    backbone: str = layers.MLP
 
     def __post_init__(self):
         layers.check_dense_config(self)
         require = layers.require
+        why = layers.backbone_unsupported(self.backbone, self.input_shape)
+        require(why is None, why)
         require(self.learning_rate > 0 and math.isfinite(self.learning_rate),
                 "learning_rate must be positive")
         require(self.adam_epsilon > 0, "adam_epsilon must be positive")
@@ -97,7 +102,8 @@ class KdvaeConfig(layers.ImageShape):
             epochs=int(j["epochs"]), pair_pretrain_epochs=int(j["pairPretrainEpochs"]),
             init_vade_pretraining=recipe, init_vade_gmm_start=start,
             init_vade_epochs=int(j.get("initVadeEpochs", 300)),
-            initial_clusters=j.get("initialClusters") or "kmeans")
+            initial_clusters=j.get("initialClusters") or "kmeans",
+            backbone=j.get("backbone") or layers.MLP)
 
     def to_json(self):
         """Every key of Java's KdvaeConfig record, camelCase, in Gson's order."""
@@ -117,6 +123,7 @@ class KdvaeConfig(layers.ImageShape):
             "initVadeEpochs": self.init_vade_epochs,
             "initialClusters": self.initial_clusters,
             "seed": self.seed,
+            "backbone": self.backbone,
         }
 
     def init_vade(self):
@@ -141,19 +148,26 @@ class Kdvae(Twin):
         c = self.config
         k = c.clusters
 
-        def dense(name, n_in, n_out):
-            self.params.get(name + "_kernel", (k, n_in, n_out), P.GLOROT_UNIFORM, True)
-            self.params.get(name + "_bias", (k, 1, n_out), P.ZEROS, True)
+        def layer(name, kernel, bias):
+            """A batched dense layer ([in, out]: kernel [K, in, out], bias [K, 1, out]) or the K
+            convolutions of a conv layer ([k, k, a, b]: kernel [K, k, k, a, b], bias [K, b])."""
+            self.params.get(name + "_kernel", (k, *kernel), P.GLOROT_UNIFORM, True)
+            self.params.get(name + "_bias", (k, 1, bias) if len(kernel) == 2 else (k, bias),
+                            P.ZEROS, True)
 
-        sizes = (c.input_dim,) + c.encoder_hidden
+        for spec in layers.backbone_encoder_layers(c.backbone, "qz", c.input_shape):
+            layer(*spec)
+        sizes = (layers.backbone_encoded_width(c.backbone, c.input_shape),) + c.encoder_hidden
         for i in range(len(c.encoder_hidden)):
-            dense("qz_%d" % (i + 1), sizes[i], sizes[i + 1])
-        dense("qz_mean", sizes[-1], c.latent_dim)
-        dense("qz_logvar", sizes[-1], c.latent_dim)
+            layer("qz_%d" % (i + 1), (sizes[i], sizes[i + 1]), sizes[i + 1])
+        layer("qz_mean", (sizes[-1], c.latent_dim), c.latent_dim)
+        layer("qz_logvar", (sizes[-1], c.latent_dim), c.latent_dim)
         sizes = (c.latent_dim,) + c.decoder_hidden
         for i in range(len(c.decoder_hidden)):
-            dense("px_%d" % (i + 1), sizes[i], sizes[i + 1])
-        dense("px_logits", sizes[-1], c.input_dim)
+            layer("px_%d" % (i + 1), (sizes[i], sizes[i + 1]), sizes[i + 1])
+        for spec in layers.backbone_decoder_layers(c.backbone, "px", sizes[-1], c.input_shape,
+                                                   ("px_logits",)):
+            layer(*spec)
 
     # ---- branches -------------------------------------------------------------------------------
 
@@ -238,13 +252,17 @@ class Kdvae(Twin):
 
     def _encode(self, xk):
         c = self.config
-        h = layers.mlp("qz", xk, c.input_dim, c.encoder_hidden, layers.relu_of(self._dense))
+        rows, width = layers.backbone_encode_batched(self.params, c.backbone, "qz", xk,
+                                                     c.clusters, c.input_shape, tf.nn.relu)
+        h = layers.mlp("qz", rows, width, c.encoder_hidden, layers.relu_of(self._dense))
         return self._dense("qz_mean", h), self._dense("qz_logvar", h)
 
     def _decode_logits(self, zk):
         c = self.config
-        return self._dense("px_logits",
-                           layers.mlp("px", zk, c.latent_dim, c.decoder_hidden, layers.relu_of(self._dense)))
+        h = layers.mlp("px", zk, c.latent_dim, c.decoder_hidden, layers.relu_of(self._dense))
+        return layers.backbone_decode_batched(self.params, c.backbone, "px", h,
+                                              c.decoder_hidden[-1], c.clusters, c.input_shape,
+                                              tf.nn.relu)("px_logits")
 
     def _dense(self, name, x):
         kernel = self.params.all[name + "_kernel"]

@@ -89,6 +89,11 @@ def conv2d(params, name, x, k, c_in, c_out, stride, padding):
     is "valid" or "same" (either case) (Conv2d.apply)."""
     kernel = params.get(name + "_kernel", (k, k, c_in, c_out), P.GLOROT_UNIFORM, True)
     bias = params.get(name + "_bias", (c_out,), P.ZEROS, True)
+    return convolve(x, kernel, bias, stride, padding)
+
+
+def convolve(x, kernel, bias, stride, padding):
+    """`conv2d` with a given kernel [k, k, in, out] and bias [out] (Conv2d.convolve)."""
     y = tf.nn.conv2d(x, kernel, strides=[1, stride, stride, 1], padding=_tf_padding(padding))
     return tf.nn.bias_add(y, bias)
 
@@ -97,11 +102,18 @@ def conv2d_transpose(params, name, x, k, c_in, c_out, stride, padding):
     """x [B, h, w, in] -> the transposed convolution with W [k, k, out, in] (TensorFlow's layout) +
     b [out], [B, h', w', out] with h' = `transposed_out`(h); the batch size is read from x at run
     time, h and w from x's static shape (Conv2d.applyTransposed)."""
+    kernel = params.get(name + "_kernel", (k, k, c_out, c_in), P.GLOROT_UNIFORM, True)
+    bias = params.get(name + "_bias", (c_out,), P.ZEROS, True)
+    return convolve_transposed(x, kernel, bias, stride, padding, name)
+
+
+def convolve_transposed(x, kernel, bias, stride, padding, name="conv2d_transpose"):
+    """`conv2d_transpose` with a given kernel [k, k, out, in] and bias [out]
+    (Conv2d.convolveTransposed)."""
     h, w = x.shape[1], x.shape[2]
     if h is None or w is None:
         raise ValueError(f"{name}: the input's height and width must be static, got {x.shape}")
-    kernel = params.get(name + "_kernel", (k, k, c_out, c_in), P.GLOROT_UNIFORM, True)
-    bias = params.get(name + "_bias", (c_out,), P.ZEROS, True)
+    k, c_out = kernel.shape[0], kernel.shape[2]
     batch = tf.shape(x)[:1]
     out_shape = tf.concat([batch, tf.constant([transposed_out(h, k, stride, padding),
                                                transposed_out(w, k, stride, padding), c_out],
@@ -192,6 +204,49 @@ def compact_conv_output(params, name, images, input_shape):
                             "same")
 
 
+def _batched_conv_layer(params, name, k, size, a, b, transposed=False):
+    """K kernels [size, size, a, b] and biases from `name`'s stacked variables [K, ...]; a bias is
+    [b] (a convolution's out), or [a] for a transposed one ([size, size, out, in])."""
+    kernel = params.get(name + "_kernel", (k, size, size, a, b), P.GLOROT_UNIFORM, True)
+    bias = params.get(name + "_bias", (k, a if transposed else b), P.ZEROS, True)
+    return tf.unstack(kernel, k), tf.unstack(bias, k)
+
+
+def batched_compact_conv_encode(params, prefix, xk, k, input_shape, act):
+    """K compact conv encoders at once (BatchedConv.encode): rows xk [K, B, H*W*C] -> [K, B, F],
+    kernels [K, 4, 4, in, out] and biases [K, out]; each pair's slice runs its own ops."""
+    h = [tf.reshape(rows, [-1, *input_shape]) for rows in tf.unstack(xk, k)]
+    c_in = input_shape[2]
+    for i, s in enumerate(COMPACT_ENCODER):
+        kernels, biases = _batched_conv_layer(params, "%s_conv%d" % (prefix, i + 1), k, s.kernel,
+                                              c_in, s.filters)
+        h = [act(convolve(h[j], kernels[j], biases[j], s.stride, s.padding)) for j in range(k)]
+        c_in = s.filters
+    f = compact_conv_feature_dim(input_shape)
+    return tf.stack([tf.reshape(x, [-1, f]) for x in h])
+
+
+def batched_compact_conv_decode(params, prefix, hk, n_in, k, input_shape, act):
+    """K compact conv decoders at once (BatchedConv.decode): hk [K, N, n_in] -> output(name), that
+    output layer's values [K, N, H*W*C]."""
+    f, d = compact_conv_feature_dim(input_shape), COMPACT_DECONV
+    dense = act(batched_dense(params, prefix + "_reshape", hk, k, n_in, f))
+    kernels, biases = _batched_conv_layer(params, prefix + "_deconv1", k, d.kernel, d.filters,
+                                          COMPACT_ENCODER[-1].filters, transposed=True)
+    shape = [-1, input_shape[0] // 4, input_shape[1] // 4, COMPACT_ENCODER[-1].filters]
+    images = [act(convolve_transposed(tf.reshape(rows, shape), kernels[j], biases[j], d.stride,
+                                      d.padding))
+              for j, rows in enumerate(tf.unstack(dense, k))]
+    dim = int(np.prod(input_shape))
+
+    def output(name):
+        out_k, out_b = _batched_conv_layer(params, name, k, d.kernel, input_shape[2], d.filters,
+                                           transposed=True)
+        return tf.stack([tf.reshape(convolve_transposed(images[j], out_k[j], out_b[j], 2, "same"),
+                                    [-1, dim]) for j in range(k)])
+    return output
+
+
 # ---- the backbone: the image end of every encoder and decoder (Backbone.java) -------------------
 MLP = "mlp"
 CONV = "conv"
@@ -244,6 +299,24 @@ def backbone_encode(params, kind, prefix, flat, input_shape, act):
     images = tf.reshape(flat, [-1, *input_shape])
     return (compact_conv_encode(params, prefix, images, input_shape, act),
             compact_conv_feature_dim(input_shape))
+
+
+def backbone_encode_batched(params, kind, prefix, xk, k, input_shape, act):
+    """`backbone_encode` for K pairs at once (k-DVAE): xk [K, B, H*W*C] -> (rows [K, B, width],
+    width) (Backbone.encodeBatched)."""
+    width = backbone_encoded_width(kind, input_shape)
+    if kind != CONV:
+        return xk, width
+    return batched_compact_conv_encode(params, prefix, xk, k, input_shape, act), width
+
+
+def backbone_decode_batched(params, kind, prefix, hk, n_in, k, input_shape, act):
+    """`backbone_decode` for K pairs at once: hk [K, N, n_in] -> output(name) [K, N, H*W*C], a
+    batched dense layer per output for mlp (Backbone.decodeBatched)."""
+    if kind == CONV:
+        return batched_compact_conv_decode(params, prefix, hk, n_in, k, input_shape, act)
+    dim = int(np.prod(input_shape))
+    return lambda name: batched_dense(params, name, hk, k, n_in, dim)
 
 
 def backbone_decode(params, kind, prefix, h, n_in, input_shape, act):

@@ -62,8 +62,10 @@ class Params(tf.Module):
             # Fan-in/out from the last two dims (docs/models.md), so a batched kernel [K, in, out]
             # draws each slice with the limit of an [in, out] kernel; 2-D kernels are unchanged. A
             # rank-4 convolution kernel [k1, k2, a, b] multiplies both by its receptive field
-            # k1*k2 (as Keras does), so fan_in = k1*k2*a and fan_out = k1*k2*b.
-            receptive = shape[0] * shape[1] if len(shape) == 4 else 1
+            # k1*k2 (as Keras does), so fan_in = k1*k2*a and fan_out = k1*k2*b; so does a rank-5
+            # stack of K of them [K, k1, k2, a, b] (k-DVAE's pairs with the conv backbone).
+            receptive = (shape[0] * shape[1] if len(shape) == 4
+                         else shape[1] * shape[2] if len(shape) == 5 else 1)
             fan_in = (shape[-2] if len(shape) > 1 else 1) * receptive
             fan_out = shape[-1] * receptive
             # Java computes the limit in double, then rounds it to float.

@@ -74,7 +74,7 @@ class ConfigTest(unittest.TestCase):
                                   "decoderHidden", "learningRate", "adamEpsilon", "batchSize",
                                   "epochs", "pairPretrainEpochs", "initVadePretraining",
                                   "initVadeGmmStart", "initVadeEpochs", "initialClusters",
-                                  "seed"})
+                                  "seed", "backbone"})
         self.assertEqual(KdvaeConfig.from_json(j), c)
         # A config written before the key existed reads as the paper's k-means.
         del j["initialClusters"]
@@ -192,6 +192,62 @@ class ScoreTest(unittest.TestCase):
         for n, g, h in zip(self.model.trainable_names, *grads):
             np.testing.assert_array_equal(g.numpy()[0], h.numpy()[0], n)
             self.assertTrue((g.numpy()[1] != h.numpy()[1]).any(), n)
+
+
+class ConvBackboneTest(unittest.TestCase):
+    """K compact conv nets (layers.backbone_*_batched, issue 20): the stacked variables where the
+    layers run, and each pair's inference against numpy convolutions (_common.np_stem /
+    np_head, test_vc's)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.config = dataclasses.replace(small_config(6), backbone="conv")
+        cls.model = Kdvae(cls.config)
+        rng = np.random.default_rng(3)
+        for n, v in cls.model.params.all.items():
+            if n.endswith("_bias"):
+                v.assign(rng.normal(0, 0.3, v.shape).astype(np.float32))
+        cls.w = cls.model.params.read()
+        cls.x = rng.uniform(0, 1, (5, 4, 4, 1)).astype(np.float32)
+        cls.flat = cls.x.reshape(5, -1).astype(np.float64)
+
+    def pair(self, i):
+        """Pair i's weights: slice i of every variable, dense biases [K, 1, n] as [n]."""
+        return {n: (v[i, 0] if v.ndim == 3 and n.endswith("_bias") else v[i]).astype(np.float64)
+                for n, v in self.w.items()}
+
+    def test_the_stacked_conv_layers_come_first_and_last(self):
+        shapes = {n: tuple(v.shape) for n, v in self.model.params.all.items()}
+        conv = ["qz_conv1_kernel", "qz_conv1_bias", "qz_conv2_kernel", "qz_conv2_bias"]
+        head = ["px_reshape_kernel", "px_reshape_bias", "px_deconv1_kernel", "px_deconv1_bias",
+                "px_logits_kernel", "px_logits_bias"]
+        self.assertEqual(list(shapes), conv + expected_names()[:-2] + head)
+        self.assertEqual((shapes["qz_conv1_kernel"], shapes["qz_conv1_bias"],
+                          shapes["qz_1_kernel"]), ((K, 4, 4, 1, 32), (K, 32), (K, 64, 8)))
+        self.assertEqual((shapes["px_reshape_kernel"], shapes["px_reshape_bias"],
+                          shapes["px_deconv1_kernel"], shapes["px_logits_kernel"]),
+                         ((K, 8, 64), (K, 1, 64), (K, 4, 4, 32, 64), (K, 4, 4, 1, 32)))
+
+    def test_each_pairs_scores_and_reconstruction_are_its_conv_nets_in_numpy(self):
+        out = {k: v.numpy() for k, v in self.model.inference(self.x).items()}
+        s, recons = [], []
+        for i in range(K):
+            w = self.pair(i)
+            mean, log_var = np_encode(w, _common.np_stem(w, self.config, self.flat, prefix="qz"))
+            h = mean
+            for n in ("px_1", "px_2"):
+                h = np.maximum(h @ w[n + "_kernel"] + w[n + "_bias"], 0.0)
+            logits = _common.np_head(w, self.config, h, "px_logits")
+            s.append(-np_rec(logits, self.flat) - 0.5 * (mean ** 2).sum(1) + 0.5 * log_var.sum(1))
+            recons.append(1 / (1 + np.exp(-logits)))
+        s = np.stack(s, 1)
+        probs = np.exp(s - s.max(1, keepdims=True))
+        probs /= probs.sum(1, keepdims=True)
+        np.testing.assert_allclose(out["probs"], probs, rtol=1e-4, atol=1e-5)
+        cluster = out["cluster"]
+        np.testing.assert_allclose(out["x_hat"].reshape(5, -1),
+                                   np.stack(recons, 1)[np.arange(5), cluster], rtol=1e-4,
+                                   atol=1e-5)
 
 
 class InferenceTest(unittest.TestCase):

@@ -37,6 +37,16 @@ class NameKeyTest(unittest.TestCase):
         np.testing.assert_allclose(created_in_order("b", "a")["a"], (u * 2 - 1) * limit,
                                    rtol=0, atol=1e-6)
 
+    def test_conv_kernels_alone_or_stacked_count_their_receptive_field(self):
+        """[k1, k2, a, b] and K of them [K, k1, k2, a, b]: fan_in = k1 k2 a, fan_out = k1 k2 b."""
+        p = P.Params(4)
+        for shape in ((4, 4, 8, 16), (3, 4, 4, 8, 16)):
+            name = "k%d" % len(shape)
+            got = p.get(name, shape, P.GLOROT_UNIFORM, True).numpy()
+            u = tf.random.stateless_uniform(shape, seed=[4, P.name_key(name)]).numpy()
+            limit = np.float32(np.sqrt(6.0 / (16 * 8 + 16 * 16)))
+            np.testing.assert_allclose(got, (u * 2 - 1) * limit, rtol=0, atol=1e-6)
+
 
 if __name__ == "__main__":
     unittest.main()

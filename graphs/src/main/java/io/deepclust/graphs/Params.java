@@ -38,7 +38,8 @@ public final class Params {
     /**
      * Glorot/Xavier uniform: U(−a, a), a = √(6 / (fan_in + fan_out)), fan_in and fan_out from the
      * last two dims (a leading axis stacks independent layers, as k-DVAE's K pairs); a rank-4
-     * convolution kernel [k1, k2, a, b] multiplies both by its receptive field k1·k2.
+     * convolution kernel [k1, k2, a, b] multiplies both by its receptive field k1·k2, and so does
+     * a rank-5 stack of K of them [K, k1, k2, a, b] (k-DVAE's pairs with the conv backbone).
      */
     GLOROT_UNIFORM,
     /**
@@ -193,7 +194,9 @@ public final class Params {
       case GLOROT_UNIFORM:
       case FAN_IN_UNIFORM:
         int rank = shape.numDimensions();
-        long receptive = rank == 4 ? shape.size(0) * shape.size(1) : 1;
+        // A conv kernel [k1, k2, a, b], or K of them stacked [K, k1, k2, a, b] (BatchedConv).
+        long receptive = rank == 4 ? shape.size(0) * shape.size(1)
+            : rank == 5 ? shape.size(1) * shape.size(2) : 1;
         long fanIn = (rank > 1 ? shape.size(rank - 2) : 1) * receptive;
         long fanOut = (rank > 1 ? shape.size(rank - 1) : shape.size(0)) * receptive;
         float limit = (float) Math.sqrt(init == Init.FAN_IN_UNIFORM ? 1.0 / fanIn

@@ -72,6 +72,13 @@ class ParamsTest {
   }
 
   @Test
+  void aStackOfConvolutionKernelsDrawsEachWithOneKernelsLimit() {
+    // [K, k1, k2, in, out] = [3, 4, 4, 8, 16]: fan_in = 4·4·8 = 128, fan_out = 4·4·16 = 256.
+    float[] w = initial(Shape.of(3, 4, 4, 8, 16), Params.Init.GLOROT_UNIFORM, 5L);
+    assertUniform(w, Math.sqrt(6.0 / (128 + 256)), "glorot [3, 4, 4, 8, 16]");
+  }
+
+  @Test
   void fanInAndGlorotDifferOnlyInTheirLimit() {
     // Same seed and name, so the same uniform draw u: w = (2u − 1)·limit.
     float[] fanIn = initial(Shape.of(50, 20), Params.Init.FAN_IN_UNIFORM, 3L);

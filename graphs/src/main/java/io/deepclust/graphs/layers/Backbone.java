@@ -120,6 +120,28 @@ public record Backbone(String kind, int[] inputShape) {
   }
 
   /**
+   * {@link #encode} for K independent pairs at once (k-DVAE): rows xk [K, B, H·W·C] → [K, B,
+   * width], {@link BatchedConv}'s K conv nets for {@value #CONV}.
+   */
+  public Rows encodeBatched(Ops tf, Params p, String prefix, Operand<TFloat32> xk, int k,
+      UnaryOperator<Operand<TFloat32>> act) {
+    return conv() ? new Rows(BatchedConv.encode(tf, p, prefix, xk, k, inputShape, act),
+        encodedWidth()) : new Rows(xk, encodedWidth());
+  }
+
+  /**
+   * {@link #decode} for K independent pairs at once: hk [K, N, in] → name → [K, N, H·W·C], a
+   * {@link BatchedDense} per output for {@value #MLP}.
+   */
+  public Function<String, Operand<TFloat32>> decodeBatched(Ops tf, Params p, String prefix,
+      Operand<TFloat32> hk, int in, int k, UnaryOperator<Operand<TFloat32>> act) {
+    if (conv()) {
+      return BatchedConv.decode(tf, p, prefix, hk, in, k, inputShape, act);
+    }
+    return name -> BatchedDense.apply(tf, p, name, hk, k, in, inputDim());
+  }
+
+  /**
    * The decoder's last hidden rows h [N, in] → its output layers: a function from an output
    * layer's name to that layer's values over the pixels [N, H·W·C] (logits, a mean, ...). The
    * conv backbone's hidden layers are made once, however many outputs are asked for.

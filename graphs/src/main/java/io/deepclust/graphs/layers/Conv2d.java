@@ -51,6 +51,12 @@ public final class Conv2d {
     var kernel = params.get(name + "_kernel", Shape.of(s.kernel(), s.kernel(), in, s.filters()),
         Params.Init.GLOROT_UNIFORM, true);
     var bias = params.get(name + "_bias", Shape.of(s.filters()), Params.Init.ZEROS, true);
+    return convolve(tf, x, kernel, bias, s);
+  }
+
+  /** {@link #apply} with a given kernel [k, k, in, out] and bias [out]. */
+  public static Operand<TFloat32> convolve(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
+      Operand<TFloat32> bias, Spec s) {
     var y = tf.nn.conv2d(x, kernel, List.of(1L, (long) s.stride(), (long) s.stride(), 1L),
         s.tfPadding());
     return tf.nn.biasAdd(y, bias);
@@ -62,10 +68,16 @@ public final class Conv2d {
    */
   public static Operand<TFloat32> applyTransposed(Ops tf, Params params, String name,
       Operand<TFloat32> x, int h, int w, int in, Spec s) {
-    MissingGradients.conv2dBackpropInput();
     var kernel = params.get(name + "_kernel", Shape.of(s.kernel(), s.kernel(), s.filters(), in),
         Params.Init.GLOROT_UNIFORM, true);
     var bias = params.get(name + "_bias", Shape.of(s.filters()), Params.Init.ZEROS, true);
+    return convolveTransposed(tf, x, h, w, kernel, bias, s);
+  }
+
+  /** {@link #applyTransposed} with a given kernel [k, k, out, in] and bias [out]. */
+  public static Operand<TFloat32> convolveTransposed(Ops tf, Operand<TFloat32> x, int h, int w,
+      Operand<TFloat32> kernel, Operand<TFloat32> bias, Spec s) {
+    MissingGradients.conv2dBackpropInput();
     // The batch size comes from the input, so the op works for any batch.
     var batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
     var outShape = tf.concat(List.of(batch, tf.constant(

@@ -134,9 +134,10 @@ public final class Kdvae {
   /** μ_i and log σ²_i of each pair's q_i(z|x), [K, B, Z] each. */
   private static Operand<TFloat32>[] encode(Ops tf, Params p, KdvaeConfig c,
       Operand<TFloat32> xk) {
-    var h = Mlp.apply("qz", xk, c.inputDim(), c.encoderHidden(),
+    var stem = c.backboneLayers().encodeBatched(tf, p, "qz", xk, c.clusters(), tf.nn::relu);
+    var h = Mlp.apply("qz", stem.rows(), stem.width(), c.encoderHidden(),
         Mlp.batchedDenseRelu(tf, p, c.clusters()));
-    int last = Mlp.outWidth(c.inputDim(), c.encoderHidden());
+    int last = Mlp.outWidth(stem.width(), c.encoderHidden());
     @SuppressWarnings("unchecked")
     Operand<TFloat32>[] out = new Operand[] {
       BatchedDense.apply(tf, p, "qz_mean", h, c.clusters(), last, c.latentDim()),
@@ -150,10 +151,10 @@ public final class Kdvae {
       Operand<TFloat32> zk) {
     var h = Mlp.apply("px", zk, c.latentDim(), c.decoderHidden(),
         Mlp.batchedDenseRelu(tf, p, c.clusters()));
-    return BatchedDense.apply(tf, p, "px_logits", h, c.clusters(),
-        Mlp.outWidth(c.latentDim(), c.decoderHidden()), c.inputDim());
+    return c.backboneLayers().decodeBatched(tf, p, "px", h,
+        Mlp.outWidth(c.latentDim(), c.decoderHidden()), c.clusters(), tf.nn::relu)
+        .apply("px_logits");
   }
-
 
   /** [B, D] → [K, B, D]. */
   private static Operand<TFloat32> broadcast(Ops tf, KdvaeConfig c, Operand<TFloat32> flat) {

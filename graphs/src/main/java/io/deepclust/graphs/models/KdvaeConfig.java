@@ -1,5 +1,7 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.layers.Backbone;
+
 /**
  * k-DVAE settings (k-dvae.txt §4.2; docs/models.md): K encoder/decoder pairs D-500-100-Z /
  * Z-100-500-D, Z = 10, batch 100, Adam 1e-3. The paper gives no epoch counts: {@code epochs} (the
@@ -12,6 +14,9 @@ package io.deepclust.graphs.models;
  * initialClusters} says how: {@value #KMEANS} (the paper's: k-means on the VaDE's latent means) or
  * {@value #VADE} (the VaDE's own clusters, argmax of its q(c|x); DGG starts from the trained
  * VaDE's GMM as a whole). A config without it (written before it existed) reads as k-means.
+ * {@code backbone} ({@link Backbone}; ours, not the paper's): the image end of every pair's
+ * encoder and decoder, mlp (the paper's dense nets; a config without the key) or conv (K compact
+ * conv nets, {@link io.deepclust.graphs.layers.BatchedConv}); the initialising VaDE stays dense.
  */
 public record KdvaeConfig(
     int[] inputShape,
@@ -28,7 +33,8 @@ public record KdvaeConfig(
     GmmStart initVadeGmmStart,
     int initVadeEpochs,
     String initialClusters,
-    long seed) implements ModelConfig {
+    long seed,
+    String backbone) implements ModelConfig {
 
   /** Initial clusters by k-means on the VaDE's latent means (k-dvae.txt §4.2). */
   public static final String KMEANS = "kmeans";
@@ -56,10 +62,11 @@ public record KdvaeConfig(
       int initVadeEpochs, long seed) {
     this(inputShape, clusters, latentDim, encoderHidden, decoderHidden, learningRate,
         adamEpsilon, batchSize, epochs, pairPretrainEpochs, initVadePretraining, initVadeGmmStart,
-        initVadeEpochs, KMEANS, seed);
+        initVadeEpochs, KMEANS, seed, Backbone.MLP);
   }
 
   public KdvaeConfig {
+    backbone = backbone == null ? Backbone.MLP : backbone;  // a config file before the key: MLP
     if (initialClusters == null) {
       initialClusters = KMEANS;
     }
@@ -87,6 +94,8 @@ public record KdvaeConfig(
     require(initVadePretraining != null && initVadeGmmStart != null,
         "initVadePretraining and initVadeGmmStart are required");
     require(initVadeEpochs >= 0, "VaDE epochs must be ≥ 0");
+    String why = Backbone.unsupported(backbone, inputShape);
+    require(why == null, why);
   }
 
   public static KdvaeConfig mnist(long seed) {
@@ -104,27 +113,34 @@ public record KdvaeConfig(
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, batchSize, joint, pairPretrain,
         initVadePretraining.withEpochs(vadePretrain), initVadeGmmStart, vade, initialClusters,
-        seed);
+        seed, backbone);
   }
 
   public KdvaeConfig withBatchSize(int b) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, b, epochs, pairPretrainEpochs, initVadePretraining,
-        initVadeGmmStart, initVadeEpochs, initialClusters, seed);
+        initVadeGmmStart, initVadeEpochs, initialClusters, seed, backbone);
   }
 
   /** The same config with initial clusters {@code how} ({@value #KMEANS} or {@value #VADE}). */
   public KdvaeConfig withInitialClusters(String how) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, initVadePretraining,
-        initVadeGmmStart, initVadeEpochs, how, seed);
+        initVadeGmmStart, initVadeEpochs, how, seed, backbone);
   }
 
   /** The initialising VaDE's pretraining recipe and GMM start taken from {@code v}. */
   public KdvaeConfig withInitVade(VadeConfig v) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, v.pretraining(),
-        v.gmmStart(), initVadeEpochs, initialClusters, seed);
+        v.gmmStart(), initVadeEpochs, initialClusters, seed, backbone);
+  }
+
+  /** The same config with {@code newBackbone} ({@link Backbone#KINDS}). */
+  public KdvaeConfig withBackbone(String newBackbone) {
+    return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, initVadePretraining,
+        initVadeGmmStart, initVadeEpochs, initialClusters, seed, newBackbone);
   }
 
   /** The VaDE that initialises the clusters: MNIST settings with this config's epochs and seed. */

@@ -251,9 +251,9 @@ final class TrainCommand implements Callable<Integer> {
   boolean uniformPrior;
 
   @Option(names = "--backbone", paramLabel = "mlp|conv", description = "vab, gmvae_gumbel, "
-      + "vade: the image end of the encoder and decoder: mlp (the paper's dense nets, default) or "
-      + "conv (a compact conv net, InfoGAN's MNIST networks without batch norm, before the "
-      + "encoder's and after the decoder's dense layers; docs/models.md).")
+      + "vade, kdvae: the image end of the encoder and decoder: mlp (the paper's dense nets, "
+      + "default) or conv (a compact conv net, InfoGAN's MNIST networks without batch norm, "
+      + "before the encoder's and after the decoder's dense layers; docs/models.md).")
   String backbone;
 
   @Option(names = "--gaussian-weight", paramLabel = "W",

@@ -141,21 +141,27 @@ class TrainCommandTest {
   @Test
   void backboneConvSetsTheBackboneAndIsAUsageErrorWhereAModelHasNoChoice(@TempDir Path tmp)
       throws Exception {
-    for (String model : List.of("vab", "gmvae_gumbel", "vade")) {
-      // VaDE: a pretraining batch (100) and enough images for its GMM's 10 components.
-      var config = model.equals("vade")
-          ? train(tmp.resolve(model), "--model", model, "--epochs", "1", "--train-limit", "100",
-              "--test-limit", "2", "--pretrain-recipe", "adam_bce", "--pretrain-epochs", "1",
-              "--backbone", "conv")
-          : trainTiny(tmp.resolve(model), model, "1", "--backbone", "conv");
+    for (String model : List.of("vab", "gmvae_gumbel", "vade", "kdvae")) {
+      // VaDE (and k-DVAE's initialising VaDE): a pretraining batch (100) and enough images for
+      // a GMM of 10 components; k-DVAE's pair pretraining takes K batches (here 10 × 10).
+      var config = switch (model) {
+        case "vade" -> train(tmp.resolve(model), "--model", model, "--epochs", "1",
+            "--train-limit", "100", "--test-limit", "2", "--pretrain-recipe", "adam_bce",
+            "--pretrain-epochs", "1", "--backbone", "conv");
+        case "kdvae" -> train(tmp.resolve(model), "--model", model, "--epochs", "1",
+            "--batch-size", "10", "--train-limit", "100", "--test-limit", "2",
+            "--pretrain-recipe", "adam_bce", "--pretrain-epochs", "1", "--init-vade-epochs", "1",
+            "--pair-pretrain-epochs", "1", "--backbone", "conv");
+        default -> trainTiny(tmp.resolve(model), model, "1", "--backbone", "conv");
+      };
       assertEquals("conv", config.get("backbone").getAsString(), model);
     }
     var unknown = run("train", "--model", "vab", "--run-dir", tmp.resolve("x").toString(),
         "--backbone", "resnet", "--no-progress", "--no-report");
     assertOneLineError(unknown, 2, "--backbone");
-    var none = run("train", "--model", "kdvae", "--run-dir", tmp.resolve("y").toString(),
+    var none = run("train", "--model", "vc", "--run-dir", tmp.resolve("y").toString(),
         "--backbone", "conv", "--no-progress", "--no-report");
-    assertOneLineError(none, 2, "--backbone: kdvae has one backbone");
+    assertOneLineError(none, 2, "--backbone: vc has one backbone");
   }
 
   /**
