@@ -44,6 +44,12 @@ AUG_WEIGHT = (0.01, 40.0, 0.5, 80.0, 1.0)
 AUGMENTATIONS = ("none", "rotation", "brightness_binarise", "affine_flip")
 
 
+# The mlp backbone's dense nets (VcConfig.MLP_TRUNK, MLP_DECODER): DEC's and VaDE's D-500-500-2000
+# encoder as the trunk, its mirror before the decoder's dense output.
+MLP_TRUNK = (500, 500, 2000)
+MLP_DECODER = (2000, 500, 500)
+
+
 def _require(ok, message):
     if not ok:
         raise ValueError(message)
@@ -158,6 +164,10 @@ class VcConfig(layers.ImageShape):
     posterior_from_pixels: bool = False
     elbo_on_augmented: bool = False
     softplus_variance: bool = False
+    # The nets (Java's backbone, issue 20): conv, the paper's Table II nets, or mlp, dense nets in
+    # their place (MLP_TRUNK on the pixels, MLP_DECODER then a dense output; the conv settings
+    # are then unused).
+    backbone: str = layers.CONV
 
     def __post_init__(self):
         ints = ("input_shape", "posterior_hidden", "prior_hidden", "decoder_dense",
@@ -173,6 +183,8 @@ class VcConfig(layers.ImageShape):
                   "softplus_variance"):
             object.__setattr__(self, f, bool(getattr(self, f)))
         s = self.input_shape
+        _require(self.backbone in (layers.CONV, layers.MLP),
+                 f"backbone must be one of [mlp, conv], not {self.backbone}")
         _require(len(s) == 3 and all(d > 0 for d in s), "input_shape must be [H, W, C], positive")
         _require(self.clusters >= 2, "clusters must be at least 2")
         _require(self.latent_dim >= 1, "latent_dim must be positive")
@@ -271,8 +283,15 @@ class VcConfig(layers.ImageShape):
         return out
 
     @property
+    def mlp(self):
+        """Whether the nets are the dense ones (backbone mlp)."""
+        return self.backbone == layers.MLP
+
+    @property
     def feature_dim(self):
         """Size of the trunk's flattened features F."""
+        if self.mlp:
+            return MLP_TRUNK[-1]
         h, w, c = self.trunk_shapes()[-1]
         return h * w * c
 
@@ -300,7 +319,8 @@ class VcConfig(layers.ImageShape):
             augmentation=str(j["augmentation"]),
             posterior_from_pixels=bool(j.get("posteriorFromPixels", False)),
             elbo_on_augmented=bool(j.get("elboOnAugmented", False)),
-            softplus_variance=bool(j.get("softplusVariance", False)))
+            softplus_variance=bool(j.get("softplusVariance", False)),
+            backbone=j.get("backbone") or layers.CONV)
 
     def to_json(self):
         """Every key of Java's VcConfig record, camelCase, in Gson's (component) order."""
@@ -328,6 +348,7 @@ class VcConfig(layers.ImageShape):
             "elboOnAugmented": self.elbo_on_augmented,
             "softplusVariance": self.softplus_variance,
             "seed": self.seed,
+            "backbone": self.backbone,
         }
 
 
@@ -349,8 +370,11 @@ class Vc(Twin):
             get(name + "_kernel", shape, P.GLOROT_UNIFORM, True)
             get(name + "_bias", (n_out,), P.ZEROS, True)
 
+        if c.mlp:
+            for i, (n_in, n_out) in enumerate(zip((c.input_dim,) + MLP_TRUNK, MLP_TRUNK)):
+                dense("qk_%d" % (i + 1), n_in, n_out)
         channels = c.input_shape[2]
-        for i, s in enumerate(c.encoder_convs):
+        for i, s in enumerate(() if c.mlp else c.encoder_convs):
             kernel("qk_conv%d" % (i + 1), (s.kernel, s.kernel, channels, s.filters), s.filters)
             channels = s.filters
         dense("qk_logits", c.feature_dim, c.clusters)
@@ -367,9 +391,14 @@ class Vc(Twin):
         dense("pz_mean", n_in, c.latent_dim)
         dense("pz_sd", n_in, c.latent_dim)
         n_in = c.latent_dim
-        for i, size in enumerate(c.decoder_dense):
+        for i, size in enumerate(MLP_DECODER if c.mlp else c.decoder_dense):
             dense("px_%d" % (i + 1), n_in, size)
             n_in = size
+        if c.mlp:
+            dense("px_mean", n_in, c.input_dim)
+            if c.likelihood == GAUSSIAN:
+                dense("px_var", n_in, c.input_dim)
+            return
         channels = c.decoder_reshape[2]
         for i, s in enumerate(c.decoder_deconvs[:-1]):
             kernel("px_deconv%d" % (i + 1), (s.kernel, s.kernel, s.filters, channels), s.filters)
@@ -466,8 +495,13 @@ class Vc(Twin):
     # ---- sub-networks ---------------------------------------------------------------------------
 
     def trunk(self, x):
-        """The shared convolutional trunk, flattened [B, F]."""
+        """The shared trunk, flattened [B, F]: the Table II convolutions, or with the mlp backbone
+        the dense layers qk_1 .. on the pixels."""
         c = self.config
+        if c.mlp:
+            rows, width = layers.backbone_encode(self.params, layers.MLP, "qk", c.flatten(x),
+                                                 c.input_shape, self._act)
+            return layers.mlp("qk", rows, width, MLP_TRUNK, self._dense_act)
         h, _ = layers.conv_stack(self.params, "qk_conv", x, c.input_shape[2], c.encoder_convs,
                                  self._act)
         return tf.reshape(h, [-1, c.feature_dim])
@@ -510,6 +544,14 @@ class Vc(Twin):
         """p(x|z) for rows z [N, Z]: {"mean_or_logits": [N, H, W, C], "variance": the Gaussian
         variance or None (Bernoulli)}."""
         c = self.config
+        if c.mlp:
+            h = layers.mlp("px", z, c.latent_dim, MLP_DECODER, self._dense_act)
+            output = layers.backbone_decode(self.params, layers.MLP, "px", h, MLP_DECODER[-1],
+                                            c.input_shape, self._act)
+            variance = None
+            if c.likelihood == GAUSSIAN:
+                variance = self._softplus_floor(c.to_image(output("px_var")))
+            return {"mean_or_logits": c.to_image(output("px_mean")), "variance": variance}
         h = layers.mlp("px", z, c.latent_dim, c.decoder_dense, self._dense_act)
         h, channels = layers.conv_stack(self.params, "px_deconv",
                                         tf.reshape(h, [-1, *c.decoder_reshape]),

@@ -119,7 +119,11 @@ def np_model(w, c):
 
     def posterior(x):
         h = x.astype(np.float64)
-        for i, s in enumerate(c.encoder_convs):
+        if c.backbone == "mlp":  # the dense trunk 500-500-2000 on the pixels
+            h = h.reshape(len(x), -1)
+            for i in (1, 2, 3):
+                h = act(dense("qk_%d" % i, h))
+        for i, s in enumerate(() if c.backbone == "mlp" else c.encoder_convs):
             n = "qk_conv%d" % (i + 1)
             h = act(np_conv2d(h, w[n + "_kernel"], w[n + "_bias"], s.stride, s.padding))
         f = h.reshape(len(x), -1)
@@ -145,6 +149,13 @@ def np_model(w, c):
 
     def decoder(z):
         h = z
+        if c.backbone == "mlp":  # dense 2000-500-500, then dense outputs over the pixels
+            for i in (1, 2, 3):
+                h = act(dense("px_%d" % i, h))
+            var = None
+            if c.likelihood == "gaussian":
+                var = (np_softplus(dense("px_var", h)) + 1e-4).reshape(len(z), *c.input_shape)
+            return dense("px_mean", h).reshape(len(z), *c.input_shape), var
         for i in range(len(c.decoder_dense)):
             h = act(dense("px_%d" % (i + 1), h))
         h = h.reshape(len(z), *c.decoder_reshape)
@@ -215,7 +226,7 @@ JAVA_KEYS = ["inputShape", "clusters", "latentDim", "encoderConvs", "posteriorHi
              "priorHidden", "decoderDense", "decoderReshape", "decoderDeconvs", "activation",
              "likelihood", "learningRate", "adamEpsilon", "batchSize", "epochs", "reconsScale",
              "augWeight", "augTargetStopGradient", "augmentation", "posteriorFromPixels",
-             "elboOnAugmented", "softplusVariance", "seed"]
+             "elboOnAugmented", "softplusVariance", "seed", "backbone"]
 
 
 class ConfigTest(unittest.TestCase):
@@ -545,6 +556,23 @@ class ReadingsLossTest(_LossCase, unittest.TestCase):
         off = np_terms(self.w, small_config(posterior_from_pixels=True), self.x, self.x_aug,
                        self.eps, 0.5, 0.7)
         self.assertGreater(abs(off["loss"] - self.want["loss"]), 1e-3)
+
+
+class MlpBackboneLossTest(_LossCase, unittest.TestCase):
+    """The mlp backbone (issue 20): dense nets in place of Table II's, every term and gradient
+    against numpy; Gaussian, so that px_var is dense too."""
+    config = gaussian_config(backbone="mlp")
+
+    def test_the_dense_nets_replace_the_conv_ones(self):
+        shapes = {n: tuple(v.shape) for n, v in self.model.params.all.items()}
+        self.assertFalse([n for n in shapes if "conv" in n])
+        self.assertEqual([shapes["qk_%d_kernel" % i] for i in (1, 2, 3)],
+                         [(72, 500), (500, 500), (500, 2000)])
+        self.assertEqual(shapes["qk_logits_kernel"], (2000, K))
+        self.assertEqual([shapes["px_%d_kernel" % i] for i in (1, 2, 3)],
+                         [(Z, 2000), (2000, 500), (500, 500)])
+        self.assertEqual((shapes["px_mean_kernel"], shapes["px_var_kernel"]),
+                         ((500, 72), (500, 72)))
 
 
 class AugTargetTest(unittest.TestCase):

@@ -168,8 +168,16 @@ public final class VariationalClustering {
     return pZGivenK(tf, p, c, weights);
   }
 
-  /** The shared convolutional trunk, flattened [B, F]. */
+  /**
+   * The shared trunk, flattened [B, F]: the Table II convolutions, or with the MLP backbone the
+   * dense layers {@code qk_1} … on the pixels.
+   */
   static Operand<TFloat32> trunk(Ops tf, Params p, VcConfig c, Operand<TFloat32> x) {
+    if (c.mlp()) {
+      var stem = c.backboneLayers().encode(tf, p, "qk", ModelConfig.flatten(tf, c, x),
+          a -> act(tf, c, a));
+      return Mlp.apply("qk", stem.rows(), stem.width(), VcConfig.MLP_TRUNK, dense(tf, p, c));
+    }
     int[] in = c.inputShape();
     var h = Conv2d.stack(tf, p, "qk_conv", new Conv2d.Images(x, in[0], in[1], in[2]),
         c.encoderConvs(), a -> act(tf, c, a));
@@ -215,8 +223,19 @@ public final class VariationalClustering {
     return out;
   }
 
-  /** p(x|z) for rows z [N, Z]: dense layers, reshape, transposed convolutions. */
+  /**
+   * p(x|z) for rows z [N, Z]: dense layers, reshape, transposed convolutions; with the MLP
+   * backbone dense layers {@code px_1} … ({@link VcConfig#MLP_DECODER}) and dense outputs.
+   */
   static Decoded pXGivenZ(Ops tf, Params p, VcConfig c, Operand<TFloat32> z) {
+    if (c.mlp()) {
+      var h = Mlp.apply("px", z, c.latentDim(), VcConfig.MLP_DECODER, dense(tf, p, c));
+      var output = c.backboneLayers().decode(tf, p, "px", h,
+          Mlp.outWidth(c.latentDim(), VcConfig.MLP_DECODER), a -> act(tf, c, a));
+      var meanOrLogits = ModelConfig.toImage(tf, c, output.apply("px_mean"));
+      return new Decoded(meanOrLogits, VcConfig.GAUSSIAN.equals(c.likelihood())
+          ? softplusFloor(tf, ModelConfig.toImage(tf, c, output.apply("px_var"))) : null);
+    }
     int[] r = c.decoderReshape();
     var dense = tf.reshape(Mlp.apply("px", z, c.latentDim(), c.decoderDense(), dense(tf, p, c)),
         tf.constant(new int[] {-1, r[0], r[1], r[2]}));

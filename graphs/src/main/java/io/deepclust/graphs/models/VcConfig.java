@@ -1,5 +1,6 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.layers.Backbone;
 import io.deepclust.graphs.layers.Conv2d.Spec;
 import java.util.List;
 
@@ -15,6 +16,12 @@ import java.util.List;
  * {@code elboOnAugmented}, the ELBO on x and on x̂ (§IV-D, "add augmented images along with the
  * original images"), each half of the ELBO term; {@code softplusVariance}, softplus gives σ² (the
  * paper's reading) instead of σ, for q(z|x,k) and p(z|k).
+ *
+ * <p>{@code backbone} (issue 20; a config without the key reads {@value #CONV}): {@value #CONV},
+ * the paper's Table II nets ({@code encoderConvs}, {@code decoderDense}, {@code decoderReshape},
+ * {@code decoderDeconvs}), or {@value #MLP}, dense nets in their place: the trunk {@link
+ * #MLP_TRUNK} on the flattened pixels (DEC's and VaDE's D-500-500-2000 encoder) and the decoder
+ * {@link #MLP_DECODER} then a dense output layer; the four conv settings are then unused.
  */
 public record VcConfig(
     int[] inputShape,
@@ -39,7 +46,8 @@ public record VcConfig(
     boolean posteriorFromPixels,
     boolean elboOnAugmented,
     boolean softplusVariance,
-    long seed) implements ModelConfig {
+    long seed,
+    String backbone) implements ModelConfig {
 
   public static final String RELU = "relu";
   public static final String LEAKY_RELU = "leaky_relu";
@@ -55,8 +63,32 @@ public record VcConfig(
       List.of("none", "rotation", "brightness_binarise", "affine_flip");
   /** λ_aug: 0.01, 0.5 from epoch 40, 1 from epoch 80 (§V). */
   public static final float[] AUG_WEIGHT = {0.01f, 40, 0.5f, 80, 1f};
+  /** The paper's Table II convolutional nets (the default backbone). */
+  public static final String CONV = Backbone.CONV;
+  /** Dense nets instead: {@link #MLP_TRUNK}, {@link #MLP_DECODER}. */
+  public static final String MLP = Backbone.MLP;
+  /** The MLP backbone's trunk widths (DEC's and VaDE's encoder); features F = its last. */
+  public static final int[] MLP_TRUNK = {500, 500, 2000};
+  /** The MLP backbone's decoder widths before its dense output layer (the trunk's mirror). */
+  public static final int[] MLP_DECODER = {2000, 500, 500};
+
+  /** The paper's Table II backbone. */
+  public VcConfig(int[] inputShape, int clusters, int latentDim, List<Spec> encoderConvs,
+      int[] posteriorHidden, int[] priorHidden, int[] decoderDense, int[] decoderReshape,
+      List<Spec> decoderDeconvs, String activation, String likelihood, float learningRate,
+      float adamEpsilon, int batchSize, int epochs, float[] reconsScale, float[] augWeight,
+      boolean augTargetStopGradient, String augmentation, boolean posteriorFromPixels,
+      boolean elboOnAugmented, boolean softplusVariance, long seed) {
+    this(inputShape, clusters, latentDim, encoderConvs, posteriorHidden, priorHidden,
+        decoderDense, decoderReshape, decoderDeconvs, activation, likelihood, learningRate,
+        adamEpsilon, batchSize, epochs, reconsScale, augWeight, augTargetStopGradient,
+        augmentation, posteriorFromPixels, elboOnAugmented, softplusVariance, seed, CONV);
+  }
 
   public VcConfig {
+    backbone = backbone == null ? CONV : backbone;  // a config file before the key: Table II
+    require(CONV.equals(backbone) || MLP.equals(backbone),
+        "backbone must be one of [mlp, conv], not " + backbone);
     inputShape = inputShape.clone();
     posteriorHidden = posteriorHidden.clone();
     priorHidden = priorHidden.clone();
@@ -162,7 +194,7 @@ public record VcConfig(
         priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
         learningRate, adamEpsilon, newBatchSize, newEpochs, reconsScale, augWeight,
         stopGradientTarget, newAugmentation, posteriorFromPixels, elboOnAugmented,
-        softplusVariance, seed);
+        softplusVariance, seed, backbone);
   }
 
   /** This config with another λ_recons schedule {@code [v0, e1, v1, ...]}. */
@@ -170,7 +202,7 @@ public record VcConfig(
     return new VcConfig(inputShape, clusters, latentDim, encoderConvs, posteriorHidden,
         priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
         learningRate, adamEpsilon, batchSize, epochs, schedule, augWeight, augTargetStopGradient,
-        augmentation, posteriorFromPixels, elboOnAugmented, softplusVariance, seed);
+        augmentation, posteriorFromPixels, elboOnAugmented, softplusVariance, seed, backbone);
   }
 
   /** This config with the three readings switches set (the class comment says what each means). */
@@ -178,7 +210,7 @@ public record VcConfig(
     return new VcConfig(inputShape, clusters, latentDim, encoderConvs, posteriorHidden,
         priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
         learningRate, adamEpsilon, batchSize, epochs, reconsScale, augWeight, augTargetStopGradient,
-        augmentation, fromPixels, onAugmented, varianceSoftplus, seed);
+        augmentation, fromPixels, onAugmented, varianceSoftplus, seed, backbone);
   }
 
   /** Size of the rows q(z|x,k)'s MLP takes before e_k: the pixels or the trunk's features. */
@@ -196,8 +228,37 @@ public record VcConfig(
     return scheduleAt(augWeight, epoch);
   }
 
+  /** The same config with {@code newBackbone} ({@value #CONV} or {@value #MLP}). */
+  public VcConfig withBackbone(String newBackbone) {
+    return new VcConfig(inputShape, clusters, latentDim, encoderConvs, posteriorHidden,
+        priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
+        learningRate, adamEpsilon, batchSize, epochs, reconsScale, augWeight,
+        augTargetStopGradient, augmentation, posteriorFromPixels, elboOnAugmented,
+        softplusVariance, seed, newBackbone);
+  }
+
+  /**
+   * The shared {@link Backbone} where it applies: the pixels for {@value #MLP}; the paper's
+   * Table II nets ({@value #CONV}) are this model's own, built in VariationalClustering.
+   */
+  @Override
+  public Backbone backboneLayers() {
+    if (!mlp()) {
+      throw new UnsupportedOperationException("vc's conv backbone is its Table II nets");
+    }
+    return new Backbone(MLP, inputShape);
+  }
+
+  /** Whether the nets are the dense ones ({@value #MLP}). */
+  public boolean mlp() {
+    return MLP.equals(backbone);
+  }
+
   /** Size of the trunk's flattened features. */
   public int featureDim() {
+    if (mlp()) {
+      return MLP_TRUNK[MLP_TRUNK.length - 1];
+    }
     int h = inputShape[0];
     int w = inputShape[1];
     for (Spec s : encoderConvs) {

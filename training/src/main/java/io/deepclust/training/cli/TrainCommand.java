@@ -250,10 +250,11 @@ final class TrainCommand implements Callable<Integer> {
       + "after each epoch (session mode only).")
   boolean uniformPrior;
 
-  @Option(names = "--backbone", paramLabel = "mlp|conv", description = "vab, gmvae_gumbel, "
-      + "vade, kdvae: the image end of the encoder and decoder: mlp (the paper's dense nets, "
+  @Option(names = "--backbone", paramLabel = "mlp|conv", description = "The image end of the "
+      + "encoder and decoder. vab, gmvae_gumbel, vade, kdvae: mlp (the paper's dense nets, "
       + "default) or conv (a compact conv net, InfoGAN's MNIST networks without batch norm, "
-      + "before the encoder's and after the decoder's dense layers; docs/models.md).")
+      + "before the encoder's and after the decoder's dense layers); vc: conv (the paper's "
+      + "Table II nets, default) or mlp (dense 500-500-2000 nets); docs/models.md.")
   String backbone;
 
   @Option(names = "--gaussian-weight", paramLabel = "W",

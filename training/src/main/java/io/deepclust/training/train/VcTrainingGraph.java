@@ -50,7 +50,7 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
         throw new IllegalArgumentException("--recons-scale: " + e.getMessage());
       }
     }
-    return c;
+    return o.applyBackbone(c, VcConfig::withBackbone);
   }
 
   public final Placeholder<TFloat32> x;
