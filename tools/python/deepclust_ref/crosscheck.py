@@ -40,6 +40,7 @@ import tensorflow as tf  # noqa: E402
 
 from . import checkpoint  # noqa: E402
 from . import contract as C  # noqa: E402
+from . import dist  # noqa: E402
 from . import export as E  # noqa: E402
 from . import gmvae_gumbel  # noqa: E402
 from . import kdvae  # noqa: E402
@@ -178,31 +179,40 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
     scalar = tf.TensorSpec([], tf.float32)
     seed_spec = tf.TensorSpec([2], tf.int64)
+    outputs = gmvae_gumbel.TRAINING_OUTPUTS + (dist.AUG_TERMS if config.augmented else ())
+    # With the augmentation loss: x^ = augment_fixed of each batch and lambda_aug = 1 (as vc's).
+    x_aug, x_train_aug = augment_fixed(x), augment_fixed(x_train)
+    aug_weight = tf.constant(np.float32(GMVAE_CROSSCHECK_AUG_WEIGHT))
 
-    @tf.function(input_signature=[x_spec, scalar, seed_spec])
-    def forward(xs, temp, noise_seed):
+    @tf.function(input_signature=[x_spec, scalar, seed_spec, x_spec])
+    def forward(xs, temp, noise_seed, xs_aug):
         with tf.GradientTape() as tape:
-            out = model.training(xs, temp, noise_seed)
+            out = model.training(xs, temp, noise_seed, xs_aug, aug_weight)
         grads = tape.gradient(out["loss"], trainables)
-        return {k: out[k] for k in gmvae_gumbel.TRAINING_OUTPUTS}, grads
+        return {k: out[k] for k in outputs}, grads
 
     inference = _inference_fn(model)
     adam = AdamStep(trainables, p.trainable_names, config.adam_epsilon)
 
-    @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar])
-    def train_step(xs, temp, noise_seed, lr, b1p, b2p):
+    @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar, x_spec])
+    def train_step(xs, temp, noise_seed, lr, b1p, b2p, xs_aug):
         with tf.GradientTape() as tape:
-            out = model.training(xs, temp, noise_seed)
+            out = model.training(xs, temp, noise_seed, xs_aug, aug_weight)
         grads = adam.apply_with_powers(tape, out["loss"], out["updates"], lr, b1p, b2p)
         return out["loss"], grads
 
     tensors = collections.OrderedDict()
     tensors["in__x"] = x
+    if config.augmented:
+        tensors["in__x_aug"] = x_aug
     tensors["in__x_train"] = x_train
+    if config.augmented:
+        tensors["in__x_train_aug"] = x_train_aug
     for n, v in p.read().items():
         tensors["init__" + n] = v
-    out, grads = forward(tf.constant(x), tf.constant(tau), tf.constant([s, 1], tf.int64))
-    for k in gmvae_gumbel.TRAINING_OUTPUTS:
+    out, grads = forward(tf.constant(x), tf.constant(tau), tf.constant([s, 1], tf.int64),
+                         tf.constant(x_aug))
+    for k in outputs:
         tensors["out__" + k] = out[k].numpy()
     for k, v in inference(tf.constant(x)).items():
         tensors["out__" + k] = v.numpy()
@@ -216,7 +226,8 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
         xs = x_train[(t - 1) * b:t * b]
         loss, grads = train_step(tf.constant(xs), tf.constant(tau),
                                  tf.constant([s, t], tf.int64), tf.constant(lr),
-                                 tf.constant(b1p), tf.constant(b2p))
+                                 tf.constant(b1p), tf.constant(b2p),
+                                 tf.constant(x_train_aug[(t - 1) * b:t * b]))
         if step_states is not None:
             step_states.write(t, before, dict(zip(p.trainable_names, grads)))
         losses.append(float(loss))
@@ -394,6 +405,13 @@ def augment_fixed(images):
 
 # lambda_aug of vc's cross-check: 1, so L_aug counts as much as in the paper's last epochs.
 VC_CROSSCHECK_AUG_WEIGHT = 1.0
+# ... and of GMVAE-Gumbel's with the augmentation loss.
+GMVAE_CROSSCHECK_AUG_WEIGHT = 1.0
+
+
+def gmvae_manifest_extras(config):
+    """The manifest key GMVAE-Gumbel's Java side reads with the augmentation loss: aug_weight."""
+    return {"aug_weight": GMVAE_CROSSCHECK_AUG_WEIGHT} if config.augmented else {}
 
 
 def vc_scalars(config):

@@ -78,6 +78,43 @@ def wasserstein2_diagonal(mean, sd, other_mean, other_sd):
                          + tf.math.squared_difference(sd, other_sd), axis=-1)
 
 
+# A config's `aug` (AugmentationLoss.java): none, or w2 (Eq. 14 + Eq. 17), with VC's lambda_aug
+# schedule [v0, e1, v1, ...] and the per-dataset transforms.
+AUG_NONE = "none"
+AUG_W2 = "w2"
+AUG_TRANSFORMS = ("none", "rotation", "brightness_binarise", "affine_flip")
+AUG_WEIGHT = (0.01, 40.0, 0.5, 80.0, 1.0)
+# The training terms the augmentation loss adds, in every model that has it.
+AUG_TERMS = ("aug_l2", "aug_w2")
+
+
+def aug_unsupported(aug, transform):
+    """Why a config's `aug` and `augmentation` are wrong, or None (AugmentationLoss.unsupported)."""
+    if aug not in (AUG_NONE, AUG_W2):
+        return f"aug must be none or w2, not {aug}"
+    if transform not in AUG_TRANSFORMS:
+        return f"augmentation must be one of {list(AUG_TRANSFORMS)}, not {transform}"
+    return None
+
+
+def aug_weight_at(epoch):
+    """lambda_aug at `epoch` of AUG_WEIGHT, in float32 as Java (AugmentationLoss.weightAt)."""
+    v = AUG_WEIGHT[0]
+    for i in range(1, len(AUG_WEIGHT) - 1, 2):
+        if epoch >= AUG_WEIGHT[i]:
+            v = AUG_WEIGHT[i + 1]
+    return float(np.float32(v))
+
+
+def augmentation_loss_single(probs, mean, sd, probs_aug, mean_aug, sd_aug):
+    """(l2, w2) for one Gaussian posterior per image (AugmentationLoss.single): batch means of
+    sum_k (q(k|x) - q(k|x^))^2 and of W2(q(z|x), q(z|x^)), posteriors [B, K] and (mean, sd)
+    [B, Z]."""
+    l2 = tf.reduce_mean(tf.reduce_sum(tf.math.squared_difference(probs, probs_aug), axis=1),
+                        axis=0)
+    return l2, tf.reduce_mean(wasserstein2_diagonal(mean, sd, mean_aug, sd_aug), axis=0)
+
+
 def augmentation_loss_per_cluster(probs, mean, sd, probs_aug, mean_aug, sd_aug):
     """Eq. 14 of variational-clustering-w2 with Eq. 17's W2 (AugmentationLoss.java): (l2, w2), batch
     means of sum_k (q(k|x) - q(k|x^))^2 and sum_k q(k|x) W2(q(z|x, k), q(z|x^, k)), for cluster

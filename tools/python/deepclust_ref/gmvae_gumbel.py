@@ -55,6 +55,10 @@ class GmvaeGumbelConfig(layers.ImageShape):
     # The image end of the feature net and the decoder (Java's backbone, layers.backbone_*): mlp,
     # the paper's dense layers, or conv, the compact conv net (issue 20; not in the paper).
     backbone: str = layers.MLP
+    # The augmentation loss (Java's aug, augmentation; dist.AUG_*): none (the paper's) or w2, and
+    # the transform that makes x^ (the trainer's; the graph takes x^ as an input).
+    aug: str = dist.AUG_NONE
+    augmentation: str = "none"
 
     def __post_init__(self):
         object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
@@ -82,6 +86,8 @@ class GmvaeGumbelConfig(layers.ImageShape):
                 "need 0 < temperature_min <= temperature_init")
         require(self.temperature_epochs >= 1, "temperature_epochs must be positive")
         why = layers.backbone_unsupported(self.backbone, self.input_shape)
+        require(why is None, why)
+        why = dist.aug_unsupported(self.aug, self.augmentation)
         require(why is None, why)
 
     @staticmethod
@@ -111,7 +117,8 @@ class GmvaeGumbelConfig(layers.ImageShape):
             binarize=bool(j.get("binarize", False)),
             straight_through=bool(j.get("straightThrough", False)),
             feature_bn_relu=bool(j.get("featureBnRelu", False)),
-            backbone=j.get("backbone") or layers.MLP)
+            backbone=j.get("backbone") or layers.MLP, aug=j.get("aug") or dist.AUG_NONE,
+            augmentation=j.get("augmentation") or "none")
 
     def to_json(self):
         """The config as Java's Gson writes the record (camelCase keys, same values)."""
@@ -134,7 +141,19 @@ class GmvaeGumbelConfig(layers.ImageShape):
             "featureBnRelu": self.feature_bn_relu,
             "seed": self.seed,
             "backbone": self.backbone,
+            "aug": self.aug,
+            "augmentation": self.augmentation,
         }
+
+    @property
+    def augmented(self):
+        """Whether the loss has the augmentation term (aug = w2)."""
+        return self.aug == dist.AUG_W2
+
+    @property
+    def terms(self):
+        """The training branch's scalar terms, the loss first (TERMS, + aug_l2, aug_w2)."""
+        return TERMS + (dist.AUG_TERMS if self.augmented else ())
 
 
 class GmvaeGumbel(tf.Module):
@@ -149,25 +168,27 @@ class GmvaeGumbel(tf.Module):
         # One eager pass creates every variable in the Java builder's order (posterior, then
         # p(x|z,c)), so that the checkpoint's and Adam's variable order match Java's.
         x = tf.zeros([2, *config.input_shape], tf.float32)
-        self.training(x, 1.0, tf.constant([0, 0], tf.int64))
+        self.training(x, 1.0, tf.constant([0, 0], tf.int64), x, 0.0)
 
     # ---- branches -------------------------------------------------------------------------------
 
-    def training(self, x, temperature, noise_seed):
+    def training(self, x, temperature, noise_seed, x_aug=None, aug_weight=None):
         """The training loss on x [B, H, W, C] (batch means), its terms, the logits, and the
         batch-norm updates as (variable, value) pairs.
 
         Noise: stateless ops seeded by noise_seed = [s, t]: Gumbel uniforms from (s, 2t), Gaussian
         eps from (s, 2t + 1), as Java; with `binarize`, the image the loss sees ("target") is
-        [u < x] with u from (s, -t).
+        [u < x] with u from (s, -t). With `aug` = w2, x_aug (x^) and aug_weight (lambda_aug) add
+        lambda_aug (aug_l2 + aug_w2) (dist.augmentation_loss_single).
         """
         c = self.config
         updates = []
         flat = self.config.flatten(x)
+        u = None
         if c.binarize:
             seed = tf.convert_to_tensor(noise_seed, tf.int64) * tf.constant([1, -1], tf.int64)
-            flat = tf.cast(tf.random.stateless_uniform(tf.shape(flat), seed=seed) < flat,
-                           tf.float32)
+            u = tf.random.stateless_uniform(tf.shape(flat), seed=seed)
+            flat = tf.cast(u < flat, tf.float32)
         logits, z_mean, z_log_var = self._posterior(flat, True, updates)
         uniform, epsilon = self.noise(tf.shape(flat)[0], noise_seed)
         temperature = tf.convert_to_tensor(temperature, tf.float32)
@@ -180,8 +201,21 @@ class GmvaeGumbel(tf.Module):
         cat_kl = tf.reduce_mean(dist.categorical_kl_to_uniform(logits, c.clusters), axis=0)
         gauss_kl = tf.reduce_mean(dist.gaussian_kl_to_standard_normal(z_mean, z_log_var), axis=0)
         loss = (rec + cat_kl) + np.float32(c.gaussian_weight) * gauss_kl
-        return {"loss": loss, "reconstruction": rec, "categorical_kl": cat_kl,
-                "gaussian_kl": gauss_kl, "logits": logits, "target": flat, "updates": updates}
+        out = {"reconstruction": rec, "categorical_kl": cat_kl, "gaussian_kl": gauss_kl,
+               "logits": logits, "target": flat, "updates": updates}
+        if c.augmented:
+            # x^ binarised by the same uniforms as x; its batch-norm updates are dropped.
+            flat_aug = self.config.flatten(tf.convert_to_tensor(x_aug, tf.float32))
+            if u is not None:
+                flat_aug = tf.cast(u < flat_aug, tf.float32)
+            logits_aug, mean_aug, log_var_aug = self._posterior(flat_aug, True, [])
+            half = np.float32(0.5)
+            l2, w2 = dist.augmentation_loss_single(
+                tf.nn.softmax(logits), z_mean, tf.math.exp(half * z_log_var),
+                tf.nn.softmax(logits_aug), mean_aug, tf.math.exp(half * log_var_aug))
+            loss = loss + tf.convert_to_tensor(aug_weight, tf.float32) * (l2 + w2)
+            out.update(zip(dist.AUG_TERMS, (l2, w2)))
+        return {"loss": loss, **out}
 
     def noise(self, batch, noise_seed):
         """Gumbel uniforms [B, K] from seed (s, 2t) and Gaussian eps [B, Z] from (s, 2t + 1)."""

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import augment
+from . import dist
 from . import export as E
 from . import gmvae_gumbel
 from . import vab
@@ -79,6 +80,9 @@ def _assign_fn(model):
 
 class GmvaeGumbelTraining:
     def __init__(self, config):
+        if config.augmented and config.augmentation not in VcTraining.AUGMENTATIONS:
+            raise ValueError(f"the Python trainer augments with {list(VcTraining.AUGMENTATIONS)}, "
+                             f"not '{config.augmentation}' (Java-only)")
         self.config = config
         self.model = gmvae_gumbel.GmvaeGumbel(config)
         p = self.model.params
@@ -86,12 +90,13 @@ class GmvaeGumbelTraining:
                              config.adam_epsilon)
         x_spec, scalar, seed_spec = _specs(config)
         model, adam = self.model, self.adam
-        self.terms = gmvae_gumbel.TERMS
+        self.terms = config.terms
 
-        @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar])
-        def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
+        @tf.function(input_signature=[x_spec, x_spec, scalar, scalar, seed_spec, scalar, scalar,
+                                      scalar])
+        def train_step(xs, xs_aug, aug_weight, temperature, noise_seed, lr, b1p, b2p):
             with tf.GradientTape() as tape:
-                out = model.training(xs, temperature, noise_seed)
+                out = model.training(xs, temperature, noise_seed, xs_aug, aug_weight)
             adam.apply_with_powers(tape, out["loss"], out["updates"], lr, b1p, b2p)
             return tf.stack([out[k] for k in self.terms])
 
@@ -102,11 +107,23 @@ class GmvaeGumbelTraining:
         c = self.config
 
         def step(x, indices, epoch, t):
-            return self._train_step(tf.constant(x), _f32(c.temperature(epoch)), _seed(c.seed, t),
-                                    _f32(c.learning_rate), *_powers(t)).numpy()
+            x_aug = augmented(c, x, t) if c.augmented else x
+            return self._train_step(tf.constant(x), tf.constant(x_aug),
+                                    _f32(dist.aug_weight_at(epoch)), _f32(c.temperature(epoch)),
+                                    _seed(c.seed, t), _f32(c.learning_rate), *_powers(t)).numpy()
 
         return [Phase("train", c.epochs, c.batch_size, self.terms, lambda e: c.learning_rate,
                       step, self.assign, extra=lambda e: {"temperature": c.temperature(e)})]
+
+
+def augmented(config, x, t):
+    """x^ of the batch at step t (config.augmentation): each image rotated by its own angle in
+    [-3, 3] degrees, or x itself for "none" (the Python trainer's transforms; the others are
+    Java's)."""
+    if config.augmentation == "none":
+        return x
+    rng = np.random.default_rng([int(config.seed) & 0xFFFFFFFFFFFFFFFF, AUG_STREAM, int(t)])
+    return augment.random_rotation(x, rng)
 
 
 class VcTraining:
@@ -134,13 +151,8 @@ class VcTraining:
         self.assign = _assign_fn(m)
 
     def augment(self, x, t):
-        """x^ of the batch at step t: each image rotated by its own angle in [-3, 3] degrees, or x
-        itself for augmentation "none"."""
-        if self.config.augmentation == "none":
-            return x
-        rng = np.random.default_rng([int(self.config.seed) & 0xFFFFFFFFFFFFFFFF, AUG_STREAM,
-                                     int(t)])
-        return augment.random_rotation(x, rng)
+        """x^ of the batch at step t (`augmented`)."""
+        return augmented(self.config, x, t)
 
     def phases(self):
         c = self.config

@@ -24,7 +24,7 @@ from .params import Twin
 MODEL = "vc"
 # The training branch's scalar terms, the loss first (the trainer logs each per epoch), and its
 # outputs the cross-check records as out__<name> (docs/crosscheck.md).
-TERMS = ("loss", "reconstruction", "entropy", "gaussian_kl", "aug_l2", "aug_w2")
+TERMS = ("loss", "reconstruction", "entropy", "gaussian_kl") + dist.AUG_TERMS
 TRAINING_OUTPUTS = TERMS + ("logits",)
 RELU = "relu"
 LEAKY_RELU = "leaky_relu"
@@ -440,7 +440,7 @@ class Vc(Twin):
         neg_elbo = (recons_scale * reconstruction - entropy) + gaussian_kl
         loss = neg_elbo + aug_weight * (aug_l2 + aug_w2)
         return {"loss": loss, "reconstruction": reconstruction, "entropy": entropy,
-                "gaussian_kl": gaussian_kl, "aug_l2": aug_l2, "aug_w2": aug_w2,
+                "gaussian_kl": gaussian_kl, **dict(zip(dist.AUG_TERMS, (aug_l2, aug_w2))),
                 "logits": q["logits"]}
 
     def _elbo_terms(self, q, x, prior, normal_seed):

@@ -61,7 +61,7 @@ class ConfigTest(unittest.TestCase):
                                   "epochs", "temperatureInit", "temperatureMin",
                                   "temperatureEpochs", "binarize", "straightThrough",
                                   "featureBnRelu",
-                                  "seed", "backbone"})
+                                  "seed", "backbone", "aug", "augmentation"})
 
     def test_configs_written_before_the_switches_read_them_off(self):
         j = GmvaeGumbelConfig.mnist(9).to_json()
@@ -262,6 +262,44 @@ class ConvBackboneForwardTest(ForwardTest):
         self.assertEqual(names[-6:], head)
         self.assertEqual(names[4:-6], [n for n in expected_names() if n not in
                                        ("px_logits_kernel", "px_logits_bias")])
+
+
+class AugmentationLossTest(unittest.TestCase):
+    """aug = w2 (issue 20): lambda_aug (L2 of q(c|x) - q(c|x^) + W2 of q(z|x), q(z|x^)) on top of
+    the ELBO, each against numpy forward passes of x and of x^ (batch statistics of each)."""
+
+    def test_terms_and_loss_match_numpy(self):
+        c = _common.small_config(aug="w2", augmentation="rotation", feature_bn_relu=True)
+        model = GmvaeGumbel(c)
+        rng = np.random.default_rng(5)
+        _common.randomise_statistics(model, rng)
+        w = model.params.read()
+        x = rng.uniform(0, 1, (6, 4, 4, 1)).astype(np.float32)
+        x_aug = np.roll(x, 1, axis=2)
+        out = model.training(x, 0.7, tf.constant([9, 2], tf.int64), x_aug, np.float32(0.3))
+        u, eps = model.noise(6, [9, 2])
+        ref = _common.np_forward(w, c, x.reshape(6, -1).astype(np.float64), True, u.numpy(),
+                                 eps.numpy(), 0.7)
+        aug = _common.np_forward(w, c, x_aug.reshape(6, -1).astype(np.float64), True, u.numpy(),
+                                 eps.numpy(), 0.7)
+        q, q_aug = (np.exp(_common.np_log_softmax(r["logits"])) for r in (ref, aug))
+        l2 = ((q - q_aug) ** 2).sum(1).mean()
+        sd, sd_aug = np.exp(0.5 * ref["logvar"]), np.exp(0.5 * aug["logvar"])
+        w2 = (((ref["mu"] - aug["mu"]) ** 2).sum(1) + ((sd - sd_aug) ** 2).sum(1)).mean()
+        np.testing.assert_allclose(out["aug_l2"].numpy(), l2, rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(out["aug_w2"].numpy(), w2, rtol=1e-4)
+        base = out["reconstruction"] + out["categorical_kl"] + 5.0 * out["gaussian_kl"]
+        np.testing.assert_allclose(out["loss"].numpy(), base.numpy() + 0.3 * (l2 + w2), rtol=1e-5)
+        self.assertGreater(w2, 1e-3)
+        # x^'s batch statistics move no moving average: x's updates alone.
+        self.assertEqual(len(out["updates"]), 2 * 7)
+        self.assertEqual(c.terms[-2:], ("aug_l2", "aug_w2"))
+
+    def test_an_unknown_aug_or_transform_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "aug must be none or w2"):
+            GmvaeGumbelConfig(seed=1, aug="l1")
+        with self.assertRaisesRegex(ValueError, "augmentation must be one of"):
+            GmvaeGumbelConfig(seed=1, aug="w2", augmentation="blur")
 
 
 class BackboneConfigTest(unittest.TestCase):

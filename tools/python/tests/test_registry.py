@@ -12,6 +12,7 @@ import _common  # noqa: F401  (import path, TF logging)
 
 from deepclust_ref import contract as C
 from deepclust_ref import crosscheck as X
+from deepclust_ref import dist as D
 from deepclust_ref import registry as R
 from deepclust_ref import train as T
 
@@ -19,7 +20,9 @@ PACKAGE = os.path.dirname(os.path.abspath(R.__file__))
 # The modules that may write the models' names: the registry and the contract's list.
 NAME_LISTS = ("registry.py", "contract.py")
 # Term names that are common words (vc_posterior's "entropy" is its own result key).
-COMMON = {"loss", "reconstruction", "logits", "entropy"}
+# Names every model may write: the loss, its commonest terms, and the augmentation loss's terms
+# (dist.AUG_TERMS, one shared part).
+COMMON = {"loss", "reconstruction", "logits", "entropy"} | set(D.AUG_TERMS)
 
 
 def sources():

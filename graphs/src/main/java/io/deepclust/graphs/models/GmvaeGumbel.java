@@ -1,6 +1,7 @@
 package io.deepclust.graphs.models;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.Categorical;
 import io.deepclust.graphs.dist.DiagonalGaussian;
@@ -53,18 +54,34 @@ public final class GmvaeGumbel {
       Operand<TFloat32> gaussianKl,
       Operand<TFloat32> logits,
       Operand<TFloat32> target,
-      List<Op> batchNormUpdates) implements TrainingBranch {
+      List<Op> batchNormUpdates,
+      Augmented aug) implements TrainingBranch {
     @Override
     public Map<String, Operand<?>> inputs() {
-      return TrainingBranch.named(X, x, NOISE_SEED, noiseSeed, TEMPERATURE, temperature);
+      Map<String, Operand<?>> in = TrainingBranch.named(X, x, NOISE_SEED, noiseSeed, TEMPERATURE,
+          temperature);
+      if (aug != null) {
+        in.put(X_AUG, aug.xAug());
+        in.put(AUG_WEIGHT, aug.weight());
+      }
+      return in;
     }
 
     @Override
     public Map<String, Operand<TFloat32>> terms() {
-      return TrainingBranch.named(LOSS, loss, "reconstruction", reconstruction,
-          "categorical_kl", categoricalKl, "gaussian_kl", gaussianKl);
+      Map<String, Operand<TFloat32>> t = TrainingBranch.named(LOSS, loss, "reconstruction",
+          reconstruction, "categorical_kl", categoricalKl, "gaussian_kl", gaussianKl);
+      if (aug != null) {
+        t.put("aug_l2", aug.loss().l2());
+        t.put("aug_w2", aug.loss().w2());
+      }
+      return t;
     }
   }
+
+  /** The augmentation loss's inputs (x̂ and λ_aug, fed) and terms, where the config has it. */
+  public record Augmented(Placeholder<TFloat32> xAug, Placeholder<TFloat32> weight,
+      AugmentationLoss loss) {}
 
   /** The inference branch (batch norm on moving averages, no noise). */
   public record Inference(
@@ -91,9 +108,9 @@ public final class GmvaeGumbel {
         .placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
     List<Op> updates = new ArrayList<>();
     Operand<TFloat32> flat = ModelConfig.flatten(tf, c, x);
-    if (c.binarize()) {
-      var u = tf.random.statelessRandomUniform(tf.shape(flat),
-          tf.math.mul(noiseSeed, tf.constant(new long[] {1, -1})));
+    Operand<TFloat32> u = c.binarize() ? tf.random.statelessRandomUniform(tf.shape(flat),
+        tf.math.mul(noiseSeed, tf.constant(new long[] {1, -1}))) : null;
+    if (u != null) {
       flat = tf.dtypes.cast(tf.math.less(u, flat), TFloat32.class);
     }
     Posterior q = posterior(tf, p, c, flat, true, updates);
@@ -119,10 +136,39 @@ public final class GmvaeGumbel {
     var catKl = tf.math.mean(Categorical.klToUniform(tf, q.logits(), c.clusters()), axis);
     var gaussKl = tf.math.mean(DiagonalGaussian.klToStandardNormal(tf, q.zMean(), q.zLogVar()),
         axis);
-    var loss = tf.withName("loss").math.add(tf.math.add(rec, catKl),
+    Operand<TFloat32> loss = tf.math.add(tf.math.add(rec, catKl),
         tf.math.mul(tf.constant(c.gaussianWeight()), gaussKl));
-    return new Training(x, temperature, noiseSeed, loss, rec, catKl, gaussKl, q.logits(), flat,
-        updates);
+    Augmented aug = null;
+    if (c.augmented()) {
+      aug = augmentation(tf, p, c, q, u);
+      loss = tf.math.add(loss, tf.math.mul(aug.weight(),
+          tf.math.add(aug.loss().l2(), aug.loss().w2())));
+    }
+    return new Training(x, temperature, noiseSeed, tf.withName("loss").identity(loss), rec,
+        catKl, gaussKl, q.logits(), flat, updates, aug);
+  }
+
+  /**
+   * The augmentation loss (config {@code aug} = w2; {@link AugmentationLoss#single}): x̂ fed as
+   * {@code x_aug} (binarised by the same uniforms u as x where the config binarises), λ_aug as
+   * {@code aug_weight}; x̂'s posterior with batch statistics, its moving-average updates dropped
+   * (x's alone move them). σ = exp(½ log σ²).
+   */
+  private static Augmented augmentation(Ops tf, Params p, GmvaeGumbelConfig c, Posterior q,
+      Operand<TFloat32> u) {
+    var xAug = ModelConfig.imageInput(tf, c, TrainingBranch.X_AUG);
+    var weight = tf.withName(TrainingBranch.AUG_WEIGHT)
+        .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    Operand<TFloat32> flatAug = ModelConfig.flatten(tf, c, xAug);
+    if (u != null) {
+      flatAug = tf.dtypes.cast(tf.math.less(u, flatAug), TFloat32.class);
+    }
+    Posterior qAug = posterior(tf, p, c, flatAug, true, new ArrayList<>());
+    var half = tf.constant(0.5f);
+    var loss = AugmentationLoss.single(tf, tf.nn.softmax(q.logits()), q.zMean(),
+        tf.math.exp(tf.math.mul(half, q.zLogVar())), tf.nn.softmax(qAug.logits()), qAug.zMean(),
+        tf.math.exp(tf.math.mul(half, qAug.zLogVar())));
+    return new Augmented(xAug, weight, loss);
   }
 
   /** Builds the inference outputs for input x (moving-average batch norm, no noise). */

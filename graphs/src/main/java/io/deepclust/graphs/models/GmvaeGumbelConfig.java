@@ -1,5 +1,6 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.layers.Backbone;
 import java.util.Arrays;
 
@@ -27,6 +28,11 @@ import java.util.Arrays;
  *     mlp}, the paper's dense layers (the default; null, as in a config file written before the
  *     key, reads as mlp), or {@code conv}, the compact conv net before the feature net's dense
  *     layers and after the decoder's (issue 20; not in the paper)
+ * @param aug the augmentation loss ({@link AugmentationLoss}; ours, issue 20): {@code none} (the
+ *     paper's; null reads none) or {@code w2}, λ_aug·(L2 between q(c|x) and q(c|x̂) + W₂ between
+ *     q(z|x) and q(z|x̂)) with Variational Clustering's λ_aug schedule
+ * @param augmentation the transform that makes x̂ from each training batch ({@link
+ *     AugmentationLoss#TRANSFORMS}; null reads none)
  */
 public record GmvaeGumbelConfig(
     int[] inputShape,
@@ -46,7 +52,9 @@ public record GmvaeGumbelConfig(
     boolean straightThrough,
     boolean featureBnRelu,
     long seed,
-    String backbone) implements ModelConfig {
+    String backbone,
+    String aug,
+    String augmentation) implements ModelConfig {
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
   public static final int CLUSTERS = 10;
@@ -69,11 +77,14 @@ public record GmvaeGumbelConfig(
       boolean binarize, boolean straightThrough, boolean featureBnRelu, long seed) {
     this(inputShape, clusters, hidden, featureDim, latentDim, gaussianWeight, learningRate,
         adamEpsilon, batchSize, epochs, temperatureInit, temperatureMin, temperatureEpochs,
-        binarize, straightThrough, featureBnRelu, seed, Backbone.MLP);
+        binarize, straightThrough, featureBnRelu, seed, Backbone.MLP, AugmentationLoss.NONE,
+        "none");
   }
 
   public GmvaeGumbelConfig {
     backbone = backbone == null ? Backbone.MLP : backbone;
+    aug = aug == null ? AugmentationLoss.NONE : aug;
+    augmentation = augmentation == null ? "none" : augmentation;
     inputShape = inputShape.clone();
     hidden = hidden.clone();
     require(inputShape.length == 3, "inputShape must be [H, W, C]");
@@ -94,6 +105,8 @@ public record GmvaeGumbelConfig(
         "need 0 < temperatureMin ≤ temperatureInit");
     require(temperatureEpochs >= 1, "temperatureEpochs must be positive");
     String why = Backbone.unsupported(backbone, inputShape);
+    require(why == null, why);
+    why = AugmentationLoss.unsupported(aug, augmentation);
     require(why == null, why);
   }
 
@@ -116,13 +129,15 @@ public record GmvaeGumbelConfig(
   public GmvaeGumbelConfig withEpochs(int e) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, e, temperatureInit, temperatureMin,
-        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed, backbone);
+        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed, backbone, aug,
+        augmentation);
   }
 
   public GmvaeGumbelConfig withBatchSize(int b) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, b, epochs, temperatureInit, temperatureMin,
-        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed, backbone);
+        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed, backbone, aug,
+        augmentation);
   }
 
   /** The same config with the Gaussian KL weight w_G and the two readings switches. */
@@ -131,14 +146,15 @@ public record GmvaeGumbelConfig(
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         newGaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
         temperatureMin, temperatureEpochs, newBinarize, newStraightThrough, featureBnRelu, seed,
-        backbone);
+        backbone, aug, augmentation);
   }
 
   /** The same config with the feature layer's batch norm + ReLU switch set. */
   public GmvaeGumbelConfig withFeatureBnRelu(boolean on) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
-        temperatureMin, temperatureEpochs, binarize, straightThrough, on, seed, backbone);
+        temperatureMin, temperatureEpochs, binarize, straightThrough, on, seed, backbone, aug,
+        augmentation);
   }
 
   /** The same config with {@code newBackbone} ({@link Backbone#KINDS}). */
@@ -146,7 +162,20 @@ public record GmvaeGumbelConfig(
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
         temperatureMin, temperatureEpochs, binarize, straightThrough, featureBnRelu, seed,
-        newBackbone);
+        newBackbone, aug, augmentation);
+  }
+
+  /** The same config with the augmentation loss {@code newAug} and transform {@code transform}. */
+  public GmvaeGumbelConfig withAug(String newAug, String transform) {
+    return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
+        gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
+        temperatureMin, temperatureEpochs, binarize, straightThrough, featureBnRelu, seed,
+        backbone, newAug, transform);
+  }
+
+  /** Whether the loss has the augmentation term ({@code aug} = w2). */
+  public boolean augmented() {
+    return AugmentationLoss.W2.equals(aug);
   }
 
   private static void require(boolean ok, String message) {

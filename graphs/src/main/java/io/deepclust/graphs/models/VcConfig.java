@@ -1,5 +1,6 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.layers.Backbone;
 import io.deepclust.graphs.layers.Conv2d.Spec;
 import java.util.List;
@@ -59,10 +60,9 @@ public record VcConfig(
   public static final float ADAM_EPSILON = 1e-8f;
   public static final int EPOCHS = 100;
   /** The paper's augmentations (§V-A), made in Java on each training batch. */
-  public static final List<String> AUGMENTATIONS =
-      List.of("none", "rotation", "brightness_binarise", "affine_flip");
+  public static final List<String> AUGMENTATIONS = AugmentationLoss.TRANSFORMS;
   /** λ_aug: 0.01, 0.5 from epoch 40, 1 from epoch 80 (§V). */
-  public static final float[] AUG_WEIGHT = {0.01f, 40, 0.5f, 80, 1f};
+  public static final float[] AUG_WEIGHT = AugmentationLoss.WEIGHT;
   /** The paper's Table II convolutional nets (the default backbone). */
   public static final String CONV = Backbone.CONV;
   /** Dense nets instead: {@link #MLP_TRUNK}, {@link #MLP_DECODER}. */
@@ -226,6 +226,15 @@ public record VcConfig(
   /** λ_aug at epoch e (from 0). */
   public float augWeightAt(int epoch) {
     return scheduleAt(augWeight, epoch);
+  }
+
+  /** The same config without the augmentation loss ({@code --aug none}): λ_aug 0, x̂ = x. */
+  public VcConfig withoutAug() {
+    return new VcConfig(inputShape, clusters, latentDim, encoderConvs, posteriorHidden,
+        priorHidden, decoderDense, decoderReshape, decoderDeconvs, activation, likelihood,
+        learningRate, adamEpsilon, batchSize, epochs, reconsScale, new float[] {0f},
+        augTargetStopGradient, "none", posteriorFromPixels, elboOnAugmented, softplusVariance,
+        seed, backbone);
   }
 
   /** The same config with {@code newBackbone} ({@value #CONV} or {@value #MLP}). */

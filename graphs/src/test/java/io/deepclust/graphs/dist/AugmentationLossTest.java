@@ -53,6 +53,51 @@ class AugmentationLossTest {
     }
   }
 
+  @Test
+  void singleTermsAreTheBatchMeansOfEq14AndOneW2PerImage() {
+    Random r = new Random(11);
+    float[][] probs = simplexRows(r);
+    float[][] probsAug = simplexRows(r);
+    float[][] mean = cube(r, -1, 1)[0];
+    float[][] meanAug = cube(r, -1, 1)[0];
+    float[][] sd = cube(r, 0.2, 2)[0];
+    float[][] sdAug = cube(r, 0.2, 2)[0];
+    double l2 = 0;
+    double w2 = 0;
+    for (int b = 0; b < B; b++) {
+      for (int k = 0; k < K; k++) {
+        l2 += Math.pow(probs[b][k] - probsAug[b][k], 2) / B;
+      }
+    }
+    // cube(...)[0] is [K][Z]: K rows stand for the images here.
+    for (int b = 0; b < K; b++) {
+      for (int j = 0; j < Z; j++) {
+        w2 += (Math.pow(mean[b][j] - meanAug[b][j], 2) + Math.pow(sd[b][j] - sdAug[b][j], 2)) / K;
+      }
+    }
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      var aug = AugmentationLoss.single(tf, tf.constant(probs), tf.constant(mean),
+          tf.constant(sd), tf.constant(probsAug), tf.constant(meanAug), tf.constant(sdAug));
+      try (var res = s.runner().fetch(aug.l2()).fetch(aug.w2()).run()) {
+        assertEquals(l2, ((TFloat32) res.get(0)).getFloat(), 1e-6 * (1 + l2));
+        assertEquals(w2, ((TFloat32) res.get(1)).getFloat(), 1e-5 * (1 + w2));
+      }
+    }
+  }
+
+  @Test
+  void theWeightScheduleAndTheTransformsAreThePapers() {
+    assertEquals(0.01f, AugmentationLoss.weightAt(0));
+    assertEquals(0.01f, AugmentationLoss.weightAt(39));
+    assertEquals(0.5f, AugmentationLoss.weightAt(40));
+    assertEquals(1f, AugmentationLoss.weightAt(80));
+    assertEquals("rotation", AugmentationLoss.transformFor(new int[] {28, 28, 1}, "mnist"));
+    assertEquals("brightness_binarise",
+        AugmentationLoss.transformFor(new int[] {28, 28, 1}, "fashion-mnist"));
+    assertEquals("affine_flip", AugmentationLoss.transformFor(new int[] {32, 32, 3}, "any"));
+  }
+
   private static float[][] simplexRows(Random r) {
     float[][] p = new float[B][K];
     for (float[] row : p) {

@@ -257,6 +257,13 @@ final class TrainCommand implements Callable<Integer> {
       + "Table II nets, default) or mlp (dense 500-500-2000 nets); docs/models.md.")
   String backbone;
 
+  @Option(names = "--aug", paramLabel = "none|w2", description = "The augmentation loss (issue "
+      + "20): w2 adds λ_aug·(L2 between the cluster posteriors of x and of its augmented copy x̂ + "
+      + "the 2-Wasserstein distance of their Gaussian posteriors), Variational Clustering's Eq. "
+      + "14-17 with its λ_aug schedule and per-dataset augmentation; none drops it. Default: the "
+      + "paper's (w2 for vc, none elsewhere); gmvae_gumbel and vc today.")
+  String aug;
+
   @Option(names = "--gaussian-weight", paramLabel = "W",
       description = "gmvae_gumbel: the weight w_G of the Gaussian KL (default 5, the paper's).")
   Float gaussianWeight;
@@ -290,7 +297,7 @@ final class TrainCommand implements Callable<Integer> {
         restarts, kmeansRestarts, priorWeights, jointLearningRate, initVadeEpochs,
         pairPretrainEpochs, initialClusters, reconsScale, augStopGradient, posteriorFromPixels,
         elboOnAugmented, softplusVariance, bits, temperatureAnnealEpochs, warmupSteps, hidden,
-        uniformPrior, gaussianWeight, binarize, featureBnRelu, backbone);
+        uniformPrior, gaussianWeight, binarize, featureBnRelu, backbone, aug);
   }
 
   /** config.json of the run that {@code --resume RUN_DIR} continues (null otherwise). */

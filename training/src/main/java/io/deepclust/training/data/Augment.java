@@ -66,6 +66,20 @@ public final class Augment {
   private final int imageSize;
 
   /**
+   * The augmentation a config names ({@code rotation}, {@code brightness_binarise}, {@code
+   * affine_flip}) for images of {@code shape}, or null for {@code none}: x̂ is then x.
+   */
+  public static Augment named(String transform, int[] shape) {
+    return switch (transform) {
+      case "rotation" -> new Augment(Kind.ROTATION, shape);
+      case "brightness_binarise" -> new Augment(Kind.BRIGHTNESS_BINARISE, shape);
+      case "affine_flip" -> new Augment(Kind.AFFINE_FLIP, shape);
+      case "none" -> null;
+      default -> throw new IllegalArgumentException("unknown augmentation " + transform);
+    };
+  }
+
+  /**
    * @param kind the augmentation family
    * @param shape {@code {H, W, C}} of one image, all positive
    * @throws IllegalArgumentException for a bad shape

@@ -84,7 +84,11 @@ public final class EagerModels {
     if (fed.contains(TrainingBranch.X_AUG)) {
       f.put(TrainingBranch.X_AUG,
           TFloat32.tensorOf(shape, DataBuffers.of(in.augmented(), true, false)));
+    }
+    if (fed.contains(TrainingBranch.RECONS_SCALE)) {
       f.put(TrainingBranch.RECONS_SCALE, TFloat32.scalarOf(in.reconsScale()));
+    }
+    if (fed.contains(TrainingBranch.AUG_WEIGHT)) {
       f.put(TrainingBranch.AUG_WEIGHT, TFloat32.scalarOf(in.augWeight()));
     }
     return f;

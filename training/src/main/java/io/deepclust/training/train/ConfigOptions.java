@@ -14,6 +14,7 @@ import java.util.function.BiFunction;
  * @param pretrainRecipe VaDE / k-DVAE: dec_keras (the default when null) or adam_bce
  * @param backbone the encoder/decoder kind (mlp, conv) for a model that offers them; null: the
  *     paper's
+ * @param aug the augmentation loss (none, w2) for a model that offers it; null: the paper's
  */
 public record ConfigOptions(String dataset, int[] shape, long seed, boolean eager, Integer epochs,
     Integer batchSize, boolean straightThrough,
@@ -25,13 +26,13 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
     boolean elboOnAugmented, boolean softplusVariance,
     Integer bits, Integer temperatureAnnealEpochs, Integer warmupSteps, int[] hidden,
     boolean uniformPrior,
-    Float gaussianWeight, Boolean binarize, Boolean featureBnRelu, String backbone) {
+    Float gaussianWeight, Boolean binarize, Boolean featureBnRelu, String backbone, String aug) {
 
   /** No options: each model's paper config for {@code dataset} images of {@code shape}. */
   public static ConfigOptions defaults(String dataset, int[] shape, long seed) {
     return new ConfigOptions(dataset, shape, seed, false, null, null, false, null, null, null,
         null, null, null, null, null, null, null, null, null, false, false, false, false, null,
-        null, null, null, false, null, null, null, null);
+        null, null, null, false, null, null, null, null, null);
   }
 
   /** MNIST's 28×28×1 images with no options, the configs of the benchmarks and the perf workers. */
@@ -55,6 +56,17 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
     }
   }
 
+  /**
+   * Refuses {@code --aug w2} for a model without the augmentation loss ({@code none} is every
+   * model's paper reading and passes).
+   */
+  public void requireNoAug(String model) {
+    if (aug != null && !aug.equals("none")) {
+      throw new IllegalArgumentException("--aug: " + model + " has no augmentation loss yet"
+          + " (gmvae_gumbel and vc have it)");
+    }
+  }
+
   /** These options for images of {@code imageShape} (the data's, known once it is loaded). */
   public ConfigOptions withShape(int[] imageShape) {
     return new ConfigOptions(dataset, imageShape, seed, eager, epochs, batchSize, straightThrough,
@@ -62,6 +74,6 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
         priorWeights, jointLearningRate, initVadeEpochs, pairPretrainEpochs, initialClusters,
         reconsScale, augStopGradient, posteriorFromPixels, elboOnAugmented, softplusVariance,
         bits, temperatureAnnealEpochs, warmupSteps, hidden, uniformPrior, gaussianWeight,
-        binarize, featureBnRelu, backbone);
+        binarize, featureBnRelu, backbone, aug);
   }
 }

@@ -3,18 +3,21 @@ package io.deepclust.training.train;
 import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.models.GmvaeGumbel;
 import io.deepclust.graphs.models.GmvaeGumbelConfig;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.GmvaeGumbelExport;
+import io.deepclust.training.data.Augment;
 import io.deepclust.training.eager.EagerModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -44,6 +47,14 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
       throw new IllegalArgumentException("--gaussian-weight: " + e.getMessage());
     }
     c = o.applyBackbone(c, GmvaeGumbelConfig::withBackbone);
+    if (o.aug() != null) {
+      try {
+        c = c.withAug(o.aug(), AugmentationLoss.W2.equals(o.aug())
+            ? AugmentationLoss.transformFor(o.shape(), o.dataset()) : "none");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--aug: " + e.getMessage());
+      }
+    }
     return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
   }
 
@@ -53,6 +64,9 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   public final AdamStep adam;
   /** The training branch's terms ({@code Training.terms()}): fetched and logged each step. */
   final LossTerms terms;
+  /** x̂'s transform where the config has the augmentation loss (null: none, or x̂ = x). */
+  private final Augment augment;
+  private final CrossCheckAug crossCheckAug = new CrossCheckAug();
 
   public GmvaeGumbelTrainingGraph(GmvaeGumbelConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -69,6 +83,8 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
         params.trainableNames(), training.batchNormUpdates(), config.adamEpsilon());
     wire(x, training.noiseSeed(), training.temperature(), inference, adam);
     terms = LossTerms.of(training.terms());
+    augment = config.augmented() ? Augment.named(config.augmentation(), config.inputShape())
+        : null;
     start(session);
   }
 
@@ -78,13 +94,30 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
    */
   public float[] trainStep(float[] pixels, int batch, float temperature, float learningRate,
       long noiseSeed, long t) {
+    return trainStep(pixels, pixels, batch, temperature, 0f, learningRate, noiseSeed, t);
+  }
+
+  /** {@link #trainStep} with x̂ and λ_aug, fed where the config has the augmentation loss. */
+  public float[] trainStep(float[] pixels, float[] augmented, int batch, float temperature,
+      float augWeight, float learningRate, long noiseSeed, long t) {
     try (TFloat32 xs = images(pixels, batch);
+        TFloat32 xa = config.augmented() ? images(augmented, batch) : null;
+        TFloat32 aug = TFloat32.scalarOf(augWeight);
         TFloat32 temp = TFloat32.scalarOf(temperature);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
-      return adamStep(adam, learningRate, t,
-          r -> r.feed(x, xs).feed(training.temperature(), temp).feed(training.noiseSeed(), seed),
-          terms);
+      return adamStep(adam, learningRate, t, r -> {
+        r.feed(x, xs).feed(training.temperature(), temp).feed(training.noiseSeed(), seed);
+        if (training.aug() != null) {
+          r.feed(training.aug().xAug(), xa).feed(training.aug().weight(), aug);
+        }
+        return r;
+      }, terms);
     }
+  }
+
+  /** The batch's augmented copy (the batch itself without the augmentation loss). */
+  private float[] augmented(float[] pixels, int batch, long t) {
+    return augment == null ? pixels : augment.apply(pixels, batch, config.seed(), t);
   }
 
   @Override
@@ -93,8 +126,9 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
         terms.names(), e -> config.learningRate(), true) {
       @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
-        return trainStep(pixels, indices.length, config.temperature(epoch),
-            config.learningRate(), config.seed(), t);
+        int batch = indices.length;
+        return trainStep(pixels, augmented(pixels, batch, t), batch, config.temperature(epoch),
+            AugmentationLoss.weightAt(epoch), config.learningRate(), config.seed(), t);
       }
     });
   }
@@ -116,10 +150,36 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
     return out;
   }
 
+  /** With the augmentation loss: the reference's fixed x̂ batches and λ_aug. */
+  @Override
+  public void crossCheckInputs(JsonObject manifest, Map<String, float[]> inputs) {
+    if (config.augmented()) {
+      crossCheckAug.read(manifest, inputs, modelName());
+    }
+  }
+
+  @Override
+  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
+      float temperature) {
+    var r = super.feed(runner, images, noiseSeed, t, temperature);
+    if (training.aug() == null) {
+      return r;
+    }
+    TFloat32 augmented = images;
+    if (crossCheckAug.forward() != null) {
+      augmented = images(crossCheckAug.forward(), (int) images.shape().size(0));
+      feedTensors.add(augmented);
+    }
+    TFloat32 aug = TFloat32.scalarOf(crossCheckAug.weight());
+    feedTensors.add(aug);
+    return r.feed(training.aug().xAug(), augmented).feed(training.aug().weight(), aug);
+  }
+
   @Override
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
-    trainStep(pixels, batch, temperature, learningRate, noiseSeed, t);
+    trainStep(pixels, crossCheckAug.step(pixels, t), batch, temperature, crossCheckAug.weight(),
+        learningRate, noiseSeed, t);
   }
 
   @Override
@@ -130,7 +190,7 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   @Override
   public StepInputs stepInputs(String phase, float[] pixels, int[] indices, int epoch, long t) {
     int batch = indices.length;
-    return new StepInputs(pixels, null, batch, config.temperature(epoch), 0f, 0f, config.seed(),
-        t);
+    return new StepInputs(pixels, augmented(pixels, batch, t), batch, config.temperature(epoch),
+        0f, AugmentationLoss.weightAt(epoch), config.seed(), t);
   }
 }

@@ -64,6 +64,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
         throw new IllegalArgumentException("--initial-clusters: " + e.getMessage());
       }
     }
+    o.requireNoAug(Kdvae.MODEL);
     c = o.applyBackbone(c, KdvaeConfig::withBackbone);
     return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
   }

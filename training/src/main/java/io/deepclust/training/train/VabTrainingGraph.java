@@ -69,6 +69,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
         throw new IllegalArgumentException("--hidden: " + e.getMessage());
       }
     }
+    o.requireNoAug(Vab.MODEL);
     return o.applyBackbone(c, VabConfig::withBackbone);
   }
 

@@ -64,6 +64,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     }
     c = c.withEpochs(requireNonNullElse(o.pretrainEpochs(), c.pretraining().epochs()),
         requireNonNullElse(o.epochs(), c.epochs()));
+    o.requireNoAug(Vade.MODEL);
     c = o.applyBackbone(c, VadeConfig::withBackbone);
     return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
   }

@@ -3,6 +3,7 @@ package io.deepclust.training.train;
 import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.models.VariationalClustering;
 import io.deepclust.graphs.models.VcConfig;
@@ -12,7 +13,6 @@ import io.deepclust.savedmodels.VcExport;
 import io.deepclust.training.data.Augment;
 import io.deepclust.training.eager.EagerModels;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -50,6 +50,12 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
         throw new IllegalArgumentException("--recons-scale: " + e.getMessage());
       }
     }
+    if (o.aug() != null) {
+      if (!o.aug().equals(AugmentationLoss.W2) && !o.aug().equals(AugmentationLoss.NONE)) {
+        throw new IllegalArgumentException("--aug must be none or w2, not " + o.aug());
+      }
+      c = o.aug().equals(AugmentationLoss.NONE) ? c.withoutAug() : c;
+    }
     return o.applyBackbone(c, VcConfig::withBackbone);
   }
 
@@ -60,11 +66,9 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
   /** The training branch's terms ({@code Training.terms()}): fetched and logged each step. */
   final LossTerms terms;
   private final Augment augment;
-  /** Cross-check settings: λ's and the reference's augmented batches (null: x̂ = x). */
+  /** Cross-check settings: λ_recons and the reference's augmented batches and λ_aug. */
   private float crossCheckRecons = 1f;
-  private float crossCheckAug = 1f;
-  private float[] crossCheckXAug;
-  private float[] crossCheckXTrainAug;
+  private final CrossCheckAug crossCheckAug = new CrossCheckAug();
 
   public VcTrainingGraph(VcConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -81,13 +85,7 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
     terms = LossTerms.of(training.terms());
-    augment = switch (config.augmentation()) {
-      case "rotation" -> new Augment(Augment.Kind.ROTATION, config.inputShape());
-      case "brightness_binarise" ->
-          new Augment(Augment.Kind.BRIGHTNESS_BINARISE, config.inputShape());
-      case "affine_flip" -> new Augment(Augment.Kind.AFFINE_FLIP, config.inputShape());
-      default -> null;
-    };
+    augment = Augment.named(config.augmentation(), config.inputShape());
     start(session);
   }
 
@@ -151,21 +149,19 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
   @Override
   public void crossCheckInputs(JsonObject manifest, Map<String, float[]> inputs) {
     crossCheckRecons = manifest.get("recons_scale").getAsFloat();
-    crossCheckAug = manifest.get("aug_weight").getAsFloat();
-    crossCheckXAug = require(inputs, "x_aug");
-    crossCheckXTrainAug = require(inputs, "x_train_aug");
+    crossCheckAug.read(manifest, inputs, modelName());
   }
 
   @Override
   public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
       float temperature) {
     TFloat32 augmented = images;
-    if (crossCheckXAug != null) {
-      augmented = images(crossCheckXAug, (int) images.shape().size(0));
+    if (crossCheckAug.forward() != null) {
+      augmented = images(crossCheckAug.forward(), (int) images.shape().size(0));
       feedTensors.add(augmented);
     }
     TFloat32 recons = TFloat32.scalarOf(crossCheckRecons);
-    TFloat32 aug = TFloat32.scalarOf(crossCheckAug);
+    TFloat32 aug = TFloat32.scalarOf(crossCheckAug.weight());
     feedTensors.add(recons);
     feedTensors.add(aug);
     return super.feed(runner, images, noiseSeed, t, temperature).feed(training.xAug(), augmented)
@@ -175,21 +171,8 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
   @Override
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
-    float[] augmented = pixels;
-    if (crossCheckXTrainAug != null) {
-      int n = pixels.length;
-      augmented = Arrays.copyOfRange(crossCheckXTrainAug, (int) ((t - 1) * n), (int) (t * n));
-    }
-    trainStep(pixels, augmented, batch, crossCheckRecons, crossCheckAug, learningRate, noiseSeed,
-        t);
-  }
-
-  private static float[] require(Map<String, float[]> inputs, String name) {
-    float[] v = inputs.get(name);
-    if (v == null) {
-      throw new IllegalArgumentException("the vc reference has no tensor 'in__" + name + "'");
-    }
-    return v;
+    trainStep(pixels, crossCheckAug.step(pixels, t), batch, crossCheckRecons,
+        crossCheckAug.weight(), learningRate, noiseSeed, t);
   }
 
   @Override

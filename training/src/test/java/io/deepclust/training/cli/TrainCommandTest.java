@@ -163,6 +163,21 @@ class TrainCommandTest {
     assertEquals("mlp", vc.get("backbone").getAsString());
   }
 
+  @Test
+  void augW2AddsTheAugmentationLossAndIsAUsageErrorWhereAModelHasNone(@TempDir Path tmp)
+      throws Exception {
+    var config = trainTiny(tmp.resolve("g"), "gmvae_gumbel", "1", "--aug", "w2");
+    assertEquals("w2", config.get("aug").getAsString());
+    assertEquals("rotation", config.get("augmentation").getAsString());
+    var metrics = Files.readAllLines(tmp.resolve("g").resolve("metrics.jsonl"));
+    assertTrue(metrics.get(0).contains("\"aug_w2\""), metrics.get(0));
+    var vc = trainTiny(tmp.resolve("vc"), "vc", "1", "--aug", "none");
+    assertEquals(0f, vc.getAsJsonArray("augWeight").get(0).getAsFloat());
+    var none = run("train", "--model", "vade", "--run-dir", tmp.resolve("y").toString(),
+        "--aug", "w2", "--no-progress", "--no-report");
+    assertOneLineError(none, 2, "--aug: vade has no augmentation loss yet");
+  }
+
   /**
    * Trains {@code model} for {@code epochs} on 2 MNIST images (batch 2, stdout muted) with the
    * extra options; returns the run's config (skipped when MNIST is not installed).
