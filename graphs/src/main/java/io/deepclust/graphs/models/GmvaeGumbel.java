@@ -55,14 +55,13 @@ public final class GmvaeGumbel {
       Operand<TFloat32> logits,
       Operand<TFloat32> target,
       List<Op> batchNormUpdates,
-      Augmented aug) implements TrainingBranch {
+      AugmentationBranch aug) implements TrainingBranch {
     @Override
     public Map<String, Operand<?>> inputs() {
       Map<String, Operand<?>> in = TrainingBranch.named(X, x, NOISE_SEED, noiseSeed, TEMPERATURE,
           temperature);
       if (aug != null) {
-        in.put(X_AUG, aug.xAug());
-        in.put(AUG_WEIGHT, aug.weight());
+        aug.addInputs(in);
       }
       return in;
     }
@@ -72,16 +71,12 @@ public final class GmvaeGumbel {
       Map<String, Operand<TFloat32>> t = TrainingBranch.named(LOSS, loss, "reconstruction",
           reconstruction, "categorical_kl", categoricalKl, "gaussian_kl", gaussianKl);
       if (aug != null) {
-        t.put("aug_l2", aug.loss().l2());
-        t.put("aug_w2", aug.loss().w2());
+        aug.addTerms(t);
       }
       return t;
     }
   }
 
-  /** The augmentation loss's inputs (x̂ and λ_aug, fed) and terms, where the config has it. */
-  public record Augmented(Placeholder<TFloat32> xAug, Placeholder<TFloat32> weight,
-      AugmentationLoss loss) {}
 
   /** The inference branch (batch norm on moving averages, no noise). */
   public record Inference(
@@ -138,11 +133,10 @@ public final class GmvaeGumbel {
         axis);
     Operand<TFloat32> loss = tf.math.add(tf.math.add(rec, catKl),
         tf.math.mul(tf.constant(c.gaussianWeight()), gaussKl));
-    Augmented aug = null;
+    AugmentationBranch aug = null;
     if (c.augmented()) {
       aug = augmentation(tf, p, c, q, u);
-      loss = tf.math.add(loss, tf.math.mul(aug.weight(),
-          tf.math.add(aug.loss().l2(), aug.loss().w2())));
+      loss = aug.addTo(tf, loss);
     }
     return new Training(x, temperature, noiseSeed, tf.withName("loss").identity(loss), rec,
         catKl, gaussKl, q.logits(), flat, updates, aug);
@@ -154,11 +148,9 @@ public final class GmvaeGumbel {
    * {@code aug_weight}; x̂'s posterior with batch statistics, its moving-average updates dropped
    * (x's alone move them). σ = exp(½ log σ²).
    */
-  private static Augmented augmentation(Ops tf, Params p, GmvaeGumbelConfig c, Posterior q,
-      Operand<TFloat32> u) {
-    var xAug = ModelConfig.imageInput(tf, c, TrainingBranch.X_AUG);
-    var weight = tf.withName(TrainingBranch.AUG_WEIGHT)
-        .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+  private static AugmentationBranch augmentation(Ops tf, Params p, GmvaeGumbelConfig c,
+      Posterior q, Operand<TFloat32> u) {
+    var xAug = AugmentationBranch.augmentedInput(tf, c);
     Operand<TFloat32> flatAug = ModelConfig.flatten(tf, c, xAug);
     if (u != null) {
       flatAug = tf.dtypes.cast(tf.math.less(u, flatAug), TFloat32.class);
@@ -168,7 +160,7 @@ public final class GmvaeGumbel {
     var loss = AugmentationLoss.single(tf, tf.nn.softmax(q.logits()), q.zMean(),
         tf.math.exp(tf.math.mul(half, q.zLogVar())), tf.nn.softmax(qAug.logits()), qAug.zMean(),
         tf.math.exp(tf.math.mul(half, qAug.zLogVar())));
-    return new Augmented(xAug, weight, loss);
+    return AugmentationBranch.of(tf, xAug, loss);
   }
 
   /** Builds the inference outputs for input x (moving-average batch norm, no noise). */

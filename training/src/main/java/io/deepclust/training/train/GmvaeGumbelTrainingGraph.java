@@ -10,14 +10,12 @@ import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.GmvaeGumbelExport;
-import io.deepclust.training.data.Augment;
 import io.deepclust.training.eager.EagerModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -64,9 +62,6 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   public final AdamStep adam;
   /** The training branch's terms ({@code Training.terms()}): fetched and logged each step. */
   final LossTerms terms;
-  /** x̂'s transform where the config has the augmentation loss (null: none, or x̂ = x). */
-  private final Augment augment;
-  private final CrossCheckAug crossCheckAug = new CrossCheckAug();
 
   public GmvaeGumbelTrainingGraph(GmvaeGumbelConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -83,8 +78,7 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
         params.trainableNames(), training.batchNormUpdates(), config.adamEpsilon());
     wire(x, training.noiseSeed(), training.temperature(), inference, adam);
     terms = LossTerms.of(training.terms());
-    augment = config.augmented() ? Augment.named(config.augmentation(), config.inputShape())
-        : null;
+    wireAugmentation(training.aug(), config.augmentation());
     start(session);
   }
 
@@ -101,23 +95,13 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
   public float[] trainStep(float[] pixels, float[] augmented, int batch, float temperature,
       float augWeight, float learningRate, long noiseSeed, long t) {
     try (TFloat32 xs = images(pixels, batch);
-        TFloat32 xa = config.augmented() ? images(augmented, batch) : null;
+        TFloat32 xa = augmentedImages(augmented, batch);
         TFloat32 aug = TFloat32.scalarOf(augWeight);
         TFloat32 temp = TFloat32.scalarOf(temperature);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
-      return adamStep(adam, learningRate, t, r -> {
-        r.feed(x, xs).feed(training.temperature(), temp).feed(training.noiseSeed(), seed);
-        if (training.aug() != null) {
-          r.feed(training.aug().xAug(), xa).feed(training.aug().weight(), aug);
-        }
-        return r;
-      }, terms);
+      return adamStep(adam, learningRate, t, r -> feedAugmentation(r.feed(x, xs)
+          .feed(training.temperature(), temp).feed(training.noiseSeed(), seed), xa, aug), terms);
     }
-  }
-
-  /** The batch's augmented copy (the batch itself without the augmentation loss). */
-  private float[] augmented(float[] pixels, int batch, long t) {
-    return augment == null ? pixels : augment.apply(pixels, batch, config.seed(), t);
   }
 
   @Override
@@ -148,31 +132,6 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
     Map<String, Operand<?>> out = terms.outputs();
     out.put("logits", training.logits());
     return out;
-  }
-
-  /** With the augmentation loss: the reference's fixed x̂ batches and λ_aug. */
-  @Override
-  public void crossCheckInputs(JsonObject manifest, Map<String, float[]> inputs) {
-    if (config.augmented()) {
-      crossCheckAug.read(manifest, inputs, modelName());
-    }
-  }
-
-  @Override
-  public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
-      float temperature) {
-    var r = super.feed(runner, images, noiseSeed, t, temperature);
-    if (training.aug() == null) {
-      return r;
-    }
-    TFloat32 augmented = images;
-    if (crossCheckAug.forward() != null) {
-      augmented = images(crossCheckAug.forward(), (int) images.shape().size(0));
-      feedTensors.add(augmented);
-    }
-    TFloat32 aug = TFloat32.scalarOf(crossCheckAug.weight());
-    feedTensors.add(aug);
-    return r.feed(training.aug().xAug(), augmented).feed(training.aug().weight(), aug);
   }
 
   @Override

@@ -4,10 +4,12 @@ import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.models.AugmentationBranch;
 import io.deepclust.graphs.models.ClusterInference;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.graphs.train.MomentumStep;
+import io.deepclust.training.data.Augment;
 import io.deepclust.training.data.Dataset;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +47,11 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
   private SessionSettings sessionSettings = SessionSettings.DEFAULTS;
   /** Tensors fed by {@link #feed}, closed with the model. */
   protected final List<Tensor> feedTensors = new ArrayList<>();
+  /** The augmentation loss's branch and x̂'s transform, where the config has the loss. */
+  private AugmentationBranch augBranch;
+  private Augment augment;
+  /** The cross-check's x̂ batches and λ_aug (a model with the augmentation loss). */
+  protected final CrossCheckAug crossCheckAug = new CrossCheckAug();
 
   /**
    * @param scoped ops of another model's graph (a sub-scope keeps op names apart), or null for a
@@ -235,6 +242,40 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
     return out;
   }
 
+  /**
+   * Wires the augmentation loss ({@code branch}, null where the config has none) and the
+   * transform that makes x̂ ({@link Augment#named}); {@link #feed} and {@link #crossCheckInputs}
+   * then feed and read it.
+   */
+  protected final void wireAugmentation(AugmentationBranch branch, String transform) {
+    augBranch = branch;
+    augment = branch == null ? null : Augment.named(transform, config.inputShape());
+  }
+
+  /** x̂ of the batch at step t: the batch itself without the loss (or without a transform). */
+  protected final float[] augmented(float[] pixels, int batch, long t) {
+    return augment == null ? pixels : augment.apply(pixels, batch, config.seed(), t);
+  }
+
+  /** x̂ as a tensor where the model has the augmentation loss, else null (the caller closes it). */
+  protected final TFloat32 augmentedImages(float[] augmented, int batch) {
+    return augBranch == null ? null : images(augmented, batch);
+  }
+
+  /** Feeds x̂ and λ_aug where the model has the augmentation loss; {@code r} otherwise. */
+  protected final Session.Runner feedAugmentation(Session.Runner r, TFloat32 xAug,
+      TFloat32 weight) {
+    return augBranch == null ? r : r.feed(augBranch.xAug(), xAug).feed(augBranch.weight(), weight);
+  }
+
+  /** With the augmentation loss: the reference's fixed x̂ batches and λ_aug. */
+  @Override
+  public void crossCheckInputs(JsonObject manifest, Map<String, float[]> inputs) {
+    if (augBranch != null) {
+      crossCheckAug.read(manifest, inputs, modelName());
+    }
+  }
+
   /** A batch of images (NHWC, flattened) as a tensor of the model's input shape. */
   protected TFloat32 images(float[] pixels, int batch) {
     int[] d = config.inputShape();
@@ -243,8 +284,8 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
   }
 
   /**
-   * Feeds images, the noise seed [noiseSeed, t] and the temperature where the model has one; a
-   * model with more inputs adds them.
+   * Feeds images, the noise seed [noiseSeed, t], the temperature where the model has one and x̂
+   * and λ_aug where it has the augmentation loss; a model with more inputs adds them.
    */
   @Override
   public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
@@ -256,6 +297,16 @@ abstract class GraphModel<C extends ModelConfig> implements TrainingModel, Cross
       TFloat32 temp = TFloat32.scalarOf(temperature);
       feedTensors.add(temp);
       r.feed(temperatureInput, temp);
+    }
+    if (augBranch != null) {
+      TFloat32 augmented = images;
+      if (crossCheckAug.forward() != null) {
+        augmented = images(crossCheckAug.forward(), (int) images.shape().size(0));
+        feedTensors.add(augmented);
+      }
+      TFloat32 weight = TFloat32.scalarOf(crossCheckAug.weight());
+      feedTensors.add(weight);
+      r = feedAugmentation(r, augmented, weight);
     }
     return r;
   }

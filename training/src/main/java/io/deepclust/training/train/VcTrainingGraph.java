@@ -4,13 +4,13 @@ import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.JsonObject;
 import io.deepclust.graphs.dist.AugmentationLoss;
+import io.deepclust.graphs.models.AugmentationBranch;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.models.VariationalClustering;
 import io.deepclust.graphs.models.VcConfig;
 import io.deepclust.graphs.train.AdamStep;
 import io.deepclust.training.eager.EagerModels.StepInputs;
 import io.deepclust.savedmodels.VcExport;
-import io.deepclust.training.data.Augment;
 import io.deepclust.training.eager.EagerModels;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,10 +65,8 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
   public final AdamStep adam;
   /** The training branch's terms ({@code Training.terms()}): fetched and logged each step. */
   final LossTerms terms;
-  private final Augment augment;
-  /** Cross-check settings: λ_recons and the reference's augmented batches and λ_aug. */
+  /** Cross-check setting: λ_recons (x̂ and λ_aug: {@link #crossCheckAug}). */
   private float crossCheckRecons = 1f;
-  private final CrossCheckAug crossCheckAug = new CrossCheckAug();
 
   public VcTrainingGraph(VcConfig config) {
     this(config, SessionSettings.DEFAULTS);
@@ -85,7 +83,8 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
     terms = LossTerms.of(training.terms());
-    augment = Augment.named(config.augmentation(), config.inputShape());
+    wireAugmentation(new AugmentationBranch(training.xAug(), training.augWeight(),
+        new AugmentationLoss(training.augL2(), training.augW2())), config.augmentation());
     start(session);
   }
 
@@ -105,11 +104,6 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
               .feed(training.augWeight(), aug).feed(training.noiseSeed(), seed),
           terms);
     }
-  }
-
-  /** The batch's augmented copy (the batch itself without augmentation). */
-  float[] augmented(float[] pixels, int batch, long t) {
-    return augment == null ? pixels : augment.apply(pixels, batch, config.seed(), t);
   }
 
   @Override
@@ -148,24 +142,17 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
    */
   @Override
   public void crossCheckInputs(JsonObject manifest, Map<String, float[]> inputs) {
+    super.crossCheckInputs(manifest, inputs);
     crossCheckRecons = manifest.get("recons_scale").getAsFloat();
-    crossCheckAug.read(manifest, inputs, modelName());
   }
 
   @Override
   public Session.Runner feed(Session.Runner runner, TFloat32 images, long noiseSeed, long t,
       float temperature) {
-    TFloat32 augmented = images;
-    if (crossCheckAug.forward() != null) {
-      augmented = images(crossCheckAug.forward(), (int) images.shape().size(0));
-      feedTensors.add(augmented);
-    }
     TFloat32 recons = TFloat32.scalarOf(crossCheckRecons);
-    TFloat32 aug = TFloat32.scalarOf(crossCheckAug.weight());
     feedTensors.add(recons);
-    feedTensors.add(aug);
-    return super.feed(runner, images, noiseSeed, t, temperature).feed(training.xAug(), augmented)
-        .feed(training.reconsScale(), recons).feed(training.augWeight(), aug);
+    return super.feed(runner, images, noiseSeed, t, temperature)
+        .feed(training.reconsScale(), recons);
   }
 
   @Override
