@@ -179,10 +179,10 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
     scalar = tf.TensorSpec([], tf.float32)
     seed_spec = tf.TensorSpec([2], tf.int64)
-    outputs = gmvae_gumbel.TRAINING_OUTPUTS + (dist.AUG_TERMS if config.augmented else ())
+    outputs = gmvae_gumbel.TRAINING_OUTPUTS + augmentation_terms(config)
     # With the augmentation loss: x^ = augment_fixed of each batch and lambda_aug = 1 (as vc's).
     x_aug, x_train_aug = augment_fixed(x), augment_fixed(x_train)
-    aug_weight = tf.constant(np.float32(GMVAE_CROSSCHECK_AUG_WEIGHT))
+    aug_weight = tf.constant(np.float32(AUG_CROSSCHECK_WEIGHT))
 
     @tf.function(input_signature=[x_spec, scalar, seed_spec, x_spec])
     def forward(xs, temp, noise_seed, xs_aug):
@@ -256,7 +256,7 @@ def seeded_prior(config):
 
 
 def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperature=None,
-               step_states=None, extra_outputs=None):
+               step_states=None, extra_outputs=None, aug_tail=None):
     """The reference tensors of a model without batch norm (VaDE, k-DVAE, vc, vab): its training
     branch `model.training(x, noise_seed)` (outputs `outputs`, loss `loss`), gradients of every
     variable in `model.trainable`, T joint-phase Adam steps (lr = config.learning_rate, the
@@ -286,13 +286,13 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
     if temperature is not None:
         extra_specs = [scalar]
 
-        def training(xs, noise_seed, temp):
-            return model.training(xs, temp, noise_seed)
+        def training(xs, noise_seed, temp, *tail):
+            return model.training(xs, temp, noise_seed, *tail)
     elif aug is None:
         extra_specs = []
 
-        def training(xs, noise_seed):
-            return model.training(xs, noise_seed)
+        def training(xs, noise_seed, *tail):
+            return model.training(xs, noise_seed, *tail)
     else:
         x_aug, x_train_aug, recons_scale, aug_weight = aug
         if x_aug.shape != x.shape or x_train_aug.shape != x_train.shape:
@@ -301,6 +301,13 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
 
         def training(xs, noise_seed, xs_aug, rs, aw):
             return model.training(xs, xs_aug, noise_seed, rs, aw)
+
+    if aug_tail is not None:
+        # x^ and lambda_aug follow the model's other training arguments (`tail` above).
+        if aug is not None:
+            raise ValueError("a model takes vc's augmented inputs or the augmentation loss's")
+        extra_specs = extra_specs + [x_spec, scalar]
+        x_aug, x_train_aug, aug_weight = aug_tail
 
     @tf.function(input_signature=[x_spec, seed_spec] + extra_specs)
     def forward(xs, noise_seed, *extra):
@@ -323,21 +330,25 @@ def _reference(model, outputs, x, x_train, steps, init_from, aug=None, temperatu
 
     def extra_feeds(rows):
         """The vc feeds (x_aug rows, lambda_recons, lambda_aug), vab's (tau,), none for the
-        others."""
+        others; then x^ rows and lambda_aug with `aug_tail`."""
+        tail = ()
+        if aug_tail is not None:
+            tail = (tf.constant(x_aug if rows is None else x_train_aug[rows]),
+                    tf.constant(np.float32(aug_weight)))
         if temperature is not None:
-            return (tf.constant(np.float32(temperature)),)
+            return (tf.constant(np.float32(temperature)),) + tail
         if aug is None:
-            return ()
+            return tail
         images = x_aug if rows is None else x_train_aug[rows]
         return (tf.constant(images), tf.constant(np.float32(recons_scale)),
                 tf.constant(np.float32(aug_weight)))
 
     tensors = collections.OrderedDict()
     tensors["in__x"] = x
-    if aug is not None:
+    if aug is not None or aug_tail is not None:
         tensors["in__x_aug"] = x_aug
     tensors["in__x_train"] = x_train
-    if aug is not None:
+    if aug is not None or aug_tail is not None:
         tensors["in__x_train_aug"] = x_train_aug
     for n, v in p.read().items():
         tensors["init__" + n] = v
@@ -405,13 +416,13 @@ def augment_fixed(images):
 
 # lambda_aug of vc's cross-check: 1, so L_aug counts as much as in the paper's last epochs.
 VC_CROSSCHECK_AUG_WEIGHT = 1.0
-# ... and of GMVAE-Gumbel's with the augmentation loss.
-GMVAE_CROSSCHECK_AUG_WEIGHT = 1.0
+# ... and of every other model with the augmentation loss.
+AUG_CROSSCHECK_WEIGHT = 1.0
 
 
-def gmvae_manifest_extras(config):
-    """The manifest key GMVAE-Gumbel's Java side reads with the augmentation loss: aug_weight."""
-    return {"aug_weight": GMVAE_CROSSCHECK_AUG_WEIGHT} if config.augmented else {}
+def aug_manifest_extras(config):
+    """The manifest key the Java side reads with the augmentation loss: aug_weight."""
+    return {"aug_weight": AUG_CROSSCHECK_WEIGHT} if getattr(config, "augmented", False) else {}
 
 
 def vc_scalars(config):
@@ -437,9 +448,24 @@ def reference_vc(config, x, x_train, steps, temperature, init_from=None, step_st
 
 def reference_vab(config, x, x_train, steps, temperature, init_from=None, step_states=None):
     """VAB's reference tensors: the seed's weights (or `init_from`); the Gumbel temperature tau
-    (the manifest's "temperature") fed at the forward, gradient and every training step."""
-    return _reference(vab.Vab(config), vab.TRAINING_OUTPUTS, x, x_train, steps, init_from,
-                      temperature=temperature, step_states=step_states)
+    (the manifest's "temperature") fed at the forward, gradient and every training step; with the
+    augmentation loss x^ = `augment_fixed` and lambda_aug = 1."""
+    return _reference(vab.Vab(config), vab.TRAINING_OUTPUTS + augmentation_terms(config), x,
+                      x_train, steps, init_from, temperature=temperature, step_states=step_states,
+                      aug_tail=augmentation_tail(config, x, x_train))
+
+
+def augmentation_terms(config):
+    """The augmentation loss's terms where the config has it (dist.AUG_TERMS), else ()."""
+    return dist.AUG_TERMS if getattr(config, "augmented", False) else ()
+
+
+def augmentation_tail(config, x, x_train):
+    """`_reference`'s aug_tail for a config with the augmentation loss, else None: x^ =
+    `augment_fixed` of x and x_train, lambda_aug = AUG_CROSSCHECK_WEIGHT."""
+    if not getattr(config, "augmented", False):
+        return None
+    return augment_fixed(x), augment_fixed(x_train), AUG_CROSSCHECK_WEIGHT
 
 
 def manifest_text(manifest):

@@ -115,6 +115,15 @@ def augmentation_loss_single(probs, mean, sd, probs_aug, mean_aug, sd_aug):
     return l2, tf.reduce_mean(wasserstein2_diagonal(mean, sd, mean_aug, sd_aug), axis=0)
 
 
+def augmentation_loss_bernoulli(probs, mu, probs_aug, mu_aug):
+    """(l2, w2) for binary codes (AugmentationLoss.bernoulli): l2 as above, w2 = batch mean of
+    sum_j |mu_j - mu^_j|, the squared 2-Wasserstein distance between factorised Bernoulli codes,
+    code probabilities [B, d]."""
+    l2 = tf.reduce_mean(tf.reduce_sum(tf.math.squared_difference(probs, probs_aug), axis=1),
+                        axis=0)
+    return l2, tf.reduce_mean(tf.reduce_sum(tf.math.abs(mu - mu_aug), axis=1), axis=0)
+
+
 def augmentation_loss_per_cluster(probs, mean, sd, probs_aug, mean_aug, sd_aug):
     """Eq. 14 of variational-clustering-w2 with Eq. 17's W2 (AugmentationLoss.java): (l2, w2), batch
     means of sum_k (q(k|x) - q(k|x^))^2 and sum_k q(k|x) W2(q(z|x, k), q(z|x^, k)), for cluster

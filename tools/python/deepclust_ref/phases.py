@@ -170,22 +170,22 @@ class VcTraining:
 
 
 class VabTraining:
-    TERMS = vab.TERMS
-
     def __init__(self, config):
         if config.uniform_prior:
             raise ValueError("vab with uniform_prior: the mixture is fitted by EM after each "
                              "epoch in Java's trainer (./deepclust train --uniform-prior); the "
                              "twin builds its graph for the cross-check but does not train it")
         self.config, self.model = config, vab.Vab(config)
+        self.TERMS = config.terms
         m, adam = self.model, _adam(self.model, config)
         self.adam = adam
         x_spec, scalar, seed_spec = _specs(config)
 
-        @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar])
-        def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
+        @tf.function(input_signature=[x_spec, x_spec, scalar, scalar, seed_spec, scalar, scalar,
+                                      scalar])
+        def train_step(xs, xs_aug, aug_weight, temperature, noise_seed, lr, b1p, b2p):
             with tf.GradientTape() as tape:
-                out = m.training(xs, temperature, noise_seed)
+                out = m.training(xs, temperature, noise_seed, xs_aug, aug_weight)
             adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
             return tf.stack([out[k] for k in self.TERMS])
 
@@ -204,8 +204,11 @@ class VabTraining:
         c = self.config
 
         def step(x, indices, epoch, t):
-            return self._train_step(tf.constant(x), _f32(c.temperature(epoch)), _seed(c.seed, t),
-                                    _f32(c.learning_rate_at_step(epoch, t)), *_powers(t)).numpy()
+            x_aug = augmented(c, x, t) if c.augmented else x
+            return self._train_step(tf.constant(x), tf.constant(x_aug),
+                                    _f32(dist.aug_weight_at(epoch)), _f32(c.temperature(epoch)),
+                                    _seed(c.seed, t), _f32(c.learning_rate_at_step(epoch, t)),
+                                    *_powers(t)).numpy()
 
         return [Phase("train", c.epochs, c.batch_size, self.TERMS, c.learning_rate_at, step,
                       self.assign, extra=lambda e: {"temperature": c.temperature(e)})]

@@ -70,14 +70,15 @@ REGISTRY = {s.name: s for s in (
         reference="reference_vade", init_not_from_seed=vade.PRIOR, pretraining="pretraining"),
     _of(gmvae_gumbel, gmvae_gumbel.GmvaeGumbelConfig, gmvae_gumbel.GmvaeGumbel,
         training="GmvaeGumbelTraining", main_step="_train_step", reference="reference_gmvae_gumbel",
-        manifest_extras="gmvae_manifest_extras", check_export_reference=True),
+        manifest_extras="aug_manifest_extras", check_export_reference=True),
     _of(vc, vc.VcConfig, vc.Vc, training="VcTraining", main_step="_train_step",
         reference="reference_vc", manifest_extras="vc_manifest_extras",
         check_export_reference=True),
     _of(kdvae, kdvae.KdvaeConfig, kdvae.Kdvae, training="KdvaeTraining", main_step="_joint_step",
         reference="reference_kdvae", pretraining="init_vade_pretraining"),
     _of(vab, vab.VabConfig, vab.Vab, training="VabTraining", main_step="_train_step",
-        reference="reference_vab", check_export_reference=True),
+        reference="reference_vab", manifest_extras="aug_manifest_extras",
+        check_export_reference=True),
 )}
 
 

@@ -81,6 +81,10 @@ class VabConfig(layers.ImageShape):
     # "mlp" (the paper's dense nets) or "conv" (layers.CompactConv's convolutions before
     # encoder_hidden and after decoder_hidden; issue 20's backbones, not in the paper).
     backbone: str = MLP
+    # The augmentation loss (Java's aug, augmentation; dist.AUG_*): none or w2, the Bernoulli
+    # analogue (dist.augmentation_loss_bernoulli), x^ made by the trainer with `augmentation`.
+    aug: str = dist.AUG_NONE
+    augmentation: str = "none"
 
     def __post_init__(self):
         for f in ("input_shape", "encoder_hidden", "decoder_hidden"):
@@ -111,6 +115,10 @@ class VabConfig(layers.ImageShape):
                  "batch_size and epochs must be positive")
         why = layers.backbone_unsupported(self.backbone, self.input_shape)
         _require(why is None, why)
+        why = dist.aug_unsupported(self.aug, self.augmentation)
+        _require(why is None, why)
+        _require(not (self.uniform_prior and self.aug == dist.AUG_W2),
+                 "the augmentation loss needs the mixture prior, not uniformPrior")
 
     @property
     def conv(self):
@@ -176,7 +184,8 @@ class VabConfig(layers.ImageShape):
             adam_epsilon=float(j["adamEpsilon"]),
             # Runs written before the warm-up existed have none.
             warmup_steps=int(j.get("warmupSteps", 0)), batch_size=int(j["batchSize"]),
-            epochs=int(j["epochs"]), backbone=j.get("backbone") or MLP)
+            epochs=int(j["epochs"]), backbone=j.get("backbone") or MLP,
+            aug=j.get("aug") or dist.AUG_NONE, augmentation=j.get("augmentation") or "none")
 
     def to_json(self):
         """Every key of Java's VabConfig record, camelCase, in Gson's (component) order."""
@@ -202,7 +211,19 @@ class VabConfig(layers.ImageShape):
             "epochs": self.epochs,
             "seed": self.seed,
             "backbone": self.backbone,
+            "aug": self.aug,
+            "augmentation": self.augmentation,
         }
+
+    @property
+    def augmented(self):
+        """Whether the loss has the augmentation term (aug = w2)."""
+        return self.aug == dist.AUG_W2
+
+    @property
+    def terms(self):
+        """The training branch's scalar terms, the loss first (TERMS, + aug_l2, aug_w2)."""
+        return TERMS + (dist.AUG_TERMS if self.augmented else ())
 
 
 def psnr(x, x_hat):
@@ -253,12 +274,14 @@ class Vab(Twin):
 
     # ---- branches -------------------------------------------------------------------------------
 
-    def training(self, x, temperature, noise_seed):
+    def training(self, x, temperature, noise_seed, x_aug=None, aug_weight=None):
         """-ELBO (Eq. 10, one sample) on x [B, H, W, C]: loss = reconstruction - log_p_z - log_p_c
         + log_q_z - entropy_c, each term a mean over the batch; also `logits` l [B, d] of q(z|x)
         and `y` [B, d], the relaxed (or straight-through) code the terms were computed at.
 
-        Noise: uniforms u [B, d, 2] from stateless_uniform(seed = [s, 2t]) for noise_seed [s, t]."""
+        Noise: uniforms u [B, d, 2] from stateless_uniform(seed = [s, 2t]) for noise_seed [s, t].
+        With `aug` = w2: + aug_weight (aug_l2 + aug_w2) at the code probabilities mu of x and of
+        x_aug (Vab.java's augmentation)."""
         flat = self.config.flatten(x)
         logits = self.q_z_given_x(flat)
         temperature = tf.convert_to_tensor(temperature, tf.float32)
@@ -282,6 +305,14 @@ class Vab(Twin):
         out = {k: tf.reduce_mean(v, axis=0) for k, v in terms.items()}
         out["loss"] = (((out["reconstruction"] - out["log_p_z"]) - out["log_p_c"])
                        + out["log_q_z"]) - out["entropy_c"]
+        if self.config.augmented:
+            mu = tf.math.sigmoid(logits)
+            mu_aug = tf.math.sigmoid(self.q_z_given_x(self.config.flatten(
+                tf.convert_to_tensor(x_aug, tf.float32))))
+            l2, w2 = dist.augmentation_loss_bernoulli(self.classify_bits(mu)["probs"], mu,
+                                                      self.classify_bits(mu_aug)["probs"], mu_aug)
+            out["loss"] = out["loss"] + tf.convert_to_tensor(aug_weight, tf.float32) * (l2 + w2)
+            out.update(zip(dist.AUG_TERMS, (l2, w2)))
         out["logits"] = logits
         out["y"] = y
         return out

@@ -155,7 +155,7 @@ JAVA_KEYS = ["inputShape", "clusters", "bits", "encoderHidden", "decoderHidden",
              "temperatureStart", "temperatureMin", "temperatureAnnealEpochs", "straightThrough",
              "uniformPrior", "learningRate", "learningRateDecay", "learningRateDecayEpochs",
              "learningRateFloor", "adamEpsilon", "warmupSteps", "batchSize", "epochs", "seed",
-             "backbone"]
+             "backbone", "aug", "augmentation"]
 
 
 class ConfigTest(unittest.TestCase):
@@ -816,6 +816,44 @@ class TrainTest(unittest.TestCase):
             self.assertIn(sig, loaded.signatures)
         self.assertEqual(T.make_config("vab", seed=4, epochs=3, batch_size=50),
                          VabConfig(seed=4, epochs=3, batch_size=50))
+
+
+class AugmentationLossTest(unittest.TestCase):
+    """aug = w2 (issue 20), the Bernoulli analogue: L2 of q(c|mu) - q(c|mu^) (Eq. 11 at the code
+    probabilities) + sum_j |mu_j - mu^_j|, each against numpy."""
+
+    def test_terms_and_loss_match_numpy(self):
+        c = small_config(aug="w2", augmentation="rotation")
+        m = Vab(c)
+        rng = np.random.default_rng(2)
+        x = rng.uniform(0, 1, (B, 4, 4, 1)).astype(np.float32)
+        x_aug = np.roll(x, 1, axis=2)
+        out = m.training(x, np.float32(0.8), tf.constant([5, 3], tf.int64), x_aug,
+                         np.float32(0.4))
+        plain = m.training(x, np.float32(0.8), tf.constant([5, 3], tf.int64), x_aug, 0.0)
+        w = {n: v.astype(np.float64) for n, v in m.params.read().items()}
+        mu_c = 1 / (1 + np.exp(-w["pz_logits"]))
+        log_pi = w["pc_logits"] - np.log(np.exp(w["pc_logits"]).sum())
+
+        def posterior(images):
+            mu = 1 / (1 + np.exp(-m.q_z_given_x(c.flatten(images)).numpy().astype(np.float64)))
+            s = log_pi + mu @ np.log(mu_c).T + (1 - mu) @ np.log(1 - mu_c).T
+            q = np.exp(s - s.max(1, keepdims=True))
+            return q / q.sum(1, keepdims=True), mu
+
+        (q, mu), (q_aug, mu_aug) = posterior(x), posterior(x_aug)
+        l2 = ((q - q_aug) ** 2).sum(1).mean()
+        w2 = np.abs(mu - mu_aug).sum(1).mean()
+        np.testing.assert_allclose(out["aug_l2"].numpy(), l2, rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(out["aug_w2"].numpy(), w2, rtol=1e-4)
+        np.testing.assert_allclose(out["loss"].numpy(), plain["loss"].numpy() + 0.4 * (l2 + w2),
+                                   rtol=1e-5)
+        self.assertGreater(w2, 1e-3)
+        self.assertEqual(c.terms[-2:], ("aug_l2", "aug_w2"))
+
+    def test_the_uniform_prior_takes_no_augmentation_loss(self):
+        with self.assertRaisesRegex(ValueError, "needs the mixture prior"):
+            small_config(aug="w2", uniform_prior=True)
 
 
 if __name__ == "__main__":

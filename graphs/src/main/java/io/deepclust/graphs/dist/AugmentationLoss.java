@@ -53,6 +53,22 @@ public record AugmentationLoss(Operand<TFloat32> l2, Operand<TFloat32> w2) {
   }
 
   /**
+   * The Bernoulli analogue (VAB, whose code is binary): cluster posteriors [B, K] and code
+   * probabilities μ [B, d] of x and of x̂; l2 as above and w2 = mean_b Σ_j |μ_j − μ̂_j|, the squared
+   * 2-Wasserstein distance between the factorised Bernoulli codes (between Bernoulli(p) and
+   * Bernoulli(p') it is |p − p'|, the mass moved by a distance 1, and it adds over independent
+   * bits).
+   */
+  public static AugmentationLoss bernoulli(Ops tf, Operand<TFloat32> probs, Operand<TFloat32> mu,
+      Operand<TFloat32> probsAug, Operand<TFloat32> muAug) {
+    var zero = tf.constant(0);
+    var one = tf.constant(1);
+    var l2 = tf.math.mean(tf.reduceSum(tf.math.squaredDifference(probs, probsAug), one), zero);
+    return new AugmentationLoss(l2,
+        tf.math.mean(tf.reduceSum(tf.math.abs(tf.math.sub(mu, muAug)), one), zero));
+  }
+
+  /**
    * The two terms for one Gaussian posterior per image (a model whose q(z|x) does not depend on
    * the cluster): cluster posteriors [B, K], Gaussian mean and σ [B, Z] of x and of x̂;
    * w2 = mean_b W₂(q(z|x), q(z|x̂)).

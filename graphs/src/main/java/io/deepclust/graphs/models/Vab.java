@@ -1,6 +1,7 @@
 package io.deepclust.graphs.models;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.dist.GumbelSoftmax;
@@ -37,17 +38,27 @@ public final class Vab {
   public record Training(Placeholder<TFloat32> x, Placeholder<TInt64> noiseSeed,
       Placeholder<TFloat32> temperature, Operand<TFloat32> loss, Operand<TFloat32> reconstruction,
       Operand<TFloat32> logPz, Operand<TFloat32> logPc, Operand<TFloat32> logQz,
-      Operand<TFloat32> entropyC, Operand<TFloat32> logits, Operand<TFloat32> code)
-      implements TrainingBranch {
+      Operand<TFloat32> entropyC, Operand<TFloat32> logits, Operand<TFloat32> code,
+      AugmentationBranch aug) implements TrainingBranch {
     @Override
     public Map<String, Operand<?>> inputs() {
-      return TrainingBranch.named(X, x, NOISE_SEED, noiseSeed, TEMPERATURE, temperature);
+      Map<String, Operand<?>> in = TrainingBranch.named(X, x, NOISE_SEED, noiseSeed, TEMPERATURE,
+          temperature);
+      if (aug != null) {
+        aug.addInputs(in);
+      }
+      return in;
     }
 
     @Override
     public Map<String, Operand<TFloat32>> terms() {
-      return TrainingBranch.named(LOSS, loss, "reconstruction", reconstruction, "log_p_z", logPz,
-          "log_p_c", logPc, "log_q_z", logQz, "entropy_c", entropyC);
+      Map<String, Operand<TFloat32>> t = TrainingBranch.named(LOSS, loss, "reconstruction",
+          reconstruction, "log_p_z", logPz, "log_p_c", logPc, "log_q_z", logQz, "entropy_c",
+          entropyC);
+      if (aug != null) {
+        aug.addTerms(t);
+      }
+      return t;
     }
   }
 
@@ -91,10 +102,30 @@ public final class Vab {
     var logQz = tf.withName("log_q_z").math.mean(Bernoulli.logProb(tf, y, l), zero);
     var entropyC = tf.withName("entropy_c")
         .math.mean(tf.math.neg(tf.reduceSum(tf.math.mul(qc, logQc), one)), zero);
-    var loss = tf.withName("loss").math.sub(tf.math.add(tf.math.sub(tf.math.sub(reconstruction,
+    Operand<TFloat32> loss = tf.math.sub(tf.math.add(tf.math.sub(tf.math.sub(reconstruction,
         logPz), logPc), logQz), entropyC);
-    return new Training(x, noiseSeed, temperature, loss, reconstruction, logPz, logPc, logQz,
-        entropyC, l, y);
+    AugmentationBranch aug = null;
+    if (c.augmented()) {
+      aug = augmentation(tf, p, c, l);
+      loss = aug.addTo(tf, loss);
+    }
+    return new Training(x, noiseSeed, temperature, tf.withName("loss").identity(loss),
+        reconstruction, logPz, logPc, logQz, entropyC, l, y, aug);
+  }
+
+  /**
+   * The augmentation loss (config {@code aug} = w2; {@link AugmentationLoss#bernoulli}) at the
+   * code probabilities μ = sigmoid(l) of x and of the fed x̂: q(c|μ) of Eq. 11 with μ in place of
+   * y, deterministic (no Gumbel noise).
+   */
+  private static AugmentationBranch augmentation(Ops tf, Params p, VabConfig c,
+      Operand<TFloat32> l) {
+    var xAug = AugmentationBranch.augmentedInput(tf, c);
+    var mu = tf.math.sigmoid(l);
+    var muAug = tf.math.sigmoid(qZGivenX(tf, p, c, ModelConfig.flatten(tf, c, xAug)));
+    var loss = AugmentationLoss.bernoulli(tf, classify(tf, p, c, mu)[0], mu,
+        classify(tf, p, c, muAug)[0], muAug);
+    return AugmentationBranch.of(tf, xAug, loss);
   }
 
   /**
@@ -116,7 +147,7 @@ public final class Vab {
     var entropyC = tf.withName("entropy_c").constant(0f);
     var loss = tf.withName("loss").math.add(tf.math.sub(reconstruction, logPz), logQz);
     return new Training(x, noiseSeed, temperature, loss, reconstruction, logPz, logPc, logQz,
-        entropyC, l, y);
+        entropyC, l, y, null);
   }
 
   /**

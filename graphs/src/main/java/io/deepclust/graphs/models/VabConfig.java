@@ -1,5 +1,6 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.layers.Backbone;
 
 /**
@@ -7,7 +8,9 @@ import io.deepclust.graphs.layers.Backbone;
  * D-512-256, d = 28 code bits, decoder 256-512-D, ReLU, Bernoulli likelihood, K = 10, batch 100,
  * Adam 1e-3 × 0.9 every 10 epochs with floor 2e-4, rising linearly over the first 600 steps
  * ({@link #WARMUP_STEPS}, ours). The paper gives no temperature schedule or epoch count: τ anneals
- * 1 → 0.5 over 100 epochs as GMVAE-Gumbel's, 100 epochs.
+ * 1 → 0.5 over 100 epochs as GMVAE-Gumbel's, 100 epochs. {@code aug} (ours, issue 20; null
+ * reads none): {@code w2} adds the Bernoulli analogue of the augmentation loss ({@link
+ * AugmentationLoss#bernoulli}), x̂ made by {@code augmentation}; not with {@code uniformPrior}.
  */
 public record VabConfig(
     int[] inputShape,
@@ -30,7 +33,9 @@ public record VabConfig(
     int batchSize,
     int epochs,
     long seed,
-    String backbone) implements ModelConfig {
+    String backbone,
+    String aug,
+    String augmentation) implements ModelConfig {
 
   public static final String BERNOULLI = "bernoulli";
   public static final String GAUSSIAN = "gaussian";
@@ -59,11 +64,13 @@ public record VabConfig(
     this(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood, temperatureStart,
         temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior, learningRate,
         learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, warmupSteps,
-        batchSize, epochs, seed, MLP);
+        batchSize, epochs, seed, MLP, AugmentationLoss.NONE, "none");
   }
 
   public VabConfig {
     backbone = backbone == null ? MLP : backbone;  // config.json written before the key: MLP
+    aug = aug == null ? AugmentationLoss.NONE : aug;
+    augmentation = augmentation == null ? "none" : augmentation;
     inputShape = inputShape.clone();
     encoderHidden = encoderHidden.clone();
     decoderHidden = decoderHidden.clone();
@@ -92,6 +99,10 @@ public record VabConfig(
     require(batchSize >= 1 && epochs >= 1, "batchSize and epochs must be positive");
     String why = Backbone.unsupported(backbone, inputShape);
     require(why == null, why);
+    why = AugmentationLoss.unsupported(aug, augmentation);
+    require(why == null, why);
+    require(!(uniformPrior && AugmentationLoss.W2.equals(aug)),
+        "the augmentation loss needs the mixture prior, not uniformPrior");
   }
 
   public static VabConfig mnist(long seed) {
@@ -130,7 +141,7 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, newBits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, newStraightThrough,
         uniformPrior, learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor,
-        adamEpsilon, warmupSteps, newBatchSize, newEpochs, seed, backbone);
+        adamEpsilon, warmupSteps, newBatchSize, newEpochs, seed, backbone, aug, augmentation);
   }
 
   /** The same config with τ reaching its floor after {@code epochs} epochs. */
@@ -138,7 +149,7 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, epochs, straightThrough, uniformPrior, learningRate,
         learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, warmupSteps,
-        batchSize, this.epochs, seed, backbone);
+        batchSize, this.epochs, seed, backbone, aug, augmentation);
   }
 
   /** The same config with a learning-rate warm-up over {@code steps} steps (0: none). */
@@ -146,7 +157,7 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        steps, batchSize, epochs, seed, backbone);
+        steps, batchSize, epochs, seed, backbone, aug, augmentation);
   }
 
   /**
@@ -158,7 +169,7 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniform,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        warmupSteps, batchSize, epochs, seed, backbone);
+        warmupSteps, batchSize, epochs, seed, backbone, aug, augmentation);
   }
 
   /**
@@ -173,15 +184,28 @@ public record VabConfig(
     return new VabConfig(inputShape, clusters, bits, encoder, decoder, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        warmupSteps, batchSize, epochs, seed, backbone);
+        warmupSteps, batchSize, epochs, seed, backbone, aug, augmentation);
   }
 
-  /** The same config with {@code backbone} ({@link #MLP} or {@link #CONV}). */
-  public VabConfig withBackbone(String backbone) {
+  /** The same config with {@code newBackbone} ({@link #MLP} or {@link #CONV}). */
+  public VabConfig withBackbone(String newBackbone) {
     return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
         temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        warmupSteps, batchSize, epochs, seed, backbone);
+        warmupSteps, batchSize, epochs, seed, newBackbone, aug, augmentation);
+  }
+
+  /** The same config with the augmentation loss {@code newAug} and transform {@code transform}. */
+  public VabConfig withAug(String newAug, String transform) {
+    return new VabConfig(inputShape, clusters, bits, encoderHidden, decoderHidden, likelihood,
+        temperatureStart, temperatureMin, temperatureAnnealEpochs, straightThrough, uniformPrior,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        warmupSteps, batchSize, epochs, seed, backbone, newAug, transform);
+  }
+
+  /** Whether the loss has the augmentation term ({@code aug} = w2). */
+  public boolean augmented() {
+    return AugmentationLoss.W2.equals(aug);
   }
 
   private static void require(boolean ok, String message) {

@@ -1,5 +1,6 @@
 package io.deepclust.training.train;
 
+import io.deepclust.graphs.dist.AugmentationLoss;
 import java.util.function.BiFunction;
 
 /**
@@ -57,13 +58,36 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
   }
 
   /**
+   * {@code config} with the {@code --aug} option applied by {@code withAug} (a config record's
+   * wither taking the loss and the transform: the paper's for the data when w2, none otherwise),
+   * or {@code config} itself where none was given; a value the config refuses names the option.
+   */
+  public <C> C applyAug(C config, Augmentable<C> withAug) {
+    if (aug == null) {
+      return config;
+    }
+    try {
+      return withAug.with(config, aug, AugmentationLoss.W2.equals(aug)
+          ? AugmentationLoss.transformFor(shape, dataset) : "none");
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--aug: " + e.getMessage());
+    }
+  }
+
+  /** A config's wither for the augmentation loss and its transform. */
+  @FunctionalInterface
+  public interface Augmentable<C> {
+    C with(C config, String aug, String transform);
+  }
+
+  /**
    * Refuses {@code --aug w2} for a model without the augmentation loss ({@code none} is every
    * model's paper reading and passes).
    */
   public void requireNoAug(String model) {
     if (aug != null && !aug.equals("none")) {
       throw new IllegalArgumentException("--aug: " + model + " has no augmentation loss yet"
-          + " (gmvae_gumbel and vc have it)");
+          + " (gmvae_gumbel, vab and vc have it)");
     }
   }
 

@@ -45,14 +45,7 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
       throw new IllegalArgumentException("--gaussian-weight: " + e.getMessage());
     }
     c = o.applyBackbone(c, GmvaeGumbelConfig::withBackbone);
-    if (o.aug() != null) {
-      try {
-        c = c.withAug(o.aug(), AugmentationLoss.W2.equals(o.aug())
-            ? AugmentationLoss.transformFor(o.shape(), o.dataset()) : "none");
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--aug: " + e.getMessage());
-      }
-    }
+    c = o.applyAug(c, GmvaeGumbelConfig::withAug);
     return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
   }
 

@@ -3,6 +3,7 @@ package io.deepclust.training.train;
 import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.models.Vab;
 import io.deepclust.graphs.models.VabConfig;
@@ -69,7 +70,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
         throw new IllegalArgumentException("--hidden: " + e.getMessage());
       }
     }
-    o.requireNoAug(Vab.MODEL);
+    c = o.applyAug(c, VabConfig::withAug);
     return o.applyBackbone(c, VabConfig::withBackbone);
   }
 
@@ -108,18 +109,26 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
         config.adamEpsilon());
     wire(x, training.noiseSeed(), training.temperature(), inference, adam);
     terms = LossTerms.of(training.terms());
+    wireAugmentation(training.aug(), config.augmentation());
     start(session);
   }
 
   /** One Adam step at step t (from 1), noise seed [noiseSeed, t]; returns {@link #terms}. */
   public float[] trainStep(float[] pixels, int batch, float temperature, float learningRate,
       long noiseSeed, long t) {
+    return trainStep(pixels, pixels, batch, temperature, 0f, learningRate, noiseSeed, t);
+  }
+
+  /** {@link #trainStep} with x̂ and λ_aug, fed where the config has the augmentation loss. */
+  public float[] trainStep(float[] pixels, float[] augmented, int batch, float temperature,
+      float augWeight, float learningRate, long noiseSeed, long t) {
     try (TFloat32 xs = images(pixels, batch);
+        TFloat32 xa = augmentedImages(augmented, batch);
+        TFloat32 aug = TFloat32.scalarOf(augWeight);
         TFloat32 temp = TFloat32.scalarOf(temperature);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
-      return adamStep(adam, learningRate, t,
-          r -> r.feed(x, xs).feed(training.temperature(), temp).feed(training.noiseSeed(), seed),
-          terms);
+      return adamStep(adam, learningRate, t, r -> feedAugmentation(r.feed(x, xs)
+          .feed(training.temperature(), temp).feed(training.noiseSeed(), seed), xa, aug), terms);
     }
   }
 
@@ -134,8 +143,9 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
 
       @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
-        return trainStep(pixels, indices.length, config.temperature(epoch),
-            learningRate(epoch, t), config.seed(), t);
+        int batch = indices.length;
+        return trainStep(pixels, augmented(pixels, batch, t), batch, config.temperature(epoch),
+            AugmentationLoss.weightAt(epoch), learningRate(epoch, t), config.seed(), t);
       }
 
       @Override
@@ -263,7 +273,8 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   @Override
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
-    trainStep(pixels, batch, temperature, learningRate, noiseSeed, t);
+    trainStep(pixels, crossCheckAug.step(pixels, t), batch, temperature, crossCheckAug.weight(),
+        learningRate, noiseSeed, t);
   }
 
   @Override
@@ -279,7 +290,7 @@ public final class VabTrainingGraph extends GraphModel<VabConfig>
   @Override
   public StepInputs stepInputs(String phase, float[] pixels, int[] indices, int epoch, long t) {
     int batch = indices.length;
-    return new StepInputs(pixels, null, batch, config.temperature(epoch), 0f, 0f, config.seed(),
-        t);
+    return new StepInputs(pixels, augmented(pixels, batch, t), batch, config.temperature(epoch),
+        0f, AugmentationLoss.weightAt(epoch), config.seed(), t);
   }
 }

@@ -166,11 +166,13 @@ class TrainCommandTest {
   @Test
   void augW2AddsTheAugmentationLossAndIsAUsageErrorWhereAModelHasNone(@TempDir Path tmp)
       throws Exception {
-    var config = trainTiny(tmp.resolve("g"), "gmvae_gumbel", "1", "--aug", "w2");
-    assertEquals("w2", config.get("aug").getAsString());
-    assertEquals("rotation", config.get("augmentation").getAsString());
-    var metrics = Files.readAllLines(tmp.resolve("g").resolve("metrics.jsonl"));
-    assertTrue(metrics.get(0).contains("\"aug_w2\""), metrics.get(0));
+    for (String model : List.of("gmvae_gumbel", "vab")) {
+      var config = trainTiny(tmp.resolve(model), model, "1", "--aug", "w2");
+      assertEquals("w2", config.get("aug").getAsString(), model);
+      assertEquals("rotation", config.get("augmentation").getAsString(), model);
+      var metrics = Files.readAllLines(tmp.resolve(model).resolve("metrics.jsonl"));
+      assertTrue(metrics.get(0).contains("\"aug_w2\""), metrics.get(0));
+    }
     var vc = trainTiny(tmp.resolve("vc"), "vc", "1", "--aug", "none");
     assertEquals(0f, vc.getAsJsonArray("augWeight").get(0).getAsFloat());
     var none = run("train", "--model", "vade", "--run-dir", tmp.resolve("y").toString(),
