@@ -180,8 +180,8 @@ def reference_gmvae_gumbel(config, x, x_train, steps, temperature, init_from=Non
     scalar = tf.TensorSpec([], tf.float32)
     seed_spec = tf.TensorSpec([2], tf.int64)
     outputs = gmvae_gumbel.TRAINING_OUTPUTS + augmentation_terms(config)
-    # With the augmentation loss: x^ = augment_fixed of each batch and lambda_aug = 1 (as vc's).
-    x_aug, x_train_aug = augment_fixed(x), augment_fixed(x_train)
+    # With the augmentation loss: x^ = augment_fixed_far of each batch and lambda_aug = 1.
+    x_aug, x_train_aug = augment_fixed_far(x), augment_fixed_far(x_train)
     aug_weight = tf.constant(np.float32(AUG_CROSSCHECK_WEIGHT))
 
     @tf.function(input_signature=[x_spec, scalar, seed_spec, x_spec])
@@ -391,8 +391,10 @@ def reference_vade(config, x, x_train, steps, temperature, init_from=None, step_
     del temperature
     model = vade.Vade(config)
     model.set_prior(*seeded_prior(config))
-    return _reference(model, vade.TRAINING_OUTPUTS, x, x_train, steps, init_from,
-                      step_states=step_states, extra_outputs=model.pretraining_losses)
+    return _reference(model, vade.TRAINING_OUTPUTS + augmentation_terms(config), x, x_train,
+                      steps, init_from, step_states=step_states,
+                      extra_outputs=model.pretraining_losses,
+                      aug_tail=augmentation_tail(config, x, x_train))
 
 
 def reference_kdvae(config, x, x_train, steps, temperature, init_from=None, step_states=None):
@@ -465,7 +467,15 @@ def augmentation_tail(config, x, x_train):
     `augment_fixed` of x and x_train, lambda_aug = AUG_CROSSCHECK_WEIGHT."""
     if not getattr(config, "augmented", False):
         return None
-    return augment_fixed(x), augment_fixed(x_train), AUG_CROSSCHECK_WEIGHT
+    return augment_fixed_far(x), augment_fixed_far(x_train), AUG_CROSSCHECK_WEIGHT
+
+
+def augment_fixed_far(images):
+    """The augmentation loss's x^ in the cross-check (models other than vc): the negative, 1 - x.
+    Fixed, so both sides feed the same x^, and far from x, so that q(c|x) - q(c|x^) is no
+    cancellation (a one-pixel shift left VaDE's tiny aug_l2 at 0.4 of the forward gate, a
+    left-right flip at 0.2)."""
+    return np.ascontiguousarray(1.0 - images).astype(np.float32)
 
 
 def manifest_text(manifest):

@@ -67,7 +67,8 @@ def _of(module, config, model, **fields):
 # In contract.MODELS's order.
 REGISTRY = {s.name: s for s in (
     _of(vade, vade.VadeConfig, vade.Vade, training="VadeTraining", main_step="_joint_step",
-        reference="reference_vade", init_not_from_seed=vade.PRIOR, pretraining="pretraining"),
+        reference="reference_vade", init_not_from_seed=vade.PRIOR, pretraining="pretraining",
+        manifest_extras="aug_manifest_extras"),
     _of(gmvae_gumbel, gmvae_gumbel.GmvaeGumbelConfig, gmvae_gumbel.GmvaeGumbel,
         training="GmvaeGumbelTraining", main_step="_train_step", reference="reference_gmvae_gumbel",
         manifest_extras="aug_manifest_extras", check_export_reference=True),

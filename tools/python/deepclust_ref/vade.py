@@ -144,6 +144,10 @@ class VadeConfig(layers.ImageShape):
     gmm_start: GmmStart = GmmStart()
     batch_size: int = 100
     epochs: int = 300
+    # The augmentation loss of the joint phase (Java's aug, augmentation; dist.AUG_*): none or w2
+    # (dist.augmentation_loss_single at gamma(mu~) and N(mu~, sigma~^2)), x^ made by the trainer.
+    aug: str = dist.AUG_NONE
+    augmentation: str = "none"
     # The image end of the encoder and decoder (Java's backbone, layers.backbone_*): mlp, the
     # paper's dense nets, or conv, the compact conv net around them (ours, not the paper's).
     backbone: str = layers.MLP
@@ -152,6 +156,8 @@ class VadeConfig(layers.ImageShape):
         layers.check_dense_config(self)
         require = layers.require
         why = layers.backbone_unsupported(self.backbone, self.input_shape)
+        require(why is None, why)
+        why = dist.aug_unsupported(self.aug, self.augmentation)
         require(why is None, why)
         for name in ("learning_rate", "adam_epsilon"):
             v = getattr(self, name)
@@ -197,7 +203,8 @@ class VadeConfig(layers.ImageShape):
             learning_rate_floor=float(j["learningRateFloor"]),
             adam_epsilon=float(j["adamEpsilon"]), pretraining=recipe, gmm_start=start,
             batch_size=int(j["batchSize"]), epochs=int(j["epochs"]),
-            backbone=j.get("backbone") or layers.MLP)
+            backbone=j.get("backbone") or layers.MLP, aug=j.get("aug") or dist.AUG_NONE,
+            augmentation=j.get("augmentation") or "none")
 
     def to_json(self):
         """The config with Java's camelCase record keys."""
@@ -218,7 +225,19 @@ class VadeConfig(layers.ImageShape):
             "epochs": self.epochs,
             "seed": self.seed,
             "backbone": self.backbone,
+            "aug": self.aug,
+            "augmentation": self.augmentation,
         }
+
+    @property
+    def augmented(self):
+        """Whether the joint loss has the augmentation term (aug = w2)."""
+        return self.aug == dist.AUG_W2
+
+    @property
+    def terms(self):
+        """The joint phase's scalar terms, the loss first (TERMS, + aug_l2, aug_w2)."""
+        return TERMS + (dist.AUG_TERMS if self.augmented else ())
 
 
 class Vade(Twin):
@@ -270,10 +289,12 @@ class Vade(Twin):
 
     # ---- branches -------------------------------------------------------------------------------
 
-    def training(self, x, noise_seed):
+    def training(self, x, noise_seed, x_aug=None, aug_weight=None):
         """The joint-phase loss on x [B, H, W, C] (batch means), its terms, and log gamma [B, K].
 
-        Noise: eps [B, Z] from stateless_normal(seed = [s, 2t + 1]) for noise_seed = [s, t]."""
+        Noise: eps [B, Z] from stateless_normal(seed = [s, 2t + 1]) for noise_seed = [s, t].
+        With `aug` = w2 and x_aug given: + aug_weight (aug_l2 + aug_w2) (Vade.java's
+        augmentation); "negative_elbo" is the loss without it (the restarts' objective)."""
         flat = self.config.flatten(x)
         mean, log_var = self._encode(flat)
         z = dist.gaussian_sample(mean, log_var, self.noise(tf.shape(flat)[0], noise_seed))
@@ -288,9 +309,24 @@ class Vade(Twin):
         rec_mean = tf.reduce_mean(rec, axis=0)
         latent_mean = tf.reduce_mean(latent_kl, axis=0)
         cat_mean = tf.reduce_mean(categorical_kl, axis=0)
-        loss = rec_mean + (latent_mean + cat_mean)
-        return {"loss": loss, "reconstruction": rec_mean, "latent_kl": latent_mean,
-                "categorical_kl": cat_mean, "log_gamma": log_gamma}
+        negative_elbo = rec_mean + (latent_mean + cat_mean)
+        out = {"loss": negative_elbo, "reconstruction": rec_mean, "latent_kl": latent_mean,
+               "categorical_kl": cat_mean, "log_gamma": log_gamma,
+               "negative_elbo": negative_elbo}
+        if self.config.augmented and x_aug is not None:
+            mean_aug, log_var_aug = self._encode(self.config.flatten(
+                tf.convert_to_tensor(x_aug, tf.float32)))
+            half = np.float32(0.5)
+            l2, w2 = dist.augmentation_loss_single(
+                self._gamma(mean), mean, tf.math.exp(half * log_var), self._gamma(mean_aug),
+                mean_aug, tf.math.exp(half * log_var_aug))
+            out["loss"] = negative_elbo + tf.convert_to_tensor(aug_weight, tf.float32) * (l2 + w2)
+            out.update(zip(dist.AUG_TERMS, (l2, w2)))
+        return out
+
+    def _gamma(self, z):
+        """gamma = p(c|z) [B, K] (Eq. 11-12)."""
+        return tf.nn.softmax(self.log_pi() + self.log_p_z_given_c(z), axis=1)
 
     def pretraining(self, x):
         """The deterministic autoencoder x -> mu~ -> logits (no noise): the recipe's loss (BCE

@@ -7,11 +7,13 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from . import dist
 from . import kdvae
 from . import vade
 from .adam_step import AdamStep, MomentumStep
 from .data import clustering_metrics
-from .phases import EVAL_BATCH, Phase, _adam, _assign_fn, _batched, _f32, _powers, _seed, _specs
+from .phases import (EVAL_BATCH, Phase, _adam, _assign_fn, _batched, _f32, _powers, _seed,
+                     _specs, augmented)
 
 GMM_RIDGE = 1e-6
 GMM_MAX_ITERATIONS = 200
@@ -38,7 +40,7 @@ class VadeTraining:
         self.adam = _adam(m, config)
         x_spec, scalar, seed_spec = _specs(config)
         pretrain_opt, refit_adam, adam = self.pretrain_opt, self.refit_adam, self.adam
-        self.terms = vade.TERMS
+        self.terms = config.terms
 
         @tf.function(input_signature=[x_spec, scalar, scalar, scalar])
         def pretrain_step(xs, lr, b1p, b2p):
@@ -57,10 +59,10 @@ class VadeTraining:
             refit_adam.apply_with_powers(tape, out[vade.REFIT_LOSS], [], lr, b1p, b2p)
             return tf.stack([out[vade.REFIT_LOSS]])
 
-        @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar])
-        def joint_step(xs, noise_seed, lr, b1p, b2p):
+        @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar, x_spec, scalar])
+        def joint_step(xs, noise_seed, lr, b1p, b2p, xs_aug, aug_weight):
             with tf.GradientTape() as tape:
-                out = m.training(xs, noise_seed)
+                out = m.training(xs, noise_seed, xs_aug, aug_weight)
             adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
             return tf.stack([out[k] for k in self.terms])
 
@@ -70,7 +72,7 @@ class VadeTraining:
 
         @tf.function(input_signature=[x_spec, seed_spec])
         def loss(xs, noise_seed):
-            return m.training(xs, noise_seed)["loss"]
+            return m.training(xs, noise_seed)["negative_elbo"]
 
         self._pretrain_step, self._refit_step = pretrain_step, refit_step
         self._joint_step, self._embed, self._loss = joint_step, embed, loss
@@ -146,8 +148,10 @@ class VadeTraining:
                              evaluates=False))
 
         def joint(x, indices, epoch, t):
+            x_aug = augmented(c, x, t) if c.augmented else x
             return self._joint_step(tf.constant(x), _seed(c.seed, t),
-                                    _f32(c.learning_rate_at(epoch)), *_powers(t)).numpy()
+                                    _f32(c.learning_rate_at(epoch)), *_powers(t),
+                                    tf.constant(x_aug), _f32(dist.aug_weight_at(epoch))).numpy()
 
         out.append(Phase(self.prefix + "joint", c.epochs, c.batch_size, self.terms,
                          c.learning_rate_at, joint, self.assign, begin=self.fit_prior))

@@ -128,7 +128,7 @@ class ConfigTest(unittest.TestCase):
                                   "decoderHidden", "learningRate", "learningRateDecay",
                                   "learningRateDecayEpochs", "learningRateFloor", "adamEpsilon",
                                   "pretraining", "gmmStart", "batchSize", "epochs", "seed",
-                                  "backbone"})
+                                  "backbone", "aug", "augmentation"})
         self.assertEqual(set(j["pretraining"]), {"optimizer", "learningRate", "momentum", "loss",
                                                  "batchSize", "epochs", "init", "refitEpochs"})
         self.assertEqual(set(j["gmmStart"]), {"restarts", "kmeansRestarts", "weights"})
@@ -326,6 +326,34 @@ class BranchesTest(unittest.TestCase):
         m.params.assign(self.model.params.read())
         out = m.pretraining(self.x)
         self.assertEqual(float(out["loss"]), float(out["refit_loss"]))
+
+
+class AugmentationLossTest(unittest.TestCase):
+    """aug = w2 (issue 20): L2 of gamma(mu~(x)) - gamma(mu~(x^)) + W2 of N(mu~, sigma~^2) of x and
+    x^, against numpy (np_encode, np_gamma_direct)."""
+
+    def test_terms_and_loss_match_numpy_and_negative_elbo_leaves_them_out(self):
+        model = randomised(rng_seed=4)
+        c = dataclasses.replace(model.config, aug="w2", augmentation="rotation")
+        m = Vade(c)
+        m.params.assign(model.params.read())
+        w = {n: v.astype(np.float64) for n, v in m.params.read().items()}
+        x = np.random.default_rng(6).uniform(0, 1, (5, 4, 4, 1)).astype(np.float32)
+        x_aug = 1.0 - x
+        out = m.training(x, tf.constant([3, 2], tf.int64), x_aug, np.float32(0.6))
+        mean, log_var = np_encode(w, x.reshape(5, -1).astype(np.float64))
+        mean_a, log_var_a = np_encode(w, x_aug.reshape(5, -1).astype(np.float64))
+        g, _ = np_gamma_direct(w, mean)
+        g_a, _ = np_gamma_direct(w, mean_a)
+        l2 = ((g - g_a) ** 2).sum(1).mean()
+        w2 = (((mean - mean_a) ** 2).sum(1)
+              + ((np.exp(0.5 * log_var) - np.exp(0.5 * log_var_a)) ** 2).sum(1)).mean()
+        np.testing.assert_allclose(out["aug_l2"].numpy(), l2, rtol=1e-4, atol=1e-8)
+        np.testing.assert_allclose(out["aug_w2"].numpy(), w2, rtol=1e-4)
+        np.testing.assert_allclose(out["loss"].numpy(),
+                                   out["negative_elbo"].numpy() + 0.6 * (l2 + w2), rtol=1e-5)
+        self.assertGreater(l2, 1e-4)
+        self.assertEqual(c.terms[-2:], ("aug_l2", "aug_w2"))
 
 
 class ConvBackboneTest(unittest.TestCase):

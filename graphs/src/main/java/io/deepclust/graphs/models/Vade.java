@@ -1,6 +1,7 @@
 package io.deepclust.graphs.models;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.dist.GaussianMixture;
@@ -39,9 +40,10 @@ public final class Vade {
       Operand<TFloat32> priorLogVars) {}
 
   /**
-   * The training branch: the joint loss (−ELBO) and its terms, and the pretraining loss ({@link
-   * Pretraining}'s BCE or MSE of the deterministic autoencoder x → μ̃ → x̂), and the decoder
-   * refit's loss (the mean BCE of that autoencoder, summed over pixels).
+   * The training branch: the joint loss (−ELBO, + the augmentation loss where the config has
+   * it; {@code negativeElbo} without it, the restarts' objective) and its terms, the pretraining
+   * loss ({@link Pretraining}'s BCE or MSE of the deterministic autoencoder x → μ̃ → x̂), and the
+   * decoder refit's loss (the mean BCE of that autoencoder, summed over pixels).
    */
   public record Training(
       Placeholder<TFloat32> x,
@@ -52,17 +54,27 @@ public final class Vade {
       Operand<TFloat32> categoricalKl,
       Operand<TFloat32> logGamma,
       Operand<TFloat32> pretrainLoss,
-      Operand<TFloat32> refitLoss) implements TrainingBranch {
+      Operand<TFloat32> refitLoss,
+      AugmentationBranch aug,
+      Operand<TFloat32> negativeElbo) implements TrainingBranch {
     @Override
     public Map<String, Operand<?>> inputs() {
-      return TrainingBranch.named(X, x, NOISE_SEED, noiseSeed);
+      Map<String, Operand<?>> in = TrainingBranch.named(X, x, NOISE_SEED, noiseSeed);
+      if (aug != null) {
+        aug.addInputs(in);
+      }
+      return in;
     }
 
     /** The joint phase's terms; the pretraining and refit phases log their one loss. */
     @Override
     public Map<String, Operand<TFloat32>> terms() {
-      return TrainingBranch.named(LOSS, loss, "reconstruction", reconstruction, "latent_kl",
-          latentKl, "categorical_kl", categoricalKl);
+      Map<String, Operand<TFloat32>> t = TrainingBranch.named(LOSS, loss, "reconstruction",
+          reconstruction, "latent_kl", latentKl, "categorical_kl", categoricalKl);
+      if (aug != null) {
+        aug.addTerms(t);
+      }
+      return t;
     }
   }
 
@@ -150,14 +162,41 @@ public final class Vade {
     var recMean = tf.math.mean(rec, axis);
     var latentMean = tf.math.mean(latentKl, axis);
     var catMean = tf.math.mean(categoricalKl, axis);
-    var loss = tf.withName("loss").math.add(recMean, tf.math.add(latentMean, catMean));
+    Operand<TFloat32> negativeElbo = tf.math.add(recMean, tf.math.add(latentMean, catMean));
+    Operand<TFloat32> loss = negativeElbo;
+    AugmentationBranch aug = null;
+    if (c.augmented()) {
+      aug = augmentation(tf, p, c, v, q);
+      loss = aug.addTo(tf, loss);
+    }
     var aeLogits = pXGivenZ(tf, p, c, q[0]);
     var pretrain = tf.withName("pretrain_loss").math.mean(
         pretrainLoss(tf, c, aeLogits, flat), axis);
     var refit = tf.withName("refit_loss").math.mean(
         Bernoulli.crossEntropyFromLogits(tf, aeLogits, flat), axis);
-    return new Training(x, noiseSeed, loss, recMean, latentMean, catMean, logGamma, pretrain,
-        refit);
+    return new Training(x, noiseSeed, tf.withName("loss").identity(loss), recMean, latentMean,
+        catMean, logGamma, pretrain, refit, aug, negativeElbo);
+  }
+
+  /**
+   * The augmentation loss (config {@code aug} = w2; {@link AugmentationLoss#single}) of x and the
+   * fed x̂: q(c|·) = γ at z = μ̃ (the inference's, no noise) and q(z|·) = N(μ̃, σ̃²).
+   */
+  private static AugmentationBranch augmentation(Ops tf, Params p, VadeConfig c, Variables v,
+      Operand<TFloat32>[] q) {
+    var xAug = AugmentationBranch.augmentedInput(tf, c);
+    var qAug = qZGivenX(tf, p, c, ModelConfig.flatten(tf, c, xAug));
+    var half = tf.constant(0.5f);
+    var loss = AugmentationLoss.single(tf, gammaAt(tf, v, q[0]), q[0],
+        tf.math.exp(tf.math.mul(half, q[1])), gammaAt(tf, v, qAug[0]), qAug[0],
+        tf.math.exp(tf.math.mul(half, qAug[1])));
+    return AugmentationBranch.of(tf, xAug, loss);
+  }
+
+  /** γ = p(c|z) [B, K] at z (Eq. 11-12). */
+  private static Operand<TFloat32> gammaAt(Ops tf, Variables v, Operand<TFloat32> z) {
+    return tf.math.exp(GaussianMixture.logResponsibilities(tf, z, v.priorLogits(),
+        v.priorMeans(), v.priorLogVars()));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.layers.Backbone;
 
 /**
@@ -10,7 +11,9 @@ import io.deepclust.graphs.layers.Backbone;
  * autoencoder pretrained by {@link Pretraining#decKeras()} and the prior started by {@link
  * GmmStart#paper()} (README, "VaDE: the pretraining and the restarts", has the measurements).
  * {@code backbone} ({@link Backbone}; ours, not the paper's) is the image end of the encoder and
- * decoder: mlp, the paper's dense nets, or conv, the compact conv net around them.
+ * decoder: mlp, the paper's dense nets, or conv, the compact conv net around them. {@code aug}
+ * (ours; null reads none): {@code w2} adds the augmentation loss to the joint phase ({@link
+ * AugmentationLoss#single} at γ(μ̃) and N(μ̃, σ̃²)), x̂ made by {@code augmentation}.
  */
 public record VadeConfig(
     int[] inputShape,
@@ -28,7 +31,9 @@ public record VadeConfig(
     int batchSize,
     int epochs,
     long seed,
-    String backbone) implements ModelConfig {
+    String backbone,
+    String aug,
+    String augmentation) implements ModelConfig {
 
   public static final int[] MNIST_SHAPE = {28, 28, 1};
   public static final int CLUSTERS = 10;
@@ -53,11 +58,13 @@ public record VadeConfig(
       Pretraining pretraining, GmmStart gmmStart, int batchSize, int epochs, long seed) {
     this(inputShape, clusters, latentDim, encoderHidden, decoderHidden, learningRate,
         learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon, pretraining,
-        gmmStart, batchSize, epochs, seed, Backbone.MLP);
+        gmmStart, batchSize, epochs, seed, Backbone.MLP, AugmentationLoss.NONE, "none");
   }
 
   public VadeConfig {
     backbone = backbone == null ? Backbone.MLP : backbone;  // a config file before the key: MLP
+    aug = aug == null ? AugmentationLoss.NONE : aug;
+    augmentation = augmentation == null ? "none" : augmentation;
     inputShape = inputShape.clone();
     encoderHidden = encoderHidden.clone();
     decoderHidden = decoderHidden.clone();
@@ -83,6 +90,8 @@ public record VadeConfig(
     require(epochs >= 1, "epochs must be positive");
     String why = Backbone.unsupported(backbone, inputShape);
     require(why == null, why);
+    why = AugmentationLoss.unsupported(aug, augmentation);
+    require(why == null, why);
   }
 
   public static VadeConfig mnist(long seed) {
@@ -100,14 +109,15 @@ public record VadeConfig(
   public VadeConfig withEpochs(int pretrain, int joint) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        pretraining.withEpochs(pretrain), gmmStart, batchSize, joint, seed, backbone);
+        pretraining.withEpochs(pretrain), gmmStart, batchSize, joint, seed, backbone, aug,
+        augmentation);
   }
 
   /** The joint phase's batch size (the pretraining recipe keeps its own). */
   public VadeConfig withBatchSize(int b) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        pretraining, gmmStart, b, epochs, seed, backbone);
+        pretraining, gmmStart, b, epochs, seed, backbone, aug, augmentation);
   }
 
   /**
@@ -117,26 +127,38 @@ public record VadeConfig(
   public VadeConfig withLearningRate(float lr) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden, lr,
         learningRateDecay, learningRateDecayEpochs, Math.min(learningRateFloor, lr), adamEpsilon,
-        pretraining, gmmStart, batchSize, epochs, seed, backbone);
+        pretraining, gmmStart, batchSize, epochs, seed, backbone, aug, augmentation);
   }
 
   public VadeConfig withPretraining(Pretraining p) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        p, gmmStart, batchSize, epochs, seed, backbone);
+        p, gmmStart, batchSize, epochs, seed, backbone, aug, augmentation);
   }
 
   public VadeConfig withGmmStart(GmmStart g) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        pretraining, g, batchSize, epochs, seed, backbone);
+        pretraining, g, batchSize, epochs, seed, backbone, aug, augmentation);
   }
 
   /** The same config with {@code newBackbone} ({@link Backbone#KINDS}). */
   public VadeConfig withBackbone(String newBackbone) {
     return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
-        pretraining, gmmStart, batchSize, epochs, seed, newBackbone);
+        pretraining, gmmStart, batchSize, epochs, seed, newBackbone, aug, augmentation);
+  }
+
+  /** The same config with the augmentation loss {@code newAug} and transform {@code transform}. */
+  public VadeConfig withAug(String newAug, String transform) {
+    return new VadeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, learningRateDecay, learningRateDecayEpochs, learningRateFloor, adamEpsilon,
+        pretraining, gmmStart, batchSize, epochs, seed, backbone, newAug, transform);
+  }
+
+  /** Whether the joint loss has the augmentation term ({@code aug} = w2). */
+  public boolean augmented() {
+    return AugmentationLoss.W2.equals(aug);
   }
 
   private static void require(boolean ok, String message) {

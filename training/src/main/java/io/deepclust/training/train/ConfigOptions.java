@@ -87,7 +87,7 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
   public void requireNoAug(String model) {
     if (aug != null && !aug.equals("none")) {
       throw new IllegalArgumentException("--aug: " + model + " has no augmentation loss yet"
-          + " (gmvae_gumbel, vab and vc have it)");
+          + " (gmvae_gumbel, vade, vab and vc have it)");
     }
   }
 

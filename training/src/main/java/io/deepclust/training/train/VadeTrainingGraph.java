@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.layers.Backbone;
 import io.deepclust.graphs.models.ModelConfig;
 import io.deepclust.graphs.models.TrainingBranch;
@@ -64,7 +65,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     }
     c = c.withEpochs(requireNonNullElse(o.pretrainEpochs(), c.pretraining().epochs()),
         requireNonNullElse(o.epochs(), c.epochs()));
-    o.requireNoAug(Vade.MODEL);
+    c = o.applyAug(c, VadeConfig::withAug);
     c = o.applyBackbone(c, VadeConfig::withBackbone);
     return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
   }
@@ -148,6 +149,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
+    wireAugmentation(training.aug(), config.augmentation());
     terms = LossTerms.of(training.terms());
     pretrainTerms = LossTerms.loss(training.pretrainLoss());
     refitTerms = LossTerms.loss(training.refitLoss());
@@ -155,10 +157,18 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
 
   /** One joint step at step t (from 1) with noise seed [noiseSeed, t]; returns {@link #terms}. */
   public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
+    return jointStep(pixels, pixels, batch, 0f, learningRate, noiseSeed, t);
+  }
+
+  /** {@link #jointStep} with x̂ and λ_aug, fed where the config has the augmentation loss. */
+  public float[] jointStep(float[] pixels, float[] augmented, int batch, float augWeight,
+      float learningRate, long noiseSeed, long t) {
     try (TFloat32 xs = images(pixels, batch);
+        TFloat32 xa = augmentedImages(augmented, batch);
+        TFloat32 aug = TFloat32.scalarOf(augWeight);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
-      return adamStep(adam, learningRate, t, r -> r.feed(x, xs).feed(training.noiseSeed(), seed),
-          terms);
+      return adamStep(adam, learningRate, t, r -> feedAugmentation(r.feed(x, xs)
+          .feed(training.noiseSeed(), seed), xa, aug), terms);
     }
   }
 
@@ -196,7 +206,7 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
       try (TFloat32 xs = images(Batcher.gatherPixels(data, batch), batch.length);
           TInt64 seed = TInt64.vectorOf(noiseSeed, 0);
           var r = session().runner().feed(x, xs).feed(training.noiseSeed(), seed)
-              .fetch(training.loss()).run()) {
+              .fetch(training.negativeElbo()).run()) {
         sum += ((TFloat32) r.get(0)).getFloat() * (double) batch.length;
       }
     }
@@ -324,7 +334,8 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
       @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
         int batch = indices.length;
-        return jointStep(pixels, batch, config.learningRate(epoch), config.seed(), t);
+        return jointStep(pixels, augmented(pixels, batch, t), batch,
+            AugmentationLoss.weightAt(epoch), config.learningRate(epoch), config.seed(), t);
       }
     });
     return phases;
@@ -436,7 +447,8 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
   @Override
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
-    jointStep(pixels, batch, learningRate, noiseSeed, t);
+    jointStep(pixels, crossCheckAug.step(pixels, t), batch, crossCheckAug.weight(), learningRate,
+        noiseSeed, t);
   }
 
   @Override
@@ -455,7 +467,10 @@ public final class VadeTrainingGraph extends GraphModel<VadeConfig>
 
   @Override
   public StepInputs stepInputs(String phase, float[] pixels, int[] indices, int epoch, long t) {
-    // Pretraining is deterministic: its noise seed is fed but unused.
-    return new StepInputs(pixels, null, indices.length, 0f, 0f, 0f, config.seed(), t);
+    // Pretraining is deterministic: its noise seed (and x̂ with the augmentation loss) is fed but
+    // unused; the joint phase counts λ_aug's epochs from its start.
+    int batch = indices.length;
+    return new StepInputs(pixels, augmented(pixels, batch, t), batch, 0f, 0f,
+        AugmentationLoss.weightAt(epoch), config.seed(), t);
   }
 }

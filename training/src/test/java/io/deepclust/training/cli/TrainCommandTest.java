@@ -173,11 +173,15 @@ class TrainCommandTest {
       var metrics = Files.readAllLines(tmp.resolve(model).resolve("metrics.jsonl"));
       assertTrue(metrics.get(0).contains("\"aug_w2\""), metrics.get(0));
     }
+    var vade = train(tmp.resolve("vade"), "--model", "vade", "--epochs", "1", "--train-limit",
+        "100", "--test-limit", "2", "--pretrain-recipe", "adam_bce", "--pretrain-epochs", "1",
+        "--aug", "w2");
+    assertEquals("w2", vade.get("aug").getAsString());
     var vc = trainTiny(tmp.resolve("vc"), "vc", "1", "--aug", "none");
     assertEquals(0f, vc.getAsJsonArray("augWeight").get(0).getAsFloat());
-    var none = run("train", "--model", "vade", "--run-dir", tmp.resolve("y").toString(),
+    var none = run("train", "--model", "kdvae", "--run-dir", tmp.resolve("y").toString(),
         "--aug", "w2", "--no-progress", "--no-report");
-    assertOneLineError(none, 2, "--aug: vade has no augmentation loss yet");
+    assertOneLineError(none, 2, "--aug: kdvae has no augmentation loss yet");
   }
 
   /**
