@@ -406,8 +406,9 @@ def reference_kdvae(config, x, x_train, steps, temperature, init_from=None, step
         raise ValueError(f"k-DVAE's cross-check feeds x to the pair loss as K blocks: the batch "
                          f"size must be a multiple of K = {config.clusters}, not {x.shape[0]}")
     model = kdvae.Kdvae(config)
-    return _reference(model, kdvae.TRAINING_OUTPUTS, x, x_train, steps, init_from,
-                      step_states=step_states, extra_outputs=model.pair_losses)
+    return _reference(model, kdvae.TRAINING_OUTPUTS + augmentation_terms(config), x, x_train,
+                      steps, init_from, step_states=step_states, extra_outputs=model.pair_losses,
+                      aug_tail=augmentation_tail(config, x, x_train))
 
 
 def augment_fixed(images):

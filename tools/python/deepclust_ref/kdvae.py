@@ -13,6 +13,7 @@ Scores are laid out [K, B] (pair first), as the docs write them; `probs` of infe
 import dataclasses
 import math
 
+import numpy as np
 import tensorflow as tf
 
 from . import dist
@@ -58,11 +59,17 @@ class KdvaeConfig(layers.ImageShape):
     # The image end of every pair's encoder and decoder (Java's backbone, layers.backbone_*): mlp,
     # the paper's dense nets, or conv, K compact conv nets; the initialising VaDE stays dense.
     backbone: str = layers.MLP
+    # The augmentation loss of the joint phase (Java's aug, augmentation; dist.AUG_*): none or w2
+    # (dist.augmentation_loss_per_cluster, q(c|.) the Eq. 8 softmax), x^ made by the trainer.
+    aug: str = dist.AUG_NONE
+    augmentation: str = "none"
 
     def __post_init__(self):
         layers.check_dense_config(self)
         require = layers.require
         why = layers.backbone_unsupported(self.backbone, self.input_shape)
+        require(why is None, why)
+        why = dist.aug_unsupported(self.aug, self.augmentation)
         require(why is None, why)
         require(self.learning_rate > 0 and math.isfinite(self.learning_rate),
                 "learning_rate must be positive")
@@ -103,7 +110,8 @@ class KdvaeConfig(layers.ImageShape):
             init_vade_pretraining=recipe, init_vade_gmm_start=start,
             init_vade_epochs=int(j.get("initVadeEpochs", 300)),
             initial_clusters=j.get("initialClusters") or "kmeans",
-            backbone=j.get("backbone") or layers.MLP)
+            backbone=j.get("backbone") or layers.MLP, aug=j.get("aug") or dist.AUG_NONE,
+            augmentation=j.get("augmentation") or "none")
 
     def to_json(self):
         """Every key of Java's KdvaeConfig record, camelCase, in Gson's order."""
@@ -124,7 +132,19 @@ class KdvaeConfig(layers.ImageShape):
             "initialClusters": self.initial_clusters,
             "seed": self.seed,
             "backbone": self.backbone,
+            "aug": self.aug,
+            "augmentation": self.augmentation,
         }
+
+    @property
+    def augmented(self):
+        """Whether the joint loss has the augmentation term (aug = w2)."""
+        return self.aug == dist.AUG_W2
+
+    @property
+    def terms(self):
+        """The joint phase's scalar terms, the loss first (TERMS, + aug_l2, aug_w2)."""
+        return TERMS + (dist.AUG_TERMS if self.augmented else ())
 
     def init_vade(self):
         """The VaDE that initialises the clusters, as Java's KdvaeConfig.initVade(): VaDE's MNIST
@@ -177,12 +197,26 @@ class Kdvae(Twin):
         stateless_normal([s, 2t + 1])."""
         return self._elbos(self._broadcast(self.config.flatten(x)), noise_seed)
 
-    def training(self, x, noise_seed):
-        """loss = -mean_B max_i score_i (Eq. 6), score [K, B], assigned = argmax_i (int64) [B]."""
+    def training(self, x, noise_seed, x_aug=None, aug_weight=None):
+        """loss = -mean_B max_i score_i (Eq. 6), score [K, B], assigned = argmax_i (int64) [B];
+        with `aug` = w2, + aug_weight (aug_l2 + aug_w2) (Kdvae.java's augmentation)."""
         score = self.scores(x, noise_seed)
         loss = -tf.reduce_mean(tf.reduce_max(score, axis=0), axis=0)
         assigned = tf.math.argmax(score, axis=0, output_type=tf.int64)
-        return {"loss": loss, "score": score, "assigned": assigned}
+        out = {"loss": loss, "score": score, "assigned": assigned}
+        if self.config.augmented:
+            l2, w2 = dist.augmentation_loss_per_cluster(
+                *self._posterior(x), *self._posterior(tf.convert_to_tensor(x_aug, tf.float32)))
+            out["loss"] = loss + tf.convert_to_tensor(aug_weight, tf.float32) * (l2 + w2)
+            out.update(zip(dist.AUG_TERMS, (l2, w2)))
+        return out
+
+    def _posterior(self, x):
+        """q(c|x) = softmax of Eq. 8's scores [B, K], and each pair's mu_i, sigma_i as [B, K, Z]."""
+        s, _, _ = self.cluster_scores(x)
+        mean, log_var = self._encode(self._broadcast(self.config.flatten(x)))
+        return (tf.nn.softmax(tf.transpose(s), axis=1), tf.transpose(mean, [1, 0, 2]),
+                tf.transpose(tf.math.exp(np.float32(0.5) * log_var), [1, 0, 2]))
 
     def pair_training(self, x, noise_seed):
         """Pretraining each pair as a plain VAE on its own samples: x's B rows are K equal blocks,

@@ -240,7 +240,15 @@ class KdvaeTraining:
             return step
 
         pair_step = loss_step(self.pair_adam, m.pair_training)
-        joint_step = loss_step(self.adam, m.training)
+        adam, terms = self.adam, config.terms
+
+        @tf.function(input_signature=[x_spec, seed_spec, scalar, scalar, scalar, x_spec, scalar])
+        def joint_step(xs, noise_seed, lr, b1p, b2p, xs_aug, aug_weight):
+            with tf.GradientTape() as tape:
+                out = m.training(xs, noise_seed, xs_aug, aug_weight)
+            adam.apply_with_powers(tape, out["loss"], [], lr, b1p, b2p)
+            return tf.stack([out[k] for k in terms])
+
         self._pair_step, self._joint_step = pair_step, joint_step
         self.assign = _assign_fn(m)
         self.initial_clusters = None
@@ -282,13 +290,15 @@ class KdvaeTraining:
                                    *_powers(t)).numpy()
 
         def joint(x, indices, epoch, t):
+            x_aug = augmented(c, x, t) if c.augmented else x
             return self._joint_step(tf.constant(x), _seed(c.seed, t), _f32(c.learning_rate),
-                                    *_powers(t)).numpy()
+                                    *_powers(t), tf.constant(x_aug),
+                                    _f32(dist.aug_weight_at(epoch))).numpy()
 
         out.append(Phase("pair_pretrain", c.pair_pretrain_epochs, c.batch_size * c.clusters,
                          ("loss",),
                          lambda e: c.learning_rate, pair, self.assign,
                          begin=self.fit_initial_clusters))
-        out.append(Phase("joint", c.epochs, c.batch_size, kdvae.TERMS, lambda e: c.learning_rate,
+        out.append(Phase("joint", c.epochs, c.batch_size, c.terms, lambda e: c.learning_rate,
                          joint, self.assign))
         return out

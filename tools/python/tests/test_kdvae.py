@@ -74,7 +74,7 @@ class ConfigTest(unittest.TestCase):
                                   "decoderHidden", "learningRate", "adamEpsilon", "batchSize",
                                   "epochs", "pairPretrainEpochs", "initVadePretraining",
                                   "initVadeGmmStart", "initVadeEpochs", "initialClusters",
-                                  "seed", "backbone"})
+                                  "seed", "backbone", "aug", "augmentation"})
         self.assertEqual(KdvaeConfig.from_json(j), c)
         # A config written before the key existed reads as the paper's k-means.
         del j["initialClusters"]
@@ -248,6 +248,48 @@ class ConvBackboneTest(unittest.TestCase):
         np.testing.assert_allclose(out["x_hat"].reshape(5, -1),
                                    np.stack(recons, 1)[np.arange(5), cluster], rtol=1e-4,
                                    atol=1e-5)
+
+
+class AugmentationLossTest(unittest.TestCase):
+    """aug = w2 (issue 20): L2 of the Eq. 8 softmaxes of x and x^ + sum_i q(i|x) W2 of pair i's
+    Gaussians, against numpy (np_pair, np_encode, np_decode, np_rec)."""
+
+    def test_terms_and_loss_match_numpy(self):
+        c = dataclasses.replace(small_config(4), aug="w2", augmentation="rotation")
+        m = Kdvae(c)
+        rng = np.random.default_rng(9)
+        for n, v in m.params.all.items():
+            if n.endswith("_bias"):
+                v.assign(rng.normal(0, 0.3, v.shape).astype(np.float32))
+        w = m.params.read()
+        x = rng.uniform(0, 1, (6, 4, 4, 1)).astype(np.float32)
+        x_aug = 1.0 - x
+        out = m.training(x, tf.constant([2, 5], tf.int64), x_aug, np.float32(0.5))
+        base = m.training(x, tf.constant([2, 5], tf.int64), x_aug, np.float32(0.0))
+
+        def posterior(images):
+            flat = images.reshape(len(images), -1).astype(np.float64)
+            s, means, sds = [], [], []
+            for i in range(K):
+                p = np_pair(w, i)
+                mean, log_var = np_encode(p, flat)
+                s.append(-np_rec(np_decode(p, mean), flat) - 0.5 * (mean ** 2).sum(1)
+                         + 0.5 * log_var.sum(1))
+                means.append(mean)
+                sds.append(np.exp(0.5 * log_var))
+            s = np.stack(s, 1)
+            q = np.exp(s - s.max(1, keepdims=True))
+            return q / q.sum(1, keepdims=True), np.stack(means, 1), np.stack(sds, 1)
+
+        (q, mu, sd), (q_a, mu_a, sd_a) = posterior(x), posterior(x_aug)
+        l2 = ((q - q_a) ** 2).sum(1).mean()
+        w2 = (q * (((mu - mu_a) ** 2).sum(2) + ((sd - sd_a) ** 2).sum(2))).sum(1).mean()
+        np.testing.assert_allclose(out["aug_l2"].numpy(), l2, rtol=1e-4, atol=1e-8)
+        np.testing.assert_allclose(out["aug_w2"].numpy(), w2, rtol=1e-4)
+        np.testing.assert_allclose(out["loss"].numpy(), base["loss"].numpy() + 0.5 * (l2 + w2),
+                                   rtol=1e-5)
+        self.assertGreater(w2, 1e-3)
+        self.assertEqual(c.terms, ("loss", "aug_l2", "aug_w2"))
 
 
 class InferenceTest(unittest.TestCase):

@@ -1,6 +1,7 @@
 package io.deepclust.graphs.models;
 
 import io.deepclust.graphs.Params;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.dist.Bernoulli;
 import io.deepclust.graphs.dist.DiagonalGaussian;
 import io.deepclust.graphs.layers.BatchedDense;
@@ -35,16 +36,24 @@ public final class Kdvae {
    */
   public record Training(Placeholder<TFloat32> x, Placeholder<TInt64> noiseSeed,
       Operand<TFloat32> loss, Operand<TFloat32> score, Operand<TInt64> assigned,
-      Operand<TFloat32> pairLoss) implements TrainingBranch {
+      Operand<TFloat32> pairLoss, AugmentationBranch aug) implements TrainingBranch {
     @Override
     public Map<String, Operand<?>> inputs() {
-      return TrainingBranch.named(X, x, NOISE_SEED, noiseSeed);
+      Map<String, Operand<?>> in = TrainingBranch.named(X, x, NOISE_SEED, noiseSeed);
+      if (aug != null) {
+        aug.addInputs(in);
+      }
+      return in;
     }
 
     /** The joint phase's loss; the pair pretraining logs its own. */
     @Override
     public Map<String, Operand<TFloat32>> terms() {
-      return TrainingBranch.named(LOSS, loss);
+      Map<String, Operand<TFloat32>> t = TrainingBranch.named(LOSS, loss);
+      if (aug != null) {
+        aug.addTerms(t);
+      }
+      return t;
     }
   }
 
@@ -65,13 +74,45 @@ public final class Kdvae {
     var flat = ModelConfig.flatten(tf, c, x);
     var score = scores(tf, p, c, broadcast(tf, c, flat), noiseSeed);
     var zero = tf.constant(0);
-    var loss = tf.withName("loss").math.neg(tf.math.mean(tf.reduceMax(score, zero), zero));
+    Operand<TFloat32> loss = tf.math.neg(tf.math.mean(tf.reduceMax(score, zero), zero));
+    AugmentationBranch aug = null;
+    if (c.augmented()) {
+      aug = augmentation(tf, p, c, flat);
+      loss = aug.addTo(tf, loss);
+    }
     var assigned = tf.math.argMax(score, zero, TInt64.class);
     var blocks = tf.reshape(flat, tf.constant(new int[] {c.clusters(), -1, c.inputDim()}));
     var pairScore = scores(tf, p, c, blocks, noiseSeed);
     var pairLoss = tf.withName("pair_loss").math.neg(tf.math.mean(pairScore,
         tf.constant(new int[] {0, 1})));
-    return new Training(x, noiseSeed, loss, score, assigned, pairLoss);
+    return new Training(x, noiseSeed, tf.withName("loss").identity(loss), score, assigned,
+        pairLoss, aug);
+  }
+
+  /**
+   * The augmentation loss (config {@code aug} = w2; {@link AugmentationLoss#perCluster}) of x and
+   * the fed x̂: q(c|·) = softmax of Eq. 8's scores at z_i = μ_i (the inference's), and pair i's
+   * Gaussian q_i(z|·) weighted by q(c = i|x).
+   */
+  private static AugmentationBranch augmentation(Ops tf, Params p, KdvaeConfig c,
+      Operand<TFloat32> flat) {
+    var xAug = AugmentationBranch.augmentedInput(tf, c);
+    var q = posterior(tf, p, c, flat);
+    var qAug = posterior(tf, p, c, ModelConfig.flatten(tf, c, xAug));
+    return AugmentationBranch.of(tf, xAug,
+        AugmentationLoss.perCluster(tf, q[0], q[1], q[2], qAug[0], qAug[1], qAug[2]));
+  }
+
+  /** q(c|x) [B, K] (Eq. 8's softmax at μ) and each pair's μ_i, σ_i as [B, K, Z]. */
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32>[] posterior(Ops tf, Params p, KdvaeConfig c,
+      Operand<TFloat32> flat) {
+    var xk = broadcast(tf, c, flat);
+    var q = encode(tf, p, c, xk);
+    var byRow = tf.constant(new int[] {1, 0, 2});
+    var sd = tf.math.exp(tf.math.mul(tf.constant(0.5f), q[1]));
+    return new Operand[] {eq8(tf, p, c, xk, q)[0], tf.linalg.transpose(q[0], byRow),
+        tf.linalg.transpose(sd, byRow)};
   }
 
   /** Each pair's one-sample ELBO of its rows, [K, B] for xk [K, B, D]. */
@@ -98,6 +139,21 @@ public final class Kdvae {
     var flat = ModelConfig.flatten(tf, c, x);
     var xk = broadcast(tf, c, flat);
     var q = encode(tf, p, c, xk);
+    var scored = eq8(tf, p, c, xk, q);
+    var st = scored[1];
+    var cluster = tf.math.argMax(st, tf.constant(1), TInt64.class);
+    var z = pick(tf, q[0], cluster);
+    var xHat = ModelConfig.toImage(tf, c, tf.math.sigmoid(pick(tf, scored[2], cluster)));
+    return new Inference(scored[0], cluster, z, xHat);
+  }
+
+  /**
+   * Eq. 8 at z_i = μ_i for x broadcast to the pairs xk and their posteriors q: {softmax_i s_i
+   * [B, K], s [B, K], the decoders' logits [K, B, D]}.
+   */
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32>[] eq8(Ops tf, Params p, KdvaeConfig c, Operand<TFloat32> xk,
+      Operand<TFloat32>[] q) {
     var logits = decodeLogits(tf, p, c, q[0]);
     var rec = Bernoulli.crossEntropyFromLogits(tf, logits, xk);
     var two = tf.constant(2);
@@ -106,11 +162,7 @@ public final class Kdvae {
         tf.math.sub(tf.math.neg(rec), tf.math.mul(half, tf.reduceSum(tf.math.square(q[0]), two))),
         tf.math.mul(half, tf.reduceSum(q[1], two)));
     var st = tf.linalg.transpose(s, tf.constant(new int[] {1, 0}));
-    var probs = tf.nn.softmax(st);
-    var cluster = tf.math.argMax(st, tf.constant(1), TInt64.class);
-    var z = pick(tf, q[0], cluster);
-    var xHat = ModelConfig.toImage(tf, c, tf.math.sigmoid(pick(tf, logits, cluster)));
-    return new Inference(probs, cluster, z, xHat);
+    return new Operand[] {tf.nn.softmax(st), st, logits};
   }
 
   /** Decoder c of each row: the mean of p(x|z) under pair c, as images. */

@@ -1,5 +1,6 @@
 package io.deepclust.graphs.models;
 
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.layers.Backbone;
 
 /**
@@ -17,6 +18,9 @@ import io.deepclust.graphs.layers.Backbone;
  * {@code backbone} ({@link Backbone}; ours, not the paper's): the image end of every pair's
  * encoder and decoder, mlp (the paper's dense nets; a config without the key) or conv (K compact
  * conv nets, {@link io.deepclust.graphs.layers.BatchedConv}); the initialising VaDE stays dense.
+ * {@code aug} (ours; null reads none): {@code w2} adds the augmentation loss to the joint phase
+ * ({@link AugmentationLoss#perCluster} with q(c|·) the Eq. 8 softmax and each pair's Gaussian),
+ * x̂ made by {@code augmentation}.
  */
 public record KdvaeConfig(
     int[] inputShape,
@@ -34,7 +38,9 @@ public record KdvaeConfig(
     int initVadeEpochs,
     String initialClusters,
     long seed,
-    String backbone) implements ModelConfig {
+    String backbone,
+    String aug,
+    String augmentation) implements ModelConfig {
 
   /** Initial clusters by k-means on the VaDE's latent means (k-dvae.txt §4.2). */
   public static final String KMEANS = "kmeans";
@@ -62,11 +68,13 @@ public record KdvaeConfig(
       int initVadeEpochs, long seed) {
     this(inputShape, clusters, latentDim, encoderHidden, decoderHidden, learningRate,
         adamEpsilon, batchSize, epochs, pairPretrainEpochs, initVadePretraining, initVadeGmmStart,
-        initVadeEpochs, KMEANS, seed, Backbone.MLP);
+        initVadeEpochs, KMEANS, seed, Backbone.MLP, AugmentationLoss.NONE, "none");
   }
 
   public KdvaeConfig {
     backbone = backbone == null ? Backbone.MLP : backbone;  // a config file before the key: MLP
+    aug = aug == null ? AugmentationLoss.NONE : aug;
+    augmentation = augmentation == null ? "none" : augmentation;
     if (initialClusters == null) {
       initialClusters = KMEANS;
     }
@@ -96,6 +104,8 @@ public record KdvaeConfig(
     require(initVadeEpochs >= 0, "VaDE epochs must be ≥ 0");
     String why = Backbone.unsupported(backbone, inputShape);
     require(why == null, why);
+    why = AugmentationLoss.unsupported(aug, augmentation);
+    require(why == null, why);
   }
 
   public static KdvaeConfig mnist(long seed) {
@@ -113,34 +123,46 @@ public record KdvaeConfig(
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, batchSize, joint, pairPretrain,
         initVadePretraining.withEpochs(vadePretrain), initVadeGmmStart, vade, initialClusters,
-        seed, backbone);
+        seed, backbone, aug, augmentation);
   }
 
   public KdvaeConfig withBatchSize(int b) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, b, epochs, pairPretrainEpochs, initVadePretraining,
-        initVadeGmmStart, initVadeEpochs, initialClusters, seed, backbone);
+        initVadeGmmStart, initVadeEpochs, initialClusters, seed, backbone, aug, augmentation);
   }
 
   /** The same config with initial clusters {@code how} ({@value #KMEANS} or {@value #VADE}). */
   public KdvaeConfig withInitialClusters(String how) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, initVadePretraining,
-        initVadeGmmStart, initVadeEpochs, how, seed, backbone);
+        initVadeGmmStart, initVadeEpochs, how, seed, backbone, aug, augmentation);
   }
 
   /** The initialising VaDE's pretraining recipe and GMM start taken from {@code v}. */
   public KdvaeConfig withInitVade(VadeConfig v) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, v.pretraining(),
-        v.gmmStart(), initVadeEpochs, initialClusters, seed, backbone);
+        v.gmmStart(), initVadeEpochs, initialClusters, seed, backbone, aug, augmentation);
   }
 
   /** The same config with {@code newBackbone} ({@link Backbone#KINDS}). */
   public KdvaeConfig withBackbone(String newBackbone) {
     return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
         learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, initVadePretraining,
-        initVadeGmmStart, initVadeEpochs, initialClusters, seed, newBackbone);
+        initVadeGmmStart, initVadeEpochs, initialClusters, seed, newBackbone, aug, augmentation);
+  }
+
+  /** The same config with the augmentation loss {@code newAug} and transform {@code transform}. */
+  public KdvaeConfig withAug(String newAug, String transform) {
+    return new KdvaeConfig(inputShape, clusters, latentDim, encoderHidden, decoderHidden,
+        learningRate, adamEpsilon, batchSize, epochs, pairPretrainEpochs, initVadePretraining,
+        initVadeGmmStart, initVadeEpochs, initialClusters, seed, backbone, newAug, transform);
+  }
+
+  /** Whether the joint loss has the augmentation term ({@code aug} = w2). */
+  public boolean augmented() {
+    return AugmentationLoss.W2.equals(aug);
   }
 
   /** The VaDE that initialises the clusters: MNIST settings with this config's epochs and seed. */

@@ -261,7 +261,7 @@ final class TrainCommand implements Callable<Integer> {
       + "20): w2 adds λ_aug·(L2 between the cluster posteriors of x and of its augmented copy x̂ + "
       + "the 2-Wasserstein distance of their Gaussian posteriors), Variational Clustering's Eq. "
       + "14-17 with its λ_aug schedule and per-dataset augmentation; none drops it. Default: the "
-      + "paper's (w2 for vc, none elsewhere); gmvae_gumbel, vade, vab and vc today.")
+      + "paper's (w2 for vc, none elsewhere). vab takes the Bernoulli analogue.")
   String aug;
 
   @Option(names = "--gaussian-weight", paramLabel = "W",

@@ -80,17 +80,6 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
     C with(C config, String aug, String transform);
   }
 
-  /**
-   * Refuses {@code --aug w2} for a model without the augmentation loss ({@code none} is every
-   * model's paper reading and passes).
-   */
-  public void requireNoAug(String model) {
-    if (aug != null && !aug.equals("none")) {
-      throw new IllegalArgumentException("--aug: " + model + " has no augmentation loss yet"
-          + " (gmvae_gumbel, vade, vab and vc have it)");
-    }
-  }
-
   /** These options for images of {@code imageShape} (the data's, known once it is loaded). */
   public ConfigOptions withShape(int[] imageShape) {
     return new ConfigOptions(dataset, imageShape, seed, eager, epochs, batchSize, straightThrough,

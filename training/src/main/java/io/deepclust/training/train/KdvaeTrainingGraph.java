@@ -3,6 +3,7 @@ package io.deepclust.training.train;
 import static java.util.Objects.requireNonNullElse;
 
 import com.google.gson.JsonObject;
+import io.deepclust.graphs.dist.AugmentationLoss;
 import io.deepclust.graphs.models.Kdvae;
 import io.deepclust.graphs.models.KdvaeConfig;
 import io.deepclust.graphs.models.ModelConfig;
@@ -64,7 +65,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
         throw new IllegalArgumentException("--initial-clusters: " + e.getMessage());
       }
     }
-    o.requireNoAug(Kdvae.MODEL);
+    c = o.applyAug(c, KdvaeConfig::withAug);
     c = o.applyBackbone(c, KdvaeConfig::withBackbone);
     return o.batchSize() != null ? c.withBatchSize(o.batchSize()) : c;
   }
@@ -113,6 +114,7 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
     adam = new AdamStep(tf, "adam", training.loss(), params.trainableVariables(),
         params.trainableNames(), List.of(), config.adamEpsilon());
     wire(x, training.noiseSeed(), null, inference, adam);
+    wireAugmentation(training.aug(), config.augmentation());
     terms = LossTerms.of(training.terms());
     pairTerms = LossTerms.loss(training.pairLoss());
     start(session);
@@ -130,7 +132,13 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
 
   /** One joint step (Eq. 6) at step t with noise seed [noiseSeed, t]; returns the loss. */
   public float[] jointStep(float[] pixels, int batch, float learningRate, long noiseSeed, long t) {
-    return step(adam, terms, pixels, learningRate, noiseSeed, t);
+    return jointStep(pixels, pixels, 0f, learningRate, noiseSeed, t);
+  }
+
+  /** {@link #jointStep} with x̂ and λ_aug, fed where the config has the augmentation loss. */
+  public float[] jointStep(float[] pixels, float[] augmented, float augWeight, float learningRate,
+      long noiseSeed, long t) {
+    return step(adam, terms, pixels, augmented, augWeight, learningRate, noiseSeed, t);
   }
 
   /**
@@ -138,16 +146,19 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
    * pair i's samples; returns the loss.
    */
   public float[] pairStep(float[] pixels, float learningRate, long noiseSeed, long t) {
-    return step(pairAdam, pairTerms, pixels, learningRate, noiseSeed, t);
+    return step(pairAdam, pairTerms, pixels, pixels, 0f, learningRate, noiseSeed, t);
   }
 
-  private float[] step(AdamStep opt, LossTerms loss, float[] pixels, float learningRate,
-      long noiseSeed, long t) {
+  /** A step of {@code opt}; x̂ and λ_aug fed where the config has the augmentation loss. */
+  private float[] step(AdamStep opt, LossTerms loss, float[] pixels, float[] augmented,
+      float augWeight, float learningRate, long noiseSeed, long t) {
     int batch = pixels.length / config.inputDim();
     try (TFloat32 xs = images(pixels, batch);
+        TFloat32 xa = augmentedImages(augmented, batch);
+        TFloat32 aug = TFloat32.scalarOf(augWeight);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
       return adamStep(opt, learningRate, t,
-          r -> r.feed(x, xs).feed(training.noiseSeed(), seed), loss);
+          r -> feedAugmentation(r.feed(x, xs).feed(training.noiseSeed(), seed), xa, aug), loss);
     }
   }
 
@@ -274,7 +285,8 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
         e -> config.learningRate(), true) {
       @Override
       public float[] step(float[] pixels, int[] indices, int epoch, long t) {
-        return jointStep(pixels, indices.length, config.learningRate(), config.seed(), t);
+        return jointStep(pixels, augmented(pixels, indices.length, t),
+            AugmentationLoss.weightAt(epoch), config.learningRate(), config.seed(), t);
       }
     });
     return phases;
@@ -302,7 +314,8 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
   @Override
   public void crossCheckStep(float[] pixels, int batch, float learningRate, float temperature,
       long noiseSeed, long t) {
-    jointStep(pixels, batch, learningRate, noiseSeed, t);
+    jointStep(pixels, crossCheckAug.step(pixels, t), crossCheckAug.weight(), learningRate,
+        noiseSeed, t);
   }
 
   @Override
@@ -319,10 +332,12 @@ public final class KdvaeTrainingGraph extends GraphModel<KdvaeConfig>
   @Override
   public StepInputs stepInputs(String phase, float[] pixels, int[] indices, int epoch, long t) {
     if (!"pair_pretrain".equals(phase)) {
-      return new StepInputs(pixels, null, indices.length, 0f, 0f, 0f, config.seed(), t);
+      int batch = indices.length;
+      return new StepInputs(pixels, augmented(pixels, batch, t), batch, 0f, 0f,
+          AugmentationLoss.weightAt(epoch), config.seed(), t);
     }
-    // The pair phase's begin (or resume) has found the initial clusters.
-    return new StepInputs(pairPixels(t), null, pairBatches.batchSize(), 0f, 0f, 0f,
-        config.seed() + 1, t);
+    // The pair phase's begin (or resume) has found the initial clusters; x̂ is fed but unused.
+    float[] pair = pairPixels(t);
+    return new StepInputs(pair, pair, pairBatches.batchSize(), 0f, 0f, 0f, config.seed() + 1, t);
   }
 }

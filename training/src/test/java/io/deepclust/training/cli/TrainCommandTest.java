@@ -164,7 +164,7 @@ class TrainCommandTest {
   }
 
   @Test
-  void augW2AddsTheAugmentationLossAndIsAUsageErrorWhereAModelHasNone(@TempDir Path tmp)
+  void augW2AddsTheAugmentationLossToEveryModelAndAnUnknownValueIsAUsageError(@TempDir Path tmp)
       throws Exception {
     for (String model : List.of("gmvae_gumbel", "vab")) {
       var config = trainTiny(tmp.resolve(model), model, "1", "--aug", "w2");
@@ -179,9 +179,14 @@ class TrainCommandTest {
     assertEquals("w2", vade.get("aug").getAsString());
     var vc = trainTiny(tmp.resolve("vc"), "vc", "1", "--aug", "none");
     assertEquals(0f, vc.getAsJsonArray("augWeight").get(0).getAsFloat());
-    var none = run("train", "--model", "kdvae", "--run-dir", tmp.resolve("y").toString(),
-        "--aug", "w2", "--no-progress", "--no-report");
-    assertOneLineError(none, 2, "--aug: kdvae has no augmentation loss yet");
+    var kdvae = train(tmp.resolve("kdvae"), "--model", "kdvae", "--epochs", "1", "--batch-size",
+        "10", "--train-limit", "100", "--test-limit", "2", "--pretrain-recipe", "adam_bce",
+        "--pretrain-epochs", "1", "--init-vade-epochs", "1", "--pair-pretrain-epochs", "1",
+        "--aug", "w2");
+    assertEquals("w2", kdvae.get("aug").getAsString());
+    var bad = run("train", "--model", "kdvae", "--run-dir", tmp.resolve("y").toString(),
+        "--aug", "l1", "--no-progress", "--no-report");
+    assertOneLineError(bad, 2, "--aug: aug must be none or w2, not l1");
   }
 
   /**
