@@ -54,8 +54,8 @@ public record AugmentationLoss(Operand<TFloat32> l2, Operand<TFloat32> w2) {
 
   /**
    * The Bernoulli analogue (VAB, whose code is binary): cluster posteriors [B, K] and code
-   * probabilities μ [B, d] of x and of x̂; l2 as above and w2 = mean_b Σ_j |μ_j − μ̂_j|, the squared
-   * 2-Wasserstein distance between the factorised Bernoulli codes (between Bernoulli(p) and
+   * probabilities μ [B, d] of x and of x̂; l2 as above and w2 = mean_b Σ_j |μ_j − μ̂_j|, the
+   * squared 2-Wasserstein distance between the factorised Bernoulli codes (between Bernoulli(p) and
    * Bernoulli(p') it is |p − p'|, the mass moved by a distance 1, and it adds over independent
    * bits).
    */

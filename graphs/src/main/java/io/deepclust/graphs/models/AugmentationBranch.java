@@ -15,6 +15,9 @@ import org.tensorflow.types.TFloat32;
  */
 public record AugmentationBranch(Placeholder<TFloat32> xAug, Placeholder<TFloat32> weight,
     AugmentationLoss loss) {
+  /** The terms' names, in every model that has the loss (written here only). */
+  public static final String L2 = "aug_l2";
+  public static final String W2 = "aug_w2";
 
   /** The placeholder of x̂, images of config {@code c}. */
   public static Placeholder<TFloat32> augmentedInput(Ops tf, ModelConfig c) {
@@ -40,7 +43,7 @@ public record AugmentationBranch(Placeholder<TFloat32> xAug, Placeholder<TFloat3
 
   /** Adds {@code aug_l2} and {@code aug_w2} to a branch's terms. */
   public void addTerms(Map<String, Operand<TFloat32>> terms) {
-    terms.put("aug_l2", loss.l2());
-    terms.put("aug_w2", loss.w2());
+    terms.put(L2, loss.l2());
+    terms.put(W2, loss.w2());
   }
 }

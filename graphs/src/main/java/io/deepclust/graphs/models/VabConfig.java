@@ -49,7 +49,8 @@ public record VabConfig(
   /** The paper's encoder and decoder: dense layers only ({@code encoderHidden}, ...). */
   public static final String MLP = Backbone.MLP;
   /**
-   * {@link io.deepclust.graphs.layers.CompactConv}'s convolutions before {@code encoderHidden} and after {@code
+   * {@link io.deepclust.graphs.layers.CompactConv}'s convolutions before {@code encoderHidden}
+   * and after {@code
    * decoderHidden} (issue 20's backbones; not in the paper).
    */
   public static final String CONV = Backbone.CONV;

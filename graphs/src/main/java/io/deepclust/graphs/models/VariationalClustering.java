@@ -50,7 +50,8 @@ public final class VariationalClustering {
     @Override
     public Map<String, Operand<TFloat32>> terms() {
       return TrainingBranch.named(LOSS, loss, "reconstruction", reconstruction, "entropy",
-          entropy, "gaussian_kl", gaussianKl, "aug_l2", augL2, "aug_w2", augW2);
+          entropy, "gaussian_kl", gaussianKl, AugmentationBranch.L2, augL2,
+          AugmentationBranch.W2, augW2);
     }
   }
 
@@ -111,8 +112,8 @@ public final class VariationalClustering {
     var sd = stop ? tf.stopGradient(q.sd()) : q.sd();
     var aug = AugmentationLoss.perCluster(tf, probs, mean, sd, qAug.probs(), qAug.mean(),
         qAug.sd());
-    var augL2 = tf.withName("aug_l2").identity(aug.l2());
-    var augW2 = tf.withName("aug_w2").identity(aug.w2());
+    var augL2 = tf.withName(AugmentationBranch.L2).identity(aug.l2());
+    var augW2 = tf.withName(AugmentationBranch.W2).identity(aug.w2());
 
     var negElbo = tf.math.add(tf.math.sub(tf.math.mul(reconsScale, reconstruction), entropy),
         gaussianKl);
