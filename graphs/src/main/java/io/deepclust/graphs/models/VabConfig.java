@@ -50,8 +50,7 @@ public record VabConfig(
   public static final String MLP = Backbone.MLP;
   /**
    * {@link io.deepclust.graphs.layers.CompactConv}'s convolutions before {@code encoderHidden}
-   * and after {@code
-   * decoderHidden} (issue 20's backbones; not in the paper).
+   * and after {@code decoderHidden} (issue 20's backbones; not in the paper).
    */
   public static final String CONV = Backbone.CONV;
 
