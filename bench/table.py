@@ -2,6 +2,7 @@
 
 Usage: python3 bench/table.py            (print it)
        python3 bench/table.py --readme   (rewrite it in README.md between the results markers)
+The backbone x augmentation matrix (bench/matrix's results, matrix-*) is its own table.
 """
 import glob
 import json
@@ -28,7 +29,7 @@ def rows():
         with open(path) as f:
             r = json.load(f)
         # Skip results of other kinds (throughput, ...) and start diagnostics (one joint epoch).
-        if "final" in r and not r["benchmark"].startswith("vade-pretraining"):
+        if "final" in r and not r["benchmark"].startswith(("vade-pretraining", "matrix-")):
             yield r
 
 
@@ -234,15 +235,55 @@ def table():
     return "\n".join(lines)
 
 
+MATRIX_BEGIN = "<!-- matrix:begin (python3 bench/table.py --readme) -->"
+MATRIX_END = "<!-- matrix:end -->"
+MATRIX_VARIANTS = {"paper": "the paper's", "conv-w2": "conv + w2", "mlp-w2": "mlp + w2"}
+
+
+def matrix_table():
+    """bench/matrix's runs: model x (backbone, aug) x dataset, each after its wall-clock budget;
+    the last evaluated epoch's test ACC and NMI, and the evaluated epochs the budget held."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = ["| model | backbone, aug | dataset | budget | evaluated epochs | test ACC | test NMI "
+           "| s/epoch | paper ACC (paper's protocol) |", "|---|---|---|---|---|---|---|---|---|"]
+    found = []
+    for path in sorted(glob.glob(os.path.join(here, "results", "matrix-*.json"))):
+        with open(path) as f:
+            r = json.load(f)
+        _, dataset, rest = r["benchmark"].split("-", 2)
+        if dataset == "fashion":
+            dataset, rest = "fashion-mnist", rest.split("-", 1)[1]
+        model = r["model"]
+        variant = rest[len(model) + 1:].rsplit("-b", 1)[0]
+        budget = rest.rsplit("-b", 1)[1].split("-", 1)[0]
+        found.append((ORDER.index(model) if model in ORDER else 99, dataset, variant, model,
+                      budget, r))
+    for _, dataset, variant, model, budget, r in sorted(found):
+        c = r.get("config", {})
+        label = (f"{c.get('backbone', 'mlp' if model != 'vc' else 'conv')}, "
+                 f"{c.get('aug', 'w2' if model == 'vc' else 'none')}")
+        evaluated = len([1 for _ in open(os.path.join(here, "results",
+                                                      r["benchmark"] + ".metrics.jsonl"))
+                         if '"test_acc"' in _])
+        f = r["final"]
+        out.append(f"| {model} | {label} ({MATRIX_VARIANTS.get(variant, variant)}) | {dataset} "
+                   f"| {budget} | {evaluated} | {100 * f['test_acc']:.2f} "
+                   f"| {100 * f['test_nmi']:.2f} | {r.get('seconds_per_epoch_train', 0):.1f} "
+                   f"| {ANCHORS.get(model, {}).get('test', ANCHORS.get(model, {}).get('all', ''))}"
+                   " |")
+    return "\n".join(out)
+
+
 def main(argv):
     text = table()
     if "--readme" not in argv:
-        sys.stdout.write(text + "\n\n" + vab_sweep_table() + "\n")
+        sys.stdout.write(text + "\n\n" + vab_sweep_table() + "\n\n" + matrix_table() + "\n")
         return
     readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")
     with open(readme) as f:
         content = f.read()
-    for begin, end, body in ((BEGIN, END, text), (VAB_BEGIN, VAB_END, vab_sweep_table())):
+    for begin, end, body in ((BEGIN, END, text), (VAB_BEGIN, VAB_END, vab_sweep_table()),
+                             (MATRIX_BEGIN, MATRIX_END, matrix_table())):
         head, rest = content.split(begin, 1)
         _, tail = rest.split(end, 1)
         content = head + begin + "\n" + body + "\n" + end + tail
