@@ -237,7 +237,6 @@ def table():
 
 MATRIX_BEGIN = "<!-- matrix:begin (python3 bench/table.py --readme) -->"
 MATRIX_END = "<!-- matrix:end -->"
-MATRIX_VARIANTS = {"paper": "the paper's", "conv-w2": "conv + w2", "mlp-w2": "mlp + w2"}
 
 
 def matrix_table():
@@ -256,9 +255,9 @@ def matrix_table():
         model = r["model"]
         variant = rest[len(model) + 1:].rsplit("-b", 1)[0]
         budget = rest.rsplit("-b", 1)[1].split("-", 1)[0]
-        found.append((ORDER.index(model) if model in ORDER else 99, dataset, variant, model,
-                      budget, r))
-    for _, dataset, variant, model, budget, r in sorted(found):
+        found.append((ORDER.index(model) if model in ORDER else 99, dataset, variant != "paper",
+                      variant, model, budget, r))
+    for _, dataset, _, variant, model, budget, r in sorted(found, key=lambda t: t[:4]):
         c = r.get("config", {})
         label = (f"{c.get('backbone', 'mlp' if model != 'vc' else 'conv')}, "
                  f"{c.get('aug', 'w2' if model == 'vc' else 'none')}")
@@ -266,7 +265,8 @@ def matrix_table():
                                                       r["benchmark"] + ".metrics.jsonl"))
                          if '"test_acc"' in _])
         f = r["final"]
-        out.append(f"| {model} | {label} ({MATRIX_VARIANTS.get(variant, variant)}) | {dataset} "
+        paper = " (the paper's)" if variant == "paper" else ""
+        out.append(f"| {model} | {label}{paper} | {dataset} "
                    f"| {budget} | {evaluated} | {100 * f['test_acc']:.2f} "
                    f"| {100 * f['test_nmi']:.2f} | {r.get('seconds_per_epoch_train', 0):.1f} "
                    f"| {ANCHORS.get(model, {}).get('test', ANCHORS.get(model, {}).get('all', ''))}"
