@@ -97,6 +97,36 @@ def aug_unsupported(aug, transform):
     return None
 
 
+class Augmentable:
+    """What a config with the fields `aug` and `augmentation` gives (AugmentationLoss.java):
+    whether its loss has the augmentation term, its training terms (the class's BASE_TERMS, +
+    AUG_TERMS), and the two keys' check and JSON (a config written before them reads none)."""
+
+    BASE_TERMS = ()
+
+    @property
+    def augmented(self):
+        """Whether the loss has the augmentation term (aug = w2)."""
+        return self.aug == AUG_W2
+
+    @property
+    def terms(self):
+        """The training branch's scalar terms, the loss first."""
+        return self.BASE_TERMS + (AUG_TERMS if self.augmented else ())
+
+    def check_aug(self):
+        why = aug_unsupported(self.aug, self.augmentation)
+        if why is not None:
+            raise ValueError(why)
+
+    def aug_json(self):
+        return {"aug": self.aug, "augmentation": self.augmentation}
+
+    @staticmethod
+    def aug_from_json(j):
+        return {"aug": j.get("aug") or AUG_NONE, "augmentation": j.get("augmentation") or "none"}
+
+
 def aug_weight_at(epoch):
     """lambda_aug at `epoch` of AUG_WEIGHT, in float32 as Java (AugmentationLoss.weightAt)."""
     v = AUG_WEIGHT[0]

@@ -28,8 +28,10 @@ TINY = dict(hidden=(32, 16), feature_dim=8, latent_dim=4, clusters=3)
 
 
 @dataclasses.dataclass(frozen=True)
-class GmvaeGumbelConfig(layers.ImageShape):
+class GmvaeGumbelConfig(layers.ImageShape, dist.Augmentable):
     """Settings; the defaults are the paper's MNIST settings. The seed is mandatory."""
+
+    BASE_TERMS = TERMS
 
     seed: int
     input_shape: tuple = (28, 28, 1)
@@ -87,8 +89,7 @@ class GmvaeGumbelConfig(layers.ImageShape):
         require(self.temperature_epochs >= 1, "temperature_epochs must be positive")
         why = layers.backbone_unsupported(self.backbone, self.input_shape)
         require(why is None, why)
-        why = dist.aug_unsupported(self.aug, self.augmentation)
-        require(why is None, why)
+        self.check_aug()
 
     @staticmethod
     def mnist(seed):
@@ -117,8 +118,7 @@ class GmvaeGumbelConfig(layers.ImageShape):
             binarize=bool(j.get("binarize", False)),
             straight_through=bool(j.get("straightThrough", False)),
             feature_bn_relu=bool(j.get("featureBnRelu", False)),
-            backbone=j.get("backbone") or layers.MLP, aug=j.get("aug") or dist.AUG_NONE,
-            augmentation=j.get("augmentation") or "none")
+            backbone=j.get("backbone") or layers.MLP, **dist.Augmentable.aug_from_json(j))
 
     def to_json(self):
         """The config as Java's Gson writes the record (camelCase keys, same values)."""
@@ -141,19 +141,9 @@ class GmvaeGumbelConfig(layers.ImageShape):
             "featureBnRelu": self.feature_bn_relu,
             "seed": self.seed,
             "backbone": self.backbone,
-            "aug": self.aug,
-            "augmentation": self.augmentation,
+            **self.aug_json(),
         }
 
-    @property
-    def augmented(self):
-        """Whether the loss has the augmentation term (aug = w2)."""
-        return self.aug == dist.AUG_W2
-
-    @property
-    def terms(self):
-        """The training branch's scalar terms, the loss first (TERMS, + aug_l2, aug_w2)."""
-        return TERMS + (dist.AUG_TERMS if self.augmented else ())
 
 
 class GmvaeGumbel(tf.Module):

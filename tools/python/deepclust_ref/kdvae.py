@@ -32,11 +32,13 @@ TINY = dict(encoder_hidden=(32, 16), decoder_hidden=(16, 32), latent_dim=4, clus
 
 
 @dataclasses.dataclass(frozen=True)
-class KdvaeConfig(layers.ImageShape):
+class KdvaeConfig(layers.ImageShape, dist.Augmentable):
     """Settings; the defaults are docs/models.md's MNIST settings. The seed is mandatory.
 
     `pair_pretrain_epochs` (each pair as a VAE on its k-means cluster, 100) and `epochs` (the joint
     phase of Eq. 6, 40) are k-DAE's: the paper gives no epoch counts."""
+
+    BASE_TERMS = TERMS
 
     seed: int
     input_shape: tuple = (28, 28, 1)
@@ -69,8 +71,7 @@ class KdvaeConfig(layers.ImageShape):
         require = layers.require
         why = layers.backbone_unsupported(self.backbone, self.input_shape)
         require(why is None, why)
-        why = dist.aug_unsupported(self.aug, self.augmentation)
-        require(why is None, why)
+        self.check_aug()
         require(self.learning_rate > 0 and math.isfinite(self.learning_rate),
                 "learning_rate must be positive")
         require(self.adam_epsilon > 0, "adam_epsilon must be positive")
@@ -110,8 +111,7 @@ class KdvaeConfig(layers.ImageShape):
             init_vade_pretraining=recipe, init_vade_gmm_start=start,
             init_vade_epochs=int(j.get("initVadeEpochs", 300)),
             initial_clusters=j.get("initialClusters") or "kmeans",
-            backbone=j.get("backbone") or layers.MLP, aug=j.get("aug") or dist.AUG_NONE,
-            augmentation=j.get("augmentation") or "none")
+            backbone=j.get("backbone") or layers.MLP, **dist.Augmentable.aug_from_json(j))
 
     def to_json(self):
         """Every key of Java's KdvaeConfig record, camelCase, in Gson's order."""
@@ -132,19 +132,9 @@ class KdvaeConfig(layers.ImageShape):
             "initialClusters": self.initial_clusters,
             "seed": self.seed,
             "backbone": self.backbone,
-            "aug": self.aug,
-            "augmentation": self.augmentation,
+            **self.aug_json(),
         }
 
-    @property
-    def augmented(self):
-        """Whether the joint loss has the augmentation term (aug = w2)."""
-        return self.aug == dist.AUG_W2
-
-    @property
-    def terms(self):
-        """The joint phase's scalar terms, the loss first (TERMS, + aug_l2, aug_w2)."""
-        return TERMS + (dist.AUG_TERMS if self.augmented else ())
 
     def init_vade(self):
         """The VaDE that initialises the clusters, as Java's KdvaeConfig.initVade(): VaDE's MNIST

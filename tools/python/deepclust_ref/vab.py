@@ -50,9 +50,11 @@ MIXTURE = ("pc_logits", "pz_logits")
 
 
 @dataclasses.dataclass(frozen=True)
-class VabConfig(layers.ImageShape):
+class VabConfig(layers.ImageShape, dist.Augmentable):
     """Settings (VabConfig.java); the defaults are docs/models.md's MNIST settings. The seed is
     mandatory. `bits` is d, the code length (the contract's latent_dim)."""
+
+    BASE_TERMS = TERMS
 
     seed: int
     input_shape: tuple = (28, 28, 1)
@@ -115,8 +117,7 @@ class VabConfig(layers.ImageShape):
                  "batch_size and epochs must be positive")
         why = layers.backbone_unsupported(self.backbone, self.input_shape)
         _require(why is None, why)
-        why = dist.aug_unsupported(self.aug, self.augmentation)
-        _require(why is None, why)
+        self.check_aug()
         _require(not (self.uniform_prior and self.aug == dist.AUG_W2),
                  "the augmentation loss needs the mixture prior, not uniformPrior")
 
@@ -185,7 +186,7 @@ class VabConfig(layers.ImageShape):
             # Runs written before the warm-up existed have none.
             warmup_steps=int(j.get("warmupSteps", 0)), batch_size=int(j["batchSize"]),
             epochs=int(j["epochs"]), backbone=j.get("backbone") or MLP,
-            aug=j.get("aug") or dist.AUG_NONE, augmentation=j.get("augmentation") or "none")
+            **dist.Augmentable.aug_from_json(j))
 
     def to_json(self):
         """Every key of Java's VabConfig record, camelCase, in Gson's (component) order."""
@@ -211,19 +212,9 @@ class VabConfig(layers.ImageShape):
             "epochs": self.epochs,
             "seed": self.seed,
             "backbone": self.backbone,
-            "aug": self.aug,
-            "augmentation": self.augmentation,
+            **self.aug_json(),
         }
 
-    @property
-    def augmented(self):
-        """Whether the loss has the augmentation term (aug = w2)."""
-        return self.aug == dist.AUG_W2
-
-    @property
-    def terms(self):
-        """The training branch's scalar terms, the loss first (TERMS, + aug_l2, aug_w2)."""
-        return TERMS + (dist.AUG_TERMS if self.augmented else ())
 
 
 def psnr(x, x_hat):

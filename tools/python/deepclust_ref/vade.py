@@ -126,8 +126,10 @@ PAPER_LEARNING_RATE = 2e-3
 
 
 @dataclasses.dataclass(frozen=True)
-class VadeConfig(layers.ImageShape):
+class VadeConfig(layers.ImageShape, dist.Augmentable):
     """Settings; the defaults are docs/models.md's MNIST settings. The seed is mandatory."""
+
+    BASE_TERMS = TERMS
 
     seed: int
     input_shape: tuple = (28, 28, 1)
@@ -157,8 +159,7 @@ class VadeConfig(layers.ImageShape):
         require = layers.require
         why = layers.backbone_unsupported(self.backbone, self.input_shape)
         require(why is None, why)
-        why = dist.aug_unsupported(self.aug, self.augmentation)
-        require(why is None, why)
+        self.check_aug()
         for name in ("learning_rate", "adam_epsilon"):
             v = getattr(self, name)
             require(v > 0 and math.isfinite(v), name + " must be positive")
@@ -203,8 +204,7 @@ class VadeConfig(layers.ImageShape):
             learning_rate_floor=float(j["learningRateFloor"]),
             adam_epsilon=float(j["adamEpsilon"]), pretraining=recipe, gmm_start=start,
             batch_size=int(j["batchSize"]), epochs=int(j["epochs"]),
-            backbone=j.get("backbone") or layers.MLP, aug=j.get("aug") or dist.AUG_NONE,
-            augmentation=j.get("augmentation") or "none")
+            backbone=j.get("backbone") or layers.MLP, **dist.Augmentable.aug_from_json(j))
 
     def to_json(self):
         """The config with Java's camelCase record keys."""
@@ -225,19 +225,9 @@ class VadeConfig(layers.ImageShape):
             "epochs": self.epochs,
             "seed": self.seed,
             "backbone": self.backbone,
-            "aug": self.aug,
-            "augmentation": self.augmentation,
+            **self.aug_json(),
         }
 
-    @property
-    def augmented(self):
-        """Whether the joint loss has the augmentation term (aug = w2)."""
-        return self.aug == dist.AUG_W2
-
-    @property
-    def terms(self):
-        """The joint phase's scalar terms, the loss first (TERMS, + aug_l2, aug_w2)."""
-        return TERMS + (dist.AUG_TERMS if self.augmented else ())
 
 
 class Vade(Twin):

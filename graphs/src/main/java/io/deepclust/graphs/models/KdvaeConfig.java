@@ -160,10 +160,6 @@ public record KdvaeConfig(
         initVadeGmmStart, initVadeEpochs, initialClusters, seed, backbone, newAug, transform);
   }
 
-  /** Whether the joint loss has the augmentation term ({@code aug} = w2). */
-  public boolean augmented() {
-    return AugmentationLoss.W2.equals(aug);
-  }
 
   /** The VaDE that initialises the clusters: MNIST settings with this config's epochs and seed. */
   public VadeConfig initVade() {

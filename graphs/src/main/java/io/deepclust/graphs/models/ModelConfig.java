@@ -24,6 +24,19 @@ public interface ModelConfig {
     return Backbone.MLP;
   }
 
+  /**
+   * The augmentation loss ({@link io.deepclust.graphs.dist.AugmentationLoss#NONE} or {@code W2});
+   * configs with an {@code aug} key override this.
+   */
+  default String aug() {
+    return io.deepclust.graphs.dist.AugmentationLoss.NONE;
+  }
+
+  /** Whether the loss has the augmentation term ({@link #aug()} = w2). */
+  default boolean augmented() {
+    return io.deepclust.graphs.dist.AugmentationLoss.W2.equals(aug());
+  }
+
   /** The {@link Backbone} of this config's {@link #backbone()} and image shape. */
   default Backbone backboneLayers() {
     return new Backbone(backbone(), inputShape());

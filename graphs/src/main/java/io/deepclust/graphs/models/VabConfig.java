@@ -203,10 +203,6 @@ public record VabConfig(
         warmupSteps, batchSize, epochs, seed, backbone, newAug, transform);
   }
 
-  /** Whether the loss has the augmentation term ({@code aug} = w2). */
-  public boolean augmented() {
-    return AugmentationLoss.W2.equals(aug);
-  }
 
   private static void require(boolean ok, String message) {
     if (!ok) {

@@ -156,10 +156,6 @@ public record VadeConfig(
         pretraining, gmmStart, batchSize, epochs, seed, backbone, newAug, transform);
   }
 
-  /** Whether the joint loss has the augmentation term ({@code aug} = w2). */
-  public boolean augmented() {
-    return AugmentationLoss.W2.equals(aug);
-  }
 
   private static void require(boolean ok, String message) {
     if (!ok) {
