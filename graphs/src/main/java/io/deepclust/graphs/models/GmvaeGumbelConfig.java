@@ -173,7 +173,6 @@ public record GmvaeGumbelConfig(
         backbone, newAug, transform);
   }
 
-
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);

@@ -160,7 +160,6 @@ public record KdvaeConfig(
         initVadeGmmStart, initVadeEpochs, initialClusters, seed, backbone, newAug, transform);
   }
 
-
   /** The VaDE that initialises the clusters: MNIST settings with this config's epochs and seed. */
   public VadeConfig initVade() {
     VadeConfig v = VadeConfig.mnist(seed);

@@ -203,7 +203,6 @@ public record VabConfig(
         warmupSteps, batchSize, epochs, seed, backbone, newAug, transform);
   }
 
-
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);

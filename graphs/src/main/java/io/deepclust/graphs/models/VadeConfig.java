@@ -156,7 +156,6 @@ public record VadeConfig(
         pretraining, gmmStart, batchSize, epochs, seed, backbone, newAug, transform);
   }
 
-
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
