@@ -235,6 +235,8 @@ def table():
     return "\n".join(lines)
 
 
+# Fashion-MNIST's number where a paper reports one (the others report MNIST only).
+FASHION_ANCHORS = {"vc": "71.72"}
 MATRIX_BEGIN = "<!-- matrix:begin (python3 bench/table.py --readme) -->"
 MATRIX_END = "<!-- matrix:end -->"
 
@@ -267,11 +269,12 @@ def matrix_table():
         evaluated = f"{sum(1 for e in scored if e.get('phase', 'train') == phase)} ({phase})"
         f = r["final"]
         paper = " (the paper's)" if variant == "paper" else ""
+        anchor = (ANCHORS.get(model, {}).get("test", ANCHORS.get(model, {}).get("all", ""))
+                  if dataset == "mnist" else FASHION_ANCHORS.get(model, "—"))
         out.append(f"| {model} | {label}{paper} | {dataset} "
                    f"| {budget} | {evaluated} | {100 * f['test_acc']:.2f} "
                    f"| {100 * f['test_nmi']:.2f} | {r.get('seconds_per_epoch_train', 0):.1f} "
-                   f"| {ANCHORS.get(model, {}).get('test', ANCHORS.get(model, {}).get('all', ''))}"
-                   " |")
+                   f"| {anchor} |")
     return "\n".join(out)
 
 
