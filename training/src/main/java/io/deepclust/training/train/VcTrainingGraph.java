@@ -100,9 +100,8 @@ public final class VcTrainingGraph extends GraphModel<VcConfig>
         TFloat32 aug = TFloat32.scalarOf(augWeight);
         TInt64 seed = TInt64.vectorOf(noiseSeed, t)) {
       return adamStep(adam, learningRate, t,
-          r -> r.feed(x, xs).feed(training.xAug(), xa).feed(training.reconsScale(), recons)
-              .feed(training.augWeight(), aug).feed(training.noiseSeed(), seed),
-          terms);
+          r -> feedAugmentation(r.feed(x, xs).feed(training.reconsScale(), recons)
+              .feed(training.noiseSeed(), seed), xa, aug), terms);
     }
   }
 
