@@ -161,6 +161,32 @@ class AdamBoundTest {
   }
 
   @Test
+  void subnormalGradientsThatTheKernelFlushesPass() {
+    // Step 1 from zero moments with gradients near 1e-38 that differ by 20 %: m' = 0.1 g is
+    // subnormal, and TensorFlow's kernel flushes it (and v' = 1e-3 g², which underflows) to 0.
+    int n = 1_000;
+    SplittableRandom r = new SplittableRandom(12);
+    float[] w = new float[n];
+    float[] zero = new float[n];
+    float[] gJava = new float[n];
+    float[] gPython = new float[n];
+    for (int i = 0; i < n; i++) {
+      w[i] = (float) r.nextGaussian();
+      gPython[i] = (float) ((r.nextBoolean() ? 1 : -1) * (1 + 9 * r.nextDouble()) * 1e-38);
+      gJava[i] = 1.2f * gPython[i];
+    }
+    float[][] st = {w, zero, zero, gPython};
+    float[][] java = tfAdam(w, zero, zero, gJava, 1, BETA2);
+    assertEquals(0f, java[1][0], "this kernel flushes m' = 0.1 g to zero");
+    AdamBound.Outcome o = measure(st, gJava, gPython, 1, BETA2);
+    assertTrue(worstOfGate(o) <= 1, "within the gate: " + o);
+    // Without the floor, the same step reads as far outside the relative allowance.
+    double unfloored = Math.abs(0.1 * (gJava[0] - gPython[0]))
+        / (AdamBound.ROUNDING * Math.abs(gJava[0]));
+    assertTrue(unfloored > 1e3, "the relative allowance alone: " + unfloored);
+  }
+
+  @Test
   void anotherBeta2FailsTheGate() {
     float[][] st = state(5_000, 10);
     for (long t : new long[] {1, 5}) {
