@@ -1,0 +1,123 @@
+"""Proxy (issue 18): does the authors' public training loop's optimizer lift VAB's clusters?
+Their train_model.py (dem123456789/Deep-Clustering-of-Compressed-Variational-Embeddings) clips
+the gradients' global norm to 0.25 before each step and gives Adam a weight decay of 5e-4 (Torch's
+coupled form: g + 5e-4 w, after the clipping, so the decay is of the clipped gradients' size);
+the paper (§3.2) names neither. The Python twin (the model and step cross-checked against Java)
+trains Eq. 10 at the config's schedule (warm-up, lr decay, temperature) on MNIST's train split
+for EPOCHS epochs, per variant and seed, and scores the test split after every epoch. Labels only
+score. Writes OUT_JSON.
+
+Usage: vab_optimizer.py OUT_JSON EPOCHS BITS SEEDS VARIANT [VARIANT ...]
+  SEEDS "1 2 3"; VARIANT: base (the model as it is), clip (global norm 0.25), wd (5e-4),
+  clip+wd (the public code's)
+"""
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from deepclust_ref import train as T
+from deepclust_ref import vab as V
+from deepclust_ref.adam_step import BETA1, BETA2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vab_psnr import cpu_name  # noqa: E402
+
+CLIP_NORM = 0.25
+WEIGHT_DECAY = 5e-4
+VARIANTS = {"base": (False, False), "clip": (True, False), "wd": (False, True),
+            "clip+wd": (True, True)}
+
+
+def run(variant, seed, epochs, bits, data):
+    clip, decay = VARIANTS[variant]
+    config = dataclasses.replace(V.VabConfig.mnist(seed), bits=bits, epochs=epochs)
+    training = T.VabTraining(config)
+    model, adam = training.model, training.adam
+    x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
+    scalar = tf.TensorSpec([], tf.float32)
+
+    @tf.function(input_signature=[x_spec, scalar, tf.TensorSpec([2], tf.int64), scalar, scalar,
+                                  scalar])
+    def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
+        with tf.GradientTape() as tape:
+            out = model.training(xs, temperature, noise_seed)
+        grads = tape.gradient(out["loss"], adam.variables_)
+        norm = tf.linalg.global_norm(grads)
+        if clip:
+            grads, _ = tf.clip_by_global_norm(grads, CLIP_NORM, use_norm=norm)
+        if decay:
+            grads = [g + WEIGHT_DECAY * v for g, v in zip(grads, adam.variables_)]
+        for n, v, g in zip(adam.names, adam.variables_, grads):
+            tf.raw_ops.ResourceApplyAdam(
+                var=v.handle, m=adam.slots.all[n + "_adam_m"].handle,
+                v=adam.slots.all[n + "_adam_v"].handle, beta1_power=b1p, beta2_power=b2p,
+                lr=lr, beta1=BETA1, beta2=BETA2, epsilon=adam.epsilon, grad=g)
+        return out["loss"], norm
+
+    (x_train, _), (x_test, y_test) = data
+    rows, t = [], 0
+    for epoch in range(epochs):
+        t0, losses, norms = time.time(), [], []
+        for idx in T.batches(len(x_train), config.batch_size, config.seed, 0, epoch):
+            t += 1
+            b1p, b2p = adam.beta_powers(t)
+            loss, norm = train_step(
+                tf.constant(x_train[idx]), tf.constant(np.float32(config.temperature(epoch))),
+                tf.constant([config.seed, t], tf.int64),
+                tf.constant(np.float32(config.learning_rate_at_step(epoch, t))),
+                tf.constant(b1p), tf.constant(b2p))
+            losses.append(float(loss))
+            norms.append(float(norm))
+        acc, nmi, ari = T.clustering_metrics(y_test, training.assign(x_test))
+        row = {"variant": variant, "seed": seed, "epoch": epoch + 1,
+               "loss": float(np.mean(losses)), "grad_norm_median": float(np.median(norms)),
+               "test_acc": acc, "test_nmi": nmi, "test_ari": ari,
+               "test_psnr": training.extra_metrics(x_test)["psnr"],
+               "seconds": time.time() - t0}
+        rows.append(row)
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
+                          for k, v in row.items()}), flush=True)
+    return rows
+
+
+def main(argv):
+    if len(argv) < 5:
+        sys.exit(__doc__)
+    out, epochs, bits = argv[0], int(argv[1]), int(argv[2])
+    seeds = [int(s) for s in argv[3].split()]
+    variants = argv[4:]
+    for v in variants:
+        if v not in VARIANTS:
+            sys.exit(f"unknown variant {v!r}; one of {sorted(VARIANTS)}")
+    # THREADS (environment): TensorFlow's intra-op threads, to run beside other benchmarks.
+    tf.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("THREADS", "0")))
+    data = T.load_mnist()
+    rows = [r for v in variants for s in seeds for r in run(v, s, epochs, bits, data)]
+    summary = {}
+    for v in variants:
+        last = [r["test_acc"] for r in rows if r["variant"] == v and r["epoch"] == epochs]
+        psnr = [r["test_psnr"] for r in rows if r["variant"] == v and r["epoch"] == epochs]
+        summary[v] = {"test_acc_mean": float(np.mean(last)), "test_acc_sd": float(np.std(last,
+                      ddof=1)) if len(last) > 1 else None, "test_acc": last,
+                      "test_psnr_mean": float(np.mean(psnr))}
+    result = {"benchmark": "vab-optimizer",
+              "command": f"bench/vab-optimizer {epochs} {bits} \"{argv[3]}\" "
+                         + " ".join(variants),
+              "commit": subprocess.run(["git", "rev-parse", "--short=12", "HEAD"],
+                                       capture_output=True, text=True).stdout.strip(),
+              "machine": {"cpu": cpu_name(), "cores": os.cpu_count()},
+              "clip_norm": CLIP_NORM, "weight_decay": WEIGHT_DECAY, "epochs": epochs,
+              "bits": bits, "summary": summary, "rows": rows}
+    with open(out + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=1)
+    os.replace(out + ".tmp", out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
