@@ -23,6 +23,8 @@ def main(run_dir, prefix, command):
     train_secs = [l["train_seconds"] for l in lines]
     # Pretraining epochs (no "test_acc") count for time, not for the metrics.
     lines = [l for l in lines if "test_acc" in l]
+    if not lines:
+        sys.exit(f"{run_dir}/metrics.jsonl has no evaluated epoch (pretraining epochs only)")
     last = lines[-1]
     cpu = "unknown"
     try:
