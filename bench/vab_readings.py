@@ -1,15 +1,21 @@
-"""Proxy (issue 18): does the authors' public training loop's optimizer lift VAB's clusters?
-Their train_model.py (dem123456789/Deep-Clustering-of-Compressed-Variational-Embeddings) clips
-the gradients' global norm to 0.25 before each step and gives Adam a weight decay of 5e-4 (Torch's
-coupled form: g + 5e-4 w, after the clipping, so the decay is of the clipped gradients' size);
-the paper (§3.2) names neither. The Python twin (the model and step cross-checked against Java)
-trains Eq. 10 at the config's schedule (warm-up, lr decay, temperature) on MNIST's train split
-for EPOCHS epochs, per variant and seed, and scores the test split after every epoch. Labels only
-score. Writes OUT_JSON.
+"""Proxy (issue 18): readings of VAB's training that the paper leaves open, against the model as
+it is, in the Python twin (the model and step cross-checked against Java): Eq. 10 at the config's
+schedule (warm-up, lr decay, temperature) on MNIST's train split for EPOCHS epochs per variant and
+seed, the test split scored after every epoch (labels only score). Writes OUT_JSON.
 
-Usage: vab_optimizer.py OUT_JSON EPOCHS BITS SEEDS VARIANT [VARIANT ...]
+The readings come from the authors' public code (dem123456789/Deep-Clustering-of-Compressed-
+Variational-Embeddings): its train_model.py clips the gradients' global norm to 0.25 before each
+step and gives Adam a weight decay of 5e-4 (Torch's coupled form: g + 5e-4 w, after the clipping,
+so the decay is of the clipped gradients' size); its vadebmm model takes E_q(z|x)[log p(z|c)] and
+E_q(z|x)[log q(z|x)] in closed form at the code probabilities mu (with q(c|.) at the sample), where
+ours (the paper's Eq. 9-10 as written) evaluates both at the relaxed sample y; and it samples hard
+codes (straight-through). Both log-densities are linear in the code, so the closed forms are the
+model's own functions at mu.
+
+Usage: vab_readings.py OUT_JSON EPOCHS BITS SEEDS VARIANT [VARIANT ...]
   SEEDS "1 2 3"; VARIANT: base (the model as it is), clip (global norm 0.25), wd (5e-4),
-  clip+wd (the public code's)
+  clip+wd (the public code's optimizer), analytic (the closed-form terms), analytic+st (and
+  straight-through codes, the public code's estimator)
 """
 import dataclasses
 import json
@@ -21,6 +27,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from deepclust_ref import dist
 from deepclust_ref import train as T
 from deepclust_ref import vab as V
 from deepclust_ref.adam_step import BETA1, BETA2
@@ -30,13 +37,16 @@ from vab_psnr import cpu_name  # noqa: E402
 
 CLIP_NORM = 0.25
 WEIGHT_DECAY = 5e-4
-VARIANTS = {"base": (False, False), "clip": (True, False), "wd": (False, True),
-            "clip+wd": (True, True)}
+# variant: (clip, weight decay, closed-form terms, straight-through)
+VARIANTS = {"base": (False, False, False, False), "clip": (True, False, False, False),
+            "wd": (False, True, False, False), "clip+wd": (True, True, False, False),
+            "analytic": (False, False, True, False), "analytic+st": (False, False, True, True)}
 
 
 def run(variant, seed, epochs, bits, data):
-    clip, decay = VARIANTS[variant]
-    config = dataclasses.replace(V.VabConfig.mnist(seed), bits=bits, epochs=epochs)
+    clip, decay, analytic, straight = VARIANTS[variant]
+    config = dataclasses.replace(V.VabConfig.mnist(seed), bits=bits, epochs=epochs,
+                                 straight_through=straight)
     training = T.VabTraining(config)
     model, adam = training.model, training.adam
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
@@ -47,7 +57,17 @@ def run(variant, seed, epochs, bits, data):
     def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
         with tf.GradientTape() as tape:
             out = model.training(xs, temperature, noise_seed)
-        grads = tape.gradient(out["loss"], adam.variables_)
+            loss = out["loss"]
+            if analytic:
+                # log_p_z and log_q_z at mu = sigmoid(l) instead of at the sample y; q(c|y) and
+                # the other terms as they are.
+                y, logits = out["y"], out["logits"]
+                mu = tf.math.sigmoid(logits)
+                q_c = tf.math.exp(model.log_q_c_given_z(y))
+                log_p_z = tf.reduce_mean(tf.reduce_sum(q_c * model.log_p_z_given_c(mu), axis=1))
+                log_q_z = tf.reduce_mean(dist.bernoulli_log_prob(mu, logits))
+                loss = loss + (out["log_p_z"] - log_p_z) + (log_q_z - out["log_q_z"])
+        grads = tape.gradient(loss, adam.variables_)
         norm = tf.linalg.global_norm(grads)
         if clip:
             grads, _ = tf.clip_by_global_norm(grads, CLIP_NORM, use_norm=norm)
@@ -58,7 +78,7 @@ def run(variant, seed, epochs, bits, data):
                 var=v.handle, m=adam.slots.all[n + "_adam_m"].handle,
                 v=adam.slots.all[n + "_adam_v"].handle, beta1_power=b1p, beta2_power=b2p,
                 lr=lr, beta1=BETA1, beta2=BETA2, epsilon=adam.epsilon, grad=g)
-        return out["loss"], norm
+        return loss, norm
 
     (x_train, _), (x_test, y_test) = data
     rows, t = [], 0
@@ -106,8 +126,8 @@ def main(argv):
         summary[v] = {"test_acc_mean": float(np.mean(last)), "test_acc_sd": float(np.std(last,
                       ddof=1)) if len(last) > 1 else None, "test_acc": last,
                       "test_psnr_mean": float(np.mean(psnr))}
-    result = {"benchmark": "vab-optimizer",
-              "command": f"bench/vab-optimizer {epochs} {bits} \"{argv[3]}\" "
+    result = {"benchmark": "vab-readings",
+              "command": f"bench/vab-readings {epochs} {bits} \"{argv[3]}\" "
                          + " ".join(variants),
               "commit": subprocess.run(["git", "rev-parse", "--short=12", "HEAD"],
                                        capture_output=True, text=True).stdout.strip(),
