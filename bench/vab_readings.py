@@ -30,7 +30,6 @@ import tensorflow as tf
 from deepclust_ref import dist
 from deepclust_ref import train as T
 from deepclust_ref import vab as V
-from deepclust_ref.adam_step import BETA1, BETA2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vab_psnr import cpu_name  # noqa: E402
@@ -73,11 +72,7 @@ def run(variant, seed, epochs, bits, data):
             grads, _ = tf.clip_by_global_norm(grads, CLIP_NORM, use_norm=norm)
         if decay:
             grads = [g + WEIGHT_DECAY * v for g, v in zip(grads, adam.variables_)]
-        for n, v, g in zip(adam.names, adam.variables_, grads):
-            tf.raw_ops.ResourceApplyAdam(
-                var=v.handle, m=adam.slots.all[n + "_adam_m"].handle,
-                v=adam.slots.all[n + "_adam_v"].handle, beta1_power=b1p, beta2_power=b2p,
-                lr=lr, beta1=BETA1, beta2=BETA2, epsilon=adam.epsilon, grad=g)
+        adam.apply_gradients(grads, lr, b1p, b2p)
         return loss, norm
 
     (x_train, _), (x_test, y_test) = data

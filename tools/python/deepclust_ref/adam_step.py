@@ -43,17 +43,22 @@ class AdamStep(tf.Module):
         """As `apply`, with the learning rate and beta powers given as float32 values or tensors
         (as Java feeds them), so one tf.function serves every step."""
         grads = tape.gradient(loss, self.variables_)
+        for var, value in extra_updates:
+            var.assign(value)
+        self.apply_gradients(grads, learning_rate, beta1_power, beta2_power)
+        return grads
+
+    def apply_gradients(self, grads, learning_rate, beta1_power, beta2_power):
+        """ApplyAdam per variable with the given gradients (in the variables' order), the learning
+        rate and beta powers as in `apply_with_powers`."""
         lr = tf.convert_to_tensor(learning_rate, tf.float32)
         b1p = tf.convert_to_tensor(beta1_power, tf.float32)
         b2p = tf.convert_to_tensor(beta2_power, tf.float32)
-        for var, value in extra_updates:
-            var.assign(value)
         for n, v, g in zip(self.names, self.variables_, grads):
             tf.raw_ops.ResourceApplyAdam(
                 var=v.handle, m=self.slots.all[n + "_adam_m"].handle,
                 v=self.slots.all[n + "_adam_v"].handle, beta1_power=b1p, beta2_power=b2p,
                 lr=lr, beta1=BETA1, beta2=BETA2, epsilon=self.epsilon, grad=g)
-        return grads
 
 
 class MomentumStep(tf.Module):

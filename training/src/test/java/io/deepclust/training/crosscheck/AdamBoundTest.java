@@ -177,13 +177,20 @@ class AdamBoundTest {
     }
     float[][] st = {w, zero, zero, gPython};
     float[][] java = tfAdam(w, zero, zero, gJava, 1, BETA2);
-    assertEquals(0f, java[1][0], "this kernel flushes m' = 0.1 g to zero");
+    int flushed = 0;
+    for (int i = 0; i < n; i++) {
+      if (Math.abs(0.1 * gJava[i]) < Float.MIN_NORMAL) {
+        assertEquals(0f, java[1][i], "this kernel flushes a subnormal m' = 0.1 g to zero");
+        flushed++;
+      }
+    }
+    assertTrue(flushed > n / 2, "most m' are subnormal here: " + flushed);
     AdamBound.Outcome o = measure(st, gJava, gPython, 1, BETA2);
     assertTrue(worstOfGate(o) <= 1, "within the gate: " + o);
-    // Without the floor, the same step reads as far outside the relative allowance.
-    double unfloored = Math.abs(0.1 * (gJava[0] - gPython[0]))
-        / (AdamBound.ROUNDING * Math.abs(gJava[0]));
-    assertTrue(unfloored > 1e3, "the relative allowance alone: " + unfloored);
+    // The flushed moments do differ from the exact update (0.1 of the gradients' difference),
+    // so it is the floor, not an exact match, that passes them; against the relative allowance
+    // alone, ρ·|g|, that residual is ~2e4.
+    assertTrue(o.m().ofGate() > 0, "the flushed m' leaves a residual: " + o.m());
   }
 
   @Test
