@@ -18,9 +18,7 @@ Usage: vab_readings.py OUT_JSON EPOCHS BITS SEEDS VARIANT [VARIANT ...]
   straight-through codes, the public code's estimator)
 """
 import dataclasses
-import json
 import os
-import subprocess
 import sys
 import time
 
@@ -32,7 +30,7 @@ from deepclust_ref import train as T
 from deepclust_ref import vab as V
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vab_psnr import cpu_name  # noqa: E402
+from proxy_io import print_row, write_result  # noqa: E402
 
 CLIP_NORM = 0.25
 WEIGHT_DECAY = 5e-4
@@ -96,8 +94,7 @@ def run(variant, seed, epochs, bits, data):
                "test_psnr": training.extra_metrics(x_test)["psnr"],
                "seconds": time.time() - t0}
         rows.append(row)
-        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
-                          for k, v in row.items()}), flush=True)
+        print_row(row)
     return rows
 
 
@@ -121,17 +118,10 @@ def main(argv):
         summary[v] = {"test_acc_mean": float(np.mean(last)), "test_acc_sd": float(np.std(last,
                       ddof=1)) if len(last) > 1 else None, "test_acc": last,
                       "test_psnr_mean": float(np.mean(psnr))}
-    result = {"benchmark": "vab-readings",
-              "command": f"bench/vab-readings {epochs} {bits} \"{argv[3]}\" "
-                         + " ".join(variants),
-              "commit": subprocess.run(["git", "rev-parse", "--short=12", "HEAD"],
-                                       capture_output=True, text=True).stdout.strip(),
-              "machine": {"cpu": cpu_name(), "cores": os.cpu_count()},
-              "clip_norm": CLIP_NORM, "weight_decay": WEIGHT_DECAY, "epochs": epochs,
-              "bits": bits, "summary": summary, "rows": rows}
-    with open(out + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=1)
-    os.replace(out + ".tmp", out)
+    command = f"bench/vab-readings {epochs} {bits} \"{argv[3]}\" " + " ".join(variants)
+    write_result(out, "vab-readings", command,
+                 {"clip_norm": CLIP_NORM, "weight_decay": WEIGHT_DECAY, "epochs": epochs,
+                  "bits": bits, "summary": summary, "rows": rows})
 
 
 if __name__ == "__main__":

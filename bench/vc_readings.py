@@ -15,9 +15,7 @@ Usage: vc_readings.py OUT_JSON EPOCHS TRAIN_N SEEDS VARIANT [VARIANT ...]
   THREADS (environment): TensorFlow's intra-op threads.
 """
 import dataclasses
-import json
 import os
-import subprocess
 import sys
 import time
 
@@ -30,7 +28,7 @@ from deepclust_ref import train as T
 from deepclust_ref import vc as V
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vab_psnr import cpu_name  # noqa: E402
+from proxy_io import print_row, write_result  # noqa: E402
 
 SWITCHES = ("binarize", "lambda1", "noaug", "pixels")
 BINARISE_STREAM = 0x62696E  # the uniforms' own numpy stream, apart from the shuffle's
@@ -83,8 +81,7 @@ def run(variant, seed, epochs, train_n, data):
                "test_entropy": entropy_of(probs), "test_acc": acc, "test_nmi": nmi,
                "test_ari": ari, "seconds": time.time() - t0}
         rows.append(row)
-        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
-                          for k, v in row.items()}), flush=True)
+        print_row(row)
     return rows
 
 
@@ -105,16 +102,9 @@ def main(argv):
         last = [r for r in rows if r["variant"] == v and r["epoch"] == epochs]
         summary[v] = {k: float(np.mean([r[k] for r in last]))
                       for k in ("test_acc", "test_entropy", "test_nmi")}
-    result = {"benchmark": "vc-readings",
-              "command": f"bench/vc-readings {epochs} {train_n} \"{argv[3]}\" "
-                         + " ".join(variants),
-              "commit": subprocess.run(["git", "rev-parse", "--short=12", "HEAD"],
-                                       capture_output=True, text=True).stdout.strip(),
-              "machine": {"cpu": cpu_name(), "cores": os.cpu_count()},
-              "epochs": epochs, "train_n": train_n, "summary": summary, "rows": rows}
-    with open(out + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=1)
-    os.replace(out + ".tmp", out)
+    command = f"bench/vc-readings {epochs} {train_n} \"{argv[3]}\" " + " ".join(variants)
+    write_result(out, "vc-readings", command,
+                 {"epochs": epochs, "train_n": train_n, "summary": summary, "rows": rows})
 
 
 if __name__ == "__main__":
