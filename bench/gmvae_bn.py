@@ -37,7 +37,7 @@ def main(argv):
 
     @tf.function(input_signature=[x_spec])
     def batch_stat_clusters(xs):
-        logits, _, _ = model._posterior(model._flatten(xs), True, [])
+        logits, _, _ = model._posterior(model.config.flatten(xs), True, [])
         return tf.math.argmax(logits, axis=1)
 
     rows = []

@@ -50,7 +50,7 @@ def run(variant, epochs, data):
     @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar])
     def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
         updates = []
-        flat = model._flatten(xs)
+        flat = model.config.flatten(xs)
         if variant in ("binary", "binary_features_act"):
             u = tf.random.stateless_uniform(tf.shape(flat), seed=noise_seed + [0, 7919])
             flat = tf.cast(u < flat, tf.float32)

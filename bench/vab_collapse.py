@@ -75,7 +75,7 @@ def run(d, steps, every, x_train, probe, uniform_kl=0.0, straight_through=False,
 
     @tf.function(input_signature=[x_spec])
     def logits_of(xs):
-        return model.q_z_given_x(model._flatten(xs))
+        return model.q_z_given_x(model.config.flatten(xs))
 
     # Each term's sign in Eq. 10's loss: reconstruction - log_p_z - log_p_c + log_q_z - entropy_c.
     signs = {"reconstruction": 1.0, "log_p_z": -1.0, "log_p_c": -1.0, "log_q_z": 1.0,
