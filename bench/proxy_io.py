@@ -1,17 +1,35 @@
-"""What the twin proxies under bench/ share: one line per epoch on stdout, and the result JSON
-(the command, commit and machine with the proxy's own fields) written to a temporary path and
-renamed into place."""
+"""What the twin proxies and diagnostics under bench/ share: their arguments, one JSON line per
+row on stdout, and the result JSON (the command, commit and machine with the script's own fields)
+written to a temporary path and renamed into place."""
 import json
 import os
 import subprocess
+import sys
 
-from vab_psnr import cpu_name
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        return "unknown"
 
 
-def print_row(row):
-    """An epoch's row as one JSON line, floats rounded to 4 places."""
-    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}),
-          flush=True)
+def proxy_args(argv, usage):
+    """OUT_JSON EPOCHS N SEEDS VARIANT [VARIANT ...] (N the proxy's own integer; SEEDS "1 2"):
+    (out, epochs, n, seeds, variants), or exits with `usage`. Sets TensorFlow's intra-op threads
+    from THREADS (environment), to run beside other benchmarks."""
+    if len(argv) < 5:
+        sys.exit(usage)
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("THREADS", "0")))
+    return argv[0], int(argv[1]), int(argv[2]), [int(s) for s in argv[3].split()], argv[4:]
+
+
+def print_row(row, places=4):
+    """A row as one JSON line, floats rounded to `places`."""
+    print(json.dumps({k: round(v, places) if isinstance(v, float) else v
+                      for k, v in row.items()}), flush=True)
 
 
 def write_result(out, benchmark, command, fields):

@@ -2,15 +2,14 @@
 when it starts from that run (encoder, decoder and the Bernoulli mixture EM fitted to its codes)?
 The Python twin (cross-checked against Java) restores a Java run's last checkpoint, turns
 uniform_prior off and trains the joint objective (Eq. 10) for EPOCHS epochs with a fresh Adam (its
-warm-up again) at the config's schedule from the run's last epoch (the rate it had reached), the temperature continuing
-from the run's last epoch. Test ACC/NMI and PSNR after every epoch; epoch 0 is the uniform run's
-own clusters (the EM mixture). Writes OUT_JSON.
+warm-up again) at the config's schedule from the run's last epoch (the rate it had reached), the
+temperature continuing from the run's last epoch. Test ACC/NMI and PSNR after every epoch; epoch
+0 is the uniform run's own clusters (the EM mixture). Writes OUT_JSON.
 Usage: vab_joint_from_uniform.py OUT_JSON RUN_DIR EPOCHS
 """
 import dataclasses
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -21,7 +20,8 @@ from deepclust_ref import train as T
 from deepclust_ref import vab as V
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vab_psnr import cpu_name, last_checkpoint  # noqa: E402
+from proxy_io import print_row, write_result  # noqa: E402
+from vab_psnr import last_checkpoint  # noqa: E402
 
 
 def main(argv):
@@ -45,8 +45,7 @@ def main(argv):
         row = {"epoch": epoch, "loss": loss, "test_acc": acc, "test_nmi": nmi, "test_ari": ari,
                "test_psnr": training.extra_metrics(x_test)["psnr"], "seconds": seconds}
         rows.append(row)
-        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}),
-              flush=True)
+        print_row(row)
 
     evaluate(0, None, 0.0)
     t = 0
@@ -58,15 +57,9 @@ def main(argv):
             t += 1
             losses.append(float(step(x_train[idx], idx, epoch, t)[0]))
         evaluate(e + 1, float(np.mean(losses)), time.time() - t0)
-    result = {"benchmark": "vab-joint-from-uniform",
-              "command": f"bench/vab-joint-from-uniform {os.path.basename(run_dir)} {epochs}",
-              "commit": subprocess.run(["git", "rev-parse", "--short=12", "HEAD"],
-                                       capture_output=True, text=True).stdout.strip(),
-              "machine": {"cpu": cpu_name(), "cores": os.cpu_count()}, "run": run_dir,
-              "start_epoch": start, "rows": rows}
-    with open(out + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=1)
-    os.replace(out + ".tmp", out)
+    write_result(out, "vab-joint-from-uniform",
+                 f"bench/vab-joint-from-uniform {os.path.basename(run_dir)} {epochs}",
+                 {"run": run_dir, "start_epoch": start, "rows": rows})
 
 
 if __name__ == "__main__":

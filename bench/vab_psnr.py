@@ -23,7 +23,6 @@ Usage: vab_psnr.py OUT_JSON RUN_DIR [RUN_DIR ...]
 import glob
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -33,6 +32,9 @@ from deepclust_ref import checkpoint
 from deepclust_ref import dist
 from deepclust_ref import train as T
 from deepclust_ref import vab as V
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proxy_io import print_row, write_result  # noqa: E402
 
 BATCH = 128
 
@@ -56,7 +58,7 @@ def relaxed_batches(model, x, temperature):
     values, sizes = [], []
     for t, start in enumerate(range(0, len(x), BATCH), start=1):
         xs = x[start:start + BATCH]
-        logits = model.q_z_given_x(model._flatten(xs))
+        logits = model.q_z_given_x(model.config.flatten(xs))
         y = dist.binary_gumbel_softmax_sample(logits, np.float32(temperature),
                                               model.noise(len(xs), [99, t]))
         x_hat = model._mean(model.p_x_given_z(y)).numpy()
@@ -77,7 +79,7 @@ def measure(run_dir, x_test):
     tau = config.temperature(epoch - 1)
     hard, mean_code, codes = [], [], []
     for start in range(0, len(x_test), 1000):
-        flat = model._flatten(x_test[start:start + 1000])
+        flat = model.config.flatten(x_test[start:start + 1000])
         logits = model.q_z_given_x(flat)
         bits = tf.cast(model._bits(logits), tf.float32)
         codes.append(bits.numpy().astype(np.uint8))
@@ -103,14 +105,6 @@ def measure(run_dir, x_test):
     }
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        return "unknown"
-
-
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -120,17 +114,9 @@ def main(argv):
     for run_dir in runs:
         row = measure(run_dir, x_test)
         rows.append(row)
-        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
-                          for k, v in row.items()}), flush=True)
-    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                            text=True, check=False).stdout.strip()
-    result = {"benchmark": "vab-psnr", "command": "bench/vab-psnr " + " ".join(runs),
-              "commit": commit, "machine": {"cpu": cpu_name(), "cores": os.cpu_count()},
-              "split": "test", "rows": rows}
-    tmp = out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=1)
-    os.replace(tmp, out)
+        print_row(row, places=3)
+    write_result(out, "vab-psnr", "bench/vab-psnr " + " ".join(runs),
+                 {"split": "test", "rows": rows})
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from deepclust_ref import train as T
 from deepclust_ref import vab as V
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_io import print_row, write_result  # noqa: E402
+from proxy_io import print_row, proxy_args, write_result  # noqa: E402
 
 CLIP_NORM = 0.25
 WEIGHT_DECAY = 5e-4
@@ -99,16 +99,10 @@ def run(variant, seed, epochs, bits, data):
 
 
 def main(argv):
-    if len(argv) < 5:
-        sys.exit(__doc__)
-    out, epochs, bits = argv[0], int(argv[1]), int(argv[2])
-    seeds = [int(s) for s in argv[3].split()]
-    variants = argv[4:]
+    out, epochs, bits, seeds, variants = proxy_args(argv, __doc__)
     for v in variants:
         if v not in VARIANTS:
             sys.exit(f"unknown variant {v!r}; one of {sorted(VARIANTS)}")
-    # THREADS (environment): TensorFlow's intra-op threads, to run beside other benchmarks.
-    tf.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("THREADS", "0")))
     data = T.load_mnist()
     rows = [r for v in variants for s in seeds for r in run(v, s, epochs, bits, data)]
     summary = {}

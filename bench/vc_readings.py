@@ -1,12 +1,12 @@
-"""Proxy (issue 19): what keeps Variational Clustering's q(k|x) soft, on the MLP backbone (the
-same ELBO and augmentation loss, dense nets in place of the Table II convolutions, ~10x cheaper)
-against Rui Shu's GMVAE (RuiShu/vae-clustering), the same model family whose seven logged MNIST
-runs reach a mean entropy of q(y|x) of 0.34-1.03 nats after 5,000 steps. Its code differs from
-ours in two readings that need no new nets: it trains on dynamically binarised images (x > u,
-u ~ U(0, 1) per pixel and step) and weighs the reconstruction by 1 (ours: the paper's
-lambda_recons = 0.5). Each variant trains the Python twin (the model and step cross-checked
-against Java) on MNIST's train split; after every epoch the test split's ACC and the mean entropy
-of q(k|x) (labels only score). Writes OUT_JSON.
+"""Proxy (issue 19): what keeps Variational Clustering's q(k|x) soft, on the MLP backbone (the same
+ELBO and augmentation loss, dense nets in place of the Table II convolutions, ~10x cheaper per
+step) against Rui Shu's GMVAE (RuiShu/vae-clustering), the same model family whose seven logged
+MNIST runs reach a mean entropy of q(y|x) of 0.34-1.03 nats after 5,000 steps. Its code differs
+from ours in three readings that need no new nets: it trains on dynamically binarised images (x
+> u, u ~ U(0, 1) per pixel and step), weighs the reconstruction by 1 (ours: the paper's
+lambda_recons = 0.5) and gives q(z|x,y) the pixels (our reading 2). Each variant trains the
+Python twin (the model and step cross-checked against Java) on MNIST's train split; after every
+epoch the test split's ACC and the mean entropy of q(k|x) (labels only score). Writes OUT_JSON.
 
 Usage: vc_readings.py OUT_JSON EPOCHS TRAIN_N SEEDS VARIANT [VARIANT ...]
   SEEDS "1 2"; VARIANT: base (the model as it is, MLP backbone) or switches joined by "+":
@@ -26,16 +26,13 @@ from deepclust_ref import layers
 from deepclust_ref import phases as P
 from deepclust_ref import train as T
 from deepclust_ref import vc as V
+from deepclust_ref.vc_posterior import entropy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_io import print_row, write_result  # noqa: E402
+from proxy_io import print_row, proxy_args, write_result  # noqa: E402
 
 SWITCHES = ("binarize", "lambda1", "noaug", "pixels")
 BINARISE_STREAM = 0x62696E  # the uniforms' own numpy stream, apart from the shuffle's
-
-
-def entropy_of(probs):
-    return float(np.mean(-np.sum(probs * np.log(np.maximum(probs, 1e-30)), axis=1)))
 
 
 def switches(variant):
@@ -55,8 +52,8 @@ def run(variant, seed, epochs, train_n, data):
     spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
 
     @tf.function(input_signature=[spec])
-    def probs_of(xs):
-        return model.posterior(xs)["probs"]
+    def log_probs_of(xs):
+        return model.posterior(xs)["log_probs"]
 
     (x_train, _), (x_test, y_test) = data
     x_train = x_train[:train_n]
@@ -75,10 +72,10 @@ def run(variant, seed, epochs, train_n, data):
                 xs = (u < xs).astype(np.float32)
             sums += step_fn(xs, idx, epoch, t)
         terms = dict(zip(training.TERMS, (sums / len(epoch_batches)).tolist()))
-        probs = P._batched(probs_of, x_test)
-        acc, nmi, ari = T.clustering_metrics(y_test, probs.argmax(axis=1))
+        log_q = P._batched(log_probs_of, x_test)
+        acc, nmi, ari = T.clustering_metrics(y_test, log_q.argmax(axis=1))
         row = {"variant": variant, "seed": seed, "epoch": epoch + 1, "step": t, **terms,
-               "test_entropy": entropy_of(probs), "test_acc": acc, "test_nmi": nmi,
+               "test_entropy": float(np.mean(entropy(log_q))), "test_acc": acc, "test_nmi": nmi,
                "test_ari": ari, "seconds": time.time() - t0}
         rows.append(row)
         print_row(row)
@@ -86,15 +83,10 @@ def run(variant, seed, epochs, train_n, data):
 
 
 def main(argv):
-    if len(argv) < 5:
-        sys.exit(__doc__)
-    out, epochs, train_n = argv[0], int(argv[1]), int(argv[2])
-    seeds = [int(s) for s in argv[3].split()]
-    variants = argv[4:]
+    out, epochs, train_n, seeds, variants = proxy_args(argv, __doc__)
     for v in variants:
         if not switches(v) <= set(SWITCHES):
             sys.exit(f"unknown variant {v!r}: base or switches of {SWITCHES} joined by '+'")
-    tf.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("THREADS", "0")))
     data = T.load_mnist()
     rows = [r for v in variants for s in seeds for r in run(v, s, epochs, train_n, data)]
     summary = {}
