@@ -1,112 +1,127 @@
-"""Diagnostic (issue 18): readings of the GMVAE-Gumbel paper on a cheap proxy. Trains the Python
-twin's model at the paper's settings on MNIST's train split for EPOCHS epochs per variant, with
-the loss built here from the twin's own parts, and scores the test split after every epoch
-(argmax q(c|x), moving-average batch norm, as the exported model). Variants (one switch each):
-  base      the model as it is (Eq. 6: summed BCE + categorical KL + 5 x Gaussian KL)
-  mean_bce  the reconstruction averaged over the 784 pixels, as Torch's BCECriterion does
-  hard      straight-through Gumbel samples into the decoder (one-hot forward, soft gradient)
-  binary    dynamically binarised images (x ~ Bernoulli(pixel), drawn per step)
-  binary_features_act  binary, and the feature layer x^ followed by batch norm + ReLU like the
-            hidden layers (the paper excepts "embeddings" from them; is x^ one?)
-A proxy: the paper trains 300 epochs; this shows which switch moves the early curve. Labels only
-score. Usage: gmvae_readings.py OUT_JSON EPOCHS VARIANT [VARIANT ...]
+"""Proxy (issue 18): readings of the GMVAE-Gumbel paper on the Python twin (the model and step
+cross-checked against Java), on MNIST's train split, EPOCHS epochs per variant and seed; after
+every epoch the test split's ACC and NMI (argmax q(c|x), moving-average batch norm, as the exported
+model) and the mean entropy of q(c|x). Labels only score. A proxy: the paper trains 300 epochs.
+
+Usage: gmvae_readings.py OUT_JSON EPOCHS TRAIN_N SEEDS VARIANT [VARIANT ...]
+  SEEDS "1 2"; VARIANT: base (the paper as first read: grey images, x^ linear, w_G 5) or
+  switches joined by "+":
+    binarize  dynamically binarised images (the config's binarize)
+    featbn    x^ followed by batch norm + ReLU (feature_bn_relu); binarize+featbn is the default
+    hard      straight-through Gumbel category into the decoder (straight_through)
+    mean_bce  the reconstruction averaged over the pixels, as Torch's BCECriterion
+    jointbn   the decoder's input linear(z) + linear(c) followed by batch norm + ReLU: §3 reads
+              the decoder as "df - 256 - 512 - D", the df layer one of "all the layers" (ours
+              feeds the sum to the first hidden layer as it is)
+  THREADS (environment): TensorFlow's intra-op threads.
 """
-import json
+import dataclasses
+import os
 import sys
 import time
 
 import numpy as np
 import tensorflow as tf
 
-from deepclust_ref import dist
+from deepclust_ref import layers
 from deepclust_ref import train as T
 from deepclust_ref.adam_step import AdamStep
 from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
+from deepclust_ref.vc_posterior import entropy
 
-VARIANTS = ("base", "mean_bce", "hard", "binary", "binary_features_act")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proxy_io import print_row, proxy_args, write_result  # noqa: E402
+
+SWITCHES = ("binarize", "featbn", "hard", "mean_bce", "jointbn")
 
 
-class FeaturesActGmvae(GmvaeGumbel):
-    """The twin with x^ = ReLU(BN(dense(h2))) instead of a linear layer."""
+def switches(variant):
+    return set() if variant == "base" else set(variant.split("+"))
 
-    def _features(self, flat, training, updates):
+
+class JointBnGmvae(GmvaeGumbel):
+    """The twin with batch norm + ReLU on linear(z) + linear(c) before the decoder's hidden
+    layers (variables px_joint_bn_*); everything else as GmvaeGumbel."""
+
+    def _p_x_given_zc(self, z, y, training, updates):
         c = self.config
-        h = c.hidden
-        h1 = self._hidden("features_1", flat, c.input_dim, h[0], training, updates)
-        h2 = self._hidden("features_2", h1, h[0], h[1], training, updates)
-        return self._hidden("features_out", h2, h[1], c.feature_dim, training, updates)
+        widths = tuple(reversed(c.hidden))
+        joint = (layers.dense_no_bias(self.params, "px_from_z", z, c.latent_dim, c.feature_dim)
+                 + layers.dense_no_bias(self.params, "px_from_c", y, c.clusters, c.feature_dim))
+        joint = tf.nn.relu(layers.batch_norm(self.params, "px_joint_bn", joint, c.feature_dim,
+                                             training, updates))
+        h = layers.mlp("px", joint, c.feature_dim, widths, self._bn_relu(training, updates))
+        return layers.backbone_decode(self.params, c.backbone, "px", h, widths[-1], c.input_shape,
+                                      tf.nn.relu)("px_logits")
 
 
-def run(variant, epochs, data):
-    (x_train, _), (x_test, y_test) = data
-    config = GmvaeGumbelConfig.mnist(1)
-    model = (FeaturesActGmvae if variant == "binary_features_act" else GmvaeGumbel)(config)
+def run(variant, seed, epochs, train_n, data):
+    on = switches(variant)
+    config = GmvaeGumbelConfig(seed=seed, binarize="binarize" in on,
+                               feature_bn_relu="featbn" in on, straight_through="hard" in on)
+    model = (JointBnGmvae if "jointbn" in on else GmvaeGumbel)(config)
     p = model.params
     adam = AdamStep(p.trainable_variables_in_order(), p.trainable_names, config.adam_epsilon)
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
     scalar = tf.TensorSpec([], tf.float32)
-    seed_spec = tf.TensorSpec([2], tf.int64)
+    pixels = np.float32(1.0 / config.input_dim if "mean_bce" in on else 1.0)
 
-    @tf.function(input_signature=[x_spec, scalar, seed_spec, scalar, scalar, scalar])
-    def train_step(xs, temperature, noise_seed, lr, b1p, b2p):
-        updates = []
-        flat = model.config.flatten(xs)
-        if variant in ("binary", "binary_features_act"):
-            u = tf.random.stateless_uniform(tf.shape(flat), seed=noise_seed + [0, 7919])
-            flat = tf.cast(u < flat, tf.float32)
+    @tf.function(input_signature=[x_spec, scalar, tf.TensorSpec([2], tf.int64), scalar, scalar])
+    def train_step(xs, temperature, noise_seed, b1p, b2p):
         with tf.GradientTape() as tape:
-            logits, z_mean, z_log_var = model._posterior(flat, True, updates)
-            uniform, epsilon = model.noise(tf.shape(flat)[0], noise_seed)
-            y = dist.gumbel_softmax_sample(logits, temperature, uniform)
-            if variant == "hard":
-                hard = tf.one_hot(tf.math.argmax(y, axis=1), config.clusters, dtype=tf.float32)
-                y = y + tf.stop_gradient(hard - y)
-            z = dist.gaussian_sample(z_mean, z_log_var, epsilon)
-            x_logits = model._p_x_given_zc(z, y, True, updates)
-            rec = tf.reduce_mean(dist.bernoulli_cross_entropy_from_logits(x_logits, flat))
-            if variant == "mean_bce":
-                rec = rec / config.input_dim
-            cat_kl = tf.reduce_mean(dist.categorical_kl_to_uniform(logits, config.clusters))
-            gauss_kl = tf.reduce_mean(dist.gaussian_kl_to_standard_normal(z_mean, z_log_var))
-            loss = rec + cat_kl + np.float32(config.gaussian_weight) * gauss_kl
-        adam.apply_with_powers(tape, loss, updates, lr, b1p, b2p)
-        return loss
+            out = model.training(xs, temperature, noise_seed)
+            loss = (pixels * out["reconstruction"] + out["categorical_kl"]
+                    + np.float32(config.gaussian_weight) * out["gaussian_kl"])
+        adam.apply_with_powers(tape, loss, out["updates"], np.float32(config.learning_rate),
+                               b1p, b2p)
+        return tf.stack([loss, out["reconstruction"], out["categorical_kl"], out["gaussian_kl"]])
 
     @tf.function(input_signature=[x_spec])
-    def clusters(xs):
-        return model.inference(xs)["cluster"]
+    def logits_of(xs):
+        return model._posterior(config.flatten(xs), False, [])[0]
 
-    rows, t, t0 = [], 0, time.time()
+    (x_train, _), (x_test, y_test) = data
+    x_train = x_train[:train_n]
+    rows, t = [], 0
     for epoch in range(epochs):
-        for idx in T.batches(len(x_train), config.batch_size, config.seed, 0, epoch):
+        t0, sums = time.time(), np.zeros(4)
+        epoch_batches = T.batches(len(x_train), config.batch_size, seed, 0, epoch)
+        for idx in epoch_batches:
             t += 1
-            b1p, b2p = adam.beta_powers(t)
-            loss = train_step(tf.constant(x_train[idx]),
-                              tf.constant(np.float32(config.temperature(epoch))),
-                              tf.constant([config.seed, t], tf.int64),
-                              tf.constant(np.float32(config.learning_rate)), tf.constant(b1p),
-                              tf.constant(b2p))
-        found = np.concatenate([clusters(tf.constant(x_test[i:i + 1000])).numpy()
-                                for i in range(0, len(x_test), 1000)])
-        acc, nmi, _ = T.clustering_metrics(y_test, found)
-        rows.append({"epoch": epoch + 1, "test_acc": acc, "test_nmi": nmi,
-                     "last_loss": float(loss), "seconds": round(time.time() - t0, 1)})
-        print(f"{variant:9s} epoch {epoch + 1:3d}  test ACC {acc:.4f}  NMI {nmi:.4f}  "
-              f"loss {float(loss):9.3f}", flush=True)
-    return {"variant": variant, "curve": rows}
+            b1p, b2p = AdamStep.beta_powers(t)
+            sums += train_step(tf.constant(x_train[idx]),
+                               tf.constant(np.float32(config.temperature(epoch))),
+                               tf.constant([seed, t], tf.int64), tf.constant(b1p),
+                               tf.constant(b2p)).numpy()
+        terms = dict(zip(("loss", "reconstruction", "categorical_kl", "gaussian_kl"),
+                         (sums / len(epoch_batches)).tolist()))
+        logits = np.concatenate([logits_of(tf.constant(x_test[i:i + 1000])).numpy()
+                                 for i in range(0, len(x_test), 1000)])
+        log_q = tf.nn.log_softmax(logits).numpy()
+        acc, nmi, ari = T.clustering_metrics(y_test, logits.argmax(axis=1))
+        row = {"variant": variant, "seed": seed, "epoch": epoch + 1, "step": t, **terms,
+               "test_entropy": float(np.mean(entropy(log_q))), "test_acc": acc, "test_nmi": nmi,
+               "test_ari": ari, "seconds": time.time() - t0}
+        rows.append(row)
+        print_row(row)
+    return rows
 
 
 def main(argv):
-    out, epochs, variants = argv[0], int(argv[1]), argv[2:]
+    out, epochs, train_n, seeds, variants = proxy_args(argv, __doc__)
     for v in variants:
-        if v not in VARIANTS:
-            raise SystemExit(f"unknown variant {v}: one of {', '.join(VARIANTS)}")
+        if not switches(v) <= set(SWITCHES):
+            sys.exit(f"unknown variant {v!r}: base or switches of {SWITCHES} joined by '+'")
     data = T.load_mnist()
-    result = {"benchmark": "gmvae-readings", "seed": 1, "epochs": epochs,
-              "runs": [run(v, epochs, data) for v in variants]}
-    with open(out, "w") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
+    rows = [r for v in variants for s in seeds for r in run(v, s, epochs, train_n, data)]
+    summary = {}
+    for v in variants:
+        last = [r for r in rows if r["variant"] == v and r["epoch"] == epochs]
+        summary[v] = {k: float(np.mean([r[k] for r in last]))
+                      for k in ("test_acc", "test_entropy", "test_nmi", "loss")}
+    command = f"bench/gmvae-readings {epochs} {train_n} \"{argv[3]}\" " + " ".join(variants)
+    write_result(out, "gmvae-readings", command,
+                 {"epochs": epochs, "train_n": train_n, "summary": summary, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ Usage: vab_collapse.py OUT_JSON STEPS EVERY RUN [RUN ...]
   default the config's 600, warmup=0 is the model before the warm-up)
 """
 import dataclasses
-import json
+import os
 import sys
 import time
 
@@ -24,6 +24,9 @@ import tensorflow as tf
 
 from deepclust_ref import train as T
 from deepclust_ref import vab as V
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proxy_io import write_result  # noqa: E402
 
 PROBE = 2000
 TERMS = ("reconstruction", "log_p_z", "log_p_c", "log_q_z", "entropy_c")
@@ -64,7 +67,7 @@ def run(d, steps, every, x_train, probe, uniform_kl=0.0, straight_through=False,
                                               + np.log(2.0), axis=1))
             loss = out["loss"] + beta * kl
         adam.apply_with_powers(tape, loss, [], lr, b1p, b2p)
-        return tf.stack([out[k] for k in T.VabTraining.TERMS])
+        return tf.stack([out[k] for k in training.TERMS])
 
     def step(x, indices, epoch, t):
         b1p, b2p = adam.beta_powers(t)
@@ -113,7 +116,7 @@ def run(d, steps, every, x_train, probe, uniform_kl=0.0, straight_through=False,
         grads = term_gradients(tf.constant(probe[:500]), tf.constant([7, t], tf.int64))
         row = {
             "step": t,
-            "terms": dict(zip(T.VabTraining.TERMS, (float(v) for v in values))),
+            "terms": dict(zip(training.TERMS, (float(v) for v in values))),
             "distinct_codes": int(len(counts)),
             "commonest_code_share": float(counts.max() / len(probe)),
             "mean_abs_logit": float(np.mean(np.abs(l))),
@@ -149,11 +152,9 @@ def main(argv):
                      float(o["eps"]) if "eps" in o else None,
                      int(o["warmup"]) if "warmup" in o else None))
     (x_train, _), (x_test, _) = T.load_mnist(test_limit=PROBE)
-    result = {"benchmark": "vab-collapse", "steps": steps, "probe_images": PROBE,
-              "runs": [run(d, steps, every, x_train, x_test, *r) for d, *r in runs]}
-    with open(out, "w") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
+    write_result(out, "vab-collapse", "bench/vab_collapse.py OUT " + " ".join(argv[1:]),
+                 {"steps": steps, "probe_images": PROBE,
+                  "runs": [run(d, steps, every, x_train, x_test, *r) for d, *r in runs]})
 
 
 if __name__ == "__main__":
