@@ -10,9 +10,9 @@ Usage: gmvae_readings.py OUT_JSON EPOCHS TRAIN_N SEEDS VARIANT [VARIANT ...]
     featbn    x^ followed by batch norm + ReLU (feature_bn_relu); binarize+featbn is the default
     hard      straight-through Gumbel category into the decoder (straight_through)
     mean_bce  the reconstruction averaged over the pixels, as Torch's BCECriterion
-    jointbn   the decoder's input linear(z) + linear(c) followed by batch norm + ReLU: §3 reads
-              the decoder as "df - 256 - 512 - D", the df layer one of "all the layers" (ours
-              feeds the sum to the first hidden layer as it is)
+    jointbn   the decoder's input linear(z) + linear(c) followed by batch norm + ReLU
+              (joint_bn_relu): §3 reads the decoder as "df - 256 - 512 - D", the df layer one
+              of "all the layers" (off, the sum enters the first hidden layer as it is)
   THREADS (environment): TensorFlow's intra-op threads.
 """
 import dataclasses
@@ -23,7 +23,6 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from deepclust_ref import layers
 from deepclust_ref import train as T
 from deepclust_ref.adam_step import AdamStep
 from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
@@ -39,27 +38,12 @@ def switches(variant):
     return set() if variant == "base" else set(variant.split("+"))
 
 
-class JointBnGmvae(GmvaeGumbel):
-    """The twin with batch norm + ReLU on linear(z) + linear(c) before the decoder's hidden
-    layers (variables px_joint_bn_*); everything else as GmvaeGumbel."""
-
-    def _p_x_given_zc(self, z, y, training, updates):
-        c = self.config
-        widths = tuple(reversed(c.hidden))
-        joint = (layers.dense_no_bias(self.params, "px_from_z", z, c.latent_dim, c.feature_dim)
-                 + layers.dense_no_bias(self.params, "px_from_c", y, c.clusters, c.feature_dim))
-        joint = tf.nn.relu(layers.batch_norm(self.params, "px_joint_bn", joint, c.feature_dim,
-                                             training, updates))
-        h = layers.mlp("px", joint, c.feature_dim, widths, self._bn_relu(training, updates))
-        return layers.backbone_decode(self.params, c.backbone, "px", h, widths[-1], c.input_shape,
-                                      tf.nn.relu)("px_logits")
-
-
 def run(variant, seed, epochs, train_n, data):
     on = switches(variant)
     config = GmvaeGumbelConfig(seed=seed, binarize="binarize" in on,
-                               feature_bn_relu="featbn" in on, straight_through="hard" in on)
-    model = (JointBnGmvae if "jointbn" in on else GmvaeGumbel)(config)
+                               feature_bn_relu="featbn" in on, straight_through="hard" in on,
+                               joint_bn_relu="jointbn" in on)
+    model = GmvaeGumbel(config)
     p = model.params
     adam = AdamStep(p.trainable_variables_in_order(), p.trainable_names, config.adam_epsilon)
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)

@@ -64,6 +64,8 @@ def gmvae_variant(r):
         parts.append("straight-through")
     if c.get("featureBnRelu"):
         parts.append("x̂ batch norm + ReLU")
+    if c.get("jointBnRelu"):
+        parts.append("decoder input batch norm + ReLU")
     if c.get("gaussianWeight", 5) != 5:
         parts.append(f"w_G {c['gaussianWeight']:g}")
     return ", ".join(parts)

@@ -54,6 +54,9 @@ class GmvaeGumbelConfig(layers.ImageShape, dist.Augmentable):
     # The feature layer x^ followed by batch norm + ReLU like the hidden layers (Java's
     # featureBnRelu); off, x^ is linear.
     feature_bn_relu: bool = False
+    # The decoder's input linear(z) + linear(c) followed by batch norm + ReLU (Java's
+    # jointBnRelu); off, the sum enters the first hidden layer as it is.
+    joint_bn_relu: bool = False
     # The image end of the feature net and the decoder (Java's backbone, layers.backbone_*): mlp,
     # the paper's dense layers, or conv, the compact conv net (issue 20; not in the paper).
     backbone: str = layers.MLP
@@ -118,6 +121,7 @@ class GmvaeGumbelConfig(layers.ImageShape, dist.Augmentable):
             binarize=bool(j.get("binarize", False)),
             straight_through=bool(j.get("straightThrough", False)),
             feature_bn_relu=bool(j.get("featureBnRelu", False)),
+            joint_bn_relu=bool(j.get("jointBnRelu", False)),
             backbone=j.get("backbone") or layers.MLP, **dist.Augmentable.aug_from_json(j))
 
     def to_json(self):
@@ -139,6 +143,7 @@ class GmvaeGumbelConfig(layers.ImageShape, dist.Augmentable):
             "binarize": self.binarize,
             "straightThrough": self.straight_through,
             "featureBnRelu": self.feature_bn_relu,
+            "jointBnRelu": self.joint_bn_relu,
             "seed": self.seed,
             "backbone": self.backbone,
             **self.aug_json(),
@@ -270,7 +275,8 @@ class GmvaeGumbel(tf.Module):
         return layers.dense(self.params, "qc_logits", h, df // 2, self.config.clusters)
 
     def _p_x_given_zc(self, z, y, training, updates):
-        """Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) -> df, then the feature
+        """Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) -> df (with
+        `joint_bn_relu` followed by batch norm + ReLU, px_joint_bn), then the feature
         net's hidden widths in reverse (the paper's df-256-512-D); the conv backbone's transposed
         convolutions (ReLU, no batch norm) and output layer after them."""
         c = self.config
@@ -278,6 +284,9 @@ class GmvaeGumbel(tf.Module):
         # No biases: batch norm after px_1 removes any constant offset (as in the Java class).
         joint = (layers.dense_no_bias(self.params, "px_from_z", z, c.latent_dim, c.feature_dim)
                  + layers.dense_no_bias(self.params, "px_from_c", y, c.clusters, c.feature_dim))
+        if c.joint_bn_relu:
+            joint = tf.nn.relu(layers.batch_norm(self.params, "px_joint_bn", joint, c.feature_dim,
+                                                 training, updates))
         h = layers.mlp("px", joint, c.feature_dim, widths, self._bn_relu(training, updates))
         return layers.backbone_decode(self.params, c.backbone, "px", h, widths[-1], c.input_shape,
                                       tf.nn.relu)("px_logits")

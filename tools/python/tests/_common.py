@@ -92,7 +92,9 @@ def np_forward(w, c, flat, training, uniform=None, eps=None, temperature=1.0):
     w = {k: np.asarray(v, np.float64) for k, v in w.items()}
 
     def hidden(name, a):
-        lin = a @ w[name + "_dense_kernel"]
+        return bn_relu(name, a @ w[name + "_dense_kernel"])
+
+    def bn_relu(name, lin):
         if training:
             mu, var = lin.mean(0), lin.var(0)  # biased variance
         else:
@@ -116,5 +118,7 @@ def np_forward(w, c, flat, training, uniform=None, eps=None, temperature=1.0):
         y = np.eye(c.clusters)[logits.argmax(1)]
         z = mu
     joint = z @ w["px_from_z_kernel"] + y @ w["px_from_c_kernel"]
+    if getattr(c, "joint_bn_relu", False):
+        joint = bn_relu("px_joint", joint)
     x_logits = np_head(w, c, hidden("px_2", hidden("px_1", joint)), "px_logits")
     return {"logits": logits, "mu": mu, "logvar": logvar, "x_logits": x_logits, "y": y, "z": z}

@@ -13,7 +13,7 @@ from deepclust_ref.adam_step import AdamStep
 from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
 
 
-def expected_names(feature_bn_relu=True):
+def expected_names(feature_bn_relu=True, joint_bn_relu=False):
     """The Java builder's variables, in its creation order, written out by hand."""
     def hidden(n):
         return [n + "_dense_kernel"] + [n + "_bn_" + s for s in
@@ -23,10 +23,12 @@ def expected_names(feature_bn_relu=True):
         return [n + "_kernel", n + "_bias"]
 
     features_out = hidden if feature_bn_relu else dense
+    joint = ["px_joint_bn_" + s for s in ("gamma", "beta", "moving_mean", "moving_variance")]
     return (hidden("features_1") + hidden("features_2") + features_out("features_out")
             + hidden("qc_1") + hidden("qc_2") + dense("qc_logits")
             + dense("qz_mean") + dense("qz_logvar")
-            + ["px_from_z_kernel", "px_from_c_kernel"] + hidden("px_1") + hidden("px_2")
+            + ["px_from_z_kernel", "px_from_c_kernel"] + (joint if joint_bn_relu else [])
+            + hidden("px_1") + hidden("px_2")
             + dense("px_logits"))
 
 
@@ -60,7 +62,7 @@ class ConfigTest(unittest.TestCase):
                                   "gaussianWeight", "learningRate", "adamEpsilon", "batchSize",
                                   "epochs", "temperatureInit", "temperatureMin",
                                   "temperatureEpochs", "binarize", "straightThrough",
-                                  "featureBnRelu",
+                                  "featureBnRelu", "jointBnRelu",
                                   "seed", "backbone", "aug", "augmentation"})
 
     def test_configs_written_before_the_switches_read_them_off(self):
@@ -208,8 +210,11 @@ class ForwardTest(unittest.TestCase):
         var, value = out["updates"][1]
         want = 0.99 * self.weights["features_1_bn_moving_variance"] + 0.01 * lin.var(0)
         np.testing.assert_allclose(value.numpy(), want, rtol=1e-4, atol=1e-6)
-        # Six hidden layers (seven with x^ among them), two statistics each.
-        self.assertEqual(len(out["updates"]), 2 * (6 + int(self.config.feature_bn_relu)))
+        # Six hidden layers (one more each with x^ and the decoder's input among them), two
+        # statistics each.
+        self.assertEqual(len(out["updates"]),
+                         2 * (6 + int(self.config.feature_bn_relu)
+                              + int(self.config.joint_bn_relu)))
 
     def test_inference_matches_numpy_with_moving_statistics(self):
         out = self.model.inference(self.x)
@@ -244,6 +249,14 @@ class FeatureBnReluForwardTest(ForwardTest):
         self.assertIn("features_out_dense_kernel", names)
         self.assertIn("features_out_bn_moving_variance", names)
         self.assertNotIn("features_out_kernel", names)
+
+
+class JointBnReluForwardTest(ForwardTest):
+    """The same checks with the decoder's input followed by batch norm + ReLU (jointBnRelu)."""
+    switches = {"feature_bn_relu": True, "joint_bn_relu": True}
+
+    def test_the_decoders_input_has_batch_norm_after_the_two_linear_maps(self):
+        self.assertEqual(list(self.model.params.all), expected_names(True, True))
 
 
 class ConvBackboneForwardTest(ForwardTest):

@@ -227,7 +227,8 @@ public final class GmvaeGumbel {
   }
 
   /**
-   * Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) → df, then the feature net's
+   * Bernoulli logits of p(x|z, c) (Eq. 4): linear(z) + linear(c) → df (with the config's {@code
+   * jointBnRelu} followed by batch norm + ReLU, {@code px_joint_bn}), then the feature net's
    * hidden widths in reverse (the paper's df-256-512-D); the conv backbone's transposed
    * convolutions (ReLU, no batch norm) and output layer after them.
    */
@@ -239,9 +240,13 @@ public final class GmvaeGumbel {
       widths[i] = widths[widths.length - 1 - i];
       widths[widths.length - 1 - i] = t;
     }
-    var joint = tf.math.add(
+    Operand<TFloat32> joint = tf.math.add(
         Dense.applyNoBias(tf, p, "px_from_z", z, c.latentDim(), c.featureDim()),
         Dense.applyNoBias(tf, p, "px_from_c", y, c.clusters(), c.featureDim()));
+    if (c.jointBnRelu()) {
+      joint = tf.nn.relu(BatchNorm.apply(tf, p, "px_joint_bn", joint, c.featureDim(), training,
+          updates));
+    }
     var h = Mlp.apply("px", joint, c.featureDim(), widths, bnRelu(tf, p, training, updates));
     return c.backboneLayers().decode(tf, p, "px", h, Mlp.outWidth(c.featureDim(), widths),
         tf.nn::relu).apply("px_logits");

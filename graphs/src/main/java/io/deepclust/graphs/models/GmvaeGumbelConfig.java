@@ -24,6 +24,10 @@ import java.util.Arrays;
  *     key): the feature layer x̂ is followed by batch norm + ReLU like the hidden layers (§3: "all
  *     the layers, except the input, output and embeddings"), read as x̂ not being an embedding;
  *     off, x̂ is linear. The default since it measured best (docs/models.md, README)
+ * @param jointBnRelu readings switch (off where a config file lacks the key): the decoder's
+ *     input linear(z) + linear(c) is followed by batch norm + ReLU, read as the first layer of
+ *     §3's "decoder network df − 256 − 512 − D" and so one of "all the layers"; off, the sum
+ *     enters the first hidden layer as it is
  * @param backbone the image end of the feature net and the decoder ({@link Backbone}): {@code
  *     mlp}, the paper's dense layers (the default; null, as in a config file written before the
  *     key, reads as mlp), or {@code conv}, the compact conv net before the feature net's dense
@@ -51,6 +55,7 @@ public record GmvaeGumbelConfig(
     boolean binarize,
     boolean straightThrough,
     boolean featureBnRelu,
+    boolean jointBnRelu,
     long seed,
     String backbone,
     String aug,
@@ -77,8 +82,8 @@ public record GmvaeGumbelConfig(
       boolean binarize, boolean straightThrough, boolean featureBnRelu, long seed) {
     this(inputShape, clusters, hidden, featureDim, latentDim, gaussianWeight, learningRate,
         adamEpsilon, batchSize, epochs, temperatureInit, temperatureMin, temperatureEpochs,
-        binarize, straightThrough, featureBnRelu, seed, Backbone.MLP, AugmentationLoss.NONE,
-        "none");
+        binarize, straightThrough, featureBnRelu, false, seed, Backbone.MLP,
+        AugmentationLoss.NONE, "none");
   }
 
   public GmvaeGumbelConfig {
@@ -129,15 +134,15 @@ public record GmvaeGumbelConfig(
   public GmvaeGumbelConfig withEpochs(int e) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, e, temperatureInit, temperatureMin,
-        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed, backbone, aug,
-        augmentation);
+        temperatureEpochs, binarize, straightThrough, featureBnRelu, jointBnRelu, seed, backbone,
+        aug, augmentation);
   }
 
   public GmvaeGumbelConfig withBatchSize(int b) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, b, epochs, temperatureInit, temperatureMin,
-        temperatureEpochs, binarize, straightThrough, featureBnRelu, seed, backbone, aug,
-        augmentation);
+        temperatureEpochs, binarize, straightThrough, featureBnRelu, jointBnRelu, seed, backbone,
+        aug, augmentation);
   }
 
   /** The same config with the Gaussian KL weight w_G and the two readings switches. */
@@ -145,32 +150,40 @@ public record GmvaeGumbelConfig(
       boolean newStraightThrough) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         newGaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
-        temperatureMin, temperatureEpochs, newBinarize, newStraightThrough, featureBnRelu, seed,
-        backbone, aug, augmentation);
+        temperatureMin, temperatureEpochs, newBinarize, newStraightThrough, featureBnRelu,
+        jointBnRelu, seed, backbone, aug, augmentation);
   }
 
   /** The same config with the feature layer's batch norm + ReLU switch set. */
   public GmvaeGumbelConfig withFeatureBnRelu(boolean on) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
-        temperatureMin, temperatureEpochs, binarize, straightThrough, on, seed, backbone, aug,
-        augmentation);
+        temperatureMin, temperatureEpochs, binarize, straightThrough, on, jointBnRelu, seed,
+        backbone, aug, augmentation);
+  }
+
+  /** The same config with the decoder input's batch norm + ReLU switch set. */
+  public GmvaeGumbelConfig withJointBnRelu(boolean on) {
+    return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
+        gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
+        temperatureMin, temperatureEpochs, binarize, straightThrough, featureBnRelu, on, seed,
+        backbone, aug, augmentation);
   }
 
   /** The same config with {@code newBackbone} ({@link Backbone#KINDS}). */
   public GmvaeGumbelConfig withBackbone(String newBackbone) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
-        temperatureMin, temperatureEpochs, binarize, straightThrough, featureBnRelu, seed,
-        newBackbone, aug, augmentation);
+        temperatureMin, temperatureEpochs, binarize, straightThrough, featureBnRelu, jointBnRelu,
+        seed, newBackbone, aug, augmentation);
   }
 
   /** The same config with the augmentation loss {@code newAug} and transform {@code transform}. */
   public GmvaeGumbelConfig withAug(String newAug, String transform) {
     return new GmvaeGumbelConfig(inputShape, clusters, hidden, featureDim, latentDim,
         gaussianWeight, learningRate, adamEpsilon, batchSize, epochs, temperatureInit,
-        temperatureMin, temperatureEpochs, binarize, straightThrough, featureBnRelu, seed,
-        backbone, newAug, transform);
+        temperatureMin, temperatureEpochs, binarize, straightThrough, featureBnRelu, jointBnRelu,
+        seed, backbone, newAug, transform);
   }
 
   private static void require(boolean ok, String message) {

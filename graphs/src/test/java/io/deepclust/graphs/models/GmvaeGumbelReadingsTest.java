@@ -155,6 +155,75 @@ class GmvaeGumbelReadingsTest {
     }
   }
 
+  @Test
+  void jointBnReluPutsBatchNormAndReluOnTheDecodersInput() {
+    for (boolean on : new boolean[] {false, true}) {
+      var c = config(false, false).withJointBnRelu(on);
+      float[] z = new float[2 * 4];
+      java.util.Random r = new java.util.Random(6);
+      for (int i = 0; i < z.length; i++) {
+        z[i] = (float) r.nextGaussian();
+      }
+      int[] cluster = {2, 0};
+      try (Graph g = new Graph(); Session s = new Session(g)) {
+        Ops tf = Ops.create(g);
+        var p = new Params(tf, c.seed());
+        var zIn = tf.placeholder(TFloat32.class);
+        var kIn = tf.placeholder(org.tensorflow.types.TInt32.class);
+        var images = GmvaeGumbel.decode(tf, p, c, zIn, kIn);
+        s.initialize();
+        String[] names = {"px_from_z_kernel", "px_from_c_kernel", "px_1_dense_kernel",
+            "px_2_dense_kernel", "px_logits_kernel", "px_logits_bias"};
+        var runner = s.runner();
+        for (String n : names) {
+          runner.fetch(p.variables().get(n));
+        }
+        try (TFloat32 zs = TFloat32.tensorOf(Shape.of(2, 4), DataBuffers.of(z, true, false));
+            var ks = org.tensorflow.types.TInt32.vectorOf(cluster);
+            var res = runner.feed(zIn, zs).feed(kIn, ks).fetch(images).run()) {
+          float[][] w = new float[names.length][];
+          for (int i = 0; i < names.length; i++) {
+            w[i] = floats((TFloat32) res.get(i));
+          }
+          float[] got = floats((TFloat32) res.get(names.length));
+          // Inference batch norm at initialisation is a scale by 1/√(1 + ε) (see above).
+          double scale = 1 / Math.sqrt(1 + io.deepclust.graphs.layers.BatchNorm.EPSILON);
+          for (int b = 0; b < 2; b++) {
+            double[] h = new double[6];
+            for (int o = 0; o < 6; o++) {
+              double sum = w[1][cluster[b] * 6 + o];
+              for (int i = 0; i < 4; i++) {
+                sum += z[b * 4 + i] * w[0][i * 6 + o];
+              }
+              h[o] = on ? Math.max(0, sum * scale) : sum;
+            }
+            int[] sizes = {6, 8, 16};
+            for (int layer = 0; layer < 2; layer++) {
+              double[] next = new double[sizes[layer + 1]];
+              for (int o = 0; o < next.length; o++) {
+                double sum = 0;
+                for (int i = 0; i < h.length; i++) {
+                  sum += h[i] * w[2 + layer][i * next.length + o];
+                }
+                next[o] = Math.max(0, sum * scale);
+              }
+              h = next;
+            }
+            for (int o = 0; o < D; o++) {
+              double logit = w[5][o];
+              for (int i = 0; i < 16; i++) {
+                logit += h[i] * w[4][i * D + o];
+              }
+              assertEquals(1 / (1 + Math.exp(-logit)), got[b * D + o], 1e-5,
+                  "jointBnRelu " + on + ", pixel " + b + "," + o);
+            }
+          }
+        }
+        assertEquals(on, p.variables().containsKey("px_joint_bn_gamma"));
+      }
+    }
+  }
+
   private static float[] floats(TFloat32 t) {
     float[] out = new float[(int) t.shape().size()];
     t.asRawTensor().data().asFloats().read(out);

@@ -278,6 +278,11 @@ final class TrainCommand implements Callable<Integer> {
       + "default, --no-feature-bn-relu makes x̂ linear.")
   Boolean featureBnRelu;
 
+  @Option(names = "--joint-bn-relu", negatable = true, description = "gmvae_gumbel reading: "
+      + "the decoder's input linear(z) + linear(c) is followed by batch norm + ReLU; off by "
+      + "default.")
+  Boolean jointBnRelu;
+
   enum Mode { session, eager }
 
   @Option(names = "--mode", defaultValue = "session",
@@ -297,7 +302,7 @@ final class TrainCommand implements Callable<Integer> {
         restarts, kmeansRestarts, priorWeights, jointLearningRate, initVadeEpochs,
         pairPretrainEpochs, initialClusters, reconsScale, augStopGradient, posteriorFromPixels,
         elboOnAugmented, softplusVariance, bits, temperatureAnnealEpochs, warmupSteps, hidden,
-        uniformPrior, gaussianWeight, binarize, featureBnRelu, backbone, aug);
+        uniformPrior, gaussianWeight, binarize, featureBnRelu, jointBnRelu, backbone, aug);
   }
 
   /** config.json of the run that {@code --resume RUN_DIR} continues (null otherwise). */

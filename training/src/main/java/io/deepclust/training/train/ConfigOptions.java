@@ -27,13 +27,14 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
     boolean elboOnAugmented, boolean softplusVariance,
     Integer bits, Integer temperatureAnnealEpochs, Integer warmupSteps, int[] hidden,
     boolean uniformPrior,
-    Float gaussianWeight, Boolean binarize, Boolean featureBnRelu, String backbone, String aug) {
+    Float gaussianWeight, Boolean binarize, Boolean featureBnRelu, Boolean jointBnRelu,
+    String backbone, String aug) {
 
   /** No options: each model's paper config for {@code dataset} images of {@code shape}. */
   public static ConfigOptions defaults(String dataset, int[] shape, long seed) {
     return new ConfigOptions(dataset, shape, seed, false, null, null, false, null, null, null,
         null, null, null, null, null, null, null, null, null, false, false, false, false, null,
-        null, null, null, false, null, null, null, null, null);
+        null, null, null, false, null, null, null, null, null, null);
   }
 
   /** MNIST's 28×28×1 images with no options, the configs of the benchmarks and the perf workers. */
@@ -87,6 +88,6 @@ public record ConfigOptions(String dataset, int[] shape, long seed, boolean eage
         priorWeights, jointLearningRate, initVadeEpochs, pairPretrainEpochs, initialClusters,
         reconsScale, augStopGradient, posteriorFromPixels, elboOnAugmented, softplusVariance,
         bits, temperatureAnnealEpochs, warmupSteps, hidden, uniformPrior, gaussianWeight,
-        binarize, featureBnRelu, backbone, aug);
+        binarize, featureBnRelu, jointBnRelu, backbone, aug);
   }
 }

@@ -40,7 +40,8 @@ public final class GmvaeGumbelTrainingGraph extends GraphModel<GmvaeGumbelConfig
     try {
       c = c.withReadings(requireNonNullElse(o.gaussianWeight(), c.gaussianWeight()),
           requireNonNullElse(o.binarize(), c.binarize()), o.straightThrough())
-          .withFeatureBnRelu(requireNonNullElse(o.featureBnRelu(), c.featureBnRelu()));
+          .withFeatureBnRelu(requireNonNullElse(o.featureBnRelu(), c.featureBnRelu()))
+          .withJointBnRelu(requireNonNullElse(o.jointBnRelu(), c.jointBnRelu()));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--gaussian-weight: " + e.getMessage());
     }

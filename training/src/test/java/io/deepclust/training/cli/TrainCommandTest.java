@@ -108,16 +108,18 @@ class TrainCommandTest {
   void gmvaeReadingsSwitchesDefaultToBinarisedAndRefuseANegativeWeight(@TempDir Path tmp)
       throws Exception {
     var config = trainTiny(tmp.resolve("run"), "gmvae_gumbel", "1", "--gaussian-weight", "2.5",
-        "--binarize", "--straight-through", "--feature-bn-relu");
+        "--binarize", "--straight-through", "--feature-bn-relu", "--joint-bn-relu");
     assertEquals(2.5, config.get("gaussianWeight").getAsDouble(), 0.0);
     assertTrue(config.get("binarize").getAsBoolean());
     assertTrue(config.get("straightThrough").getAsBoolean());
     assertTrue(config.get("featureBnRelu").getAsBoolean());
+    assertTrue(config.get("jointBnRelu").getAsBoolean());
     var plain = trainTiny(tmp.resolve("plain"), "gmvae_gumbel", "1");
     assertEquals(5.0, plain.get("gaussianWeight").getAsDouble(), 0.0, "the paper's w_G");
     assertTrue(plain.get("binarize").getAsBoolean(), "binarised images are the default");
     assertFalse(plain.get("straightThrough").getAsBoolean());
     assertTrue(plain.get("featureBnRelu").getAsBoolean(), "x̂ batch norm + ReLU by default");
+    assertFalse(plain.get("jointBnRelu").getAsBoolean(), "the decoder's input as it is");
     var grey = trainTiny(tmp.resolve("grey"), "gmvae_gumbel", "1", "--no-binarize",
         "--no-feature-bn-relu");
     assertFalse(grey.get("binarize").getAsBoolean());
