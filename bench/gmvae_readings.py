@@ -15,7 +15,6 @@ Usage: gmvae_readings.py OUT_JSON EPOCHS TRAIN_N SEEDS VARIANT [VARIANT ...]
               of "all the layers" (off, the sum enters the first hidden layer as it is)
   THREADS (environment): TensorFlow's intra-op threads.
 """
-import dataclasses
 import os
 import sys
 import time
@@ -26,10 +25,9 @@ import tensorflow as tf
 from deepclust_ref import train as T
 from deepclust_ref.adam_step import AdamStep
 from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
-from deepclust_ref.vc_posterior import entropy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_io import print_row, proxy_args, write_result  # noqa: E402
+from proxy_io import epoch_row, last_epoch_means, proxy_args, write_result  # noqa: E402
 
 SWITCHES = ("binarize", "featbn", "hard", "mean_bce", "jointbn")
 
@@ -81,13 +79,8 @@ def run(variant, seed, epochs, train_n, data):
                          (sums / len(epoch_batches)).tolist()))
         logits = np.concatenate([logits_of(tf.constant(x_test[i:i + 1000])).numpy()
                                  for i in range(0, len(x_test), 1000)])
-        log_q = tf.nn.log_softmax(logits).numpy()
-        acc, nmi, ari = T.clustering_metrics(y_test, logits.argmax(axis=1))
-        row = {"variant": variant, "seed": seed, "epoch": epoch + 1, "step": t, **terms,
-               "test_entropy": float(np.mean(entropy(log_q))), "test_acc": acc, "test_nmi": nmi,
-               "test_ari": ari, "seconds": time.time() - t0}
-        rows.append(row)
-        print_row(row)
+        rows.append(epoch_row(variant, seed, epoch, t, terms, tf.nn.log_softmax(logits).numpy(),
+                              y_test, t0))
     return rows
 
 
@@ -98,11 +91,8 @@ def main(argv):
             sys.exit(f"unknown variant {v!r}: base or switches of {SWITCHES} joined by '+'")
     data = T.load_mnist()
     rows = [r for v in variants for s in seeds for r in run(v, s, epochs, train_n, data)]
-    summary = {}
-    for v in variants:
-        last = [r for r in rows if r["variant"] == v and r["epoch"] == epochs]
-        summary[v] = {k: float(np.mean([r[k] for r in last]))
-                      for k in ("test_acc", "test_entropy", "test_nmi", "loss")}
+    summary = last_epoch_means(rows, variants, epochs,
+                               ("test_acc", "test_entropy", "test_nmi", "loss"))
     command = f"bench/gmvae-readings {epochs} {train_n} \"{argv[3]}\" " + " ".join(variants)
     write_result(out, "gmvae-readings", command,
                  {"epochs": epochs, "train_n": train_n, "summary": summary, "rows": rows})

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 
 def cpu_name():
@@ -41,3 +42,27 @@ def write_result(out, benchmark, command, fields):
     with open(out + ".tmp", "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)
     os.replace(out + ".tmp", out)
+
+
+def epoch_row(variant, seed, epoch, step, terms, log_q, labels, started):
+    """One epoch's row, printed and returned: the variant, seed, epoch (from 0, shown from 1) and
+    step, the training `terms`, the mean entropy of the test split's q(k|x) (log-probabilities
+    log_q [N, K]) and the ACC, NMI and ARI of its argmax against `labels` (labels only score),
+    and the seconds since `started`."""
+    import numpy as np
+    from deepclust_ref import train as T
+    from deepclust_ref.vc_posterior import entropy
+    acc, nmi, ari = T.clustering_metrics(labels, log_q.argmax(axis=1))
+    row = {"variant": variant, "seed": seed, "epoch": epoch + 1, "step": step, **terms,
+           "test_entropy": float(np.mean(entropy(log_q))), "test_acc": acc, "test_nmi": nmi,
+           "test_ari": ari, "seconds": time.time() - started}
+    print_row(row)
+    return row
+
+
+def last_epoch_means(rows, variants, epochs, keys):
+    """Per variant, the mean over seeds of `keys` at the last epoch."""
+    import numpy as np
+    return {v: {k: float(np.mean([r[k] for r in rows
+                                  if r["variant"] == v and r["epoch"] == epochs]))
+                for k in keys} for v in variants}

@@ -26,10 +26,9 @@ from deepclust_ref import layers
 from deepclust_ref import phases as P
 from deepclust_ref import train as T
 from deepclust_ref import vc as V
-from deepclust_ref.vc_posterior import entropy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_io import print_row, proxy_args, write_result  # noqa: E402
+from proxy_io import epoch_row, last_epoch_means, proxy_args, write_result  # noqa: E402
 
 SWITCHES = ("binarize", "lambda1", "noaug", "pixels")
 BINARISE_STREAM = 0x62696E  # the uniforms' own numpy stream, apart from the shuffle's
@@ -72,13 +71,8 @@ def run(variant, seed, epochs, train_n, data):
                 xs = (u < xs).astype(np.float32)
             sums += step_fn(xs, idx, epoch, t)
         terms = dict(zip(training.TERMS, (sums / len(epoch_batches)).tolist()))
-        log_q = P._batched(log_probs_of, x_test)
-        acc, nmi, ari = T.clustering_metrics(y_test, log_q.argmax(axis=1))
-        row = {"variant": variant, "seed": seed, "epoch": epoch + 1, "step": t, **terms,
-               "test_entropy": float(np.mean(entropy(log_q))), "test_acc": acc, "test_nmi": nmi,
-               "test_ari": ari, "seconds": time.time() - t0}
-        rows.append(row)
-        print_row(row)
+        rows.append(epoch_row(variant, seed, epoch, t, terms, P._batched(log_probs_of, x_test),
+                              y_test, t0))
     return rows
 
 
@@ -89,11 +83,7 @@ def main(argv):
             sys.exit(f"unknown variant {v!r}: base or switches of {SWITCHES} joined by '+'")
     data = T.load_mnist()
     rows = [r for v in variants for s in seeds for r in run(v, s, epochs, train_n, data)]
-    summary = {}
-    for v in variants:
-        last = [r for r in rows if r["variant"] == v and r["epoch"] == epochs]
-        summary[v] = {k: float(np.mean([r[k] for r in last]))
-                      for k in ("test_acc", "test_entropy", "test_nmi")}
+    summary = last_epoch_means(rows, variants, epochs, ("test_acc", "test_entropy", "test_nmi"))
     command = f"bench/vc-readings {epochs} {train_n} \"{argv[3]}\" " + " ".join(variants)
     write_result(out, "vc-readings", command,
                  {"epochs": epochs, "train_n": train_n, "summary": summary, "rows": rows})
