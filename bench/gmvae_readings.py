@@ -13,6 +13,9 @@ Usage: gmvae_readings.py OUT_JSON EPOCHS TRAIN_N SEEDS VARIANT [VARIANT ...]
     jointbn   the decoder's input linear(z) + linear(c) followed by batch norm + ReLU
               (joint_bn_relu): §3 reads the decoder as "df - 256 - 512 - D", the df layer one
               of "all the layers" (off, the sum enters the first hidden layer as it is)
+    torchinit Torch's nn.Linear initialisation (the paper's code was Torch): every kernel
+              [n_in, n_out] and bias ~ U(-1/sqrt(n_in), 1/sqrt(n_in)) in place of Glorot-uniform
+              kernels and zero biases (batch-norm parameters and statistics stay)
   THREADS (environment): TensorFlow's intra-op threads.
 """
 import os
@@ -29,11 +32,24 @@ from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from proxy_io import epoch_row, last_epoch_means, proxy_args, write_result  # noqa: E402
 
-SWITCHES = ("binarize", "featbn", "hard", "mean_bce", "jointbn")
+SWITCHES = ("binarize", "featbn", "hard", "mean_bce", "jointbn", "torchinit")
 
 
 def switches(variant):
     return set() if variant == "base" else set(variant.split("+"))
+
+
+def torch_init(model, seed):
+    """Torch's nn.Linear reset on every dense layer: kernel [n_in, n_out] and bias [n_out] ~
+    U(-1/sqrt(n_in), 1/sqrt(n_in)), drawn from a numpy stream of the seed."""
+    rng = np.random.default_rng([seed, 0x70C4])
+    kernels = {n: v for n, v in model.params.all.items() if n.endswith("_kernel")}
+    for name, kernel in kernels.items():
+        bound = 1.0 / np.sqrt(kernel.shape[0])
+        kernel.assign(rng.uniform(-bound, bound, kernel.shape).astype(np.float32))
+        bias = model.params.all.get(name[:-len("_kernel")] + "_bias")
+        if bias is not None:
+            bias.assign(rng.uniform(-bound, bound, bias.shape).astype(np.float32))
 
 
 def run(variant, seed, epochs, train_n, data):
@@ -42,6 +58,8 @@ def run(variant, seed, epochs, train_n, data):
                                feature_bn_relu="featbn" in on, straight_through="hard" in on,
                                joint_bn_relu="jointbn" in on)
     model = GmvaeGumbel(config)
+    if "torchinit" in on:
+        torch_init(model, seed)
     p = model.params
     adam = AdamStep(p.trainable_variables_in_order(), p.trainable_names, config.adam_epsilon)
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
