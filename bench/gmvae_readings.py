@@ -25,6 +25,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from deepclust_ref import phases as P
 from deepclust_ref import train as T
 from deepclust_ref.adam_step import AdamStep
 from deepclust_ref.gmvae_gumbel import GmvaeGumbel, GmvaeGumbelConfig
@@ -64,21 +65,22 @@ def run(variant, seed, epochs, train_n, data):
     adam = AdamStep(p.trainable_variables_in_order(), p.trainable_names, config.adam_epsilon)
     x_spec = tf.TensorSpec([None, *config.input_shape], tf.float32)
     scalar = tf.TensorSpec([], tf.float32)
-    pixels = np.float32(1.0 / config.input_dim if "mean_bce" in on else 1.0)
+    # mean_bce: Torch's BCECriterion averages the reconstruction over the D pixels, so the
+    # model's loss loses (1 - 1/D) of its summed reconstruction.
+    rec_cut = np.float32(1.0 - 1.0 / config.input_dim if "mean_bce" in on else 0.0)
 
     @tf.function(input_signature=[x_spec, scalar, tf.TensorSpec([2], tf.int64), scalar, scalar])
     def train_step(xs, temperature, noise_seed, b1p, b2p):
         with tf.GradientTape() as tape:
             out = model.training(xs, temperature, noise_seed)
-            loss = (pixels * out["reconstruction"] + out["categorical_kl"]
-                    + np.float32(config.gaussian_weight) * out["gaussian_kl"])
+            loss = out["loss"] - rec_cut * out["reconstruction"]
         adam.apply_with_powers(tape, loss, out["updates"], np.float32(config.learning_rate),
                                b1p, b2p)
         return tf.stack([loss, out["reconstruction"], out["categorical_kl"], out["gaussian_kl"]])
 
     @tf.function(input_signature=[x_spec])
-    def logits_of(xs):
-        return model._posterior(config.flatten(xs), False, [])[0]
+    def log_probs_of(xs):
+        return tf.nn.log_softmax(model._posterior(config.flatten(xs), False, [])[0])
 
     (x_train, _), (x_test, y_test) = data
     x_train = x_train[:train_n]
@@ -95,9 +97,7 @@ def run(variant, seed, epochs, train_n, data):
                                tf.constant(b2p)).numpy()
         terms = dict(zip(("loss", "reconstruction", "categorical_kl", "gaussian_kl"),
                          (sums / len(epoch_batches)).tolist()))
-        logits = np.concatenate([logits_of(tf.constant(x_test[i:i + 1000])).numpy()
-                                 for i in range(0, len(x_test), 1000)])
-        rows.append(epoch_row(variant, seed, epoch, t, terms, tf.nn.log_softmax(logits).numpy(),
+        rows.append(epoch_row(variant, seed, epoch, t, terms, P._batched(log_probs_of, x_test),
                               y_test, t0))
     return rows
 

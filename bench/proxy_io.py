@@ -7,6 +7,12 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+import tensorflow as tf
+
+from deepclust_ref import train as T
+from deepclust_ref.vc_posterior import entropy
+
 
 def cpu_name():
     try:
@@ -22,7 +28,6 @@ def proxy_args(argv, usage):
     from THREADS (environment), to run beside other benchmarks."""
     if len(argv) < 5:
         sys.exit(usage)
-    import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("THREADS", "0")))
     return argv[0], int(argv[1]), int(argv[2]), [int(s) for s in argv[3].split()], argv[4:]
 
@@ -49,9 +54,6 @@ def epoch_row(variant, seed, epoch, step, terms, log_q, labels, started):
     step, the training `terms`, the mean entropy of the test split's q(k|x) (log-probabilities
     log_q [N, K]) and the ACC, NMI and ARI of its argmax against `labels` (labels only score),
     and the seconds since `started`."""
-    import numpy as np
-    from deepclust_ref import train as T
-    from deepclust_ref.vc_posterior import entropy
     acc, nmi, ari = T.clustering_metrics(labels, log_q.argmax(axis=1))
     row = {"variant": variant, "seed": seed, "epoch": epoch + 1, "step": step, **terms,
            "test_entropy": float(np.mean(entropy(log_q))), "test_acc": acc, "test_nmi": nmi,
@@ -62,7 +64,6 @@ def epoch_row(variant, seed, epoch, step, terms, log_q, labels, started):
 
 def last_epoch_means(rows, variants, epochs, keys):
     """Per variant, the mean over seeds of `keys` at the last epoch."""
-    import numpy as np
     return {v: {k: float(np.mean([r[k] for r in rows
                                   if r["variant"] == v and r["epoch"] == epochs]))
                 for k in keys} for v in variants}
